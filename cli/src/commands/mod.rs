@@ -1,0 +1,91 @@
+//! The subcommands. Each opens the station, does one thing through `nac_core`, and returns a
+//! [`Report`].
+
+mod bench;
+mod roster;
+mod renew;
+mod verify;
+
+use crate::output::{Lang, Report};
+use anyhow::Context as _;
+use nac_core::{Station, SystemClock, WriteSource};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub struct Context {
+    pub db: PathBuf,
+    pub lang: Lang,
+    pub volunteer: String,
+}
+
+impl Context {
+    pub fn open(&self) -> anyhow::Result<Station> {
+        if let Some(dir) = self.db.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let mut station = Station::open(&self.db, Arc::new(SystemClock), WriteSource::Cli)?;
+        station.use_volunteer(&self.volunteer)?;
+        Ok(station)
+    }
+}
+
+/// The desktop app's data file: `$XDG_DATA_HOME/cn.nacstation.station/station.db`.
+pub fn default_db_path() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("cn.nacstation.station").join("station.db")
+}
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Create a demo roster (realistic Shanghai addresses, mixed code states).
+    Demo(roster::DemoArgs),
+    /// Import a roster file (.csv in UTF-8 or GB18030, or .xlsx).
+    Import(roster::ImportArgs),
+    /// Export the roster with code status (.csv or .xlsx).
+    Export(roster::ExportArgs),
+    /// List residents with their code status.
+    List(roster::ListArgs),
+    /// Show one resident: status, history and the active code's text.
+    Show(roster::ShowArgs),
+    /// Apply for a new code: one resident (--id) or everyone due (--due-within).
+    Renew(renew::RenewArgs),
+    /// Printed cards whose code is no longer valid (to replace).
+    Cards(renew::CardsArgs),
+    /// Verify a scanned code text (NAC1:…); `-` reads it from standard input.
+    Verify(verify::VerifyArgs),
+    /// Station settings: name and expiring threshold.
+    Config(roster::ConfigArgs),
+    /// Measure the core's speed on generated data and print the figures.
+    Bench(bench::BenchArgs),
+}
+
+pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Report> {
+    match command {
+        Command::Demo(a) => roster::demo(ctx, a),
+        Command::Import(a) => roster::import(ctx, a),
+        Command::Export(a) => roster::export(ctx, a),
+        Command::List(a) => roster::list(ctx, a),
+        Command::Show(a) => roster::show(ctx, a),
+        Command::Config(a) => roster::config(ctx, a),
+        Command::Renew(a) => renew::renew(ctx, a),
+        Command::Cards(a) => renew::cards(ctx, a),
+        Command::Verify(a) => verify::verify(ctx, a),
+        Command::Bench(a) => bench::bench(ctx, a),
+    }
+}
+
+/// Looks a resident up by document number, with a clear error when absent.
+pub fn resident_by_document(station: &Station, number: &str) -> anyhow::Result<i64> {
+    station
+        .find_by_document(number)?
+        .ok_or_else(|| nac_core::Error::NotFound {
+            what: "resident with this document number",
+            what_zh: "该证件号码的居民",
+        })
+        .map_err(Into::into)
+}

@@ -1,0 +1,55 @@
+//! `nac`: the headless face of NAC Station, for scripting, batch work and benchmarks.
+//!
+//! Every subcommand runs over the same `nac_core::Station` as the desktop app. Output is
+//! human-readable (Chinese or English, `--lang`) or JSON (`--json`). Exit status: 0 success,
+//! 1 when a rule refuses (e.g. already applied today, a code that does not verify) or an import
+//! refuses some rows, 2 on bad usage or unreadable input.
+
+mod commands;
+mod output;
+
+use clap::Parser;
+use output::{Lang, Report};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "nac", version, about = "NAC Station 核酸码服务站 command line")]
+struct Cli {
+    /// Station database file (default: the desktop app's data file, or $NAC_DB).
+    #[arg(long, global = true, env = "NAC_DB")]
+    db: Option<PathBuf>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Message language: zh or en (default from $LANG, Chinese otherwise).
+    #[arg(long, global = true)]
+    lang: Option<Lang>,
+    /// Volunteer account recorded with every change.
+    #[arg(long, global = true, default_value = "station")]
+    volunteer: String,
+    #[command(subcommand)]
+    command: commands::Command,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let lang = cli.lang.unwrap_or_else(Lang::from_env);
+    let ctx = commands::Context {
+        db: cli.db.unwrap_or_else(commands::default_db_path),
+        lang,
+        volunteer: cli.volunteer,
+    };
+    let report = match commands::run(&ctx, cli.command) {
+        Ok(report) => report,
+        Err(e) => Report::from_error(&e, lang),
+    };
+    report.print(cli.json);
+    ExitCode::from(report.exit)
+}

@@ -1,0 +1,90 @@
+//! How results reach the terminal: a human text in the chosen language, or JSON, plus the exit
+//! status. Errors become `{ "error": { "code", "message" } }` in JSON mode.
+
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn from_env() -> Lang {
+        let lang = std::env::var("LC_ALL")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| std::env::var("LANG").ok())
+            .unwrap_or_default();
+        if lang.is_empty() || lang.starts_with("zh") || lang == "C" || lang == "C.UTF-8" {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    /// Picks the text in this language.
+    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// Picks one side of a core message written as "中文 / English".
+    pub fn pick(self, bilingual: &str) -> String {
+        match bilingual.split_once(" / ") {
+            Some((zh, en)) => match self {
+                Lang::Zh => zh.trim().to_string(),
+                Lang::En => en.trim().to_string(),
+            },
+            None => bilingual.to_string(),
+        }
+    }
+}
+
+pub struct Report {
+    pub human: String,
+    pub json: Value,
+    pub exit: u8,
+}
+
+impl Report {
+    pub fn ok(human: String, json: Value) -> Report {
+        Report {
+            human,
+            json,
+            exit: 0,
+        }
+    }
+
+    pub fn refused(human: String, json: Value) -> Report {
+        Report {
+            human,
+            json,
+            exit: 1,
+        }
+    }
+
+    pub fn from_error(e: &anyhow::Error, lang: Lang) -> Report {
+        let (code, message) = match e.downcast_ref::<nac_core::Error>() {
+            Some(core) => (core.code(), core.to_string()),
+            None => ("usage", format!("{e:#}")),
+        };
+        Report {
+            human: format!("{}: {}", lang.t("错误", "error"), lang.pick(&message)),
+            json: json!({ "error": { "code": code, "message": message } }),
+            exit: 2,
+        }
+    }
+
+    pub fn print(&self, json: bool) {
+        if json {
+            println!("{}", self.json);
+        } else if self.exit == 2 {
+            eprintln!("{}", self.human);
+        } else if !self.human.is_empty() {
+            println!("{}", self.human.trim_end());
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The core's error type. Each variant carries a message a volunteer can act on (Chinese first,
+//! English second) and a stable [`Error::code`] for callers that branch on the kind of failure.
+
+use crate::domain::{DocumentError, NameError, PhoneError};
+use serde::Serialize;
+
+/// A form field a validation message is about (row-level reports and inline form errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    District,
+    Road,
+    Lane,
+    Number,
+    Room,
+    HouseholdPhone,
+    Name,
+    DocumentType,
+    DocumentNumber,
+    Phone,
+    Notes,
+}
+
+impl Field {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::District => "district",
+            Field::Road => "road",
+            Field::Lane => "lane",
+            Field::Number => "number",
+            Field::Room => "room",
+            Field::HouseholdPhone => "household_phone",
+            Field::Name => "name",
+            Field::DocumentType => "document_type",
+            Field::DocumentNumber => "document_number",
+            Field::Phone => "phone",
+            Field::Notes => "notes",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Field::District => "区",
+            Field::Road => "路",
+            Field::Lane => "弄",
+            Field::Number => "号",
+            Field::Room => "室",
+            Field::HouseholdPhone => "户联系电话",
+            Field::Name => "姓名",
+            Field::DocumentType => "证件类型",
+            Field::DocumentNumber => "证件号码",
+            Field::Phone => "手机号",
+            Field::Notes => "备注",
+        }
+    }
+}
+
+/// One problem with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: Field, message: impl ToString) -> FieldError {
+        FieldError {
+            field,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<(Field, DocumentError)> for FieldError {
+    fn from((field, e): (Field, DocumentError)) -> Self {
+        FieldError::new(field, e)
+    }
+}
+impl From<NameError> for FieldError {
+    fn from(e: NameError) -> Self {
+        FieldError::new(Field::Name, e)
+    }
+}
+impl From<(Field, PhoneError)> for FieldError {
+    fn from((field, e): (Field, PhoneError)) -> Self {
+        FieldError::new(field, e)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("数据库错误 / database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("输入有误 / invalid input: {}", summary(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("未找到{what_zh} / {what} not found")]
+    NotFound {
+        what: &'static str,
+        what_zh: &'static str,
+    },
+    #[error("该证件号码已登记（{name}） / this document number is already registered ({name})")]
+    DuplicateDocument { name: String },
+    #[error("该地址已有住户 / a household with this address already exists")]
+    DuplicateAddress,
+    #[error("该户仍有成员，请先移除或迁出成员 / the household still has members; remove or move them first")]
+    HouseholdNotEmpty,
+    #[error("签发凭证失败 / could not sign the code: {0}")]
+    Credential(#[from] nac_credential::CredentialError),
+    #[error("操作已取消 / cancelled")]
+    Cancelled,
+    #[error(transparent)]
+    Roster(#[from] crate::roster::RosterError),
+    #[error("文件读写失败 / file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn summary(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field.label_zh(), e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Error {
+    /// A stable machine-readable code for the kinds callers branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Store(crate::store::StoreError::SchemaTooNew { .. }) => "schema_too_new",
+            Error::Store(_) | Error::Sqlite(_) => "database",
+            Error::Invalid(_) => "invalid",
+            Error::NotFound { .. } => "not_found",
+            Error::DuplicateDocument { .. } => "duplicate_document",
+            Error::DuplicateAddress => "duplicate_address",
+            Error::HouseholdNotEmpty => "household_not_empty",
+            Error::Credential(_) => "credential",
+            Error::Cancelled => "cancelled",
+            Error::Roster(_) => "roster_file",
+            Error::Io(_) => "io",
+        }
+    }
+
+    pub(crate) fn resident_not_found() -> Error {
+        Error::NotFound {
+            what: "resident",
+            what_zh: "居民",
+        }
+    }
+
+    pub(crate) fn household_not_found() -> Error {
+        Error::NotFound {
+            what: "household",
+            what_zh: "住户",
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

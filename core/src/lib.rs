@@ -1,0 +1,25 @@
+//! NAC Station core: everything the rules decide, with no window and no network.
+//!
+//! - [`domain`]: validated values (resident ID with its checksum, names incl. 生僻字, phones,
+//!   Shanghai-style addresses, capacities);
+//! - [`store`]: the SQLite file (WAL, FULL sync, foreign keys, append-only migrations);
+//! - [`station::Station`]: the rules R1–R8 over the store, with an injected [`time::Clock`];
+//! - [`roster`]: roster files in and out (CSV in UTF-8 or GB18030, XLSX) with row-level reports;
+//! - [`search`]: name, pinyin initials, last four digits, address fragments;
+//! - [`demo`]: a realistic demo roster for first start and benchmarks.
+//!
+//! The desktop shell and the `nac` CLI are thin layers over [`station::Station`].
+
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod ids;
+pub mod roster;
+pub mod search;
+pub mod station;
+pub mod store;
+pub mod time;
+
+pub use error::{Error, Field, FieldError, Result};
+pub use station::{Station, WriteSource};
+pub use time::{Clock, ManualClock, SystemClock};

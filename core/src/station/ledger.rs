@@ -1,0 +1,214 @@
+//! The print ledger (R7, R8): every paper card handed out is recorded with the code it carries,
+//! so when a code is superseded or rejected the station knows which cards in circulation are now
+//! worthless and whom to give a current one. Printing never counts as an application.
+
+use super::{audit, Change, Station};
+use crate::domain::document::mask_middle;
+use crate::domain::Address;
+use crate::error::{Error, Result};
+use crate::ids::display_serial;
+use crate::time::format_cst_minute;
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+/// Everything printed on one card, read from the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrintedCard {
+    pub resident_id: i64,
+    pub household_id: i64,
+    pub name: String,
+    pub credential: String,
+    pub serial: String,
+    /// `XXXXX-XXXXX`, as printed.
+    pub serial_display: String,
+    pub expires_at: i64,
+    /// `YYYY-MM-DD HH:MM` in CST.
+    pub expires_at_text: String,
+    pub masked_document: String,
+    pub address: String,
+}
+
+/// A print job to record once the cards have been rendered (and sent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrintRequest {
+    pub layout: String,
+    /// A file path or `printer:NAME`.
+    pub destination: String,
+    /// The serials printed, one per card.
+    pub serials: Vec<String>,
+}
+
+/// A card in circulation whose code is no longer active (R8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CardToReplace {
+    pub card_id: i64,
+    pub resident_id: i64,
+    pub name: String,
+    pub address: String,
+    pub serial: String,
+    pub printed_at: i64,
+    /// `superseded` or `rejected`.
+    pub code_state: String,
+    /// The resident's current code, which should be printed for them, if any.
+    pub current_serial: Option<String>,
+}
+
+impl Station {
+    /// The cards to print for these residents: their active, still valid codes. Residents
+    /// without one are returned separately (renew them first).
+    pub fn cards_for(&self, resident_ids: &[i64]) -> Result<(Vec<PrintedCard>, Vec<i64>)> {
+        let now = self.now();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, r.household_id, r.name, r.doc_number, h.district, h.road, h.lane, h.number,
+                    h.room, c.serial, c.credential, c.expires_at
+             FROM residents r JOIN households h ON h.id = r.household_id
+             JOIN codes c ON c.resident_id = r.id AND c.state = 'active' AND c.expires_at > ?2
+             WHERE r.id = ?1 AND r.removed_at IS NULL",
+        )?;
+        let mut cards = Vec::with_capacity(resident_ids.len());
+        let mut without = Vec::new();
+        for &id in resident_ids {
+            let card = stmt
+                .query_row(params![id, now], |r| {
+                    let doc: String = r.get(3)?;
+                    let address = Address {
+                        district: r.get(4)?,
+                        road: r.get(5)?,
+                        lane: r.get(6)?,
+                        number: r.get(7)?,
+                        room: r.get(8)?,
+                    };
+                    let serial: String = r.get(9)?;
+                    let expires_at: i64 = r.get(11)?;
+                    Ok(PrintedCard {
+                        resident_id: r.get(0)?,
+                        household_id: r.get(1)?,
+                        name: r.get(2)?,
+                        credential: r.get(10)?,
+                        serial_display: display_serial(&serial),
+                        serial,
+                        expires_at,
+                        expires_at_text: format_cst_minute(expires_at),
+                        masked_document: mask_middle(&doc, 3, 4),
+                        address: address.to_string(),
+                    })
+                })
+                .optional()?;
+            match card {
+                Some(c) => cards.push(c),
+                None => without.push(id),
+            }
+        }
+        Ok((cards, without))
+    }
+
+    /// Records a finished print job; returns its id. Unknown serials are refused (nothing
+    /// recorded), so the ledger never holds a card that does not match a code.
+    pub fn record_print(&mut self, request: &PrintRequest) -> Result<i64> {
+        let now = self.now();
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO print_jobs (printed_at, layout, volunteer_id, destination, card_count)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                now,
+                request.layout,
+                self.volunteer_id,
+                request.destination,
+                request.serials.len() as i64
+            ],
+        )?;
+        let job = tx.last_insert_rowid();
+        {
+            let mut find = tx.prepare_cached("SELECT id, resident_id FROM codes WHERE serial = ?1")?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO printed_cards (job_id, code_id, resident_id, printed_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for serial in &request.serials {
+                let (code_id, resident_id): (i64, i64) = find
+                    .query_row([serial], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?
+                    .ok_or(Error::NotFound {
+                        what: "code",
+                        what_zh: "核酸码",
+                    })?;
+                insert.execute(params![job, code_id, resident_id, now])?;
+            }
+        }
+        audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "print",
+            &format!("job {job}: {} cards, {}", request.serials.len(), request.layout),
+        )?;
+        tx.commit()?;
+        self.emit(Change::Ledger {
+            source: self.source,
+        });
+        Ok(job)
+    }
+
+    /// Printed cards of superseded or rejected codes not yet replaced by a card of the
+    /// resident's current code, nor withdrawn (R8).
+    pub fn cards_to_replace(&self) -> Result<Vec<CardToReplace>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.id, r.id, r.name, h.district, h.road, h.lane, h.number, h.room,
+                    pc.serial, p.printed_at, pc.state,
+                    (SELECT serial FROM codes a WHERE a.resident_id = r.id AND a.state = 'active')
+             FROM printed_cards p
+             JOIN codes pc ON pc.id = p.code_id
+             JOIN residents r ON r.id = p.resident_id
+             JOIN households h ON h.id = r.household_id
+             WHERE pc.state <> 'active' AND p.withdrawn_at IS NULL AND r.removed_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM printed_cards q JOIN codes qc ON qc.id = q.code_id
+                               WHERE q.resident_id = p.resident_id AND qc.state = 'active'
+                                 AND q.printed_at >= p.printed_at)
+             ORDER BY h.sort_key, r.id, p.printed_at",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let address = Address {
+                district: r.get(3)?,
+                road: r.get(4)?,
+                lane: r.get(5)?,
+                number: r.get(6)?,
+                room: r.get(7)?,
+            };
+            Ok(CardToReplace {
+                card_id: r.get(0)?,
+                resident_id: r.get(1)?,
+                name: r.get(2)?,
+                address: address.to_string(),
+                serial: r.get(8)?,
+                printed_at: r.get(9)?,
+                code_state: r.get(10)?,
+                current_serial: r.get(11)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Marks a printed card as taken back or destroyed.
+    pub fn withdraw_card(&mut self, card_id: i64) -> Result<()> {
+        let now = self.now();
+        let tx = self.write()?;
+        let changed = tx.execute(
+            "UPDATE printed_cards SET withdrawn_at = ?2 WHERE id = ?1 AND withdrawn_at IS NULL",
+            params![card_id, now],
+        )?;
+        if changed == 0 {
+            return Err(Error::NotFound {
+                what: "printed card",
+                what_zh: "纸质码记录",
+            });
+        }
+        audit(&tx, now, self.source, self.volunteer_id, "card.withdraw", &card_id.to_string())?;
+        tx.commit()?;
+        self.emit(Change::Ledger {
+            source: self.source,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,483 @@
+//! Applying for a code (R1–R5): one resident, or everyone due in a batch.
+//!
+//! An application is all-or-nothing: the application row, the new code, the superseding of the
+//! old code (R2), the outbox event for the hub and the audit entry commit in one transaction.
+//! A refused application (R3: already applied today) writes nothing at all. The database holds
+//! R2 and R3 as unique indexes too, so even a bug or a second process cannot break them.
+//!
+//! A batch commits in chunks (one fsync per chunk instead of one per person) with a savepoint
+//! per resident: a failure for one resident rolls back only that resident, and a crash loses at
+//! most the uncommitted chunk, none of which has been reported as done.
+
+use super::status::{load_active_code, CodeView, ResidentQuery, StatusFilter};
+use super::{audit, Change, Station};
+use crate::domain::document::mask_middle;
+use crate::domain::{Capacity, PersonName};
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::time::{cst_day, VALIDITY_SECS};
+use nac_credential::{Claims, StationKey};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use std::ops::ControlFlow;
+
+/// A new code was issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Renewal {
+    pub resident_id: i64,
+    pub name: String,
+    pub code: CodeView,
+    /// The serial of the code this one voided (R2), if there was one.
+    pub superseded: Option<String>,
+    /// Printed cards of the voided code that are now invalid (R8).
+    pub cards_invalidated: u32,
+    /// Idempotency key of the outbox event.
+    pub event_id: String,
+}
+
+/// What an application came to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RenewOutcome {
+    Renewed(Renewal),
+    /// R3: "当日已完成申领 / already applied today"; nothing changed.
+    AlreadyAppliedToday {
+        resident_id: i64,
+        name: String,
+        applied_at: i64,
+        active: Option<CodeView>,
+    },
+}
+
+impl RenewOutcome {
+    pub fn resident_id(&self) -> i64 {
+        match self {
+            RenewOutcome::Renewed(r) => r.resident_id,
+            RenewOutcome::AlreadyAppliedToday { resident_id, .. } => *resident_id,
+        }
+    }
+}
+
+/// Whose codes a batch renews.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(tag = "scope", content = "id", rename_all = "snake_case")]
+pub enum BatchScope {
+    #[default]
+    Station,
+    Household(i64),
+}
+
+/// Which residents are due: expired, expiring within N days, never issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+pub struct DueSelection {
+    pub expired: bool,
+    pub expiring_within_days: Option<u32>,
+    pub never: bool,
+}
+
+impl DueSelection {
+    /// Everyone expired, never issued, or with `days` or fewer days left.
+    pub fn within(days: u32) -> DueSelection {
+        DueSelection {
+            expired: true,
+            expiring_within_days: Some(days),
+            never: true,
+        }
+    }
+}
+
+/// One resident's result in a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum BatchItem {
+    Done(RenewOutcome),
+    Failed {
+        resident_id: i64,
+        name: String,
+        code: &'static str,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchProgress<'a> {
+    pub done: usize,
+    pub total: usize,
+    /// Results committed since the previous report.
+    pub committed: &'a [BatchItem],
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BatchOutcome {
+    pub total: usize,
+    pub renewed: usize,
+    pub already_applied: usize,
+    pub failed: usize,
+    /// Stopped by the caller before every resident was handled.
+    pub cancelled: bool,
+    pub items: Vec<BatchItem>,
+}
+
+/// Residents per transaction in a batch.
+pub const DEFAULT_CHUNK: usize = 100;
+
+struct Signer<'a> {
+    key: &'a StationKey,
+    kid: &'a str,
+    station_id: &'a str,
+    volunteer_id: i64,
+    source: super::WriteSource,
+}
+
+impl Station {
+    /// Applies for a new code for one resident, in `capacity`, by the current volunteer.
+    pub fn renew(&mut self, resident_id: i64, capacity: Capacity) -> Result<RenewOutcome> {
+        let now = self.now();
+        let tx = self.write()?;
+        let outcome = apply(&tx, &self.signer(), resident_id, capacity, now)?;
+        tx.commit()?;
+        if let RenewOutcome::Renewed(_) = &outcome {
+            self.emit(Change::Codes {
+                source: self.source,
+                residents: vec![resident_id],
+            });
+        }
+        Ok(outcome)
+    }
+
+    /// Renews everyone due in `scope`, reporting after each committed chunk; returning
+    /// `Break` from `progress` stops after the current chunk.
+    pub fn renew_batch(
+        &mut self,
+        scope: BatchScope,
+        due: DueSelection,
+        capacity: Capacity,
+        chunk: usize,
+        progress: &mut dyn FnMut(&BatchProgress<'_>) -> ControlFlow<()>,
+    ) -> Result<BatchOutcome> {
+        let ids = self.due_residents(scope, due)?;
+        self.renew_many(&ids, capacity, chunk, progress)
+    }
+
+    /// Renews the given residents in order (see [`Station::renew_batch`]).
+    pub fn renew_many(
+        &mut self,
+        ids: &[i64],
+        capacity: Capacity,
+        chunk: usize,
+        progress: &mut dyn FnMut(&BatchProgress<'_>) -> ControlFlow<()>,
+    ) -> Result<BatchOutcome> {
+        let mut outcome = BatchOutcome {
+            total: ids.len(),
+            ..BatchOutcome::default()
+        };
+        for part in ids.chunks(chunk.max(1)) {
+            let now = self.now();
+            let tx = self.write()?;
+            let signer = self.signer();
+            let mut items = Vec::with_capacity(part.len());
+            for &id in part {
+                tx.execute_batch("SAVEPOINT resident")?;
+                match apply(&tx, &signer, id, capacity, now) {
+                    Ok(done) => {
+                        tx.execute_batch("RELEASE resident")?;
+                        items.push(BatchItem::Done(done));
+                    }
+                    Err(e) => {
+                        tx.execute_batch("ROLLBACK TO resident; RELEASE resident")?;
+                        let name = resident_name(&tx, id).unwrap_or_default();
+                        items.push(BatchItem::Failed {
+                            resident_id: id,
+                            name,
+                            code: e.code(),
+                            message: e.to_string(),
+                        });
+                    }
+                }
+            }
+            tx.commit()?;
+            let renewed: Vec<i64> = items
+                .iter()
+                .filter_map(|i| match i {
+                    BatchItem::Done(RenewOutcome::Renewed(r)) => Some(r.resident_id),
+                    _ => None,
+                })
+                .collect();
+            if !renewed.is_empty() {
+                self.emit(Change::Codes {
+                    source: self.source,
+                    residents: renewed,
+                });
+            }
+            for item in &items {
+                match item {
+                    BatchItem::Done(RenewOutcome::Renewed(_)) => outcome.renewed += 1,
+                    BatchItem::Done(RenewOutcome::AlreadyAppliedToday { .. }) => {
+                        outcome.already_applied += 1
+                    }
+                    BatchItem::Failed { .. } => outcome.failed += 1,
+                }
+            }
+            let start = outcome.items.len();
+            outcome.items.extend(items);
+            let flow = progress(&BatchProgress {
+                done: outcome.items.len(),
+                total: outcome.total,
+                committed: &outcome.items[start..],
+            });
+            if flow.is_break() && outcome.items.len() < outcome.total {
+                outcome.cancelled = true;
+                break;
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Ids of the residents due in `scope` now, in address order.
+    pub fn due_residents(&self, scope: BatchScope, due: DueSelection) -> Result<Vec<i64>> {
+        let query = ResidentQuery {
+            filter: StatusFilter {
+                expired: due.expired,
+                expiring: due.expiring_within_days.is_some(),
+                never: due.never,
+                cards_to_replace: false,
+            },
+            expiring_within_days: due.expiring_within_days,
+            household_id: match scope {
+                BatchScope::Station => None,
+                BatchScope::Household(id) => Some(id),
+            },
+            ..ResidentQuery::default()
+        };
+        if !(due.expired || due.never || due.expiring_within_days.is_some()) {
+            return Ok(Vec::new());
+        }
+        Ok(self.residents(&query)?.into_iter().map(|r| r.id).collect())
+    }
+
+    fn signer(&self) -> Signer<'_> {
+        Signer {
+            key: &self.key,
+            kid: &self.kid,
+            station_id: &self.station_id,
+            volunteer_id: self.volunteer_id,
+            source: self.source,
+        }
+    }
+}
+
+fn resident_name(conn: &Connection, id: i64) -> Option<String> {
+    conn.query_row("SELECT name FROM residents WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })
+    .ok()
+}
+
+struct ResidentForCode {
+    uid: String,
+    name: String,
+    doc_type: String,
+    doc_number: String,
+    doc_last4: String,
+}
+
+/// The rules of one application, inside the caller's transaction.
+fn apply(
+    conn: &Connection,
+    signer: &Signer<'_>,
+    resident_id: i64,
+    capacity: Capacity,
+    now: i64,
+) -> Result<RenewOutcome> {
+    let resident = conn
+        .prepare_cached(
+            "SELECT uid, name, doc_type, doc_number, doc_last4 FROM residents
+             WHERE id = ?1 AND removed_at IS NULL",
+        )?
+        .query_row([resident_id], |r| {
+            Ok(ResidentForCode {
+                uid: r.get(0)?,
+                name: r.get(1)?,
+                doc_type: r.get(2)?,
+                doc_number: r.get(3)?,
+                doc_last4: r.get(4)?,
+            })
+        })
+        .optional()?
+        .ok_or_else(Error::resident_not_found)?;
+    let day = cst_day(now).to_string();
+
+    // R3: one application per person per CST day, whatever the channel.
+    let earlier: Option<i64> = conn
+        .prepare_cached(
+            "SELECT applied_at FROM applications
+             WHERE resident_id = ?1 AND day = ?2 AND state = 'accepted'",
+        )?
+        .query_row(params![resident_id, day], |r| r.get(0))
+        .optional()?;
+    if let Some(applied_at) = earlier {
+        return Ok(RenewOutcome::AlreadyAppliedToday {
+            resident_id,
+            name: resident.name,
+            applied_at,
+            active: load_active_code(conn, resident_id)?,
+        });
+    }
+
+    let event_id = ids::new_uid();
+    conn.prepare_cached(
+        "INSERT INTO applications (event_id, resident_id, day, applied_at, capacity, volunteer_id, channel)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        event_id,
+        resident_id,
+        day,
+        now,
+        capacity.as_str(),
+        signer.volunteer_id,
+        signer.station_id
+    ])?;
+    let application_id = conn.last_insert_rowid();
+
+    // R2: the new code voids the old one, and its printed cards with it (R8).
+    let previous: Option<(i64, String)> = conn
+        .prepare_cached("SELECT id, serial FROM codes WHERE resident_id = ?1 AND state = 'active'")?
+        .query_row([resident_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((old_id, _)) = &previous {
+        conn.prepare_cached(
+            "UPDATE codes SET state = 'superseded', superseded_at = ?2 WHERE id = ?1",
+        )?
+        .execute(params![old_id, now])?;
+    }
+
+    let masked_name = PersonName::parse(&resident.name)
+        .map(|n| n.masked())
+        .unwrap_or_else(|_| mask_middle(&resident.name, 1, 0));
+    let expires_at = now + VALIDITY_SECS;
+    let (code_id, serial, credential) = insert_code(
+        conn,
+        signer,
+        &resident,
+        &masked_name,
+        resident_id,
+        application_id,
+        now,
+        expires_at,
+    )?;
+
+    let mut cards_invalidated = 0;
+    if let Some((old_id, _)) = &previous {
+        conn.prepare_cached("UPDATE codes SET superseded_by = ?2 WHERE id = ?1")?
+            .execute(params![old_id, code_id])?;
+        cards_invalidated = conn
+            .prepare_cached(
+                "SELECT count(*) FROM printed_cards WHERE code_id = ?1 AND withdrawn_at IS NULL",
+            )?
+            .query_row([old_id], |r| r.get(0))?;
+    }
+
+    let payload = serde_json::json!({
+        "event_id": event_id,
+        "resident": {
+            "uid": resident.uid,
+            "document_type": resident.doc_type,
+            "document_number": resident.doc_number,
+        },
+        "day": day,
+        "applied_at": now,
+        "capacity": capacity.as_str(),
+        "volunteer_id": signer.volunteer_id,
+        "channel": signer.station_id,
+        "code": {
+            "serial": serial,
+            "issued_at": now,
+            "expires_at": expires_at,
+            "kid": signer.kid,
+            "credential": credential,
+        },
+        "supersedes": previous.as_ref().map(|p| &p.1),
+    });
+    conn.prepare_cached(
+        "INSERT INTO outbox (event_id, kind, application_id, payload, created_at, updated_at)
+         VALUES (?1, 'application', ?2, ?3, ?4, ?4)",
+    )?
+    .execute(params![event_id, application_id, payload.to_string(), now])?;
+    audit(
+        conn,
+        now,
+        signer.source,
+        signer.volunteer_id,
+        "code.issue",
+        &format!("resident {resident_id} code {serial} ({})", capacity.as_str()),
+    )?;
+
+    Ok(RenewOutcome::Renewed(Renewal {
+        resident_id,
+        name: resident.name,
+        code: CodeView {
+            serial,
+            issued_at: now,
+            expires_at,
+            station_id: signer.station_id.to_string(),
+            state: "active".to_string(),
+            credential,
+        },
+        superseded: previous.map(|p| p.1),
+        cards_invalidated,
+        event_id,
+    }))
+}
+
+/// Signs and stores a new active code; retries with a fresh serial on the (rare) collision.
+#[allow(clippy::too_many_arguments)]
+fn insert_code(
+    conn: &Connection,
+    signer: &Signer<'_>,
+    resident: &ResidentForCode,
+    masked_name: &str,
+    resident_id: i64,
+    application_id: i64,
+    issued_at: i64,
+    expires_at: i64,
+) -> Result<(i64, String, String)> {
+    let mut attempt = 0;
+    loop {
+        let serial = ids::new_serial();
+        let claims = Claims {
+            serial: serial.clone(),
+            resident_ref: resident.uid.clone(),
+            masked_name: masked_name.to_string(),
+            id_last4: resident.doc_last4.clone(),
+            issued_at,
+            expires_at,
+            station_id: signer.station_id.to_string(),
+        };
+        let credential = nac_credential::issue(&claims, signer.key)?;
+        let inserted = conn
+            .prepare_cached(
+                "INSERT INTO codes (serial, resident_id, application_id, issued_at, expires_at,
+                     station_id, kid, credential)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (serial) DO NOTHING",
+            )?
+            .execute(params![
+                serial,
+                resident_id,
+                application_id,
+                issued_at,
+                expires_at,
+                signer.station_id,
+                signer.kid,
+                credential
+            ])?;
+        attempt += 1;
+        if inserted == 1 {
+            return Ok((conn.last_insert_rowid(), serial, credential));
+        }
+        if attempt >= 5 {
+            return Err(Error::Sqlite(rusqlite::Error::StatementChangedRows(0)));
+        }
+    }
+}

@@ -1,0 +1,546 @@
+//! Households and residents: validation, add / edit / move / remove, and roster import.
+
+use super::{audit, Change, Station, WriteSource};
+use crate::domain::{Address, AddressPart, Document, DocumentType, PersonName, Phone};
+use crate::error::{Error, Field, FieldError, Result};
+use crate::ids;
+use crate::search::{initials, natural_sort_key};
+use chrono::NaiveDate;
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+/// A household as typed in a form or read from a roster row (unvalidated).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HouseholdInput {
+    pub district: String,
+    pub road: String,
+    pub lane: String,
+    pub number: String,
+    pub room: String,
+    pub phone: String,
+}
+
+/// A validated household.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdDraft {
+    pub address: Address,
+    pub phone: Option<Phone>,
+}
+
+impl HouseholdDraft {
+    pub fn validate(input: &HouseholdInput) -> Result<HouseholdDraft, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let address = Address::parse(
+            &input.district,
+            &input.road,
+            &input.lane,
+            &input.number,
+            &input.room,
+        )
+        .map_err(|(part, e)| {
+            let field = match part {
+                AddressPart::District => Field::District,
+                AddressPart::Road => Field::Road,
+                AddressPart::Lane => Field::Lane,
+                AddressPart::Number => Field::Number,
+                AddressPart::Room => Field::Room,
+            };
+            errors.push(FieldError::new(field, e));
+        })
+        .ok();
+        let phone = optional_phone(&input.phone, Field::HouseholdPhone, &mut errors);
+        match (address, errors.is_empty()) {
+            (Some(address), true) => Ok(HouseholdDraft { address, phone }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A resident as typed in a form or read from a roster row (unvalidated).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ResidentInput {
+    pub name: String,
+    /// Empty means resident ID (居民身份证).
+    pub document_type: String,
+    pub document_number: String,
+    pub phone: String,
+    pub notes: String,
+    pub has_smartphone: bool,
+}
+
+/// A validated resident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentDraft {
+    pub name: PersonName,
+    pub document: Document,
+    pub phone: Option<Phone>,
+    pub notes: String,
+    pub has_smartphone: bool,
+    pub birth_date: Option<NaiveDate>,
+}
+
+const MAX_NOTES_CHARS: usize = 200;
+
+impl ResidentDraft {
+    /// Validates every field and reports every problem, not just the first.
+    pub fn validate(input: &ResidentInput, today: NaiveDate) -> Result<ResidentDraft, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = PersonName::parse(&input.name)
+            .map_err(|e| errors.push(e.into()))
+            .ok();
+        let kind = input
+            .document_type
+            .parse::<DocumentType>()
+            .map_err(|e| errors.push(FieldError::new(Field::DocumentType, e)))
+            .ok();
+        let document = kind.and_then(|kind| {
+            Document::parse(kind, &input.document_number)
+                .map_err(|e| errors.push((Field::DocumentNumber, e).into()))
+                .ok()
+        });
+        let birth_date = document.as_ref().and_then(Document::birth_date);
+        if let Some(born) = birth_date {
+            if born > today {
+                errors.push(
+                    (
+                        Field::DocumentNumber,
+                        crate::domain::DocumentError::BirthDateInFuture(born.to_string()),
+                    )
+                        .into(),
+                );
+            }
+        }
+        let phone = optional_phone(&input.phone, Field::Phone, &mut errors);
+        let notes = input.notes.trim().to_string();
+        if notes.chars().count() > MAX_NOTES_CHARS {
+            errors.push(FieldError::new(
+                Field::Notes,
+                format!("备注最多{MAX_NOTES_CHARS}字 / notes are limited to {MAX_NOTES_CHARS} characters"),
+            ));
+        }
+        match (name, document, errors.is_empty()) {
+            (Some(name), Some(document), true) => Ok(ResidentDraft {
+                name,
+                document,
+                phone,
+                notes,
+                has_smartphone: input.has_smartphone,
+                birth_date,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn optional_phone(raw: &str, field: Field, errors: &mut Vec<FieldError>) -> Option<Phone> {
+    if raw.trim().is_empty() {
+        return None;
+    }
+    Phone::parse(raw)
+        .map_err(|e| errors.push((field, e).into()))
+        .ok()
+}
+
+/// One household in the list, with the counts a volunteer scans for (R6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HouseholdSummary {
+    pub id: i64,
+    pub address: String,
+    pub building: String,
+    pub room: String,
+    pub members: u32,
+    pub expired: u32,
+    pub expiring: u32,
+    pub never: u32,
+    pub cards_to_replace: u32,
+}
+
+/// A household with its members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HouseholdDetail {
+    pub id: i64,
+    pub uid: String,
+    pub address: String,
+    pub district: String,
+    pub road: String,
+    pub lane: String,
+    pub number: String,
+    pub room: String,
+    pub masked_phone: Option<String>,
+    pub members: Vec<super::ResidentRow>,
+}
+
+/// What a roster import did to the database.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportOutcome {
+    pub households_added: u32,
+    pub residents_added: u32,
+    pub residents_updated: u32,
+    pub residents_unchanged: u32,
+}
+
+impl Station {
+    pub fn add_household(&mut self, input: &HouseholdInput) -> Result<i64> {
+        let draft = HouseholdDraft::validate(input).map_err(Error::Invalid)?;
+        let now = self.now();
+        let tx = self.write()?;
+        if household_by_address(&tx, &draft.address)?.is_some() {
+            return Err(Error::DuplicateAddress);
+        }
+        let id = insert_household(&tx, &draft, now)?;
+        audit(&tx, now, self.source, self.volunteer_id, "household.add", &id.to_string())?;
+        tx.commit()?;
+        self.emit(Change::Roster { source: self.source });
+        Ok(id)
+    }
+
+    pub fn update_household(&mut self, id: i64, input: &HouseholdInput) -> Result<()> {
+        let draft = HouseholdDraft::validate(input).map_err(Error::Invalid)?;
+        let now = self.now();
+        let tx = self.write()?;
+        ensure_household(&tx, id)?;
+        if household_by_address(&tx, &draft.address)?.is_some_and(|other| other != id) {
+            return Err(Error::DuplicateAddress);
+        }
+        let a = &draft.address;
+        tx.execute(
+            "UPDATE households SET district = ?2, road = ?3, lane = ?4, number = ?5, room = ?6,
+                 address_key = ?7, sort_key = ?8, search_text = ?9, phone = ?10, updated_at = ?11
+             WHERE id = ?1",
+            params![
+                id,
+                a.district,
+                a.road,
+                a.lane,
+                a.number,
+                a.room,
+                a.key(),
+                natural_sort_key(a),
+                search_text(a),
+                draft.phone.as_ref().map(Phone::as_str),
+                now
+            ],
+        )?;
+        audit(&tx, now, self.source, self.volunteer_id, "household.update", &id.to_string())?;
+        tx.commit()?;
+        self.emit(Change::Roster { source: self.source });
+        Ok(())
+    }
+
+    /// Removes an empty household (its history stays in the database).
+    pub fn remove_household(&mut self, id: i64) -> Result<()> {
+        let now = self.now();
+        let tx = self.write()?;
+        ensure_household(&tx, id)?;
+        let members: i64 = tx.query_row(
+            "SELECT count(*) FROM residents WHERE household_id = ?1 AND removed_at IS NULL",
+            [id],
+            |r| r.get(0),
+        )?;
+        if members > 0 {
+            return Err(Error::HouseholdNotEmpty);
+        }
+        tx.execute(
+            "UPDATE households SET removed_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        audit(&tx, now, self.source, self.volunteer_id, "household.remove", &id.to_string())?;
+        tx.commit()?;
+        self.emit(Change::Roster { source: self.source });
+        Ok(())
+    }
+
+    pub fn add_resident(&mut self, household_id: i64, input: &ResidentInput) -> Result<i64> {
+        let today = crate::time::cst_day(self.now());
+        let draft = ResidentDraft::validate(input, today).map_err(Error::Invalid)?;
+        let now = self.now();
+        let tx = self.write()?;
+        ensure_household(&tx, household_id)?;
+        if let Some((_, name, removed)) = resident_by_document(&tx, &draft.document)? {
+            if !removed {
+                return Err(Error::DuplicateDocument { name });
+            }
+        }
+        let id = upsert_resident(&tx, household_id, &draft, now)?.0;
+        audit(&tx, now, self.source, self.volunteer_id, "resident.add", &id.to_string())?;
+        tx.commit()?;
+        self.emit(Change::Roster { source: self.source });
+        Ok(id)
+    }
+
+    pub fn update_resident(&mut self, id: i64, input: &ResidentInput) -> Result<()> {
+        let today = crate::time::cst_day(self.now());
+        let draft = ResidentDraft::validate(input, today).map_err(Error::Invalid)?;
+        let now = self.now();
+        let tx = self.write()?;
+        let household_id = resident_household(&tx, id)?;
+        if let Some((other, name, _)) = resident_by_document(&tx, &draft.document)? {
+            if other != id {
+                return Err(Error::DuplicateDocument { name });
+            }
+        }
+        write_resident_fields(&tx, id, household_id, &draft, now)?;
+        audit(&tx, now, self.source, self.volunteer_id, "resident.update", &id.to_string())?;
+        tx.commit()?;
+        self.emit(Change::Roster { source: self.source });
+        Ok(())
+    }
+
+    /// Moves a resident to another household (e.g. moved in with family).
+    pub fn move_resident(&mut self, id: i64, to_household: i64) -> Result<()> {
+        let now = self.now();
+        let tx = self.write()?;
+        resident_household(&tx, id)?;
+        ensure_household(&tx, to_household)?;
+        tx.execute(
+            "UPDATE residents SET household_id = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, to_household, now],
+        )?;
+        audit(&tx, now, self.source, self.volunteer_id, "resident.move", &id.to_string())?;
+        tx.commit()?;
+        self.emit(Change::Roster { source: self.source });
+        Ok(())
+    }
+
+    /// Removes a resident from the roster; their codes, applications and printed cards stay
+    /// in the database as history.
+    pub fn remove_resident(&mut self, id: i64) -> Result<()> {
+        let now = self.now();
+        let tx = self.write()?;
+        resident_household(&tx, id)?;
+        tx.execute(
+            "UPDATE residents SET removed_at = ?2, updated_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        audit(&tx, now, self.source, self.volunteer_id, "resident.remove", &id.to_string())?;
+        tx.commit()?;
+        self.emit(Change::Roster { source: self.source });
+        Ok(())
+    }
+
+    /// Finds a resident by document number (any type; the number is normalised first).
+    pub fn find_by_document(&self, number: &str) -> Result<Option<i64>> {
+        let number = crate::domain::document::normalise_code(number);
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM residents WHERE doc_number = ?1 AND removed_at IS NULL
+                 ORDER BY doc_type = 'resident_id' DESC LIMIT 1",
+                [number],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Writes validated roster rows in one transaction: households matched by address,
+    /// residents by document; rows identical to what is stored change nothing.
+    pub fn import_drafts(&mut self, rows: &[(HouseholdDraft, ResidentDraft)]) -> Result<ImportOutcome> {
+        let now = self.now();
+        let tx = self.write()?;
+        let mut outcome = ImportOutcome::default();
+        for (household, resident) in rows {
+            let household_id = match household_by_address(&tx, &household.address)? {
+                Some(id) => {
+                    if household.phone.is_some() {
+                        tx.prepare_cached(
+                            "UPDATE households SET phone = ?2, updated_at = ?3
+                             WHERE id = ?1 AND phone IS NOT ?2",
+                        )?
+                        .execute(params![id, household.phone.as_ref().map(Phone::as_str), now])?;
+                    }
+                    id
+                }
+                None => {
+                    outcome.households_added += 1;
+                    insert_household(&tx, household, now)?
+                }
+            };
+            match upsert_resident(&tx, household_id, resident, now)?.1 {
+                Upsert::Added => outcome.residents_added += 1,
+                Upsert::Updated => outcome.residents_updated += 1,
+                Upsert::Unchanged => outcome.residents_unchanged += 1,
+            }
+        }
+        if outcome != (ImportOutcome { residents_unchanged: outcome.residents_unchanged, ..Default::default() }) {
+            let summary = format!(
+                "+{} households, +{} residents, ~{} residents",
+                outcome.households_added, outcome.residents_added, outcome.residents_updated
+            );
+            audit(&tx, now, WriteSource::Import, self.volunteer_id, "roster.import", &summary)?;
+        }
+        tx.commit()?;
+        self.emit(Change::Roster { source: WriteSource::Import });
+        Ok(outcome)
+    }
+}
+
+fn ensure_household(tx: &Transaction<'_>, id: i64) -> Result<()> {
+    tx.query_row(
+        "SELECT 1 FROM households WHERE id = ?1 AND removed_at IS NULL",
+        [id],
+        |_| Ok(()),
+    )
+    .optional()?
+    .ok_or_else(Error::household_not_found)
+}
+
+fn resident_household(tx: &Transaction<'_>, id: i64) -> Result<i64> {
+    tx.query_row(
+        "SELECT household_id FROM residents WHERE id = ?1 AND removed_at IS NULL",
+        [id],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(Error::resident_not_found)
+}
+
+fn household_by_address(tx: &Transaction<'_>, address: &Address) -> Result<Option<i64>> {
+    Ok(tx
+        .prepare_cached("SELECT id FROM households WHERE address_key = ?1 AND removed_at IS NULL")?
+        .query_row([address.key()], |r| r.get(0))
+        .optional()?)
+}
+
+/// (id, name, removed) of the resident registered with this document, if any.
+fn resident_by_document(
+    tx: &Transaction<'_>,
+    document: &Document,
+) -> Result<Option<(i64, String, bool)>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT id, name, removed_at IS NOT NULL FROM residents WHERE doc_type = ?1 AND doc_number = ?2",
+        )?
+        .query_row(params![document.kind.as_str(), document.number], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?)
+}
+
+pub(crate) fn search_text(a: &Address) -> String {
+    a.to_string().chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn insert_household(tx: &Transaction<'_>, draft: &HouseholdDraft, now: i64) -> Result<i64> {
+    let a = &draft.address;
+    tx.prepare_cached(
+        "INSERT INTO households (uid, district, road, lane, number, room, address_key, sort_key,
+             search_text, phone, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+    )?
+    .execute(params![
+        ids::new_uid(),
+        a.district,
+        a.road,
+        a.lane,
+        a.number,
+        a.room,
+        a.key(),
+        natural_sort_key(a),
+        search_text(a),
+        draft.phone.as_ref().map(Phone::as_str),
+        now
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+enum Upsert {
+    Added,
+    Updated,
+    Unchanged,
+}
+
+/// Inserts the resident, or updates the one with the same document when anything differs
+/// (restoring a removed one). Returns the id and what happened.
+fn upsert_resident(
+    tx: &Transaction<'_>,
+    household_id: i64,
+    d: &ResidentDraft,
+    now: i64,
+) -> Result<(i64, Upsert)> {
+    let existing = tx
+        .prepare_cached(
+            "SELECT id, household_id, name, phone, notes, removed_at IS NOT NULL
+             FROM residents WHERE doc_type = ?1 AND doc_number = ?2",
+        )?
+        .query_row(params![d.document.kind.as_str(), d.document.number], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, bool>(5)?,
+            ))
+        })
+        .optional()?;
+    match existing {
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO residents (uid, household_id, name, name_initials, doc_type, doc_number,
+                     doc_last4, phone, phone_last4, birth_date, notes, has_smartphone, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+            )?
+            .execute(params![
+                ids::new_uid(),
+                household_id,
+                d.name.as_str(),
+                initials(d.name.as_str()),
+                d.document.kind.as_str(),
+                d.document.number,
+                d.document.last4(),
+                d.phone.as_ref().map(Phone::as_str),
+                d.phone.as_ref().map(Phone::last4),
+                d.birth_date.map(|b| b.to_string()),
+                d.notes,
+                d.has_smartphone,
+                now
+            ])?;
+            Ok((tx.last_insert_rowid(), Upsert::Added))
+        }
+        Some((id, hh, name, phone, notes, removed)) => {
+            let same = hh == household_id
+                && name == d.name.as_str()
+                && phone.as_deref() == d.phone.as_ref().map(Phone::as_str)
+                && notes == d.notes
+                && !removed;
+            if same {
+                return Ok((id, Upsert::Unchanged));
+            }
+            write_resident_fields(tx, id, household_id, d, now)?;
+            Ok((id, Upsert::Updated))
+        }
+    }
+}
+
+fn write_resident_fields(
+    tx: &Transaction<'_>,
+    id: i64,
+    household_id: i64,
+    d: &ResidentDraft,
+    now: i64,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE residents SET household_id = ?2, name = ?3, name_initials = ?4, doc_type = ?5,
+             doc_number = ?6, doc_last4 = ?7, phone = ?8, phone_last4 = ?9, birth_date = ?10,
+             notes = ?11, has_smartphone = ?12, updated_at = ?13, removed_at = NULL
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        household_id,
+        d.name.as_str(),
+        initials(d.name.as_str()),
+        d.document.kind.as_str(),
+        d.document.number,
+        d.document.last4(),
+        d.phone.as_ref().map(Phone::as_str),
+        d.phone.as_ref().map(Phone::last4),
+        d.birth_date.map(|b| b.to_string()),
+        d.notes,
+        d.has_smartphone,
+        now
+    ])?;
+    Ok(())
+}
