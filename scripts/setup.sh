@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what NAC Station needs on Debian, idempotently: only missing packages are installed.
+#   scripts/setup.sh app    build and run the desktop app
+#   scripts/setup.sh test   everything the test suite uses (app + Xvfb, WebDriver, fonts,
+#                           poppler, zbar, CUPS with a PDF queue)
+set -euo pipefail
+mode="${1:-app}"
+
+app_packages=(libwebkit2gtk-4.1-dev build-essential pkg-config libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk fonts-hanazono xdg-utils
+  cups-client)
+test_packages=(xvfb webkit2gtk-driver fonts-wqy-zenhei fonts-arphic-uming poppler-utils
+  zbar-tools cups printer-driver-cups-pdf procps)
+
+packages=("${app_packages[@]}")
+if [ "$mode" = test ]; then packages+=("${test_packages[@]}"); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: Rust (cargo) is required: https://rustup.rs" >&2
+  exit 1
+fi
