@@ -127,7 +127,7 @@ fn names_keep_rare_characters_and_the_middle_dot() {
     }
     assert_eq!(PersonName::parse("张三丰").unwrap().masked(), "张*丰");
     assert_eq!(PersonName::parse("李𠮷").unwrap().masked(), "李*");
-    assert_eq!(PersonName::parse("阿依古丽·买买提").unwrap().masked(), "阿***·**提");
+    assert_eq!(PersonName::parse("阿依古丽·买买提").unwrap().masked(), "阿*·*提");
     assert!(PersonName::parse("   ").is_err());
     assert!(PersonName::parse("张3").is_err());
     assert!(PersonName::parse("张\u{0}").is_err());

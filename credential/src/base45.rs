@@ -84,7 +84,9 @@ pub fn decode(text: &str) -> Result<Vec<u8>, CredentialError> {
 
 fn digit(c: u8) -> Result<u32, CredentialError> {
     match DIGIT[usize::from(c)] {
-        INVALID => Err(CredentialError::Base45("character outside the Base45 alphabet")),
+        INVALID => Err(CredentialError::Base45(
+            "character outside the Base45 alphabet",
+        )),
         d => Ok(u32::from(d)),
     }
 }

@@ -93,7 +93,24 @@ mod tests {
 
     #[test]
     fn integers_round_trip_through_minicbor() {
-        for n in [0, 1, 23, 24, 255, 256, 65535, 65536, u32::MAX as i64, i64::MAX, -1, -24, -25, -256, -257, i64::MIN] {
+        for n in [
+            0,
+            1,
+            23,
+            24,
+            255,
+            256,
+            65535,
+            65536,
+            u32::MAX as i64,
+            i64::MAX,
+            -1,
+            -24,
+            -25,
+            -256,
+            -257,
+            i64::MIN,
+        ] {
             let v = enc_int(n);
             assert_eq!(minicbor::Decoder::new(&v).i64().unwrap(), n);
         }

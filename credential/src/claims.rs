@@ -83,7 +83,9 @@ impl Claims {
         if self.id_last4.chars().count() > MAX_ID_LAST4_CHARS
             || self.id_last4.chars().any(char::is_control)
         {
-            return Err(E("id_last4 must be at most 4 characters, no control characters"));
+            return Err(E(
+                "id_last4 must be at most 4 characters, no control characters",
+            ));
         }
         if self.expires_at <= self.issued_at {
             return Err(E("expires_at must be after issued_at"));
@@ -136,7 +138,9 @@ impl Claims {
             station_id: String::new(),
         };
         for _ in 0..key::COUNT {
-            let k = d.u64().map_err(|_| E("claim key is not an unsigned integer"))?;
+            let k = d
+                .u64()
+                .map_err(|_| E("claim key is not an unsigned integer"))?;
             if !(1..=key::COUNT).contains(&k) {
                 return Err(E("unknown claim key"));
             }
@@ -295,24 +299,35 @@ mod tests {
         assert_eq!(Claims::decode(&encoded(&c)).unwrap(), c);
     }
 
+    type Mutation = Box<dyn Fn(&mut Claims)>;
+
     #[test]
     fn validation_rules() {
         let ok = sample();
         assert_eq!(ok.validate(), Ok(()));
-        let cases: Vec<(&str, Box<dyn Fn(&mut Claims)>)> = vec![
+        let cases: Vec<(&str, Mutation)> = vec![
             ("empty serial", Box::new(|c| c.serial.clear())),
             ("long serial", Box::new(|c| c.serial = "A".repeat(33))),
-            ("serial with space", Box::new(|c| c.serial = "7K3 QD".into())),
+            (
+                "serial with space",
+                Box::new(|c| c.serial = "7K3 QD".into()),
+            ),
             ("non-ascii serial", Box::new(|c| c.serial = "7K3Ö".into())),
             ("empty ref", Box::new(|c| c.resident_ref.clear())),
             ("long ref", Box::new(|c| c.resident_ref = "r".repeat(65))),
             ("empty name", Box::new(|c| c.masked_name.clear())),
             ("long name", Box::new(|c| c.masked_name = "张".repeat(43))),
-            ("control in name", Box::new(|c| c.masked_name = "张\n丰".into())),
+            (
+                "control in name",
+                Box::new(|c| c.masked_name = "张\n丰".into()),
+            ),
             ("five last4", Box::new(|c| c.id_last4 = "1234X".into())),
             ("control last4", Box::new(|c| c.id_last4 = "12\u{7}".into())),
             ("equal times", Box::new(|c| c.expires_at = c.issued_at)),
-            ("reversed times", Box::new(|c| c.expires_at = c.issued_at - 1)),
+            (
+                "reversed times",
+                Box::new(|c| c.expires_at = c.issued_at - 1),
+            ),
             ("empty station", Box::new(|c| c.station_id.clear())),
             ("long station", Box::new(|c| c.station_id = "S".repeat(33))),
         ];
@@ -422,7 +437,8 @@ mod tests {
         trailing.push(0x00);
         cases.push(("trailing byte", trailing));
         let mut indefinite_map = vec![0xbf];
-        good.iter().for_each(|e| indefinite_map.extend_from_slice(e));
+        good.iter()
+            .for_each(|e| indefinite_map.extend_from_slice(e));
         indefinite_map.push(0xff);
         cases.push(("indefinite map", indefinite_map));
         cases.push(("array", vec![0x80]));

@@ -82,15 +82,17 @@ impl<'a> Sign1<'a> {
         if d.array().map_err(|_| E("not an array"))? != Some(4) {
             return Err(E("not an array of 4"));
         }
-        let protected = d.bytes().map_err(|_| E("protected header is not a byte string"))?;
+        let protected = d
+            .bytes()
+            .map_err(|_| E("protected header is not a byte string"))?;
         let kid = parse_protected(protected)?;
         if d.map().map_err(|_| E("unprotected header is not a map"))? != Some(0) {
             return Err(E("unprotected header must be empty"));
         }
         let payload = d.bytes().map_err(|_| E("payload is not a byte string"))?;
         let signature = d.bytes().map_err(|_| E("signature is not a byte string"))?;
-        let signature =
-            <[u8; SIGNATURE_LEN]>::try_from(signature).map_err(|_| E("signature is not 64 bytes"))?;
+        let signature = <[u8; SIGNATURE_LEN]>::try_from(signature)
+            .map_err(|_| E("signature is not 64 bytes"))?;
         if d.position() != bytes.len() {
             return Err(E("trailing bytes after COSE_Sign1"));
         }
@@ -229,17 +231,38 @@ mod tests {
         }
 
         let headers: Vec<(&str, Vec<u8>)> = vec![
-            ("alg ES256", [&[0xa2, 0x01, 0x26, 0x04, 0x48][..], &kid].concat()),
+            (
+                "alg ES256",
+                [&[0xa2, 0x01, 0x26, 0x04, 0x48][..], &kid].concat(),
+            ),
             ("alg missing", [&[0xa1, 0x04, 0x48][..], &kid].concat()),
             ("kid missing", vec![0xa1, 0x01, 0x27]),
-            ("kid 7 bytes", [&[0xa2, 0x01, 0x27, 0x04, 0x47][..], &kid[..7]].concat()),
-            ("kid as text", [&[0xa2, 0x01, 0x27, 0x04, 0x68][..], &kid].concat()),
+            (
+                "kid 7 bytes",
+                [&[0xa2, 0x01, 0x27, 0x04, 0x47][..], &kid[..7]].concat(),
+            ),
+            (
+                "kid as text",
+                [&[0xa2, 0x01, 0x27, 0x04, 0x68][..], &kid].concat(),
+            ),
             ("duplicate alg", vec![0xa2, 0x01, 0x27, 0x01, 0x27]),
-            ("extra label", [&[0xa3, 0x01, 0x27, 0x04, 0x48][..], &kid, &[0x03, 0x00]].concat()),
-            ("alg as text", [&[0xa2, 0x01, 0x65][..], b"EdDSA", &[0x04, 0x48], &kid].concat()),
-            ("trailing", [&[0xa2, 0x01, 0x27, 0x04, 0x48][..], &kid, &[0x00]].concat()),
+            (
+                "extra label",
+                [&[0xa3, 0x01, 0x27, 0x04, 0x48][..], &kid, &[0x03, 0x00]].concat(),
+            ),
+            (
+                "alg as text",
+                [&[0xa2, 0x01, 0x65][..], b"EdDSA", &[0x04, 0x48], &kid].concat(),
+            ),
+            (
+                "trailing",
+                [&[0xa2, 0x01, 0x27, 0x04, 0x48][..], &kid, &[0x00]].concat(),
+            ),
             ("empty", vec![]),
-            ("indefinite map", [&[0xbf, 0x01, 0x27, 0x04, 0x48][..], &kid, &[0xff]].concat()),
+            (
+                "indefinite map",
+                [&[0xbf, 0x01, 0x27, 0x04, 0x48][..], &kid, &[0xff]].concat(),
+            ),
         ];
         for (what, header) in headers {
             assert!(parse_protected(&header).is_err(), "{what} accepted");

@@ -32,7 +32,10 @@ fn another_key_under_the_trusted_kid_is_forged() {
 
     // Control: the same claims signed by the genuine key are valid.
     let real = issue(&claims(), &genuine).unwrap();
-    assert_eq!(verify(&real, &trust, claims().issued_at).verdict, Verdict::Valid);
+    assert_eq!(
+        verify(&real, &trust, claims().issued_at).verdict,
+        Verdict::Valid
+    );
 }
 
 #[test]

@@ -244,16 +244,23 @@ mod tests {
         let kid = KeyId([0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]);
         assert_eq!(kid.to_string(), "0123456789abcdef");
         assert_eq!("0123456789ABCDEF".parse::<KeyId>(), Ok(kid));
-        assert_eq!(
-            serde_json::to_string(&kid).unwrap(),
-            "\"0123456789abcdef\""
-        );
+        assert_eq!(serde_json::to_string(&kid).unwrap(), "\"0123456789abcdef\"");
         assert_eq!(
             serde_json::from_str::<KeyId>("\"0123456789abcdef\"").unwrap(),
             kid
         );
-        for bad in ["", "0123456789abcde", "0123456789abcdef0", "0123456789abcdeg", "+123456789abcdef"] {
-            assert_eq!(bad.parse::<KeyId>(), Err(CredentialError::InvalidHex), "{bad}");
+        for bad in [
+            "",
+            "0123456789abcde",
+            "0123456789abcdef0",
+            "0123456789abcdeg",
+            "+123456789abcdef",
+        ] {
+            assert_eq!(
+                bad.parse::<KeyId>(),
+                Err(CredentialError::InvalidHex),
+                "{bad}"
+            );
         }
         assert!(serde_json::from_str::<KeyId>("\"xyz\"").is_err());
     }
@@ -273,10 +280,16 @@ mod tests {
         // The identity point (small order) and a y coordinate that is not on the curve.
         let mut identity = [0u8; 32];
         identity[0] = 1;
-        assert_eq!(PublicKey::from_bytes(&identity), Err(CredentialError::InvalidPublicKey));
+        assert_eq!(
+            PublicKey::from_bytes(&identity),
+            Err(CredentialError::InvalidPublicKey)
+        );
         let mut not_on_curve = [0u8; 32];
         not_on_curve[0] = 2;
-        assert_eq!(PublicKey::from_bytes(&not_on_curve), Err(CredentialError::InvalidPublicKey));
+        assert_eq!(
+            PublicKey::from_bytes(&not_on_curve),
+            Err(CredentialError::InvalidPublicKey)
+        );
     }
 
     #[test]

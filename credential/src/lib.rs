@@ -14,7 +14,8 @@
 //!   `docs/credential.md`.
 //! * **CBOR with small integer keys** keeps the claims to ~70 bytes; text keys would double them.
 //!   A lowercase UUID `resident_ref` is carried as its 16 raw bytes (a 36-character string
-//!   otherwise), which alone saves ~30 QR characters.
+//!   otherwise), which alone saves ~30 QR characters. A typical credential is ~250 characters,
+//!   which fits a QR code of version 11 at error-correction level Q.
 //! * **COSE_Sign1** gives a standard, self-describing envelope: the protected header names the
 //!   algorithm and the key id, and both are covered by the signature.
 //! * **Ed25519** signatures are deterministic (no random number needed at signing time, and the
@@ -23,8 +24,9 @@
 //! * **Key ids** are the first 8 bytes of SHA-256 of the public key: short, derived (never
 //!   assigned, so they cannot disagree with the key), and collision-free in practice for a few
 //!   thousand stations.
-//! * **zlib** is kept for HCERT compatibility and to shrink unusually repetitive claims; for typical
-//!   claims it costs a few bytes.
+//! * **zlib** is kept for HCERT compatibility and to shrink unusually repetitive claims. Typical
+//!   claims are incompressible (signature, key id, UUID bytes), so it costs them 11 bytes (a
+//!   stored block), 16 QR characters. Inflation is capped at 4 KiB.
 //! * **Base45** packs bytes into the 45 characters of the QR alphanumeric mode (5.5 bits per
 //!   character), ~25 % denser in the QR than byte mode with Base64, and the text is plain ASCII
 //!   that a USB scanner can type into a field. The `NAC1:` prefix (also alphanumeric) names the

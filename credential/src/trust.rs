@@ -119,12 +119,18 @@ mod tests {
 
     #[test]
     fn revocation_serialises_snake_case() {
-        assert_eq!(serde_json::to_string(&Revocation::Superseded).unwrap(), "\"superseded\"");
+        assert_eq!(
+            serde_json::to_string(&Revocation::Superseded).unwrap(),
+            "\"superseded\""
+        );
         let issuer = TrustedIssuer {
             station_id: "ST-1".into(),
             public_key: StationKey::from_secret_bytes(&[1; 32]).public_key(),
         };
         let json = serde_json::to_string(&issuer).unwrap();
-        assert_eq!(serde_json::from_str::<TrustedIssuer>(&json).unwrap(), issuer);
+        assert_eq!(
+            serde_json::from_str::<TrustedIssuer>(&json).unwrap(),
+            issuer
+        );
     }
 }

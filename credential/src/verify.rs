@@ -142,7 +142,10 @@ mod tests {
             Verdict::Forged,
             Verdict::Malformed,
         ] {
-            assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{}\"", v.as_str()));
+            assert_eq!(
+                serde_json::to_string(&v).unwrap(),
+                format!("\"{}\"", v.as_str())
+            );
             assert_eq!(v.to_string(), v.as_str());
         }
         assert_eq!(Verdict::UnknownIssuer.as_str(), "unknown_issuer");

@@ -1,8 +1,9 @@
 //! The test vectors of docs/credential.md must be reproduced exactly by the code.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 use nac_credential::{
-    decode_cose, decode_unverified, issue, verify, Claims, KeyId, PublicKey, StationKey,
-    TrustList, Verdict,
+    decode_cose, decode_unverified, issue, verify, Claims, KeyId, PublicKey, StationKey, TrustList,
+    Verdict,
 };
 
 const DOC: &str = include_str!("../../docs/credential.md");
@@ -71,7 +72,10 @@ fn document_has_the_required_vectors() {
     let vs = vectors();
     assert!(vs.len() >= 3, "only {} vectors", vs.len());
     let names: Vec<_> = vs.iter().map(|v| v.get("masked_name")).collect();
-    assert!(names.iter().any(|n| n.chars().any(|c| c as u32 > 0xffff)), "no CJK Ext B name");
+    assert!(
+        names.iter().any(|n| n.chars().any(|c| c as u32 > 0xffff)),
+        "no CJK Ext B name"
+    );
     assert!(names.iter().any(|n| n.contains('·')), "no middle-dot name");
 }
 
@@ -82,7 +86,11 @@ fn every_document_vector_reproduces() {
     for v in &vs {
         let name = &v.name;
         let key = StationKey::from_secret_bytes(&unhex::<32>(v.get("secret_key")));
-        assert_eq!(key.public_key().to_string(), v.get("public_key"), "{name}: public key");
+        assert_eq!(
+            key.public_key().to_string(),
+            v.get("public_key"),
+            "{name}: public key"
+        );
         assert_eq!(
             v.get("public_key").parse::<PublicKey>().unwrap(),
             key.public_key(),
@@ -101,8 +109,16 @@ fn every_document_vector_reproduces() {
             station_id: v.get("station_id").into(),
         };
         let text = issue(&claims, &key).unwrap();
-        assert_eq!(text, v.get("text"), "{name}: issued text differs from the document");
-        assert_eq!(hex(&decode_cose(&text).unwrap()), v.get("cose"), "{name}: COSE bytes");
+        assert_eq!(
+            text,
+            v.get("text"),
+            "{name}: issued text differs from the document"
+        );
+        assert_eq!(
+            hex(&decode_cose(&text).unwrap()),
+            v.get("cose"),
+            "{name}: COSE bytes"
+        );
         assert_eq!(
             decode_unverified(v.get("text")).unwrap(),
             (key.kid(), claims.clone()),
@@ -113,7 +129,11 @@ fn every_document_vector_reproduces() {
         trust.add_issuer(key.public_key(), claims.station_id.clone());
         let at = |now| verify(v.get("text"), &trust, now);
         assert_eq!(at(claims.issued_at).verdict, Verdict::Valid, "{name}");
-        assert_eq!(at(claims.issued_at).claims.as_ref(), Some(&claims), "{name}");
+        assert_eq!(
+            at(claims.issued_at).claims.as_ref(),
+            Some(&claims),
+            "{name}"
+        );
         assert_eq!(at(claims.expires_at - 1).verdict, Verdict::Valid, "{name}");
         assert_eq!(at(claims.expires_at).verdict, Verdict::Expired, "{name}");
     }

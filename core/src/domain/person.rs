@@ -47,23 +47,27 @@ impl PersonName {
         &self.0
     }
 
-    /// Masked as in the credential: `张*丰`, `李*`, `阿*******提`; the middle dot stays visible.
+    /// Masked as in the credential: `张*丰`, `李*`, `阿*·*提` — one star per hidden run, so a
+    /// long name does not grow the QR code; the middle dot stays visible.
     pub fn masked(&self) -> String {
         let chars: Vec<char> = self.0.chars().collect();
-        match chars.len() {
+        let n = chars.len();
+        match n {
             0 | 1 => self.0.clone(),
             2 => format!("{}*", chars[0]),
-            n => chars
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    if i == 0 || i == n - 1 || *c == '·' || *c == ' ' {
-                        *c
-                    } else {
-                        '*'
+            _ => {
+                let mut out = String::with_capacity(self.0.len());
+                out.push(chars[0]);
+                for c in &chars[1..n - 1] {
+                    if matches!(c, '·' | ' ') {
+                        out.push(*c);
+                    } else if !out.ends_with('*') {
+                        out.push('*');
                     }
-                })
-                .collect(),
+                }
+                out.push(chars[n - 1]);
+                out
+            }
         }
     }
 }

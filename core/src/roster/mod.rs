@@ -1,8 +1,234 @@
-//! Roster files in and out (CSV / XLSX).
+//! Roster files in and out: CSV (UTF-8 with or without BOM, GB18030, UTF-16 with BOM) and XLSX.
+//!
+//! A roster file holds one row per resident, with the household's address on every row (the
+//! layout volunteers already keep in Excel). Importing is three steps, each usable on its own:
+//!
+//! 1. [`read_roster`] / [`read_roster_file`] read the file into [`RawRow`]s: columns are matched by
+//!    header (Chinese or English, any order, see [`Column`]), cells are turned into text, and
+//!    problems that only the file can show (an ID stored as an Excel number, a date where a room
+//!    number belongs) are attached to the row. Problems with the file as a whole (unknown type,
+//!    over the caps, missing required columns, undecodable text) are a [`RosterError`].
+//! 2. [`validate_rows`] runs every row through the same validation as the forms
+//!    ([`HouseholdDraft::validate`](crate::station::HouseholdDraft::validate),
+//!    [`ResidentDraft::validate`](crate::station::ResidentDraft::validate)) and checks the file
+//!    for internal conflicts (the same document on two rows, two phones for one household). Every
+//!    bad field of every bad row becomes a [`RowError`]; ID numbers and phones in a report are
+//!    always masked.
+//! 3. [`Station::import_roster`](crate::Station::import_roster) writes the valid rows in one
+//!    transaction and returns an [`ImportReport`]. Importing the same file again changes nothing.
+//!
+//! [`Station::export_roster`](crate::Station::export_roster) writes the roster back out with the
+//! same headers (so an export can be edited and re-imported) plus the code status columns;
+//! document numbers and phones are masked unless the caller asks for full values.
+//!
+//! The caps [`MAX_FILE_BYTES`] and [`MAX_DATA_ROWS`] are checked before a file is read in full.
+//! The file format is documented for volunteers in `docs/roster.md`.
+
+mod columns;
+mod csv_file;
+mod export;
+mod report;
+mod xlsx_file;
+
+pub use columns::Column;
+pub use export::{write_template, EXPORT_STATUS_HEADERS};
+pub use report::{validate_rows, ImportReport, RowError};
+
+use crate::error::Result;
+use crate::station::{HouseholdInput, ResidentInput, Station};
+use serde::Serialize;
+use std::path::Path;
+
+/// Largest roster file accepted, checked from the file's metadata before it is opened (20 MiB:
+/// a 50,000-row roster is about 5 MiB as CSV and 3 MiB as XLSX).
+pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+
+/// Most data rows (not counting the header or empty rows) in one roster file. For XLSX the
+/// sheet's declared used range is checked against this before any cell is read; CSV files are
+/// refused as soon as the cap is passed.
+pub const MAX_DATA_ROWS: usize = 50_000;
 
 /// A problem with a roster file as a whole (row problems go in the import report).
 #[derive(Debug, thiserror::Error)]
 pub enum RosterError {
     #[error("无法识别的文件类型“{0}”，请使用 .csv 或 .xlsx / unsupported file type \"{0}\"; use .csv or .xlsx")]
     UnknownFormat(String),
+    #[error("旧版Excel或其他表格格式“{0}”无法直接导入，请在Excel/WPS中“另存为”.xlsx / \"{0}\" files cannot be imported directly; save the sheet as .xlsx in Excel or WPS")]
+    SaveAsXlsx(String),
+    #[error("无法读取文件 / cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(
+        "文件过大（{} MiB），上限为{} MiB；请拆分后分批导入 / the file is too large ({} MiB); the limit is {} MiB, split it and import the parts",
+        mib(*.bytes), mib(*.limit), mib(*.bytes), mib(*.limit)
+    )]
+    FileTooLarge { bytes: u64, limit: u64 },
+    #[error("数据超过{limit}行的上限，请拆分后分批导入 / more than {limit} data rows (the limit); split the file and import the parts")]
+    TooManyRows { limit: usize },
+    #[error("工作表的使用范围有{rows}行，超过{limit}行数据的上限；请拆分，或删除多余的（带格式的）空行后重试 / the sheet's used range has {rows} rows, more than the limit of {limit} data rows; split it, or delete formatted empty rows and retry")]
+    SheetTooLarge { rows: usize, limit: usize },
+    #[error("文件中没有内容（找不到表头行） / the file is empty (no header row found)")]
+    NoHeader,
+    #[error(
+        "缺少必填列：{}（表头须在第一个非空行） / missing required columns: {} (the header must be the first non-empty row)",
+        .0.iter().map(|c| c.label_zh()).collect::<Vec<_>>().join("、"),
+        .0.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+    )]
+    MissingColumns(Vec<Column>),
+    #[error(
+        "“{first}”和“{second}”两列都对应{}，请只保留一列 / the columns \"{first}\" and \"{second}\" both map to {}; keep only one",
+        .column.label_zh(), .column.as_str()
+    )]
+    DuplicateColumn {
+        column: Column,
+        first: String,
+        second: String,
+    },
+    #[error("无法识别文件编码（应为UTF-8或GB18030），请在Excel中另存为“CSV UTF-8”或.xlsx / the text encoding is neither UTF-8 nor GB18030; save the file as \"CSV UTF-8\" or .xlsx")]
+    Encoding,
+    #[error("CSV文件第{row}行格式有误 / the CSV file is malformed at row {row}: {message}")]
+    Csv { row: usize, message: String },
+    #[error("无法读取Excel文件 / cannot read the workbook: {0}")]
+    Workbook(String),
+    #[error("工作簿中没有工作表 / the workbook has no worksheet")]
+    NoWorksheet,
+    #[error("无法写入Excel文件 / cannot write the workbook: {0}")]
+    WriteWorkbook(String),
+}
+
+/// Mebibytes with one decimal, rounded up (so a file just over the limit never reads as equal).
+fn mib(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    let tenths = (bytes.saturating_mul(10)).div_ceil(MIB);
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+impl RosterError {
+    /// A stable machine-readable code for the kind of problem.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RosterError::UnknownFormat(_) | RosterError::SaveAsXlsx(_) => "unknown_format",
+            RosterError::Io(_) => "io",
+            RosterError::FileTooLarge { .. } => "file_too_large",
+            RosterError::TooManyRows { .. } | RosterError::SheetTooLarge { .. } => "too_many_rows",
+            RosterError::NoHeader => "no_header",
+            RosterError::MissingColumns(_) => "missing_columns",
+            RosterError::DuplicateColumn { .. } => "duplicate_column",
+            RosterError::Encoding => "encoding",
+            RosterError::Csv { .. } => "malformed_csv",
+            RosterError::Workbook(_) | RosterError::NoWorksheet => "workbook",
+            RosterError::WriteWorkbook(_) => "write_workbook",
+        }
+    }
+}
+
+/// One data row of a roster file, as text, before validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RawRow {
+    /// The spreadsheet row number (1-based, as Excel shows it: a header in the first line is
+    /// row 1 and the first data row below it is row 2; empty rows keep their numbers).
+    pub row: usize,
+    pub household: HouseholdInput,
+    pub resident: ResidentInput,
+    /// Problems the cell types show (an ID stored as a number, a date in an address column, an
+    /// Excel error value, an unreadable yes/no); each rejects the row.
+    pub problems: Vec<CellProblem>,
+}
+
+/// A cell that could not be read as text for its column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CellProblem {
+    pub field: Column,
+    /// The cell's value as read (masked in reports like every document number and phone).
+    pub value: String,
+    pub message: String,
+}
+
+/// The kinds of roster file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFormat {
+    /// Delimited text: `.csv`, `.tsv`, `.txt` (comma, tab or semicolon, detected from the header).
+    Csv,
+    /// Office Open XML workbook: `.xlsx`, `.xlsm` (the first visible worksheet).
+    Xlsx,
+}
+
+impl FileFormat {
+    /// The format of `path`, from its extension (case-insensitive).
+    pub fn of(path: &Path) -> Result<FileFormat, RosterError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "tsv" | "txt" => Ok(FileFormat::Csv),
+            "xlsx" | "xlsm" => Ok(FileFormat::Xlsx),
+            "xls" | "xlsb" | "et" | "ods" | "numbers" => Err(RosterError::SaveAsXlsx(ext)),
+            _ => Err(RosterError::UnknownFormat(ext)),
+        }
+    }
+}
+
+/// Everything read from a roster file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RosterFile {
+    pub format: FileFormat,
+    /// The text encoding of a CSV file (`UTF-8`, `UTF-8 BOM`, `GB18030`, `UTF-16LE BOM`, …);
+    /// `None` for workbooks.
+    pub encoding: Option<&'static str>,
+    /// Non-empty data rows in file order.
+    pub rows: Vec<RawRow>,
+    /// Headers of columns that are not roster columns (their cells are not read).
+    pub ignored_columns: Vec<String>,
+}
+
+/// Reads the data rows of a roster file (see [`read_roster_file`]).
+pub fn read_roster(path: &Path) -> Result<Vec<RawRow>, RosterError> {
+    Ok(read_roster_file(path)?.rows)
+}
+
+/// Reads a roster file: checks the size cap from the metadata, picks the reader by extension,
+/// matches the header row and returns the non-empty data rows.
+pub fn read_roster_file(path: &Path) -> Result<RosterFile, RosterError> {
+    let format = FileFormat::of(path)?;
+    let bytes = std::fs::metadata(path)?.len();
+    if bytes > MAX_FILE_BYTES {
+        return Err(RosterError::FileTooLarge {
+            bytes,
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    match format {
+        FileFormat::Csv => csv_file::read(path),
+        FileFormat::Xlsx => xlsx_file::read(path),
+    }
+}
+
+impl Station {
+    /// Imports a roster file: reads it ([`read_roster_file`]), validates every row
+    /// ([`validate_rows`]) and writes the valid rows in one transaction
+    /// ([`Station::import_drafts`]). Bad rows are listed in the report and not imported; a
+    /// problem with the file as a whole is an error and writes nothing.
+    pub fn import_roster(&mut self, path: &Path) -> Result<ImportReport> {
+        let file = read_roster_file(path)?;
+        let today = crate::time::cst_day(self.now());
+        let rows_read = file.rows.len();
+        let (drafts, errors) = validate_rows(file.rows, today);
+        let outcome = if drafts.is_empty() {
+            Default::default()
+        } else {
+            self.import_drafts(&drafts)?
+        };
+        Ok(ImportReport {
+            file: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string()),
+            rows_read,
+            outcome,
+            errors,
+            ignored_columns: file.ignored_columns,
+        })
+    }
 }

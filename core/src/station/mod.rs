@@ -5,12 +5,14 @@
 //! tagged with their [`WriteSource`]; after each commit a [`Change`] is passed to the listener
 //! (the desktop shell forwards it to the UI so open screens refresh).
 
+mod households;
 mod ledger;
 mod renew;
 mod roster;
 mod status;
 mod trust;
 
+pub use households::{BuildingCounts, HouseholdListRow, HouseholdPage, HouseholdQuery, MemberBrief, OutboxProblem, OutboxSummary, Place, RevealedIdentity};
 pub use ledger::{CardToReplace, PrintedCard, PrintRequest};
 pub use renew::{
     BatchItem, BatchOutcome, BatchProgress, BatchScope, DueSelection, RenewOutcome, Renewal,

@@ -258,12 +258,14 @@ impl Station {
         let now = self.now();
         let tx = self.write()?;
         ensure_household(&tx, household_id)?;
-        if let Some((_, name, removed)) = resident_by_document(&tx, &draft.document)? {
-            if !removed {
-                return Err(Error::DuplicateDocument { name });
+        let id = match resident_by_document(&tx, &draft.document)? {
+            Some((_, name, false)) => return Err(Error::DuplicateDocument { name }),
+            Some((removed, _, true)) => {
+                write_resident_fields(&tx, removed, household_id, &draft, now)?;
+                removed
             }
-        }
-        let id = upsert_resident(&tx, household_id, &draft, now)?.0;
+            None => upsert_resident(&tx, household_id, &draft, now)?.0,
+        };
         audit(&tx, now, self.source, self.volunteer_id, "resident.add", &id.to_string())?;
         tx.commit()?;
         self.emit(Change::Roster { source: self.source });
@@ -461,7 +463,7 @@ fn upsert_resident(
 ) -> Result<(i64, Upsert)> {
     let existing = tx
         .prepare_cached(
-            "SELECT id, household_id, name, phone, notes, removed_at IS NOT NULL
+            "SELECT id, household_id, name, phone, notes, removed_at IS NOT NULL, has_smartphone
              FROM residents WHERE doc_type = ?1 AND doc_number = ?2",
         )?
         .query_row(params![d.document.kind.as_str(), d.document.number], |r| {
@@ -472,6 +474,7 @@ fn upsert_resident(
                 r.get::<_, Option<String>>(3)?,
                 r.get::<_, String>(4)?,
                 r.get::<_, bool>(5)?,
+                r.get::<_, bool>(6)?,
             ))
         })
         .optional()?;
@@ -499,7 +502,7 @@ fn upsert_resident(
             ])?;
             Ok((tx.last_insert_rowid(), Upsert::Added))
         }
-        Some((id, hh, name, phone, notes, removed)) => {
+        Some((id, hh, name, phone, notes, removed, stored_smartphone)) => {
             let same = hh == household_id
                 && name == d.name.as_str()
                 && phone.as_deref() == d.phone.as_ref().map(Phone::as_str)
@@ -508,7 +511,12 @@ fn upsert_resident(
             if same {
                 return Ok((id, Upsert::Unchanged));
             }
-            write_resident_fields(tx, id, household_id, d, now)?;
+            // A roster file has no smartphone column: keep what the volunteer recorded.
+            let d = ResidentDraft {
+                has_smartphone: stored_smartphone,
+                ..d.clone()
+            };
+            write_resident_fields(tx, id, household_id, &d, now)?;
             Ok((id, Upsert::Updated))
         }
     }

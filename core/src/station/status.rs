@@ -203,8 +203,8 @@ pub struct ResidentDetail {
     pub history: Vec<HistoryEntry>,
 }
 
-const EVER: &str = "EXISTS (SELECT 1 FROM codes x WHERE x.resident_id = r.id)";
-const TO_REPLACE: &str = "(SELECT count(*) FROM printed_cards p JOIN codes pc ON pc.id = p.code_id
+pub(super) const EVER: &str = "EXISTS (SELECT 1 FROM codes x WHERE x.resident_id = r.id)";
+pub(super) const TO_REPLACE: &str = "(SELECT count(*) FROM printed_cards p JOIN codes pc ON pc.id = p.code_id
      WHERE p.resident_id = r.id AND pc.state <> 'active' AND p.withdrawn_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM printed_cards q JOIN codes qc ON qc.id = q.code_id
                        WHERE q.resident_id = r.id AND qc.state = 'active' AND q.printed_at >= p.printed_at))";

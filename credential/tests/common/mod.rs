@@ -30,3 +30,5 @@ pub fn trust_for(key: &StationKey) -> TrustList {
     trust.add_issuer(key.public_key(), STATION);
     trust
 }
+
+pub mod wrap;

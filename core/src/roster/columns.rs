@@ -1,0 +1,463 @@
+//! The roster columns, how file headers map to them, and how a row of cells becomes a
+//! [`RawRow`](super::RawRow) (shared by the CSV and XLSX readers).
+
+use super::{CellProblem, RawRow, RosterError, MAX_DATA_ROWS};
+use crate::domain::document::fold_full_width;
+use crate::error::Field;
+use serde::{Deserialize, Serialize};
+
+/// A roster column. The Chinese label is the template header; the snake-case key is the
+/// English header; [`Column::from_header`] also accepts the usual variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    District,
+    Road,
+    Lane,
+    Number,
+    Room,
+    HouseholdPhone,
+    Name,
+    DocumentType,
+    DocumentNumber,
+    Phone,
+    HasSmartphone,
+    Notes,
+}
+
+impl Column {
+    /// Every column, in template order (household columns, then resident columns).
+    pub const ALL: [Column; 12] = [
+        Column::District,
+        Column::Road,
+        Column::Lane,
+        Column::Number,
+        Column::Room,
+        Column::HouseholdPhone,
+        Column::Name,
+        Column::DocumentType,
+        Column::DocumentNumber,
+        Column::Phone,
+        Column::HasSmartphone,
+        Column::Notes,
+    ];
+
+    /// Columns a roster file must have.
+    pub const REQUIRED: [Column; 5] = [
+        Column::District,
+        Column::Road,
+        Column::Number,
+        Column::Name,
+        Column::DocumentNumber,
+    ];
+
+    /// The English header (snake case), also the key in JSON reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Column::HasSmartphone => "has_smartphone",
+            other => other.field().map_or("", Field::as_str),
+        }
+    }
+
+    /// The Chinese header, as in the template and in exports.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Column::HasSmartphone => "有智能手机",
+            other => other.field().map_or("", Field::label_zh),
+        }
+    }
+
+    pub fn is_required(self) -> bool {
+        Column::REQUIRED.contains(&self)
+    }
+
+    /// Columns whose values are personal identifiers: masked in reports and default exports.
+    pub fn is_sensitive(self) -> bool {
+        matches!(
+            self,
+            Column::DocumentNumber | Column::Phone | Column::HouseholdPhone
+        )
+    }
+
+    /// The form field this column fills (every column but the yes/no smartphone flag).
+    pub fn field(self) -> Option<Field> {
+        Some(match self {
+            Column::District => Field::District,
+            Column::Road => Field::Road,
+            Column::Lane => Field::Lane,
+            Column::Number => Field::Number,
+            Column::Room => Field::Room,
+            Column::HouseholdPhone => Field::HouseholdPhone,
+            Column::Name => Field::Name,
+            Column::DocumentType => Field::DocumentType,
+            Column::DocumentNumber => Field::DocumentNumber,
+            Column::Phone => Field::Phone,
+            Column::Notes => Field::Notes,
+            Column::HasSmartphone => return None,
+        })
+    }
+
+    /// Header variants accepted besides the Chinese label and the English key.
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Column::District => &["区县", "所在区", "行政区"],
+            Column::Road => &["路名", "道路", "街路", "street"],
+            Column::Lane => &["弄号"],
+            Column::Number => &["门牌号", "门牌", "楼号", "house_number", "house_no"],
+            Column::Room => &["室号", "房号", "房间号", "room_no"],
+            Column::HouseholdPhone => {
+                &["户电话", "住户电话", "家庭电话", "家庭联系电话", "户主电话"]
+            }
+            Column::Name => &["名字", "居民姓名", "full_name"],
+            Column::DocumentType => &["证件种类", "doc_type", "id_type"],
+            Column::DocumentNumber => &[
+                "证件号",
+                "身份证号",
+                "身份证号码",
+                "身份证",
+                "公民身份号码",
+                "doc_number",
+                "id_number",
+                "id_no",
+            ],
+            Column::Phone => &["手机", "手机号码", "联系电话", "电话", "本人手机", "mobile"],
+            Column::HasSmartphone => &["智能手机", "是否有智能手机", "smartphone"],
+            Column::Notes => &["说明", "note", "remarks", "remark"],
+        }
+    }
+
+    /// The column a header names, if any: trimmed, full-width folded, case-insensitive, with
+    /// spaces, `_`, `-` and a trailing `*` or `(必填)`-style note ignored.
+    pub fn from_header(header: &str) -> Option<Column> {
+        let key = header_key(header);
+        if key.is_empty() {
+            return None;
+        }
+        Column::ALL.into_iter().find(|c| {
+            header_key(c.label_zh()) == key
+                || header_key(c.as_str()) == key
+                || c.aliases().iter().any(|a| header_key(a) == key)
+        })
+    }
+
+    /// Index in [`Column::ALL`] (template order).
+    pub(crate) fn index(self) -> usize {
+        Column::ALL.iter().position(|c| *c == self).unwrap_or(0)
+    }
+}
+
+impl From<Field> for Column {
+    fn from(field: Field) -> Column {
+        match field {
+            Field::District => Column::District,
+            Field::Road => Column::Road,
+            Field::Lane => Column::Lane,
+            Field::Number => Column::Number,
+            Field::Room => Column::Room,
+            Field::HouseholdPhone => Column::HouseholdPhone,
+            Field::Name => Column::Name,
+            Field::DocumentType => Column::DocumentType,
+            Field::DocumentNumber => Column::DocumentNumber,
+            Field::Phone => Column::Phone,
+            Field::Notes => Column::Notes,
+        }
+    }
+}
+
+fn header_key(header: &str) -> String {
+    let folded: String = header.chars().map(fold_full_width).collect();
+    let mut s = folded.trim().trim_matches('*').trim();
+    // A trailing note such as "(必填)", "（选填）" or "(required)".
+    if let Some(open) = s.rfind('(') {
+        if s.ends_with(')') && open > 0 {
+            s = &s[..open];
+        }
+    }
+    s.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '.' | '*' | ':' | '：'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// One cell as read from a file.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    /// A date/time cell, formatted `YYYY-MM-DD` (with ` HH:MM` when not midnight).
+    Date(String),
+    /// An Excel error value such as `#N/A`.
+    Error(String),
+}
+
+impl Cell {
+    fn is_blank(&self) -> bool {
+        matches!(self, Cell::Text(s) if s.trim().is_empty())
+    }
+
+    /// The cell as header text.
+    fn header_text(&self) -> String {
+        match self {
+            Cell::Text(s) | Cell::Date(s) | Cell::Error(s) => s.trim().to_string(),
+            Cell::Number(n) => format_number(*n),
+            Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        }
+    }
+}
+
+/// A number as volunteers typed it: integers without a decimal point ("100", not "100.0").
+pub(crate) fn format_number(n: f64) -> String {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{n:.0}")
+    } else {
+        n.to_string()
+    }
+}
+
+/// The header row: which file column holds which roster column.
+#[derive(Debug)]
+struct Header {
+    by_index: Vec<Option<Column>>,
+    ignored: Vec<String>,
+}
+
+impl Header {
+    fn parse(cells: &[(usize, Cell)]) -> Result<Header, RosterError> {
+        let mut by_index = Vec::new();
+        let mut seen: Vec<(Column, String)> = Vec::new();
+        let mut ignored = Vec::new();
+        for (index, cell) in cells {
+            let text = cell.header_text();
+            if text.is_empty() {
+                continue;
+            }
+            match Column::from_header(&text) {
+                Some(column) => {
+                    if let Some((_, first)) = seen.iter().find(|(c, _)| *c == column) {
+                        return Err(RosterError::DuplicateColumn {
+                            column,
+                            first: first.clone(),
+                            second: text,
+                        });
+                    }
+                    seen.push((column, text));
+                    if by_index.len() <= *index {
+                        by_index.resize(index + 1, None);
+                    }
+                    by_index[*index] = Some(column);
+                }
+                None => ignored.push(text),
+            }
+        }
+        let missing: Vec<Column> = Column::REQUIRED
+            .into_iter()
+            .filter(|r| !seen.iter().any(|(c, _)| c == r))
+            .collect();
+        if !missing.is_empty() {
+            return Err(RosterError::MissingColumns(missing));
+        }
+        Ok(Header { by_index, ignored })
+    }
+
+    fn column(&self, index: usize) -> Option<Column> {
+        self.by_index.get(index).copied().flatten()
+    }
+}
+
+/// Turns rows of cells into [`RawRow`]s: the first non-empty row is the header, later rows are
+/// data; empty rows are skipped and the row cap is enforced as rows arrive.
+#[derive(Debug, Default)]
+pub(crate) struct Assembler {
+    header: Option<Header>,
+    rows: Vec<RawRow>,
+}
+
+impl Assembler {
+    /// Whether cells of file column `index` are needed (all of them until the header is known).
+    pub(crate) fn wants(&self, index: usize) -> bool {
+        self.header
+            .as_ref()
+            .is_none_or(|h| h.column(index).is_some())
+    }
+
+    /// Adds spreadsheet row `row` (1-based) with its cells (file column index, value).
+    pub(crate) fn push(
+        &mut self,
+        row: usize,
+        cells: Vec<(usize, Cell)>,
+    ) -> Result<(), RosterError> {
+        let Some(header) = &self.header else {
+            if cells.iter().any(|(_, c)| !c.is_blank()) {
+                self.header = Some(Header::parse(&cells)?);
+            }
+            return Ok(());
+        };
+        let mut raw = RawRow {
+            row,
+            ..RawRow::default()
+        };
+        let mut empty = true;
+        for (index, cell) in cells {
+            let Some(column) = header.column(index) else {
+                continue;
+            };
+            if !cell.is_blank() {
+                empty = false;
+            }
+            fill(&mut raw, column, cell);
+        }
+        if empty {
+            return Ok(());
+        }
+        if self.rows.len() >= MAX_DATA_ROWS {
+            return Err(RosterError::TooManyRows {
+                limit: MAX_DATA_ROWS,
+            });
+        }
+        self.rows.push(raw);
+        Ok(())
+    }
+
+    /// The data rows and the ignored headers; an error if no header row was found.
+    pub(crate) fn finish(self) -> Result<(Vec<RawRow>, Vec<String>), RosterError> {
+        let header = self.header.ok_or(RosterError::NoHeader)?;
+        Ok((self.rows, header.ignored))
+    }
+}
+
+const NUMBER_AS_DOCUMENT: &str = "证件号码在Excel中存成了数字，只保留了前15位，后几位已丢失；请把该列设置为“文本”格式后重新输入 / the document number is stored as a number in Excel, which keeps only 15 digits, so the last digits are lost; format the column as Text and re-enter the numbers";
+const DATE_CELL: &str = "单元格是日期格式（Excel会把“3-1”之类自动转成日期）；请把该列设置为“文本”格式后重新输入 / the cell holds a date (Excel turns entries such as \"3-1\" into dates); format the column as Text and re-enter it";
+const YES_NO: &str = "应填“是”或“否” / expected 是 or 否 (yes or no)";
+
+fn fill(raw: &mut RawRow, column: Column, cell: Cell) {
+    let problem = |value: String, message: String| CellProblem {
+        field: column,
+        value,
+        message,
+    };
+    let text = match (column, cell) {
+        (Column::HasSmartphone, Cell::Bool(b)) => {
+            raw.resident.has_smartphone = b;
+            return;
+        }
+        (_, Cell::Text(s)) => s,
+        (Column::DocumentNumber, Cell::Number(n)) => {
+            raw.problems
+                .push(problem(format!("{n:.0}"), NUMBER_AS_DOCUMENT.to_string()));
+            return;
+        }
+        (_, Cell::Number(n)) => format_number(n),
+        (_, Cell::Bool(b)) => if b { "TRUE" } else { "FALSE" }.to_string(),
+        (Column::Notes, Cell::Date(s)) => s,
+        (_, Cell::Date(s)) => {
+            raw.problems.push(problem(s, DATE_CELL.to_string()));
+            return;
+        }
+        (_, Cell::Error(e)) => {
+            let message = format!(
+                "单元格是错误值{e}（公式出错） / the cell holds the error value {e} (a broken formula)"
+            );
+            raw.problems.push(problem(e, message));
+            return;
+        }
+    };
+    let (h, r) = (&mut raw.household, &mut raw.resident);
+    match column {
+        Column::District => h.district = text,
+        Column::Road => h.road = text,
+        Column::Lane => h.lane = text,
+        Column::Number => h.number = text,
+        Column::Room => h.room = text,
+        Column::HouseholdPhone => h.phone = text,
+        Column::Name => r.name = text,
+        Column::DocumentType => r.document_type = text,
+        Column::DocumentNumber => r.document_number = text,
+        Column::Phone => r.phone = text,
+        Column::Notes => r.notes = text,
+        Column::HasSmartphone => match parse_yes_no(&text) {
+            Some(b) => r.has_smartphone = b,
+            None => raw
+                .problems
+                .push(problem(text.trim().to_string(), YES_NO.to_string())),
+        },
+    }
+}
+
+/// 是/否 and the usual variants; empty is "no".
+pub(crate) fn parse_yes_no(text: &str) -> Option<bool> {
+    let key: String = text
+        .chars()
+        .map(fold_full_width)
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    match key.as_str() {
+        "是" | "有" | "y" | "yes" | "true" | "1" | "√" | "✓" | "✔" => Some(true),
+        "" | "否" | "无" | "没有" | "n" | "no" | "false" | "0" | "×" | "✗" | "✘" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_match_in_chinese_english_and_variants() {
+        for (header, column) in [
+            ("区", Column::District),
+            (" District ", Column::District),
+            ("DOCUMENT_NUMBER", Column::DocumentNumber),
+            ("Document Number", Column::DocumentNumber),
+            ("身份证号码", Column::DocumentNumber),
+            ("*姓名", Column::Name),
+            ("姓名（必填）", Column::Name),
+            ("name (required)", Column::Name),
+            ("联系电话", Column::Phone),
+            ("户联系电话", Column::HouseholdPhone),
+            ("household_phone", Column::HouseholdPhone),
+            ("ｎａｍｅ", Column::Name),
+            ("有智能手机", Column::HasSmartphone),
+        ] {
+            assert_eq!(Column::from_header(header), Some(column), "{header}");
+        }
+        for header in ["序号", "状态", "", "地址", "no"] {
+            assert_eq!(Column::from_header(header), None, "{header}");
+        }
+    }
+
+    #[test]
+    fn every_label_and_key_is_distinct() {
+        let mut keys: Vec<String> = Column::ALL
+            .iter()
+            .flat_map(|c| {
+                let mut k = vec![header_key(c.label_zh()), header_key(c.as_str())];
+                k.extend(c.aliases().iter().map(|a| header_key(a)));
+                k
+            })
+            .collect();
+        let n = keys.len();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), n);
+    }
+
+    #[test]
+    fn numbers_are_formatted_as_typed() {
+        assert_eq!(format_number(100.0), "100");
+        assert_eq!(format_number(13812345678.0), "13812345678");
+        assert_eq!(format_number(5.5), "5.5");
+    }
+
+    #[test]
+    fn yes_no() {
+        assert_eq!(parse_yes_no(" 是 "), Some(true));
+        assert_eq!(parse_yes_no("YES"), Some(true));
+        assert_eq!(parse_yes_no(""), Some(false));
+        assert_eq!(parse_yes_no("否"), Some(false));
+        assert_eq!(parse_yes_no("maybe"), None);
+    }
+}

@@ -1,0 +1,99 @@
+//! XLSX rosters via calamine's streaming cell reader: the sheet's declared used range is checked
+//! against the row cap before any cell is read, and only the cells of roster columns are kept.
+
+use super::columns::{Assembler, Cell};
+use super::{FileFormat, RosterError, RosterFile, MAX_DATA_ROWS};
+use calamine::{open_workbook, DataRef, Reader, SheetType, SheetVisible, Xlsx};
+use std::path::Path;
+
+pub(crate) fn read(path: &Path) -> Result<RosterFile, RosterError> {
+    let mut workbook: Xlsx<_> = open_workbook(path)
+        .map_err(|e: calamine::XlsxError| RosterError::Workbook(e.to_string()))?;
+    let sheets = workbook.sheets_metadata();
+    let worksheets = || sheets.iter().filter(|s| s.typ == SheetType::WorkSheet);
+    let sheet = worksheets()
+        .find(|s| s.visible == SheetVisible::Visible)
+        .or_else(|| worksheets().next())
+        .map(|s| s.name.clone())
+        .ok_or(RosterError::NoWorksheet)?;
+    let mut cells = workbook
+        .worksheet_cells_reader(&sheet)
+        .map_err(|e| RosterError::Workbook(e.to_string()))?;
+
+    let dimensions = cells.dimensions();
+    let rows =
+        usize::try_from(dimensions.end.0.saturating_sub(dimensions.start.0)).unwrap_or(usize::MAX);
+    // `rows` is the used range's height minus one: the data rows below a header in its first row.
+    if rows > MAX_DATA_ROWS {
+        return Err(RosterError::SheetTooLarge {
+            rows: rows.saturating_add(1),
+            limit: MAX_DATA_ROWS,
+        });
+    }
+
+    let mut assembler = Assembler::default();
+    let mut current: Option<(u32, Vec<(usize, Cell)>)> = None;
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| RosterError::Workbook(e.to_string()))?
+    {
+        let (row, col) = cell.get_position();
+        if current.as_ref().is_some_and(|(r, _)| *r != row) {
+            if let Some((r, row_cells)) = current.take() {
+                assembler.push(spreadsheet_row(r), row_cells)?;
+            }
+        }
+        let index = usize::try_from(col).unwrap_or(usize::MAX);
+        let row_cells = &mut current.get_or_insert_with(|| (row, Vec::new())).1;
+        if !assembler.wants(index) {
+            continue;
+        }
+        if let Some(value) = convert(cell.get_value()) {
+            row_cells.push((index, value));
+        }
+    }
+    if let Some((r, row_cells)) = current.take() {
+        assembler.push(spreadsheet_row(r), row_cells)?;
+    }
+    let (rows, ignored_columns) = assembler.finish()?;
+    Ok(RosterFile {
+        format: FileFormat::Xlsx,
+        encoding: None,
+        rows,
+        ignored_columns,
+    })
+}
+
+/// calamine's rows are 0-based; spreadsheet rows are 1-based.
+fn spreadsheet_row(row: u32) -> usize {
+    usize::try_from(row).map_or(usize::MAX, |r| r.saturating_add(1))
+}
+
+fn convert(value: &DataRef<'_>) -> Option<Cell> {
+    Some(match value {
+        DataRef::Empty => return None,
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            Cell::Text(s.clone())
+        }
+        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+        DataRef::Float(f) => Cell::Number(*f),
+        // Integers beyond 2^53 do not occur in XLSX (numbers are doubles); the cast only
+        // matters for formats that store integers.
+        #[allow(clippy::cast_precision_loss)]
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(dt) => {
+            if dt.is_duration() {
+                Cell::Text(dt.as_f64().to_string())
+            } else {
+                let (y, mo, d, h, mi, _, _) = dt.to_ymd_hms_milli();
+                if h == 0 && mi == 0 {
+                    Cell::Date(format!("{y:04}-{mo:02}-{d:02}"))
+                } else {
+                    Cell::Date(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}"))
+                }
+            }
+        }
+        DataRef::Error(e) => Cell::Error(e.to_string()),
+    })
+}

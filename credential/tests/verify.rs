@@ -1,0 +1,303 @@
+//! Issue → verify behaviour through the public API.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
+
+mod common;
+
+use common::{claims, key, trust_for, ISSUED_AT, STATION};
+use nac_credential::{
+    base45, decode_unverified, issue, verify, Claims, CredentialError, Revocation, StationKey,
+    TrustList, Verdict, Verification,
+};
+
+#[test]
+fn round_trip_is_valid_with_equal_claims() {
+    let key = key();
+    let text = issue(&claims(), &key).unwrap();
+    let v = verify(&text, &trust_for(&key), ISSUED_AT);
+    assert_eq!(
+        v,
+        Verification {
+            verdict: Verdict::Valid,
+            claims: Some(claims()),
+            kid: Some(key.kid()),
+        }
+    );
+    assert_eq!(decode_unverified(&text).unwrap(), (key.kid(), claims()));
+}
+
+#[test]
+fn issuing_is_deterministic() {
+    let key = key();
+    assert_eq!(
+        issue(&claims(), &key).unwrap(),
+        issue(&claims(), &key).unwrap()
+    );
+    let mut other = claims();
+    other.serial = "7K3QD9XAZN".into();
+    assert_ne!(
+        issue(&claims(), &key).unwrap(),
+        issue(&other, &key).unwrap()
+    );
+}
+
+#[test]
+fn expiry_boundary() {
+    let key = key();
+    let c = claims();
+    let text = issue(&c, &key).unwrap();
+    let trust = trust_for(&key);
+    assert_eq!(
+        verify(&text, &trust, c.expires_at - 1).verdict,
+        Verdict::Valid
+    );
+    let expired = verify(&text, &trust, c.expires_at);
+    assert_eq!(expired.verdict, Verdict::Expired);
+    assert_eq!(expired.claims, Some(c.clone()));
+    assert_eq!(verify(&text, &trust, i64::MAX).verdict, Verdict::Expired);
+    // Not-yet-valid is not a verdict: station clocks drift.
+    assert_eq!(
+        verify(&text, &trust, c.issued_at - 86_400).verdict,
+        Verdict::Valid
+    );
+    assert_eq!(verify(&text, &trust, i64::MIN).verdict, Verdict::Valid);
+}
+
+#[test]
+fn unknown_kid_is_unknown_issuer() {
+    let key = key();
+    let text = issue(&claims(), &key).unwrap();
+    let stranger = StationKey::from_secret_bytes(&[0x77; 32]);
+    let v = verify(&text, &trust_for(&stranger), ISSUED_AT);
+    assert_eq!(v.verdict, Verdict::UnknownIssuer);
+    assert_eq!(v.kid, Some(key.kid()));
+    assert_eq!(v.claims, None);
+    assert_eq!(
+        verify(&text, &TrustList::new(), ISSUED_AT).verdict,
+        Verdict::UnknownIssuer
+    );
+    // Unknown issuer comes before revocation and expiry.
+    let mut trust = trust_for(&stranger);
+    trust.revoke(claims().serial, Revocation::Rejected);
+    assert_eq!(
+        verify(&text, &trust, i64::MAX).verdict,
+        Verdict::UnknownIssuer
+    );
+}
+
+#[test]
+fn station_id_mismatch_is_forged() {
+    let key = key();
+    let text = issue(&claims(), &key).unwrap();
+    let mut trust = TrustList::new();
+    trust.add_issuer(key.public_key(), "ST-OTHER1");
+    let v = verify(&text, &trust, ISSUED_AT);
+    assert_eq!(v.verdict, Verdict::Forged);
+    assert_eq!(v.claims, None);
+    assert_eq!(v.kid, Some(key.kid()));
+
+    // A trusted station signing claims that name another station: also forged.
+    let mut lying = claims();
+    lying.station_id = "ST-OTHER1".into();
+    let text = issue(&lying, &key).unwrap();
+    assert_eq!(
+        verify(&text, &trust_for(&key), ISSUED_AT).verdict,
+        Verdict::Forged
+    );
+}
+
+#[test]
+fn revoked_serials() {
+    let key = key();
+    let text = issue(&claims(), &key).unwrap();
+    for (why, verdict) in [
+        (Revocation::Superseded, Verdict::Superseded),
+        (Revocation::Rejected, Verdict::Rejected),
+    ] {
+        let mut trust = trust_for(&key);
+        trust.revoke(claims().serial, why);
+        let v = verify(&text, &trust, ISSUED_AT);
+        assert_eq!(v.verdict, verdict);
+        assert_eq!(v.claims, Some(claims()));
+        // Revocation is reported before expiry.
+        assert_eq!(verify(&text, &trust, i64::MAX).verdict, verdict);
+        // Another serial's revocation does not matter.
+        let mut trust = trust_for(&key);
+        trust.revoke("0000000000", why);
+        assert_eq!(verify(&text, &trust, ISSUED_AT).verdict, Verdict::Valid);
+    }
+}
+
+#[test]
+fn scanner_leniency() {
+    let key = key();
+    let text = issue(&claims(), &key).unwrap();
+    let trust = trust_for(&key);
+    for typed in [
+        format!("{text}\r\n"),
+        format!("  {text}\n"),
+        format!("\t{text}"),
+        text.replacen("NAC1:", "nac1:", 1),
+        text.replacen("NAC1:", "Nac1:", 1),
+        // Caps Lock on: every letter's case inverted.
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_uppercase() {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                }
+            })
+            .collect(),
+    ] {
+        assert_eq!(
+            verify(&typed, &trust, ISSUED_AT).verdict,
+            Verdict::Valid,
+            "{typed:?}"
+        );
+    }
+    for mangled in [
+        text.replacen(':', ";", 1),
+        text.replacen("NAC1:", "", 1),
+        text.replacen("NAC1:", "NAC1: ", 1),
+        format!("{}\n{}", &text[..100], &text[100..]),
+        text[..text.len() - 1].to_string(),
+        format!("{text}0"),
+        format!("{text}00"),
+        format!("{text}000"),
+        text.clone() + &text,
+    ] {
+        assert_eq!(
+            verify(&mangled, &trust, ISSUED_AT).verdict,
+            Verdict::Malformed,
+            "{mangled:?}"
+        );
+    }
+}
+
+#[test]
+fn text_is_qr_alphanumeric_and_fits_version_11_q() {
+    // The brief's realistic set: 10-char serial, 36-char UUID, 3-char masked name, 8-char station.
+    let mut c = claims();
+    c.station_id = "ST-4KQ2P".into();
+    let key = key();
+    let text = issue(&c, &key).unwrap();
+    assert!(text.starts_with("NAC1:"));
+    assert!(
+        text.bytes().all(|b| base45::ALPHABET.contains(&b)),
+        "non-alphanumeric character in {text}"
+    );
+    // 259 alphanumeric characters is the capacity of QR version 11 at ECC level Q.
+    assert!(text.len() <= 259, "{} characters", text.len());
+    assert_eq!(
+        text.len(),
+        251,
+        "length of the typical credential changed; update the docs"
+    );
+    let qr = qrcode::QrCode::with_error_correction_level(&text, qrcode::EcLevel::Q).unwrap();
+    assert!(
+        matches!(qr.version(), qrcode::Version::Normal(v) if v <= 11),
+        "{:?}",
+        qr.version()
+    );
+    // The middle-dot name style also fits, with the 9-character station ids that stations use.
+    c.masked_name = "阿*·*提".into();
+    c.station_id = STATION.into();
+    let text = issue(&c, &key).unwrap();
+    let qr = qrcode::QrCode::with_error_correction_level(&text, qrcode::EcLevel::Q).unwrap();
+    assert!(
+        matches!(qr.version(), qrcode::Version::Normal(v) if v <= 11),
+        "{:?}",
+        qr.version()
+    );
+}
+
+#[test]
+fn qr_capacity_assumption_holds() {
+    // The size budget in docs/credential.md relies on these capacities.
+    let fits = |n: usize| {
+        let text = "A".repeat(n);
+        match qrcode::QrCode::with_error_correction_level(&text, qrcode::EcLevel::Q)
+            .unwrap()
+            .version()
+        {
+            qrcode::Version::Normal(v) => v,
+            qrcode::Version::Micro(_) => 0,
+        }
+    };
+    assert_eq!(fits(259), 11);
+    assert_eq!(fits(260), 12);
+    assert_eq!(fits(296), 12);
+    assert_eq!(fits(297), 13);
+}
+
+#[test]
+fn largest_allowed_claims_still_issue_and_verify() {
+    let key = key();
+    let c = Claims {
+        serial: "S".repeat(32),
+        resident_ref: "R".repeat(64),
+        masked_name: "𠮷".repeat(32),
+        id_last4: "𠮷𠮷𠮷𠮷".into(),
+        issued_at: i64::MIN,
+        expires_at: i64::MAX,
+        station_id: "T".repeat(32),
+    };
+    let text = issue(&c, &key).unwrap();
+    let mut trust = TrustList::new();
+    trust.add_issuer(key.public_key(), c.station_id.clone());
+    let v = verify(&text, &trust, 0);
+    assert_eq!(v.verdict, Verdict::Valid);
+    assert_eq!(v.claims, Some(c));
+    assert!(text.len() < 700, "{}", text.len());
+}
+
+#[test]
+fn invalid_claims_are_not_issued() {
+    let key = key();
+    let mut c = claims();
+    c.expires_at = c.issued_at;
+    assert!(matches!(
+        issue(&c, &key),
+        Err(CredentialError::InvalidClaims(_))
+    ));
+    let mut c = claims();
+    c.id_last4 = "110101199003077777".into(); // a full ID number must never get in
+    assert!(matches!(
+        issue(&c, &key),
+        Err(CredentialError::InvalidClaims(_))
+    ));
+}
+
+#[test]
+fn generated_keys_work() {
+    let key = StationKey::generate().unwrap();
+    let text = issue(&claims(), &key).unwrap();
+    assert_eq!(
+        verify(&text, &trust_for(&key), ISSUED_AT).verdict,
+        Verdict::Valid
+    );
+    let restored = StationKey::from_secret_bytes(&key.secret_bytes());
+    assert_eq!(issue(&claims(), &restored).unwrap(), text);
+}
+
+#[test]
+fn verification_serialises_for_the_ui() {
+    let key = key();
+    let text = issue(&claims(), &key).unwrap();
+    let v = verify(&text, &trust_for(&key), ISSUED_AT);
+    let json = serde_json::to_value(&v).unwrap();
+    assert_eq!(json["verdict"], "valid");
+    assert_eq!(json["kid"], key.kid().to_string());
+    assert_eq!(json["claims"]["masked_name"], "张*丰");
+    assert_eq!(serde_json::from_value::<Verification>(json).unwrap(), v);
+    let malformed = serde_json::to_value(verify("hello", &trust_for(&key), 0)).unwrap();
+    assert_eq!(
+        malformed,
+        serde_json::json!({"verdict": "malformed", "claims": null, "kid": null})
+    );
+    let unknown = verify(&text, &TrustList::new(), 0);
+    assert_eq!(
+        serde_json::to_value(unknown).unwrap()["verdict"],
+        "unknown_issuer"
+    );
+}
