@@ -15,7 +15,12 @@ impl Nac {
         let db = dir.path().join("station.db");
         let nac = Nac { _dir: dir, db };
         let out = nac.run(&["demo", "--households", &households.to_string()]);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         nac
     }
 
@@ -50,7 +55,10 @@ fn stdout(o: &Output) -> String {
 
 /// The first demo resident's full document number (the generator is deterministic).
 fn first_document() -> String {
-    nac_core::demo::roster(1, 2026)[0].resident.document_number.clone()
+    nac_core::demo::roster(1, 2026)[0]
+        .resident
+        .document_number
+        .clone()
 }
 
 #[test]
@@ -66,7 +74,11 @@ fn renew_then_refused_the_same_day_in_both_languages() {
     assert!(stdout(&zh).contains("当日已完成申领"), "{}", stdout(&zh));
     let en = nac.run(&["--lang", "en", "renew", "--id", &id]);
     assert_eq!(en.status.code(), Some(1));
-    assert!(stdout(&en).contains("Already applied today"), "{}", stdout(&en));
+    assert!(
+        stdout(&en).contains("Already applied today"),
+        "{}",
+        stdout(&en)
+    );
 
     let (code, v) = nac.json(&["renew", "--id", &id]);
     assert_eq!(code, 1);
@@ -80,7 +92,10 @@ fn show_prints_the_code_text_and_verify_checks_it() {
     nac.run(&["renew", "--id", &id]);
     let (code, v) = nac.json(&["show", "--id", &id]);
     assert_eq!(code, 0);
-    let text = v["resident"]["active_code"]["credential"].as_str().unwrap().to_string();
+    let text = v["resident"]["active_code"]["credential"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(text.starts_with("NAC1:"));
     let shown = stdout(&nac.run(&["show", "--id", &id]));
     assert!(shown.contains(&text), "show prints the active code's text");
@@ -113,10 +128,24 @@ fn batch_renews_everyone_due_and_lists_nobody_due_after() {
 #[test]
 fn usage_and_unreadable_input_exit_2() {
     let nac = Nac::with_demo(1);
-    assert_eq!(nac.run(&["renew"]).status.code(), Some(2), "missing --id/--due-within");
+    assert_eq!(
+        nac.run(&["renew"]).status.code(),
+        Some(2),
+        "missing --id/--due-within"
+    );
     assert_eq!(nac.run(&["frobnicate"]).status.code(), Some(2));
-    assert_eq!(nac.run(&["show", "--id", "310104194001010010"]).status.code(), Some(2));
-    assert_eq!(nac.run(&["import", "/nonexistent/roster.csv"]).status.code(), Some(2));
+    assert_eq!(
+        nac.run(&["show", "--id", "310104194001010010"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        nac.run(&["import", "/nonexistent/roster.csv"])
+            .status
+            .code(),
+        Some(2)
+    );
     let (code, v) = nac.json(&["import", "roster.pdf"]);
     assert_eq!(code, 2);
     assert!(v["error"]["code"].is_string());
@@ -132,7 +161,10 @@ fn newer_database_is_refused_with_a_clear_message() {
     let out = nac.run(&["--lang", "en", "list"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("schema version 99") && err.contains("upgrade"), "{err}");
+    assert!(
+        err.contains("schema version 99") && err.contains("upgrade"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -162,11 +194,20 @@ fn import_reports_refused_rows_with_exit_1_and_export_round_trips() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["row"].as_u64().unwrap(), e["field"].as_str().unwrap().to_string()))
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         fields,
-        [(3, "name".to_string()), (3, "document_number".into()), (3, "phone".into())]
+        [
+            (3, "name".to_string()),
+            (3, "document_number".into()),
+            (3, "phone".into())
+        ]
     );
     let out = dir.path().join("export.xlsx");
     let (code, _) = nac.json(&["export", out.to_str().unwrap(), "--unmasked"]);

@@ -33,7 +33,10 @@ fn sigkill_mid_batch_leaves_a_consistent_database() {
     let mut killed_mid_batch = 0;
     let mut reported_total = 0;
     // Kill after increasing delays so some runs die early, some late, some not at all.
-    for (run, delay_ms) in [30u64, 80, 150, 250, 400, 600, 900, 1400].into_iter().enumerate() {
+    for (run, delay_ms) in [30u64, 80, 150, 250, 400, 600, 900, 1400]
+        .into_iter()
+        .enumerate()
+    {
         let db = dir.path().join(format!("run-{run}.db"));
         std::fs::copy(&template, &db).unwrap();
         let mut child = nac(&db)
@@ -71,7 +74,9 @@ fn sigkill_mid_batch_leaves_a_consistent_database() {
         reported_total += reported.len();
 
         let conn = rusqlite::Connection::open(&db).unwrap();
-        let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(integrity, "ok", "run {run}: database damaged");
         for serial in &reported {
             let n = count(
@@ -93,7 +98,10 @@ fn sigkill_mid_batch_leaves_a_consistent_database() {
              WHERE (SELECT count(*) FROM codes c WHERE c.application_id = a.id) = 1
                AND (SELECT count(*) FROM outbox o WHERE o.application_id = a.id) = 1",
         );
-        assert_eq!(apps, whole, "run {run}: an application without its code or event");
+        assert_eq!(
+            apps, whole,
+            "run {run}: an application without its code or event"
+        );
         let doubled = count(
             &conn,
             "SELECT count(*) FROM (SELECT resident_id FROM codes WHERE state = 'active'

@@ -8,7 +8,10 @@
 use crate::domain::document::resident_id_check_char;
 use crate::domain::Capacity;
 use crate::error::Result;
-use crate::station::{HouseholdDraft, HouseholdInput, PrintRequest, ResidentDraft, ResidentInput, Station, WriteSource};
+use crate::station::{
+    HouseholdDraft, HouseholdInput, PrintRequest, ResidentDraft, ResidentInput, Station,
+    WriteSource,
+};
 use crate::time::{ManualClock, DAY_SECS};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -17,14 +20,30 @@ use std::path::Path;
 use std::sync::Arc;
 
 const DISTRICTS: &[(&str, &str, &[&str])] = &[
-    ("黄浦区", "310101", &["淮海中路", "复兴中路", "瑞金二路", "建国东路"]),
-    ("徐汇区", "310104", &["天钥桥路", "宛平南路", "漕溪北路", "建国西路", "零陵路"]),
+    (
+        "黄浦区",
+        "310101",
+        &["淮海中路", "复兴中路", "瑞金二路", "建国东路"],
+    ),
+    (
+        "徐汇区",
+        "310104",
+        &["天钥桥路", "宛平南路", "漕溪北路", "建国西路", "零陵路"],
+    ),
     ("长宁区", "310105", &["江苏路", "安顺路", "武夷路"]),
-    ("静安区", "310106", &["常德路", "愚园路", "延安中路", "新闸路"]),
+    (
+        "静安区",
+        "310106",
+        &["常德路", "愚园路", "延安中路", "新闸路"],
+    ),
     ("普陀区", "310107", &["曹杨路", "真如路", "兰溪路"]),
     ("虹口区", "310109", &["四川北路", "山阴路", "溧阳路"]),
     ("杨浦区", "310110", &["控江路", "国和路", "鞍山路"]),
-    ("浦东新区", "310115", &["崂山路", "东方路", "潍坊路", "浦东南路"]),
+    (
+        "浦东新区",
+        "310115",
+        &["崂山路", "东方路", "潍坊路", "浦东南路"],
+    ),
 ];
 
 /// Birthplaces of residents who moved to Shanghai (region codes of GB/T 2260).
@@ -50,7 +69,16 @@ const SPECIAL_NAMES: &[&str] = &[
     "热依拉·艾合买提",
     "张三丰",
 ];
-const NOTES: &[&str] = &["", "", "", "", "卧床，需上门服务", "独居老人", "听力较弱，请大声说话", "行动不便"];
+const NOTES: &[&str] = &[
+    "",
+    "",
+    "",
+    "",
+    "卧床，需上门服务",
+    "独居老人",
+    "听力较弱，请大声说话",
+    "行动不便",
+];
 
 /// Deterministic xorshift generator: demo data must look random but be reproducible.
 struct Rng(u64);
@@ -87,6 +115,7 @@ pub fn roster(households: usize, seed: u64) -> Vec<DemoRow> {
     let mut rows = Vec::with_capacity(households * 5 / 2);
     let mut serial = 0u32;
     let mut special = 0usize;
+    let mut issued = std::collections::HashSet::new();
     for h in 0..households {
         let (district, region, roads) = *rng.pick(DISTRICTS);
         let road = *rng.pick(roads);
@@ -118,8 +147,16 @@ pub fn roster(households: usize, seed: u64) -> Vec<DemoRow> {
             let year = 1930 + rng.below(40);
             let month = 1 + rng.below(12);
             let day = 1 + rng.below(28);
-            let sequence = serial % 1000;
-            let first17 = format!("{region}{year:04}{month:02}{day:02}{sequence:03}");
+            // Two people never share an ID: move to the next sequence number on a clash.
+            let mut sequence = serial;
+            let first17 = loop {
+                let candidate =
+                    format!("{region}{year:04}{month:02}{day:02}{:03}", sequence % 1000);
+                if issued.insert(candidate.clone()) {
+                    break candidate;
+                }
+                sequence += 1;
+            };
             let check = resident_id_check_char(&first17).unwrap_or('0');
             let phone = if rng.below(3) == 0 {
                 String::new()
@@ -182,14 +219,14 @@ pub fn create(path: &Path, households: usize, now: DateTime<Utc>) -> Result<Demo
     let mut superseded = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         match i % 20 {
-            0..=2 => {}                                    // never issued
-            3..=5 => by_age[31 + i % 29].push(*id),        // expired
-            6..=8 => by_age[23 + i % 7].push(*id),         // expiring (≤ 7 days left)
+            0..=2 => {}                             // never issued
+            3..=5 => by_age[31 + i % 29].push(*id), // expired
+            6..=8 => by_age[23 + i % 7].push(*id),  // expiring (≤ 7 days left)
             9 | 10 => {
-                by_age[40 + i % 15].push(*id);             // renewed later, old card in circulation
+                by_age[40 + i % 15].push(*id); // renewed later, old card in circulation
                 superseded.push(*id);
             }
-            _ => by_age[1 + i % 21].push(*id),             // active
+            _ => by_age[1 + i % 21].push(*id), // active
         }
     }
     let mut summary = DemoSummary {

@@ -2,8 +2,10 @@
 //! 张三丰), by the last four digits of the ID or phone (what an elderly resident remembers), or by
 //! a fragment of the address ("100弄", "天钥桥路").
 //!
-//! Initials are computed once when a name is written and indexed, so a letter query is an index
-//! range scan; a four-digit query is an index lookup; only free text scans, over two short columns.
+//! Every kind of query is answered from an index, never a scan of the roster: pinyin initials are
+//! computed when a name is written and indexed (a letter query is a range scan); the last four
+//! digits are indexed columns; name and address fragments go through an FTS5 table of unigrams
+//! and bigrams (CJK text has no word boundaries, so "三丰" must match inside "张三丰").
 
 use crate::domain::Address;
 use pinyin::ToPinyin;
@@ -92,32 +94,124 @@ impl SearchTerm {
         })
     }
 
-    /// A SQL condition over `r` (residents) and `h` (households) with one parameter `:q`
-    /// (and `:q_end` for the initials range), plus the parameter values.
-    pub fn sql(&self) -> (&'static str, String, String) {
+    /// A SQL condition on `r` (residents) selecting the matching ids through indexes, and its
+    /// parameters `:q`, `:q_end` (initials range) and `:fts` (FTS5 query).
+    pub fn sql(&self) -> (&'static str, SearchParams) {
         match self {
             SearchTerm::Last4(q) => (
-                "(r.doc_last4 = :q OR r.phone_last4 = :q OR h.lane = :q OR h.number = :q)",
-                q.clone(),
-                String::new(),
+                "r.id IN (SELECT id FROM residents WHERE doc_last4 = :q OR phone_last4 = :q
+                          UNION SELECT rowid FROM resident_search WHERE resident_search MATCH :fts)",
+                SearchParams::new(q, fts_query(q)),
             ),
-            SearchTerm::Digits(q) => (
-                "(instr(r.doc_number, :q) > 0 OR instr(r.phone, :q) > 0 OR h.lane = :q OR h.number = :q OR h.room = :q)",
-                q.clone(),
-                String::new(),
+            SearchTerm::Digits(q) | SearchTerm::Text(q) => (
+                "r.id IN (SELECT rowid FROM resident_search WHERE resident_search MATCH :fts)",
+                SearchParams::new(q, fts_query(q)),
             ),
             SearchTerm::Initials(q) => (
-                "((r.name_initials >= :q AND r.name_initials < :q_end) OR r.name LIKE :q || '%')",
-                q.clone(),
-                format!("{q}\u{7f}"),
-            ),
-            SearchTerm::Text(q) => (
-                "(instr(r.name, :q) > 0 OR instr(h.search_text, :q) > 0)",
-                q.clone(),
-                String::new(),
+                "r.id IN (SELECT id FROM residents WHERE name_initials >= :q AND name_initials < :q_end
+                          UNION SELECT rowid FROM resident_search WHERE resident_search MATCH :fts)",
+                SearchParams {
+                    q: q.clone(),
+                    q_end: format!("{q}\u{7f}"),
+                    fts: fts_query(q),
+                },
             ),
         }
     }
+}
+
+/// Parameter values for [`SearchTerm::sql`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchParams {
+    pub q: String,
+    pub q_end: String,
+    pub fts: String,
+}
+
+impl SearchParams {
+    fn new(q: &str, fts: String) -> SearchParams {
+        SearchParams {
+            q: q.to_string(),
+            q_end: String::new(),
+            fts,
+        }
+    }
+}
+
+/// Letters and digits of `text`, lower-cased: what the index holds.
+fn index_chars(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The FTS5 query for a fragment: one unigram, or the phrase of its consecutive bigrams.
+/// Only letters and digits reach the query, each token quoted, so no input is FTS syntax.
+pub fn fts_query(fragment: &str) -> String {
+    let chars = index_chars(fragment);
+    match chars.len() {
+        0 => "\"\"".to_string(),
+        1 => format!("uni : \"{}\"", chars[0]),
+        _ => {
+            let bigrams: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
+            format!("bi : \"{}\"", bigrams.join(" "))
+        }
+    }
+}
+
+/// The (unigrams, bigrams) columns indexed for a resident's name and address. Bigrams do not
+/// cross from the name into the address, so a fragment never matches across the two.
+pub fn index_tokens(name: &str, address: &str) -> (String, String) {
+    let mut uni = String::new();
+    let mut bi = String::new();
+    for part in [name, address] {
+        let chars = index_chars(part);
+        for c in &chars {
+            uni.push(*c);
+            uni.push(' ');
+        }
+        for w in chars.windows(2) {
+            bi.extend(w);
+            bi.push(' ');
+        }
+        bi.push_str("| ");
+    }
+    (uni, bi)
+}
+
+/// Rewrites the search entry of one resident (after any change to their name or address).
+pub(crate) fn index_resident(
+    conn: &rusqlite::Connection,
+    resident_id: i64,
+) -> rusqlite::Result<()> {
+    let (name, address): (String, String) = conn
+        .prepare_cached(
+            "SELECT r.name, h.search_text FROM residents r JOIN households h ON h.id = r.household_id
+             WHERE r.id = ?1",
+        )?
+        .query_row([resident_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (uni, bi) = index_tokens(&name, &address);
+    conn.prepare_cached("DELETE FROM resident_search WHERE rowid = ?1")?
+        .execute([resident_id])?;
+    conn.prepare_cached("INSERT INTO resident_search (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
+        .execute(rusqlite::params![resident_id, uni, bi])?;
+    Ok(())
+}
+
+/// Rewrites the search entries of every member of a household (after an address change).
+pub(crate) fn index_household(
+    conn: &rusqlite::Connection,
+    household_id: i64,
+) -> rusqlite::Result<()> {
+    let ids: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM residents WHERE household_id = ?1")?
+        .query_map([household_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        index_resident(conn, id)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -137,15 +231,45 @@ mod tests {
     fn numbers_sort_naturally() {
         let a = Address::parse("徐汇区", "天钥桥路", "2", "5", "302").unwrap_or_default();
         let b = Address::parse("徐汇区", "天钥桥路", "10", "5", "302").unwrap_or_default();
-        assert!(natural_sort_key(&a) < natural_sort_key(&b), "lane 2 must sort before lane 10");
+        assert!(
+            natural_sort_key(&a) < natural_sort_key(&b),
+            "lane 2 must sort before lane 10"
+        );
+    }
+
+    #[test]
+    fn fts_queries_are_bigram_phrases_of_letters_and_digits_only() {
+        assert_eq!(fts_query("三丰"), "bi : \"三丰\"");
+        assert_eq!(fts_query("张三丰"), "bi : \"张三 三丰\"");
+        assert_eq!(fts_query("王"), "uni : \"王\"");
+        assert_eq!(
+            fts_query("a\" OR *"),
+            "bi : \"ao or\"",
+            "quotes and operators never reach FTS"
+        );
+        let (uni, bi) = index_tokens("张三丰", "天钥桥路100弄");
+        assert!(uni.starts_with("张 三 丰 天"));
+        assert!(bi.contains("张三 三丰 | 天钥"));
     }
 
     #[test]
     fn query_kinds() {
-        assert_eq!(SearchTerm::parse(" 123x "), Some(SearchTerm::Last4("123X".into())));
-        assert_eq!(SearchTerm::parse("５６７８"), Some(SearchTerm::Last4("5678".into())));
-        assert_eq!(SearchTerm::parse("ZSF"), Some(SearchTerm::Initials("zsf".into())));
-        assert_eq!(SearchTerm::parse("天钥桥路 100弄"), Some(SearchTerm::Text("天钥桥路100弄".into())));
+        assert_eq!(
+            SearchTerm::parse(" 123x "),
+            Some(SearchTerm::Last4("123X".into()))
+        );
+        assert_eq!(
+            SearchTerm::parse("５６７８"),
+            Some(SearchTerm::Last4("5678".into()))
+        );
+        assert_eq!(
+            SearchTerm::parse("ZSF"),
+            Some(SearchTerm::Initials("zsf".into()))
+        );
+        assert_eq!(
+            SearchTerm::parse("天钥桥路 100弄"),
+            Some(SearchTerm::Text("天钥桥路100弄".into()))
+        );
         assert_eq!(SearchTerm::parse("  "), None);
     }
 }

@@ -6,7 +6,9 @@ use nac_core::domain::document::resident_id_check_char;
 use nac_core::domain::{Document, DocumentError, DocumentType, PersonName, Phone};
 use proptest::prelude::*;
 
-const REGIONS: &[&str] = &["110105", "310104", "310115", "440305", "510104", "650102", "810000"];
+const REGIONS: &[&str] = &[
+    "110105", "310104", "310115", "440305", "510104", "650102", "810000",
+];
 
 fn id_from(region: &str, y: u32, m: u32, d: u32, seq: u32) -> String {
     let first17 = format!("{region}{y:04}{m:02}{d:02}{seq:03}");
@@ -31,7 +33,11 @@ fn known_good_ids_from_the_standard() {
         assert_eq!(doc.number, id);
     }
     assert_eq!(
-        parse_id("11010519491231002X").unwrap().birth_date().unwrap().to_string(),
+        parse_id("11010519491231002X")
+            .unwrap()
+            .birth_date()
+            .unwrap()
+            .to_string(),
         "1949-12-31"
     );
 }
@@ -47,14 +53,29 @@ fn lower_case_x_full_width_and_spaces_are_normalised() {
 #[test]
 fn specific_refusals_say_why() {
     assert_eq!(parse_id("1101051949123100"), Err(DocumentError::Length(16)));
-    assert_eq!(parse_id("11010519491231002A"), Err(DocumentError::Characters));
-    assert!(matches!(parse_id(&id_from("990101", 1950, 1, 1, 1)), Err(DocumentError::Region(_))));
+    assert_eq!(
+        parse_id("11010519491231002A"),
+        Err(DocumentError::Characters)
+    );
+    assert!(matches!(
+        parse_id(&id_from("990101", 1950, 1, 1, 1)),
+        Err(DocumentError::Region(_))
+    ));
     // 1999-02-30 does not exist; the check digit is made right so only the date is wrong.
-    assert!(matches!(parse_id(&id_from("310104", 1999, 2, 30, 1)), Err(DocumentError::BirthDate(_))));
-    assert!(matches!(parse_id(&id_from("310104", 1999, 13, 1, 1)), Err(DocumentError::BirthDate(_))));
+    assert!(matches!(
+        parse_id(&id_from("310104", 1999, 2, 30, 1)),
+        Err(DocumentError::BirthDate(_))
+    ));
+    assert!(matches!(
+        parse_id(&id_from("310104", 1999, 13, 1, 1)),
+        Err(DocumentError::BirthDate(_))
+    ));
     assert!(matches!(
         parse_id("110105194912310021"),
-        Err(DocumentError::CheckDigit { expected: 'X', found: '1' })
+        Err(DocumentError::CheckDigit {
+            expected: 'X',
+            found: '1'
+        })
     ));
 }
 
@@ -114,8 +135,14 @@ fn other_documents_by_shape() {
     assert!(Document::parse(DocumentType::TaiwanPermit, "1234567").is_err());
     assert!(Document::parse(DocumentType::Passport, "E12345678").is_ok());
     assert!(Document::parse(DocumentType::Passport, "E12").is_err());
-    assert_eq!("回乡证".parse::<DocumentType>().unwrap(), DocumentType::HkMacauPermit);
-    assert_eq!("".parse::<DocumentType>().unwrap(), DocumentType::ResidentId);
+    assert_eq!(
+        "回乡证".parse::<DocumentType>().unwrap(),
+        DocumentType::HkMacauPermit
+    );
+    assert_eq!(
+        "".parse::<DocumentType>().unwrap(),
+        DocumentType::ResidentId
+    );
     assert!("驾照".parse::<DocumentType>().is_err());
 }
 
@@ -127,7 +154,10 @@ fn names_keep_rare_characters_and_the_middle_dot() {
     }
     assert_eq!(PersonName::parse("张三丰").unwrap().masked(), "张*丰");
     assert_eq!(PersonName::parse("李𠮷").unwrap().masked(), "李*");
-    assert_eq!(PersonName::parse("阿依古丽·买买提").unwrap().masked(), "阿*·*提");
+    assert_eq!(
+        PersonName::parse("阿依古丽·买买提").unwrap().masked(),
+        "阿*·*提"
+    );
     assert!(PersonName::parse("   ").is_err());
     assert!(PersonName::parse("张3").is_err());
     assert!(PersonName::parse("张\u{0}").is_err());
@@ -135,8 +165,14 @@ fn names_keep_rare_characters_and_the_middle_dot() {
 
 #[test]
 fn phones_are_normalised_and_checked() {
-    assert_eq!(Phone::parse("+86 138-1234-5678").unwrap().as_str(), "13812345678");
-    assert_eq!(Phone::parse("１３８１２３４５６７８").unwrap().as_str(), "13812345678");
+    assert_eq!(
+        Phone::parse("+86 138-1234-5678").unwrap().as_str(),
+        "13812345678"
+    );
+    assert_eq!(
+        Phone::parse("１３８１２３４５６７８").unwrap().as_str(),
+        "13812345678"
+    );
     assert_eq!(Phone::parse("13812345678").unwrap().masked(), "138****5678");
     assert!(Phone::parse("1381234567").is_err(), "10 digits");
     assert!(Phone::parse("23812345678").is_err(), "must start with 1");

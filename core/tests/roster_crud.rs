@@ -34,7 +34,10 @@ fn every_bad_field_is_reported_and_nothing_is_written() {
             },
         )
         .unwrap_err();
-    assert_eq!(fields(e), [Field::Name, Field::DocumentNumber, Field::Phone]);
+    assert_eq!(
+        fields(e),
+        [Field::Name, Field::DocumentNumber, Field::Phone]
+    );
     let e = f
         .station
         .add_household(&HouseholdInput {
@@ -87,7 +90,10 @@ fn duplicates_are_refused() {
         room: "302室".into(),
         phone: String::new(),
     });
-    assert!(matches!(again, Err(Error::DuplicateAddress)), "弄/号/室 and full-width digits normalised");
+    assert!(
+        matches!(again, Err(Error::DuplicateAddress)),
+        "弄/号/室 and full-width digits normalised"
+    );
 }
 
 #[test]
@@ -100,7 +106,10 @@ fn move_update_and_remove_keep_history() {
 
     f.station.move_resident(id, b).unwrap();
     assert_eq!(f.station.resident(id).unwrap().row.household_id, b);
-    assert!(matches!(f.station.remove_household(b), Err(Error::HouseholdNotEmpty)));
+    assert!(matches!(
+        f.station.remove_household(b),
+        Err(Error::HouseholdNotEmpty)
+    ));
 
     f.station
         .update_resident(
@@ -119,10 +128,21 @@ fn move_update_and_remove_keep_history() {
     assert_eq!(row.notes, "卧床，需上门服务");
 
     f.station.remove_resident(id).unwrap();
-    assert!(f.station.residents(&ResidentQuery::default()).unwrap().is_empty());
-    assert_eq!(count(f.station.connection(), "SELECT count(*) FROM codes"), 1, "history kept");
+    assert!(f
+        .station
+        .residents(&ResidentQuery::default())
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        count(f.station.connection(), "SELECT count(*) FROM codes"),
+        1,
+        "history kept"
+    );
     f.station.remove_household(b).unwrap();
-    assert!(matches!(f.station.remove_household(b), Err(Error::NotFound { .. })));
+    assert!(matches!(
+        f.station.remove_household(b),
+        Err(Error::NotFound { .. })
+    ));
 
     // Registering the same person again restores them with their history.
     let back = f.resident(a, "张三丰", 1);
@@ -135,7 +155,8 @@ fn changes_are_announced_after_commit_with_their_source() {
     let mut f = Fixture::at_cst(2026, 11, 27, 10, 0, 0);
     let seen: Arc<Mutex<Vec<Change>>> = Arc::default();
     let sink = seen.clone();
-    f.station.set_listener(move |c| sink.lock().unwrap().push(c.clone()));
+    f.station
+        .set_listener(move |c| sink.lock().unwrap().push(c.clone()));
     f.station.set_source(WriteSource::Ui);
     let hh = f.household("302");
     let id = f.resident(hh, "张三丰", 1);
@@ -145,9 +166,16 @@ fn changes_are_announced_after_commit_with_their_source() {
     assert_eq!(
         *seen,
         [
-            Change::Roster { source: WriteSource::Ui },
-            Change::Roster { source: WriteSource::Ui },
-            Change::Codes { source: WriteSource::Ui, residents: vec![id] },
+            Change::Roster {
+                source: WriteSource::Ui
+            },
+            Change::Roster {
+                source: WriteSource::Ui
+            },
+            Change::Codes {
+                source: WriteSource::Ui,
+                residents: vec![id]
+            },
         ]
     );
 }
@@ -160,11 +188,15 @@ fn audit_log_is_append_only_and_holds_no_identity_numbers() {
     f.station.renew(id, Capacity::Volunteer).unwrap();
     let conn = f.station.connection();
     assert!(conn.execute("DELETE FROM audit_log", []).is_err());
-    assert!(conn.execute("UPDATE audit_log SET action = 'x'", []).is_err());
+    assert!(conn
+        .execute("UPDATE audit_log SET action = 'x'", [])
+        .is_err());
     let doc = valid_id("310104", "19450312", 1);
     let leaks = count(
         conn,
-        &format!("SELECT count(*) FROM audit_log WHERE subject LIKE '%{doc}%' OR action LIKE '%{doc}%'"),
+        &format!(
+            "SELECT count(*) FROM audit_log WHERE subject LIKE '%{doc}%' OR action LIKE '%{doc}%'"
+        ),
     );
     assert_eq!(leaks, 0);
 }
@@ -173,7 +205,10 @@ fn audit_log_is_append_only_and_holds_no_identity_numbers() {
 fn a_newer_schema_is_refused() {
     let f = Fixture::at_cst(2026, 11, 27, 10, 0, 0);
     let path = f.dir.path().join("station.db");
-    f.station.connection().pragma_update(None, "user_version", 42).unwrap();
+    f.station
+        .connection()
+        .pragma_update(None, "user_version", 42)
+        .unwrap();
     drop(f.station);
     let err = nac_core::Station::open(&path, Arc::new(f.clock.clone()), WriteSource::Cli)
         .err()
@@ -188,7 +223,8 @@ fn reopening_keeps_station_identity_and_key() {
     let path = f.dir.path().join("station.db");
     let info = f.station.info().unwrap();
     drop(f.station);
-    let again = nac_core::Station::open(&path, Arc::new(f.clock.clone()), WriteSource::Cli).unwrap();
+    let again =
+        nac_core::Station::open(&path, Arc::new(f.clock.clone()), WriteSource::Cli).unwrap();
     let info2 = again.info().unwrap();
     assert_eq!((info.station_id, info.kid), (info2.station_id, info2.kid));
     assert_eq!(info2.schema_version, nac_core::store::SCHEMA_VERSION);

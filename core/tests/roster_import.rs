@@ -625,6 +625,7 @@ fn reimporting_the_same_file_changes_nothing() {
         again.outcome,
         nac_core::station::ImportOutcome {
             households_added: 0,
+            households_updated: 0,
             residents_added: 0,
             residents_updated: 0,
             residents_unchanged: 4,

@@ -33,17 +33,32 @@ fn r1_code_is_valid_for_exactly_30_days() {
     let id = f.resident(hh, "张三丰", 1);
     let r = renewed(f.station.renew(id, Capacity::Volunteer).unwrap());
     let issued = r.code.issued_at;
-    assert_eq!(r.code.expires_at - issued, VALIDITY_SECS, "30 days = 720 hours");
+    assert_eq!(
+        r.code.expires_at - issued,
+        VALIDITY_SECS,
+        "30 days = 720 hours"
+    );
 
     f.clock.advance_secs(VALIDITY_SECS - 1);
     let s = status(&f, id);
-    assert_eq!(s.state, CodeState::Expiring, "one second before the end it is still valid");
+    assert_eq!(
+        s.state,
+        CodeState::Expiring,
+        "one second before the end it is still valid"
+    );
     assert_eq!(s.days_left, Some(1));
     assert_eq!(f.station.verify(&r.code.credential).verdict, Verdict::Valid);
 
     f.clock.advance_secs(1);
-    assert_eq!(status(&f, id).state, CodeState::Expired, "at t+30d the code has expired");
-    assert_eq!(f.station.verify(&r.code.credential).verdict, Verdict::Expired);
+    assert_eq!(
+        status(&f, id).state,
+        CodeState::Expired,
+        "at t+30d the code has expired"
+    );
+    assert_eq!(
+        f.station.verify(&r.code.credential).verdict,
+        Verdict::Expired
+    );
 }
 
 #[test]
@@ -65,15 +80,27 @@ fn r2_a_new_code_voids_the_old_one() {
     f.clock.advance_secs(DAY_SECS);
     let second = renewed(f.station.renew(id, Capacity::Family).unwrap());
 
-    assert_eq!(second.superseded.as_deref(), Some(first.code.serial.as_str()));
+    assert_eq!(
+        second.superseded.as_deref(),
+        Some(first.code.serial.as_str())
+    );
     let conn = f.station.connection();
     assert_eq!(
-        count(conn, &format!("SELECT count(*) FROM codes WHERE resident_id = {id} AND state = 'active'")),
+        count(
+            conn,
+            &format!("SELECT count(*) FROM codes WHERE resident_id = {id} AND state = 'active'")
+        ),
         1,
         "at most one active code per person"
     );
-    assert_eq!(f.station.verify(&first.code.credential).verdict, Verdict::Superseded);
-    assert_eq!(f.station.verify(&second.code.credential).verdict, Verdict::Valid);
+    assert_eq!(
+        f.station.verify(&first.code.credential).verdict,
+        Verdict::Superseded
+    );
+    assert_eq!(
+        f.station.verify(&second.code.credential).verdict,
+        Verdict::Valid
+    );
     assert_eq!(
         f.station.active_code(id).unwrap().unwrap().serial,
         second.code.serial
@@ -93,7 +120,10 @@ fn r2_and_r3_are_held_by_the_database_itself() {
         [id],
     );
     let err = same_day.expect_err("a second application the same day must be impossible");
-    assert!(err.to_string().contains("applications.resident_id"), "{err}");
+    assert!(
+        err.to_string().contains("applications.resident_id"),
+        "{err}"
+    );
 
     conn.execute(
         "INSERT INTO applications (event_id, resident_id, day, applied_at, capacity, channel)
@@ -155,7 +185,11 @@ fn r3_refusal_changes_no_row() {
         let again = f.station.renew(id, capacity).unwrap();
         assert!(matches!(again, RenewOutcome::AlreadyAppliedToday { .. }));
     }
-    assert_eq!(before, f.dump(), "a refused application must not change any row");
+    assert_eq!(
+        before,
+        f.dump(),
+        "a refused application must not change any row"
+    );
 }
 
 #[test]
@@ -166,12 +200,21 @@ fn r4_expired_code_never_becomes_valid_again_and_renewal_is_ordinary() {
     let old = renewed(f.station.renew(id, Capacity::Volunteer).unwrap());
     f.clock.advance_secs(VALIDITY_SECS + 3 * DAY_SECS);
     assert_eq!(status(&f, id).state, CodeState::Expired);
-    assert_eq!(f.station.verify(&old.code.credential).verdict, Verdict::Expired);
+    assert_eq!(
+        f.station.verify(&old.code.credential).verdict,
+        Verdict::Expired
+    );
 
     let new = renewed(f.station.renew(id, Capacity::Volunteer).unwrap());
     assert_eq!(status(&f, id).state, CodeState::Active);
-    assert_ne!(f.station.verify(&old.code.credential).verdict, Verdict::Valid);
-    assert_eq!(f.station.verify(&new.code.credential).verdict, Verdict::Valid);
+    assert_ne!(
+        f.station.verify(&old.code.credential).verdict,
+        Verdict::Valid
+    );
+    assert_eq!(
+        f.station.verify(&new.code.credential).verdict,
+        Verdict::Valid
+    );
 }
 
 #[test]
@@ -187,7 +230,11 @@ fn r5_application_records_whom_by_whom_capacity_and_channel() {
     assert_eq!(h.volunteer.as_deref(), Some("li.mei"));
     assert_eq!(h.channel, f.station.station_id());
     assert_eq!(h.day, "2026-11-27");
-    assert_eq!(h.sync_state.as_deref(), Some("queued"), "the outbox event is queued for the hub");
+    assert_eq!(
+        h.sync_state.as_deref(),
+        Some("queued"),
+        "the outbox event is queued for the hub"
+    );
 }
 
 /// Residents in every state, renewed at chosen ages.
@@ -220,7 +267,11 @@ fn r6_status_at_a_glance() {
     assert_eq!(status(&f, expiring).days_left, Some(7));
     assert_eq!(status(&f, active).state, CodeState::Active);
     assert_eq!(status(&f, edge).days_left, Some(8));
-    assert_eq!(status(&f, edge).state, CodeState::Active, "8 days left is not expiring at 7");
+    assert_eq!(
+        status(&f, edge).state,
+        CodeState::Active,
+        "8 days left is not expiring at 7"
+    );
 
     let due: Vec<i64> = f
         .station
@@ -264,7 +315,10 @@ fn r6_batch_renews_exactly_the_due_residents() {
         )
         .unwrap();
     assert_eq!((outcome.total, outcome.renewed, outcome.failed), (3, 3, 0));
-    assert_eq!(reports, 2, "3 residents in chunks of 2 → 2 commits, 2 reports");
+    assert_eq!(
+        reports, 2,
+        "3 residents in chunks of 2 → 2 commits, 2 reports"
+    );
     let renewed: Vec<i64> = outcome
         .items
         .iter()
@@ -295,7 +349,13 @@ fn batch_failure_of_one_resident_keeps_the_others() {
         })
         .unwrap();
     assert_eq!((outcome.renewed, outcome.failed), (2, 1));
-    assert!(matches!(&outcome.items[1], BatchItem::Failed { code: "not_found", .. }));
+    assert!(matches!(
+        &outcome.items[1],
+        BatchItem::Failed {
+            code: "not_found",
+            ..
+        }
+    ));
     let conn = f.station.connection();
     assert_eq!(count(conn, "SELECT count(*) FROM applications"), 2);
     assert_eq!(count(conn, "SELECT count(*) FROM outbox"), 2);
@@ -308,11 +368,22 @@ fn batch_can_be_cancelled_between_chunks() {
     let ids: Vec<i64> = (1..=5).map(|i| f.resident(hh, "王秀英", i)).collect();
     let outcome = f
         .station
-        .renew_many(&ids, Capacity::Volunteer, 2, &mut |_| ControlFlow::Break(()))
+        .renew_many(
+            &ids,
+            Capacity::Volunteer,
+            2,
+            &mut |_| ControlFlow::Break(()),
+        )
         .unwrap();
     assert!(outcome.cancelled);
-    assert_eq!(outcome.renewed, 2, "the first chunk was committed before cancelling");
-    assert_eq!(count(f.station.connection(), "SELECT count(*) FROM codes"), 2);
+    assert_eq!(
+        outcome.renewed, 2,
+        "the first chunk was committed before cancelling"
+    );
+    assert_eq!(
+        count(f.station.connection(), "SELECT count(*) FROM codes"),
+        2
+    );
 }
 
 #[test]
@@ -356,10 +427,16 @@ fn r7_reprinting_the_active_code_is_not_an_application() {
     print(&mut f, &[id]);
     print(&mut f, &[id]);
     let conn = f.station.connection();
-    assert_eq!(count(conn, "SELECT count(*) FROM applications"), applications);
+    assert_eq!(
+        count(conn, "SELECT count(*) FROM applications"),
+        applications
+    );
     assert_eq!(count(conn, "SELECT count(*) FROM printed_cards"), 3);
     assert!(
-        matches!(f.station.renew(id, Capacity::Volunteer).unwrap(), RenewOutcome::Renewed(_)),
+        matches!(
+            f.station.renew(id, Capacity::Volunteer).unwrap(),
+            RenewOutcome::Renewed(_)
+        ),
         "reprints did not use up the day's application"
     );
 }
@@ -381,7 +458,10 @@ fn r8_cards_of_a_superseded_code_must_be_replaced() {
     let to_replace = f.station.cards_to_replace().unwrap();
     assert_eq!(to_replace.len(), 1, "only the superseded code's card");
     assert_eq!(to_replace[0].serial, old_serial);
-    assert_eq!(to_replace[0].current_serial.as_deref(), Some(new.code.serial.as_str()));
+    assert_eq!(
+        to_replace[0].current_serial.as_deref(),
+        Some(new.code.serial.as_str())
+    );
     assert_eq!(status(&f, id).cards_to_replace, 1);
 
     f.clock.advance_secs(60);

@@ -33,7 +33,12 @@ fn station() -> Fixture {
         })
         .unwrap();
     for (hh, name, id, phone) in [
-        (a, "张三丰", valid_id("310104", "19400101", 1), "13812345678"),
+        (
+            a,
+            "张三丰",
+            valid_id("310104", "19400101", 1),
+            "13812345678",
+        ),
         (a, "王秀英", valid_id("310104", "19420202", 2), ""),
         (b, "李𠮷", valid_id("310106", "19380303", 3), "13900009999"),
         (b, "阿依古丽·买买提", "11010519491231002X".to_string(), ""),
@@ -74,7 +79,11 @@ fn by_name_fragment_including_rare_characters() {
 fn by_last_four_digits_of_id_or_phone() {
     let f = station();
     assert_eq!(names(&f, "5678"), ["张三丰"], "phone");
-    assert_eq!(names(&f, "002x"), ["阿依古丽·买买提"], "ID ending in X, typed lower-case");
+    assert_eq!(
+        names(&f, "002x"),
+        ["阿依古丽·买买提"],
+        "ID ending in X, typed lower-case"
+    );
     let last4 = &valid_id("310104", "19420202", 2)[14..];
     assert_eq!(names(&f, last4), ["王秀英"]);
 }

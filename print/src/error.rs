@@ -97,7 +97,11 @@ impl fmt::Display for UncoveredText {
             "以下文字没有可用字体，无法打印（请改用常用字或联系管理员）/ no installed font covers these characters:"
         )?;
         for item in &self.items {
-            write!(f, "\n  第 {} 张卡片（{}）{}：", item.card, item.name, item.field)?;
+            write!(
+                f,
+                "\n  第 {} 张卡片（{}）{}：",
+                item.card, item.name, item.field
+            )?;
             for (i, c) in item.chars.iter().enumerate() {
                 if i > 0 {
                     write!(f, "、")?;

@@ -209,7 +209,11 @@ impl Fonts {
     }
 
     /// Fonts from explicit faces (for other platforms, or to override the choice).
-    pub fn from_faces(regular: FontFace, bold: Option<FontFace>, fallbacks: Vec<FontFace>) -> Fonts {
+    pub fn from_faces(
+        regular: FontFace,
+        bold: Option<FontFace>,
+        fallbacks: Vec<FontFace>,
+    ) -> Fonts {
         Fonts {
             regular,
             bold,
@@ -254,9 +258,7 @@ fn find_primary(candidates: &[&str], style: &str) -> Result<FontFace, PrintError
         .map(Path::to_path_buf)
         .or_else(|| fc_match(&format!("{PRIMARY_FAMILY}:style={style}")).map(|(p, _)| p))
         .ok_or_else(|| {
-            PrintError::FontNotFound(format!(
-                "{PRIMARY_FAMILY} {style} (install fonts-noto-cjk)"
-            ))
+            PrintError::FontNotFound(format!("{PRIMARY_FAMILY} {style} (install fonts-noto-cjk)"))
         })?;
     FontFace::load_family(&path, PRIMARY_FAMILY)
 }

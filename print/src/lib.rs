@@ -1,1 +1,45 @@
-//! placeholder
+//! `nac-print`: the paper nucleic-acid-code card engine of NAC Station.
+//!
+//! Elderly residents without a smartphone carry their QR credential on paper. This
+//! crate turns [`Card`]s into a print-ready PDF in one of five [`Layout`]s, and hands
+//! the PDF to CUPS or the desktop viewer.
+//!
+//! Why it is built the way it is:
+//! - **Nothing silently missing.** printpdf drops characters its font lacks; a name
+//!   with a hole is worse than no card. [`check_coverage`] checks every printed
+//!   character against the fonts' `cmap`s and [`render`] refuses (writing nothing)
+//!   when any is uncovered, naming card, field and character. Rare characters
+//!   (生僻字) come from the HanaMin fallback faces ([`fonts`]).
+//! - **Vector QR, ECC Q, ≥ 35 mm, quiet zone.** Symbols are drawn as vector strokes,
+//!   never a bitmap, with a 4-module quiet zone kept free of ink ([`layout`]).
+//! - **Fast and small for big batches.** A station may print a whole district:
+//!   QR encoding uses our own mask scoring ([`qr`]), QR drawing is raw PDF content
+//!   deflated on all cores ([`qrdraw`], [`render`]), fonts are subset before
+//!   printpdf sees them ([`glyphs`]). 1,000 cards take well under half a second.
+//! - **One layout table, one renderer.** The five layouts are rows of numbers in
+//!   [`layout`]; [`compose`] reads them.
+//!
+//! Write to a temporary file and rename it (or use [`render_to_path`]): a cancelled
+//! render writes nothing, but a failing disk can still cut a write short.
+
+mod card;
+mod compose;
+mod coverage;
+mod error;
+pub mod fonts;
+mod glyphs;
+pub mod layout;
+pub mod qr;
+pub mod qrdraw;
+mod render;
+pub mod sample;
+mod system;
+mod textfit;
+
+pub use card::{Card, Progress, RenderStats, Stage};
+pub use coverage::check_coverage;
+pub use error::{PrintError, UncoveredItem, UncoveredText};
+pub use fonts::{FontFace, Fonts};
+pub use layout::Layout;
+pub use render::{render, render_to_path};
+pub use system::{list_printers, open_with_system_viewer, send_to_printer, JobId, Printer};

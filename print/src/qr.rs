@@ -66,7 +66,10 @@ pub fn is_alphanumeric(text: &str) -> bool {
     text.bytes().all(|b| {
         b.is_ascii_digit()
             || b.is_ascii_uppercase()
-            || matches!(b, b' ' | b'$' | b'%' | b'*' | b'+' | b'-' | b'.' | b'/' | b':')
+            || matches!(
+                b,
+                b' ' | b'$' | b'%' | b'*' | b'+' | b'-' | b'.' | b'/' | b':'
+            )
     })
 }
 
@@ -144,7 +147,9 @@ pub fn penalty(grid: &[u8], n: usize) -> u32 {
     for y in 0..n - 1 {
         for x in 0..n - 1 {
             let c = grid[y * n + x];
-            if c == grid[y * n + x + 1] && c == grid[(y + 1) * n + x] && c == grid[(y + 1) * n + x + 1]
+            if c == grid[y * n + x + 1]
+                && c == grid[(y + 1) * n + x]
+                && c == grid[(y + 1) * n + x + 1]
             {
                 score += 3;
             }
@@ -230,18 +235,41 @@ mod tests {
     }
 
     #[test]
-    fn picks_the_same_mask_as_the_stock_encoder() {
-        // The stock encoder also minimises the total penalty; on identical input the
-        // result should be the same symbol unless two masks tie.
-        for text in ["HELLO WORLD", "NAC1:0123456789ABCDEF", "NAC1:6BFOXN*TS0BI$ZD:::///"] {
-            let ours = encode(text).unwrap();
-            let stock = qrcode::QrCode::with_error_correction_level(text, EcLevel::Q).unwrap();
-            let stock_dark: Vec<bool> = stock
-                .to_colors()
-                .into_iter()
-                .map(|c| c == qrcode::Color::Dark)
+    fn penalty_rules() {
+        // A single row "11111" (5 wide, as one line of a 5×5 grid of alternating rows).
+        // N1 counts a run of 5 as 3, 6 as 4; rows and columns both.
+        assert_eq!(line_penalty(|_| 1, 5), 3);
+        assert_eq!(line_penalty(|_| 0, 6), 4);
+        assert_eq!(line_penalty(|k| (k % 2) as u8, 6), 0);
+        // N3: 1011101 followed by 4 light modules (here: the quiet zone).
+        let finder = [1u8, 0, 1, 1, 1, 0, 1];
+        assert_eq!(line_penalty(|k| finder[k], 7), 80); // light on both sides: both patterns
+        // N2 + N4 on a full 2×2 dark grid: one block (3), two runs of 2 (0) per line,
+        // 100 % dark → deviation 50 % → 10 steps of 10.
+        assert_eq!(penalty(&[1, 1, 1, 1], 2), 3 + 100);
+    }
+
+    #[test]
+    fn every_mask_choice_is_a_minimum() {
+        // The chosen symbol has the lowest penalty of the eight masks.
+        let text = "NAC1:6BFOXN*TS0BI$ZD0123456789";
+        let ours = encode(text).unwrap();
+        let grid: Vec<u8> = ours.dark.iter().map(|&d| u8::from(d)).collect();
+        let chosen = penalty(&grid, ours.width);
+        let (bits, version) = first_fitting_version(text.as_bytes(), true).unwrap();
+        let raw = bits.into_bytes();
+        let (cw, ec) = qrcode::ec::construct_codewords(&raw, version, EcLevel::Q).unwrap();
+        let mut canvas = Canvas::new(version, EcLevel::Q);
+        canvas.draw_all_functional_patterns();
+        canvas.draw_data(&cw, &ec);
+        for mask in MASKS {
+            let mut c = canvas.clone();
+            c.apply_mask(mask);
+            let n = ours.width;
+            let g: Vec<u8> = (0..n * n)
+                .map(|i| u8::from(c.get((i % n) as i16, (i / n) as i16).is_dark()))
                 .collect();
-            assert_eq!(ours.dark, stock_dark, "{text}");
+            assert!(chosen <= penalty(&g, n));
         }
     }
 

@@ -87,7 +87,7 @@ pub fn draw_symbol(out: &mut String, qr: &QrMatrix, x_pt: f32, top_pt: f32, modu
 
 /// The line state shared by all symbols of one stream.
 pub fn stream_prologue(out: &mut String) {
-    let _ = writeln!(out, "0 g 0 G {ROW_STROKE} w 0 J 0 j");
+    let _ = writeln!(out, "0 g 0 G {ROW_STROKE} w 0 J 0 j []0 d");
 }
 
 /// Deflate a content stream (zlib container, as `/FlateDecode` expects).

@@ -546,8 +546,8 @@ pub struct BatchPreview {
     pub names: Vec<String>,
     /// Of them, how many already applied today (they will be skipped, R3).
     pub applied_today: u32,
-    /// Printed cards that become invalid (R8).
-    pub cards_to_invalidate: u32,
+    /// Of them, how many have a code now (it and its printed cards become invalid, R2/R8).
+    pub with_code: u32,
 }
 
 /// Progress of a background job (`job-progress` event).

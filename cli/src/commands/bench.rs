@@ -51,16 +51,17 @@ fn ms(start: Instant) -> f64 {
 fn populate(path: &Path, residents: usize, clock: Arc<ManualClock>) -> anyhow::Result<Station> {
     let mut station = Station::open(path, clock.clone(), WriteSource::Cli)?;
     let today = nac_core::time::cst_day(station.now());
-    let drafts: Vec<(HouseholdDraft, ResidentDraft)> = nac_core::demo::roster(residents / 2 + 10, 7)
-        .iter()
-        .take(residents)
-        .filter_map(|r| {
-            Some((
-                HouseholdDraft::validate(&r.household).ok()?,
-                ResidentDraft::validate(&r.resident, today).ok()?,
-            ))
-        })
-        .collect();
+    let drafts: Vec<(HouseholdDraft, ResidentDraft)> =
+        nac_core::demo::roster(residents / 2 + 10, 7)
+            .iter()
+            .take(residents)
+            .filter_map(|r| {
+                Some((
+                    HouseholdDraft::validate(&r.household).ok()?,
+                    ResidentDraft::validate(&r.resident, today).ok()?,
+                ))
+            })
+            .collect();
     station.import_drafts(&drafts)?;
     Ok(station)
 }
@@ -87,7 +88,9 @@ pub fn bench(ctx: &Context, a: BenchArgs) -> anyhow::Result<Report> {
             .collect();
         anyhow::ensure!(ids.len() == 1000, "demo roster too small: {}", ids.len());
         let start = Instant::now();
-        let done = station.renew_many(&ids, Capacity::Volunteer, 1000, &mut |_| ControlFlow::Continue(()))?;
+        let done = station.renew_many(&ids, Capacity::Volunteer, 1000, &mut |_| {
+            ControlFlow::Continue(())
+        })?;
         renew.0.push(ms(start));
         anyhow::ensure!(done.renewed == 1000, "only {} renewed", done.renewed);
     }
@@ -127,7 +130,10 @@ pub fn bench(ctx: &Context, a: BenchArgs) -> anyhow::Result<Report> {
         import.percentile(0.5),
         import.percentile(1.0)
     ));
-    out.insert("import_10k_xlsx_ms_median".into(), json!(import.percentile(0.5)));
+    out.insert(
+        "import_10k_xlsx_ms_median".into(),
+        json!(import.percentile(0.5)),
+    );
 
     // 3. A large station: search, then open + first screen.
     let big = dir.join("big.db");
@@ -136,14 +142,24 @@ pub fn bench(ctx: &Context, a: BenchArgs) -> anyhow::Result<Report> {
         let mut station = populate(&big, a.residents, clock.clone())?;
         let rows = station.residents(&ResidentQuery::default())?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).step_by(2).collect();
-        station.renew_many(&ids, Capacity::Volunteer, 5_000, &mut |_| ControlFlow::Continue(()))?;
+        station.renew_many(&ids, Capacity::Volunteer, 5_000, &mut |_| {
+            ControlFlow::Continue(())
+        })?;
         let samples: Vec<ResidentSample> = rows
             .iter()
             .step_by(rows.len().max(50) / 50)
             .map(|r| ResidentSample {
                 name: r.name.clone(),
                 initials: nac_core::search::initials(&r.name),
-                last4: r.masked_document.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect(),
+                last4: r
+                    .masked_document
+                    .chars()
+                    .rev()
+                    .take(4)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect(),
                 road: r.address.split(' ').nth(1).unwrap_or_default().to_string(),
             })
             .collect();
@@ -152,7 +168,10 @@ pub fn bench(ctx: &Context, a: BenchArgs) -> anyhow::Result<Report> {
     let station = Station::open(&big, Arc::new(SystemClock), WriteSource::Cli)?;
     let mut kinds: Vec<(&str, Figures)> = Vec::new();
     for (kind, pick) in [
-        ("name", (|s: &ResidentSample| s.name.clone()) as fn(&ResidentSample) -> String),
+        (
+            "name",
+            (|s: &ResidentSample| s.name.clone()) as fn(&ResidentSample) -> String,
+        ),
         ("name fragment", |s| s.name.chars().skip(1).collect()),
         ("pinyin initials", |s| s.initials.clone()),
         ("last 4 digits", |s| s.last4.clone()),
@@ -180,7 +199,10 @@ pub fn bench(ctx: &Context, a: BenchArgs) -> anyhow::Result<Report> {
             f.percentile(0.5),
             f.percentile(0.95)
         ));
-        out.insert(format!("search_{}_p95_ms", kind.replace(' ', "_")), json!(f.percentile(0.95)));
+        out.insert(
+            format!("search_{}_p95_ms", kind.replace(' ', "_")),
+            json!(f.percentile(0.95)),
+        );
     }
 
     let mut open = Figures(Vec::new());
@@ -188,7 +210,10 @@ pub fn bench(ctx: &Context, a: BenchArgs) -> anyhow::Result<Report> {
     for _ in 0..a.runs.max(5) {
         let start = Instant::now();
         let station = Station::open(&big, Arc::new(SystemClock), WriteSource::Cli)?;
-        let first = station.residents(&ResidentQuery { limit: Some(50), ..Default::default() })?;
+        let first = station.residents(&ResidentQuery {
+            limit: Some(50),
+            ..Default::default()
+        })?;
         open.0.push(ms(start));
         anyhow::ensure!(first.len() == 50);
         let start = Instant::now();
@@ -206,7 +231,10 @@ pub fn bench(ctx: &Context, a: BenchArgs) -> anyhow::Result<Report> {
         count.percentile(0.5),
         count.percentile(1.0)
     ));
-    out.insert("open_first_screen_ms_median".into(), json!(open.percentile(0.5)));
+    out.insert(
+        "open_first_screen_ms_median".into(),
+        json!(open.percentile(0.5)),
+    );
     out.insert("counts_ms_median".into(), json!(count.percentile(0.5)));
     let _ = ctx;
     Ok(Report::ok(lines.join("\n"), serde_json::Value::Object(out)))

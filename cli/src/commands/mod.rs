@@ -2,8 +2,8 @@
 //! [`Report`].
 
 mod bench;
-mod roster;
 mod renew;
+mod roster;
 mod verify;
 
 use crate::output::{Lang, Report};

@@ -14,7 +14,11 @@ use std::ops::ControlFlow;
 #[derive(clap::Args)]
 pub struct RenewArgs {
     /// Document number of the resident to renew.
-    #[arg(long, conflicts_with = "due_within", required_unless_present = "due_within")]
+    #[arg(
+        long,
+        conflicts_with = "due_within",
+        required_unless_present = "due_within"
+    )]
     id: Option<String>,
     /// Renew everyone expired, never issued, or with DAYS or fewer days left.
     #[arg(long, value_name = "DAYS")]
@@ -206,6 +210,11 @@ pub fn cards(ctx: &Context, _: CardsArgs) -> anyhow::Result<Report> {
                 .unwrap_or_else(|| lang.t("（请先申领）", "(renew first)").to_string())
         );
     }
-    let _ = write!(human, "{} {}", lang.t("需更换纸质码", "cards to replace:"), cards.len());
+    let _ = write!(
+        human,
+        "{} {}",
+        lang.t("需更换纸质码", "cards to replace:"),
+        cards.len()
+    );
     Ok(Report::ok(human, json!({ "cards_to_replace": cards })))
 }

@@ -103,7 +103,10 @@ pub fn export(ctx: &Context, a: ExportArgs) -> anyhow::Result<Report> {
         rows,
         a.file.display()
     );
-    Ok(Report::ok(human, json!({ "exported": rows, "file": a.file })))
+    Ok(Report::ok(
+        human,
+        json!({ "exported": rows, "file": a.file }),
+    ))
 }
 
 #[derive(clap::Args)]
@@ -171,7 +174,11 @@ pub fn status_text(r: &ResidentRow, lang: Lang) -> String {
             };
             match lang {
                 Lang::Zh => format!("{tag}有效期至 {}（剩{}天）", format_cst_minute(exp), days),
-                Lang::En => format!("{tag}valid until {} ({} days left)", format_cst_minute(exp), days),
+                Lang::En => format!(
+                    "{tag}valid until {} ({} days left)",
+                    format_cst_minute(exp),
+                    days
+                ),
             }
         }
         _ => String::new(),
@@ -224,9 +231,19 @@ pub fn show(ctx: &Context, a: ShowArgs) -> anyhow::Result<Report> {
     if !r.notes.is_empty() {
         let _ = writeln!(human, "{}: {}", lang.t("备注", "Notes"), r.notes);
     }
-    let _ = writeln!(human, "{}: {}", lang.t("状态", "Status"), status_text(r, lang));
+    let _ = writeln!(
+        human,
+        "{}: {}",
+        lang.t("状态", "Status"),
+        status_text(r, lang)
+    );
     if let Some(code) = &d.active_code {
-        let _ = writeln!(human, "{}: {}", lang.t("当前核酸码", "Active code"), code.serial);
+        let _ = writeln!(
+            human,
+            "{}: {}",
+            lang.t("当前核酸码", "Active code"),
+            code.serial
+        );
         let _ = writeln!(human, "{}", code.credential);
     }
     if !d.history.is_empty() {

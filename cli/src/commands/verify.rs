@@ -2,8 +2,8 @@
 
 use super::Context;
 use crate::output::{Lang, Report};
-use nac_credential::Verdict;
 use nac_core::time::format_cst_minute;
+use nac_credential::Verdict;
 use serde_json::json;
 use std::io::Read as _;
 

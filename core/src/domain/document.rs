@@ -71,12 +71,22 @@ impl FromStr for DocumentType {
             .collect::<String>()
             .to_lowercase();
         Ok(match key.as_str() {
-            "" | "resident_id" | "residentid" | "id" | "id_card" | "身份证" | "居民身份证"
-            | "身份证号" | "居住证" | "港澳台居民居住证" => DocumentType::ResidentId,
+            ""
+            | "resident_id"
+            | "residentid"
+            | "id"
+            | "id_card"
+            | "身份证"
+            | "居民身份证"
+            | "身份证号"
+            | "居住证"
+            | "港澳台居民居住证" => DocumentType::ResidentId,
             "hk_macau_permit" | "港澳居民来往内地通行证" | "回乡证" | "港澳通行证" => {
                 DocumentType::HkMacauPermit
             }
-            "taiwan_permit" | "台湾居民来往大陆通行证" | "台胞证" => DocumentType::TaiwanPermit,
+            "taiwan_permit" | "台湾居民来往大陆通行证" | "台胞证" => {
+                DocumentType::TaiwanPermit
+            }
             "passport" | "护照" => DocumentType::Passport,
             _ => return Err(DocumentError::UnknownType(s.trim().to_string())),
         })
@@ -98,7 +108,9 @@ pub enum DocumentError {
     BirthDate(String),
     #[error("出生日期{0}晚于今天 / birth date {0} is in the future")]
     BirthDateInFuture(String),
-    #[error("校验位应为{expected}，实际为{found} / check digit should be {expected}, found {found}")]
+    #[error(
+        "校验位应为{expected}，实际为{found} / check digit should be {expected}, found {found}"
+    )]
     CheckDigit { expected: char, found: char },
     #[error("{kind}号码格式不正确 / not a valid {kind_en} number")]
     Shape {

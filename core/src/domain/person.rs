@@ -16,7 +16,9 @@ pub const MAX_NAME_CHARS: usize = 40;
 pub enum NameError {
     #[error("姓名为空 / name is empty")]
     Empty,
-    #[error("姓名过长（最多{MAX_NAME_CHARS}字） / name is longer than {MAX_NAME_CHARS} characters")]
+    #[error(
+        "姓名过长（最多{MAX_NAME_CHARS}字） / name is longer than {MAX_NAME_CHARS} characters"
+    )]
     TooLong,
     #[error("姓名含不允许的字符“{0}” / name contains the character \"{0}\", which is not allowed")]
     Character(char),

@@ -2,12 +2,25 @@
 //! the header line (comma, tab or semicolon) and spreadsheet row numbers.
 
 use super::columns::{Assembler, Cell};
-use super::{FileFormat, RosterError, RosterFile};
+use super::{FileFormat, RosterError, RosterFile, MAX_FILE_BYTES};
 use encoding_rs::{Encoding, GB18030};
+use std::borrow::Cow;
+use std::io::Read;
 use std::path::Path;
 
 pub(crate) fn read(path: &Path) -> Result<RosterFile, RosterError> {
-    let bytes = std::fs::read(path)?;
+    // The size was checked from the metadata; read no more than the cap in case the file grew.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    let len = bytes.len() as u64;
+    if len > MAX_FILE_BYTES {
+        return Err(RosterError::FileTooLarge {
+            bytes: len,
+            limit: MAX_FILE_BYTES,
+        });
+    }
     let (text, encoding) = decode(&bytes)?;
     drop(bytes);
     let (rows, ignored_columns) = parse(&text)?;
@@ -62,10 +75,10 @@ fn delimiter(text: &str) -> u8 {
 
 fn parse(text: &str) -> Result<(Vec<super::RawRow>, Vec<String>), RosterError> {
     // Old Mac line ends (a lone CR) become LF, so that line counting below sees every row.
-    let text = if text.contains('\r') {
-        text.replace("\r\n", "\n").replace('\r', "\n")
+    let text: Cow<'_, str> = if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
     } else {
-        text.to_string()
+        Cow::Borrowed(text)
     };
     let ends_with_newline = text.ends_with('\n');
     let mut reader = csv::ReaderBuilder::new()

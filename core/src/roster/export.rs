@@ -65,11 +65,6 @@ impl Station {
     pub fn export_roster(&self, path: &Path, unmasked: bool) -> Result<usize> {
         let format = export_format(path)?;
         let lines = self.export_lines(unmasked)?;
-        let volunteer_id: i64 = self.connection().query_row(
-            "SELECT id FROM volunteers WHERE account = ?1",
-            [self.info()?.volunteer],
-            |r| r.get(0),
-        )?;
         let subject = format!(
             "{} {}, {} rows",
             if unmasked { "unmasked" } else { "masked" },
@@ -83,7 +78,7 @@ impl Station {
             self.connection(),
             self.now(),
             self.source(),
-            volunteer_id,
+            self.volunteer_id(),
             "roster.export",
             &subject,
         )?;

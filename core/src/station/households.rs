@@ -119,13 +119,7 @@ impl Station {
         };
         let threshold = i64::from(days) * DAY_SECS;
         let term = query.search.as_deref().and_then(SearchTerm::parse);
-        let (q, q_end) = term
-            .as_ref()
-            .map(|t| {
-                let (_, q, e) = t.sql();
-                (q, e)
-            })
-            .unwrap_or_default();
+        let params = term.as_ref().map(|t| t.sql().1).unwrap_or_default();
         let place = query.place.clone().unwrap_or_default();
         let mut conditions = String::new();
         if query.place.is_some() {
@@ -157,11 +151,12 @@ impl Station {
         };
         let lane = place.lane.clone().unwrap_or_default();
         let number = place.number.clone().unwrap_or_default();
-        let values: [(&str, &dyn rusqlite::ToSql); 10] = [
+        let values: [(&str, &dyn rusqlite::ToSql); 11] = [
             (":now", &now),
             (":threshold", &threshold),
-            (":q", &q),
-            (":q_end", &q_end),
+            (":q", &params.q),
+            (":q_end", &params.q_end),
+            (":fts", &params.fts),
             (":district", &place.district),
             (":road", &place.road),
             (":lane", &lane),
@@ -214,7 +209,9 @@ impl Station {
             .into_iter()
             .map(|(id, address)| {
                 let members = members.remove(&id).unwrap_or_default();
-                let count = |f: &dyn Fn(&MemberBrief) -> bool| members.iter().filter(|m| f(m)).count() as u32;
+                let count = |f: &dyn Fn(&MemberBrief) -> bool| {
+                    members.iter().filter(|m| f(m)).count() as u32
+                };
                 HouseholdListRow {
                     id,
                     building: address.building(),
@@ -377,7 +374,14 @@ impl Station {
             )
             .optional()?
             .ok_or_else(Error::resident_not_found)?;
-        audit(&tx, now, self.source, self.volunteer_id, "resident.reveal", &id.to_string())?;
+        audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "resident.reveal",
+            &id.to_string(),
+        )?;
         tx.commit()?;
         Ok(RevealedIdentity {
             resident_id: id,
@@ -398,7 +402,14 @@ impl Station {
             )
             .optional()?
             .ok_or_else(Error::household_not_found)?;
-        audit(&tx, now, self.source, self.volunteer_id, "household.reveal", &id.to_string())?;
+        audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "household.reveal",
+            &id.to_string(),
+        )?;
         tx.commit()?;
         Ok(phone)
     }

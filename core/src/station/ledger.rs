@@ -120,7 +120,8 @@ impl Station {
         )?;
         let job = tx.last_insert_rowid();
         {
-            let mut find = tx.prepare_cached("SELECT id, resident_id FROM codes WHERE serial = ?1")?;
+            let mut find =
+                tx.prepare_cached("SELECT id, resident_id FROM codes WHERE serial = ?1")?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO printed_cards (job_id, code_id, resident_id, printed_at)
                  VALUES (?1, ?2, ?3, ?4)",
@@ -142,7 +143,11 @@ impl Station {
             self.source,
             self.volunteer_id,
             "print",
-            &format!("job {job}: {} cards, {}", request.serials.len(), request.layout),
+            &format!(
+                "job {job}: {} cards, {}",
+                request.serials.len(),
+                request.layout
+            ),
         )?;
         tx.commit()?;
         self.emit(Change::Ledger {
@@ -204,7 +209,14 @@ impl Station {
                 what_zh: "纸质码记录",
             });
         }
-        audit(&tx, now, self.source, self.volunteer_id, "card.withdraw", &card_id.to_string())?;
+        audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "card.withdraw",
+            &card_id.to_string(),
+        )?;
         tx.commit()?;
         self.emit(Change::Ledger {
             source: self.source,

@@ -12,17 +12,23 @@ mod roster;
 mod status;
 mod trust;
 
-pub use households::{BuildingCounts, HouseholdListRow, HouseholdPage, HouseholdQuery, MemberBrief, OutboxProblem, OutboxSummary, Place, RevealedIdentity};
-pub use ledger::{CardToReplace, PrintedCard, PrintRequest};
+pub use households::{
+    BuildingCounts, HouseholdListRow, HouseholdPage, HouseholdQuery, MemberBrief, OutboxProblem,
+    OutboxSummary, Place, RevealedIdentity,
+};
+pub use ledger::{CardToReplace, PrintRequest, PrintedCard};
 pub use renew::{
     BatchItem, BatchOutcome, BatchProgress, BatchScope, DueSelection, RenewOutcome, Renewal,
     DEFAULT_CHUNK,
 };
 pub use roster::{
-    HouseholdDetail, HouseholdDraft, HouseholdInput, HouseholdSummary, ImportOutcome, ResidentDraft,
-    ResidentInput,
+    HouseholdDetail, HouseholdDraft, HouseholdInput, HouseholdSummary, ImportOutcome,
+    ResidentDraft, ResidentInput,
 };
-pub use status::{CodeState, CodeView, ResidentDetail, ResidentQuery, ResidentRow, ResidentStatus, StatusFilter, StationCounts, HistoryEntry};
+pub use status::{
+    CodeState, CodeView, HistoryEntry, ResidentDetail, ResidentQuery, ResidentRow, ResidentStatus,
+    StationCounts, StatusFilter,
+};
 pub use trust::StationTrust;
 
 use crate::error::Result;
@@ -62,10 +68,19 @@ impl WriteSource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
-    Roster { source: WriteSource },
-    Codes { source: WriteSource, residents: Vec<i64> },
-    Ledger { source: WriteSource },
-    Settings { source: WriteSource },
+    Roster {
+        source: WriteSource,
+    },
+    Codes {
+        source: WriteSource,
+        residents: Vec<i64>,
+    },
+    Ledger {
+        source: WriteSource,
+    },
+    Settings {
+        source: WriteSource,
+    },
 }
 
 /// The station's public identity and settings.
@@ -147,6 +162,11 @@ impl Station {
     /// Receives a [`Change`] after every committed write.
     pub fn set_listener(&mut self, listener: impl Fn(&Change) + Send + 'static) {
         self.listener = Some(Box::new(listener));
+    }
+
+    /// The database id of the volunteer account in use (for audit entries).
+    pub(crate) fn volunteer_id(&self) -> i64 {
+        self.volunteer_id
     }
 
     pub fn source(&self) -> WriteSource {
@@ -259,9 +279,11 @@ impl Station {
 fn ensure_identity(conn: &mut Connection, now: i64) -> Result<(String, StationKey)> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let station_id: Option<String> = tx
-        .query_row("SELECT value FROM settings WHERE key = 'station_id'", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'station_id'",
+            [],
+            |r| r.get(0),
+        )
         .optional()?;
     let station_id = match station_id {
         Some(id) => id,

@@ -410,7 +410,10 @@ fn apply(
         signer.source,
         signer.volunteer_id,
         "code.issue",
-        &format!("resident {resident_id} code {serial} ({})", capacity.as_str()),
+        &format!(
+            "resident {resident_id} code {serial} ({})",
+            capacity.as_str()
+        ),
     )?;
 
     Ok(RenewOutcome::Renewed(Renewal {

@@ -4,7 +4,7 @@ use super::{audit, Change, Station, WriteSource};
 use crate::domain::{Address, AddressPart, Document, DocumentType, PersonName, Phone};
 use crate::error::{Error, Field, FieldError, Result};
 use crate::ids;
-use crate::search::{initials, natural_sort_key};
+use crate::search::{index_household, index_resident, initials, natural_sort_key};
 use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
@@ -85,7 +85,10 @@ const MAX_NOTES_CHARS: usize = 200;
 
 impl ResidentDraft {
     /// Validates every field and reports every problem, not just the first.
-    pub fn validate(input: &ResidentInput, today: NaiveDate) -> Result<ResidentDraft, Vec<FieldError>> {
+    pub fn validate(
+        input: &ResidentInput,
+        today: NaiveDate,
+    ) -> Result<ResidentDraft, Vec<FieldError>> {
         let mut errors = Vec::new();
         let name = PersonName::parse(&input.name)
             .map_err(|e| errors.push(e.into()))
@@ -176,6 +179,8 @@ pub struct HouseholdDetail {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportOutcome {
     pub households_added: u32,
+    /// Existing households whose contact phone the file changed.
+    pub households_updated: u32,
     pub residents_added: u32,
     pub residents_updated: u32,
     pub residents_unchanged: u32,
@@ -190,9 +195,18 @@ impl Station {
             return Err(Error::DuplicateAddress);
         }
         let id = insert_household(&tx, &draft, now)?;
-        audit(&tx, now, self.source, self.volunteer_id, "household.add", &id.to_string())?;
+        audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "household.add",
+            &id.to_string(),
+        )?;
         tx.commit()?;
-        self.emit(Change::Roster { source: self.source });
+        self.emit(Change::Roster {
+            source: self.source,
+        });
         Ok(id)
     }
 
@@ -223,9 +237,19 @@ impl Station {
                 now
             ],
         )?;
-        audit(&tx, now, self.source, self.volunteer_id, "household.update", &id.to_string())?;
+        index_household(&tx, id)?;
+        audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "household.update",
+            &id.to_string(),
+        )?;
         tx.commit()?;
-        self.emit(Change::Roster { source: self.source });
+        self.emit(Change::Roster {
+            source: self.source,
+        });
         Ok(())
     }
 
@@ -246,9 +270,18 @@ impl Station {
             "UPDATE households SET removed_at = ?2 WHERE id = ?1",
             params![id, now],
         )?;
-        audit(&tx, now, self.source, self.volunteer_id, "household.remove", &id.to_string())?;
+        audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "household.remove",
+            &id.to_string(),
+        )?;
         tx.commit()?;
-        self.emit(Change::Roster { source: self.source });
+        self.emit(Change::Roster {
+            source: self.source,
+        });
         Ok(())
     }
 
@@ -266,9 +299,18 @@ impl Station {
             }
             None => upsert_resident(&tx, household_id, &draft, now)?.0,
         };
-        audit(&tx, now, self.source, self.volunteer_id, "resident.add", &id.to_string())?;
+        audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "resident.add",
+            &id.to_string(),
+        )?;
         tx.commit()?;
-        self.emit(Change::Roster { source: self.source });
+        self.emit(Change::Roster {
+            source: self.source,
+        });
         Ok(id)
     }
 
@@ -284,9 +326,18 @@ impl Station {
             }
         }
         write_resident_fields(&tx, id, household_id, &draft, now)?;
-        audit(&tx, now, self.source, self.volunteer_id, "resident.update", &id.to_string())?;
+        audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "resident.update",
+            &id.to_string(),
+        )?;
         tx.commit()?;
-        self.emit(Change::Roster { source: self.source });
+        self.emit(Change::Roster {
+            source: self.source,
+        });
         Ok(())
     }
 
@@ -300,9 +351,19 @@ impl Station {
             "UPDATE residents SET household_id = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, to_household, now],
         )?;
-        audit(&tx, now, self.source, self.volunteer_id, "resident.move", &id.to_string())?;
+        index_resident(&tx, id)?;
+        audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "resident.move",
+            &id.to_string(),
+        )?;
         tx.commit()?;
-        self.emit(Change::Roster { source: self.source });
+        self.emit(Change::Roster {
+            source: self.source,
+        });
         Ok(())
     }
 
@@ -316,9 +377,18 @@ impl Station {
             "UPDATE residents SET removed_at = ?2, updated_at = ?2 WHERE id = ?1",
             params![id, now],
         )?;
-        audit(&tx, now, self.source, self.volunteer_id, "resident.remove", &id.to_string())?;
+        audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "resident.remove",
+            &id.to_string(),
+        )?;
         tx.commit()?;
-        self.emit(Change::Roster { source: self.source });
+        self.emit(Change::Roster {
+            source: self.source,
+        });
         Ok(())
     }
 
@@ -338,7 +408,10 @@ impl Station {
 
     /// Writes validated roster rows in one transaction: households matched by address,
     /// residents by document; rows identical to what is stored change nothing.
-    pub fn import_drafts(&mut self, rows: &[(HouseholdDraft, ResidentDraft)]) -> Result<ImportOutcome> {
+    pub fn import_drafts(
+        &mut self,
+        rows: &[(HouseholdDraft, ResidentDraft)],
+    ) -> Result<ImportOutcome> {
         let now = self.now();
         let tx = self.write()?;
         let mut outcome = ImportOutcome::default();
@@ -346,11 +419,16 @@ impl Station {
             let household_id = match household_by_address(&tx, &household.address)? {
                 Some(id) => {
                     if household.phone.is_some() {
-                        tx.prepare_cached(
-                            "UPDATE households SET phone = ?2, updated_at = ?3
-                             WHERE id = ?1 AND phone IS NOT ?2",
-                        )?
-                        .execute(params![id, household.phone.as_ref().map(Phone::as_str), now])?;
+                        outcome.households_updated += tx
+                            .prepare_cached(
+                                "UPDATE households SET phone = ?2, updated_at = ?3
+                                 WHERE id = ?1 AND phone IS NOT ?2",
+                            )?
+                            .execute(params![
+                                id,
+                                household.phone.as_ref().map(Phone::as_str),
+                                now
+                            ])? as u32;
                     }
                     id
                 }
@@ -365,15 +443,32 @@ impl Station {
                 Upsert::Unchanged => outcome.residents_unchanged += 1,
             }
         }
-        if outcome != (ImportOutcome { residents_unchanged: outcome.residents_unchanged, ..Default::default() }) {
+        if outcome
+            != (ImportOutcome {
+                residents_unchanged: outcome.residents_unchanged,
+                ..Default::default()
+            })
+        {
             let summary = format!(
-                "+{} households, +{} residents, ~{} residents",
-                outcome.households_added, outcome.residents_added, outcome.residents_updated
+                "+{} households, ~{} households, +{} residents, ~{} residents",
+                outcome.households_added,
+                outcome.households_updated,
+                outcome.residents_added,
+                outcome.residents_updated
             );
-            audit(&tx, now, WriteSource::Import, self.volunteer_id, "roster.import", &summary)?;
+            audit(
+                &tx,
+                now,
+                WriteSource::Import,
+                self.volunteer_id,
+                "roster.import",
+                &summary,
+            )?;
         }
         tx.commit()?;
-        self.emit(Change::Roster { source: WriteSource::Import });
+        self.emit(Change::Roster {
+            source: WriteSource::Import,
+        });
         Ok(outcome)
     }
 }
@@ -421,7 +516,10 @@ fn resident_by_document(
 }
 
 pub(crate) fn search_text(a: &Address) -> String {
-    a.to_string().chars().filter(|c| !c.is_whitespace()).collect()
+    a.to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 fn insert_household(tx: &Transaction<'_>, draft: &HouseholdDraft, now: i64) -> Result<i64> {
@@ -500,7 +598,9 @@ fn upsert_resident(
                 d.has_smartphone,
                 now
             ])?;
-            Ok((tx.last_insert_rowid(), Upsert::Added))
+            let id = tx.last_insert_rowid();
+            index_resident(tx, id)?;
+            Ok((id, Upsert::Added))
         }
         Some((id, hh, name, phone, notes, removed, stored_smartphone)) => {
             let same = hh == household_id
@@ -550,5 +650,6 @@ fn write_resident_fields(
         d.has_smartphone,
         now
     ])?;
+    index_resident(tx, id)?;
     Ok(())
 }

@@ -72,7 +72,10 @@ pub fn valid_id(region: &str, birth: &str, seq: u32) -> String {
 pub fn dump(conn: &rusqlite::Connection) -> String {
     let mut out = String::new();
     let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table'
+             AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name",
+        )
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()
@@ -80,7 +83,9 @@ pub fn dump(conn: &rusqlite::Connection) -> String {
         .unwrap();
     for t in tables {
         out.push_str(&format!("== {t}\n"));
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid")).unwrap();
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1"))
+            .unwrap();
         let n = stmt.column_count();
         let mut rows = stmt.query([]).unwrap();
         while let Some(r) = rows.next().unwrap() {

@@ -72,6 +72,12 @@ CREATE INDEX residents_initials ON residents (name_initials);
 CREATE INDEX residents_doc_last4 ON residents (doc_last4);
 CREATE INDEX residents_phone_last4 ON residents (phone_last4);
 
+-- Search over names and addresses: unigrams and bigrams of each (CJK has no word breaks, and a
+-- volunteer types two characters of a name or "100弄"), kept by the core on every write.
+CREATE VIRTUAL TABLE resident_search USING fts5 (
+    uni, bi, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 0'
+);
+
 -- Every accepted application (R5: for whom, by whom, in what capacity, through which channel).
 -- A refused attempt writes nothing (R3), so the table holds exactly the applications that count.
 CREATE TABLE applications (

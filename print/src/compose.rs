@@ -1,0 +1,457 @@
+//! One page: cards placed in their cells, as printpdf ops plus a QR stream.
+//!
+//! Every layout goes through [`compose_page`]; the layout table decides sizes and
+//! the `Arrangement` decides where the QR sits. Text is black on white, Chinese
+//! first; the QR's 4-module quiet zone is kept free of text and lines.
+
+use printpdf::{
+    Color, Greyscale, Line, LineCapStyle, LineDashPattern, LinePoint, Op, PdfFontHandle, Point, Pt,
+    TextItem, TextMatrix, TextRenderingMode, XObjectId, XObjectTransform,
+};
+
+use crate::card::{household_heading, Card, Printed};
+use crate::error::PrintError;
+use crate::glyphs::JobFonts;
+use crate::layout::{Arrangement, Boxmm, Separators, Spec, Style, LEADING};
+use crate::qr;
+use crate::qrdraw;
+use crate::textfit::{fit, PT_PER_MM};
+
+/// Ascent of the ideographic em box above the baseline, in em (Noto CJK, HanaMin).
+const ASCENT: f32 = 0.88;
+
+/// What goes on one page.
+#[derive(Debug, Clone)]
+pub(crate) struct PagePlan {
+    /// (cell index, card index into the job's cards).
+    pub cells: Vec<(usize, usize)>,
+    /// Household heading: household, continued?, members in the household.
+    pub heading: Option<(String, bool, usize)>,
+}
+
+/// A drawn page, ready for the document.
+pub(crate) struct PageOut {
+    pub ops: Vec<Op>,
+    /// Deflated QR content stream (form XObject body).
+    pub qr_stream: Vec<u8>,
+    pub max_version: u8,
+    pub min_module_mm: f32,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Align {
+    Left,
+    Center,
+}
+
+/// Text ops with the current font state, so `Tf`/`Tr` are only emitted on change.
+struct TextOps<'a> {
+    ops: Vec<Op>,
+    fonts: &'a JobFonts<'a>,
+    page_h: f32,
+    font: Option<(usize, f32)>,
+    faux: bool,
+}
+
+impl TextOps<'_> {
+    /// Draw one line; `x`, `top` in mm from the page's top-left.
+    fn line(&mut self, text: &str, bold: bool, pt: f32, x: f32, top: f32) {
+        let baseline = top + ((LEADING - 1.0) / 2.0 + ASCENT) * pt / PT_PER_MM;
+        let y_pt = (self.page_h - baseline) * PT_PER_MM;
+        for run in self.fonts.runs(text, bold) {
+            let Some(font_id) = self.fonts.font_id(run.slot) else {
+                continue;
+            };
+            if self.font != Some((run.slot, pt)) {
+                self.ops.push(Op::SetFont {
+                    font: PdfFontHandle::External(font_id.clone()),
+                    size: Pt(pt),
+                });
+                self.font = Some((run.slot, pt));
+            }
+            if run.faux_bold != self.faux {
+                if run.faux_bold {
+                    self.ops
+                        .push(Op::SetOutlineThickness { pt: Pt(pt * 0.035) });
+                }
+                self.ops.push(Op::SetTextRenderingMode {
+                    mode: if run.faux_bold {
+                        TextRenderingMode::FillStroke
+                    } else {
+                        TextRenderingMode::Fill
+                    },
+                });
+                self.faux = run.faux_bold;
+            }
+            self.ops.push(Op::SetTextMatrix {
+                matrix: TextMatrix::Translate(Pt(x * PT_PER_MM + run.x_em * pt), Pt(y_pt)),
+            });
+            self.ops.push(Op::ShowText {
+                items: vec![TextItem::GlyphIds(run.glyphs)],
+            });
+        }
+    }
+}
+
+/// A field to place in a column.
+struct Item {
+    text: String,
+    style: Style,
+    required: bool,
+    field: &'static str,
+    gap_before: f32,
+}
+
+fn item(text: String, style: Style, required: bool, field: &'static str) -> Item {
+    Item {
+        text,
+        style,
+        required,
+        field,
+        gap_before: 0.0,
+    }
+}
+
+/// A fitted field: its lines, size and the space above it.
+struct Block {
+    lines: Vec<String>,
+    pt: f32,
+    bold: bool,
+    gap_before: f32,
+}
+
+impl Block {
+    fn height(&self) -> f32 {
+        self.gap_before + self.lines.len() as f32 * self.pt * LEADING / PT_PER_MM
+    }
+}
+
+fn height(blocks: &[Block]) -> f32 {
+    blocks.iter().map(Block::height).sum()
+}
+
+/// Fit `items` into a column `width` mm wide; the field that cannot fit on error.
+fn fit_items(fonts: &JobFonts<'_>, items: &[Item], width: f32) -> Result<Vec<Block>, &'static str> {
+    let mut blocks = Vec::with_capacity(items.len());
+    for it in items {
+        if it.text.is_empty() {
+            continue;
+        }
+        let bold = it.style.bold;
+        let measure = |s: &str| fonts.width_em(s, bold);
+        let fitted = fit(&it.text, &it.style, width, it.required, &measure).ok_or(it.field)?;
+        blocks.push(Block {
+            lines: fitted.lines,
+            pt: fitted.pt,
+            bold,
+            gap_before: it.gap_before,
+        });
+    }
+    Ok(blocks)
+}
+
+/// Draw `blocks` top-down from `top` in the column at `x`, `w`; returns the bottom.
+fn emit(sink: &mut TextOps<'_>, blocks: &[Block], x: f32, w: f32, top: f32, align: Align) -> f32 {
+    let mut y = top;
+    for b in blocks {
+        y += b.gap_before;
+        let line_h = b.pt * LEADING / PT_PER_MM;
+        for line in &b.lines {
+            let lx = match align {
+                Align::Left => x,
+                Align::Center => {
+                    x + (w - sink.fonts.width_em(line, b.bold) * b.pt / PT_PER_MM) / 2.0
+                }
+            };
+            sink.line(line, b.bold, b.pt, lx, y);
+            y += line_h;
+        }
+    }
+    y
+}
+
+fn header_items(card: &Printed, spec: &Spec) -> [Item; 2] {
+    [
+        item(card.name.clone(), spec.name, true, "姓名 name"),
+        item(card.expiry.clone(), spec.expiry, true, "有效期 expiry"),
+    ]
+}
+
+fn detail_items(card: &Printed, spec: &Spec) -> Vec<Item> {
+    let mut v = vec![
+        item(card.id.clone(), spec.detail, false, "身份证 ID"),
+        item(card.address.clone(), spec.address, false, "住址 address"),
+        item(card.station.clone(), spec.detail, false, "服务站 station"),
+    ];
+    let mut small = Vec::new();
+    if spec.english {
+        small.push(card.english.clone());
+    }
+    if !card.serial.is_empty() {
+        small.push(card.serial.clone());
+    }
+    if spec.small_one_line {
+        small = vec![small.join("   ")];
+    }
+    for (i, s) in small.into_iter().enumerate() {
+        let mut it = item(s, spec.small, false, "small");
+        if i == 0 {
+            it.gap_before = 1.0;
+        }
+        v.push(it);
+    }
+    v
+}
+
+/// Where a card's QR symbol goes (mm, top-left corner of the modules).
+struct QrPlace {
+    x: f32,
+    y: f32,
+}
+
+/// Draw one card into its cell, its content centred vertically.
+fn compose_card(
+    spec: &Spec,
+    cell: Boxmm,
+    card: &Printed,
+    qr_width: usize,
+    sink: &mut TextOps<'_>,
+) -> Result<QrPlace, &'static str> {
+    let fonts = sink.fonts;
+    let qr = spec.qr_mm;
+    let qz = 4.0 * qr / qr_width as f32;
+    let inner = Boxmm {
+        x: cell.x + spec.pad,
+        y: cell.y + spec.pad,
+        w: cell.w - 2.0 * spec.pad,
+        h: cell.h - 2.0 * spec.pad,
+    };
+    // The quiet zone may use the cell padding but never leaves the cell.
+    let edge = spec.pad.max(qz);
+    let centre = |used: f32| ((inner.h - used) / 2.0).max(0.0);
+    let place = match spec.arrangement {
+        Arrangement::Header => {
+            let head = fit_items(fonts, &header_items(card, spec), inner.w)?;
+            let col_x = cell.x + edge + qr + qz + 1.0;
+            let col_w = inner.right() - col_x;
+            let details = fit_items(fonts, &detail_items(card, spec), col_w)?;
+            let head_h = height(&head);
+            let body_h = (qr + qz).max(height(&details));
+            if head_h + qz + qr + qz > cell.bottom() - inner.y {
+                return Err("姓名 name");
+            }
+            if head_h + qz + body_h > inner.h + spec.pad - 1.0 {
+                return Err("small");
+            }
+            let top = inner.y + centre(head_h + qz + body_h);
+            let y = emit(sink, &head, inner.x, inner.w, top, Align::Left);
+            let p = QrPlace {
+                x: cell.x + edge,
+                y: y + qz,
+            };
+            emit(sink, &details, col_x, col_w, p.y, Align::Left);
+            p
+        }
+        Arrangement::Stacked => {
+            let head = fit_items(fonts, &header_items(card, spec), inner.w)?;
+            let details = fit_items(fonts, &detail_items(card, spec), inner.w)?;
+            let used = height(&head) + qz + qr + qz + height(&details);
+            if used > inner.h + spec.pad / 2.0 {
+                return Err(if height(&head) + 2.0 * qz + qr > cell.bottom() - inner.y {
+                    "姓名 name"
+                } else {
+                    "small"
+                });
+            }
+            let top = inner.y + centre(used);
+            let y = emit(sink, &head, inner.x, inner.w, top, Align::Center);
+            let p = QrPlace {
+                x: cell.x + (cell.w - qr) / 2.0,
+                y: y + qz,
+            };
+            emit(sink, &details, inner.x, inner.w, p.y + qr + qz, Align::Center);
+            p
+        }
+        Arrangement::Side => {
+            let col_x = cell.x + edge + qr + qz + 2.0;
+            let col_w = inner.right() - col_x;
+            let mut items: Vec<Item> = header_items(card, spec).into_iter().collect();
+            let mut details = detail_items(card, spec);
+            if let Some(first) = details.first_mut() {
+                first.gap_before = 1.0;
+            }
+            items.extend(details);
+            let blocks = fit_items(fonts, &items, col_w)?;
+            let used = height(&blocks);
+            if used > inner.h + spec.pad - 1.0 {
+                return Err("small");
+            }
+            emit(sink, &blocks, col_x, col_w, inner.y + centre(used), Align::Left);
+            QrPlace {
+                x: cell.x + edge,
+                y: cell.y + (cell.h - qr) / 2.0,
+            }
+        }
+    };
+    Ok(place)
+}
+
+fn pt_point(page_h: f32, x_mm: f32, y_mm: f32) -> LinePoint {
+    LinePoint {
+        p: Point {
+            x: Pt(x_mm * PT_PER_MM),
+            y: Pt((page_h - y_mm) * PT_PER_MM),
+        },
+        bezier: false,
+    }
+}
+
+fn line_op(page_h: f32, a: (f32, f32), b: (f32, f32)) -> Op {
+    Op::DrawLine {
+        line: Line {
+            points: vec![pt_point(page_h, a.0, a.1), pt_point(page_h, b.0, b.1)],
+            is_closed: false,
+        },
+    }
+}
+
+fn separators(spec: &Spec, cells_used: usize) -> Vec<Op> {
+    let (w, h) = spec.page;
+    let grey = |g: f32| Color::Greyscale(Greyscale::new(g, None));
+    let mut ops = Vec::new();
+    match spec.separators {
+        Separators::None => {}
+        Separators::CutLines => {
+            ops.push(Op::SetOutlineColor { col: grey(0.55) });
+            ops.push(Op::SetOutlineThickness { pt: Pt(0.5) });
+            ops.push(Op::SetLineCapStyle {
+                cap: LineCapStyle::Butt,
+            });
+            ops.push(Op::SetLineDashPattern {
+                dash: LineDashPattern::new(0.0, &[4.0, 3.0]),
+            });
+            let rows_used = cells_used.div_ceil(spec.cols).max(1);
+            let used_h = spec.cell(rows_used * spec.cols - 1).bottom();
+            for c in 1..spec.cols {
+                let x = spec.cell(c).x;
+                ops.push(line_op(h, (x, 0.0), (x, used_h)));
+            }
+            for r in 1..=rows_used.min(spec.rows - 1) {
+                let y = spec.cell(r * spec.cols).y;
+                ops.push(line_op(h, (0.0, y), (w, y)));
+            }
+        }
+        Separators::Rules => {
+            ops.push(Op::SetOutlineColor { col: grey(0.6) });
+            ops.push(Op::SetOutlineThickness { pt: Pt(0.6) });
+            for r in 1..cells_used.min(spec.rows) {
+                let c = spec.cell(r * spec.cols);
+                ops.push(line_op(h, (c.x, c.y), (c.x + c.w, c.y)));
+            }
+            if let Some(hb) = spec.heading_box() {
+                ops.push(Op::SetOutlineColor { col: grey(0.0) });
+                ops.push(Op::SetOutlineThickness { pt: Pt(1.2) });
+                let y = hb.bottom() - 1.5;
+                ops.push(line_op(h, (hb.x, y), (hb.right(), y)));
+            }
+        }
+    }
+    ops
+}
+
+/// Draw page `page_no` of `plan`. `level` is the zlib level for the QR stream.
+pub(crate) fn compose_page(
+    spec: &Spec,
+    page_no: usize,
+    plan: &PagePlan,
+    cards: &[Card],
+    fonts: &JobFonts<'_>,
+    level: u32,
+) -> Result<PageOut, PrintError> {
+    let page_h = spec.page.1;
+    let mut sink = TextOps {
+        ops: Vec::with_capacity(16 + plan.cells.len() * 40),
+        fonts,
+        page_h,
+        font: None,
+        faux: false,
+    };
+    let mut qr_src = String::with_capacity(plan.cells.len() * 6000);
+    qrdraw::stream_prologue(&mut qr_src);
+    let mut max_version = 0;
+    let mut min_module_mm = f32::MAX;
+
+    if let (Some((household, continued, members)), Some((style, _)), Some(hb)) =
+        (&plan.heading, spec.heading, spec.heading_box())
+    {
+        let heading = item(
+            household_heading(household, *continued, *members),
+            style,
+            false,
+            "家庭 household",
+        );
+        let blocks = fit_items(fonts, &[heading], hb.w).map_err(|field| PrintError::TextTooLong {
+            card: plan.cells.first().map_or(0, |c| c.1 + 1),
+            name: household.clone(),
+            field,
+        })?;
+        let top = hb.y + ((hb.h - 1.5 - height(&blocks)) / 2.0).max(0.0);
+        emit(&mut sink, &blocks, hb.x, hb.w, top, Align::Left);
+    }
+
+    for &(cell_index, card_index) in &plan.cells {
+        let card = &cards[card_index];
+        let matrix = qr::encode(&card.qr_text).map_err(|reason| PrintError::Qr {
+            card: card_index + 1,
+            name: card.name.clone(),
+            reason,
+        })?;
+        let cell = spec.cell(cell_index);
+        let printed = Printed::of(card);
+        let place =
+            compose_card(spec, cell, &printed, matrix.width, &mut sink).map_err(|field| {
+                PrintError::TextTooLong {
+                    card: card_index + 1,
+                    name: card.name.clone(),
+                    field,
+                }
+            })?;
+        let module_mm = spec.qr_mm / matrix.width as f32;
+        qrdraw::draw_symbol(
+            &mut qr_src,
+            &matrix,
+            place.x * PT_PER_MM,
+            (page_h - place.y) * PT_PER_MM,
+            module_mm * PT_PER_MM,
+        );
+        max_version = max_version.max(matrix.version);
+        min_module_mm = min_module_mm.min(module_mm);
+    }
+
+    let qr_stream = qrdraw::deflate(qr_src.as_bytes(), level)?;
+    let mut ops = separators(spec, plan.cells.len());
+    ops.push(Op::UseXobject {
+        id: qr_xobject_id(page_no),
+        transform: XObjectTransform::default(),
+    });
+    ops.push(Op::StartTextSection);
+    ops.push(Op::SetFillColor {
+        col: Color::Greyscale(Greyscale::new(0.0, None)),
+    });
+    ops.push(Op::SetOutlineColor {
+        col: Color::Greyscale(Greyscale::new(0.0, None)),
+    });
+    ops.append(&mut sink.ops);
+    ops.push(Op::EndTextSection);
+    Ok(PageOut {
+        ops,
+        qr_stream,
+        max_version,
+        min_module_mm,
+    })
+}
+
+/// Resource name of page `page_no`'s QR form XObject.
+pub(crate) fn qr_xobject_id(page_no: usize) -> XObjectId {
+    XObjectId(format!("Qr{page_no}"))
+}

@@ -1,0 +1,112 @@
+//! Roster files in and out. The UI reads the chosen file in the webview (`<input type=file>`)
+//! and sends its bytes as a raw IPC body, so the shell needs no file-system permission for
+//! the webview; the bytes go to a temporary file with the same extension for the core reader.
+
+use crate::error::{AppError, AppResult};
+use crate::host::{events, Host};
+use crate::view::{ExportRequest, ExportResult, ImportRowError, ImportSummary, JobDone, Lang};
+use nac_core::roster::ImportReport;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Starts an import on a background thread; the report arrives in the `job-done` event.
+pub fn start_import(host: &Host, file_name: &str, bytes: Vec<u8>) -> AppResult<u64> {
+    let extension = Path::new(file_name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .ok_or(AppError::FileName)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix("nac-import-")
+        .suffix(&format!(".{extension}"))
+        .tempfile()?;
+    temp.write_all(&bytes)?;
+    temp.flush()?;
+    let ticket = host.start_job();
+    let job = ticket.id;
+    let worker = host.clone();
+    let name = file_name.to_string();
+    std::thread::Builder::new()
+        .name(format!("import-{job}"))
+        .spawn(move || {
+            let lang = worker.lang();
+            let result = worker.station().import_roster(temp.path());
+            let (import, error) = match result {
+                Ok(report) => (Some(summary(report, &name, lang)), None),
+                Err(e) => (None, Some(AppError::from(e).to_api(lang))),
+            };
+            worker.emit(
+                events::JOB_DONE,
+                &JobDone {
+                    job: ticket.id,
+                    kind: "import".into(),
+                    cancelled: false,
+                    error,
+                    batch: None,
+                    import,
+                },
+            );
+            drop(temp);
+        })?;
+    Ok(job)
+}
+
+pub fn summary(report: ImportReport, file_name: &str, lang: Lang) -> ImportSummary {
+    ImportSummary {
+        file: file_name.to_string(),
+        rows_read: report.rows_read as u32,
+        rows_imported: report.rows_imported() as u32,
+        rows_rejected: report.rows_rejected() as u32,
+        households_added: report.outcome.households_added,
+        residents_added: report.outcome.residents_added,
+        residents_updated: report.outcome.residents_updated,
+        residents_unchanged: report.outcome.residents_unchanged,
+        errors: report
+            .errors
+            .iter()
+            .map(|e| ImportRowError {
+                row: e.row as u32,
+                column: match lang {
+                    Lang::Zh => e.field.label_zh().to_string(),
+                    Lang::En => e.field.as_str().to_string(),
+                },
+                value: e.value.clone(),
+                message: crate::view::pick(lang, &e.message),
+            })
+            .collect(),
+        ignored_columns: report.ignored_columns,
+    }
+}
+
+/// Writes the roster to `path` (.csv or .xlsx), masked unless asked otherwise.
+pub fn export(host: &Host, request: &ExportRequest) -> AppResult<ExportResult> {
+    let path = expand_home(request.path.trim());
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let rows = host.station().export_roster(&path, request.unmasked)?;
+    Ok(ExportResult {
+        path: path.display().to_string(),
+        rows: rows as u32,
+    })
+}
+
+/// Where the export goes by default: the Documents folder (or home), dated.
+pub fn default_export_path() -> String {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let documents = home.join("Documents");
+    let dir = if documents.is_dir() { documents } else { home };
+    let today = chrono::Local::now().format("%Y%m%d");
+    dir.join(format!("居民名单-{today}.xlsx"))
+        .display()
+        .to_string()
+}
+
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}

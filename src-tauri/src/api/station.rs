@@ -1,0 +1,65 @@
+//! The station itself: identity, settings, counts, the sync queue.
+
+use crate::error::AppResult;
+use crate::host::Host;
+use crate::view::{AppInfo, Counts, Lang, Settings, SyncError, SyncQueue};
+use nac_core::time::format_cst_minute;
+
+pub fn app_info(host: &Host) -> AppResult<AppInfo> {
+    let info = host.station().info()?;
+    Ok(AppInfo {
+        station_id: info.station_id,
+        station_name: info.station_name,
+        expiring_days: info.expiring_days,
+        volunteer: info.volunteer,
+        language: host.lang(),
+        data_file: host.data_file().display().to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    })
+}
+
+pub fn counts(host: &Host) -> AppResult<Counts> {
+    Ok(host.station().counts(None)?.into())
+}
+
+pub fn set_language(host: &Host, lang: Lang) -> AppResult<()> {
+    host.set_lang(lang)
+}
+
+/// Saves the settings form: each value is validated by the core; the language always applies.
+pub fn save_settings(host: &Host, settings: &Settings) -> AppResult<AppInfo> {
+    host.set_lang(settings.language)?;
+    {
+        let mut station = host.station();
+        if station.station_name()? != settings.station_name.trim() {
+            station.set_station_name(&settings.station_name)?;
+        }
+        if station.expiring_days()? != settings.expiring_days {
+            station.set_expiring_days(settings.expiring_days)?;
+        }
+    }
+    app_info(host)
+}
+
+pub fn sync_queue(host: &Host) -> AppResult<SyncQueue> {
+    let s = host.station().outbox_summary()?;
+    let lang = host.lang();
+    Ok(SyncQueue {
+        queued: s.queued,
+        sending: s.sending,
+        synced: s.synced,
+        rejected: s.rejected,
+        error: s.error,
+        last_synced_at: s.last_synced_at.map(format_cst_minute),
+        errors: s
+            .problems
+            .into_iter()
+            .map(|p| SyncError {
+                name: p.name.unwrap_or_default(),
+                state: p.state,
+                reason: crate::view::pick(lang, &p.reason),
+                attempts: p.attempts,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,128 @@
+//! QR codes on screen and from pictures.
+//!
+//! The preview is drawn from the same credential text the card prints, with the same error
+//! correction (Q), as an SVG of one path (one `h` run per dark stretch of a row), so it is sharp
+//! at any zoom and small to send. Decoding takes a phone screenshot or a photo of a paper card:
+//! `image` reads PNG/JPEG, `rqrr` finds and decodes the QR grids.
+
+use crate::error::{AppError, AppResult};
+use image::imageops::FilterType;
+use qrcode::{Color, EcLevel, QrCode};
+use std::fmt::Write as _;
+
+const QUIET_ZONE: usize = 4;
+
+/// The QR code of `text` as an SVG document, or `None` if the text cannot be encoded.
+pub fn svg(text: &str) -> Option<String> {
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::Q).ok()?;
+    let width = code.width();
+    let colors = code.to_colors();
+    let size = width + 2 * QUIET_ZONE;
+    let mut path = String::with_capacity(width * width);
+    for y in 0..width {
+        let row = &colors[y * width..(y + 1) * width];
+        let mut x = 0;
+        while x < width {
+            if row[x] == Color::Dark {
+                let start = x;
+                while x < width && row[x] == Color::Dark {
+                    x += 1;
+                }
+                let run = x - start;
+                let _ = write!(
+                    path,
+                    "M{} {}h{}v1h-{}z",
+                    start + QUIET_ZONE,
+                    y + QUIET_ZONE,
+                    run,
+                    run
+                );
+            } else {
+                x += 1;
+            }
+        }
+    }
+    Some(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" \
+         shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/>\
+         <path d=\"{path}\" fill=\"#000\"/></svg>"
+    ))
+}
+
+/// The texts of the QR codes found in a PNG or JPEG picture (empty when none is readable).
+pub fn decode_image(bytes: &[u8]) -> AppResult<Vec<String>> {
+    let picture = image::load_from_memory(bytes).map_err(|_| AppError::Image)?;
+    // Large photos first at a size where modules are still several pixels wide, then smaller
+    // (a blurry photo often decodes better downscaled).
+    for limit in [2400u32, 1200, 700] {
+        let scaled = if picture.width().max(picture.height()) > limit {
+            picture.resize(limit, limit, FilterType::Triangle)
+        } else {
+            picture.clone()
+        };
+        let mut prepared = rqrr::PreparedImage::prepare(scaled.to_luma8());
+        let found: Vec<String> = prepared
+            .detect_grids()
+            .iter()
+            .filter_map(|grid| grid.decode().ok().map(|(_, text)| text))
+            .collect();
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        if picture.width().max(picture.height()) <= limit {
+            continue;
+        }
+    }
+    Ok(Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn svg_is_one_path_with_quiet_zone() {
+        let svg = svg("NAC1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDEXWK G2EP4J0BGJLFX3R3VHXK.PJ:2DPF6R:5SVBHABVCNN95SWMPHQUHQN%A0SOE+QQAB-HQ/HQ7IR.SQEEOK9SAI4- 7Y15KBPD34  QWSP0WRGTQFNPLIR.KQJA3E3MCG0C").unwrap_or_default();
+        assert!(svg.starts_with("<svg"));
+        assert_eq!(svg.matches("<path").count(), 1);
+    }
+
+    #[test]
+    fn a_rendered_code_decodes_back() {
+        let text = "NAC1:HELLO WORLD 12345";
+        let png = render_png(text);
+        assert_eq!(decode_image(&png).ok(), Some(vec![text.to_string()]));
+    }
+
+    /// A PNG of `text`'s QR code, 6 pixels per module, as a screenshot would hold it.
+    pub(crate) fn render_png(text: &str) -> Vec<u8> {
+        let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::Q)
+            .unwrap_or_else(|_| unreachable!("test text fits"));
+        let width = code.width();
+        let colors = code.to_colors();
+        let scale = 6;
+        let size = ((width + 2 * QUIET_ZONE) * scale) as u32;
+        let img = image::GrayImage::from_fn(size, size, |x, y| {
+            let (mx, my) = (x as usize / scale, y as usize / scale);
+            let dark = mx >= QUIET_ZONE
+                && my >= QUIET_ZONE
+                && mx < width + QUIET_ZONE
+                && my < width + QUIET_ZONE
+                && colors[(my - QUIET_ZONE) * width + mx - QUIET_ZONE] == Color::Dark;
+            image::Luma([if dark { 0 } else { 255 }])
+        });
+        let mut png = Vec::new();
+        image::DynamicImage::ImageLuma8(img)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap_or_else(|_| unreachable!("PNG encoding to memory"));
+        png
+    }
+
+    #[test]
+    fn not_a_picture_is_a_clear_error() {
+        assert_eq!(
+            decode_image(b"hello").err().map(|e| e.code()),
+            Some("image")
+        );
+    }
+}

@@ -1,0 +1,100 @@
+// @ts-check
+/**
+ * The commands of the shell (src-tauri/src/commands.rs), typed with the generated ui/types.d.ts.
+ * Every failure is rejected with an ApiError `{code, message, fields}` in the UI language.
+ * @typedef {import('../types').ApiError} ApiError
+ * @typedef {import('../types').AppInfo} AppInfo
+ * @typedef {import('../types').Counts} Counts
+ * @typedef {import('../types').ListQuery} ListQuery
+ * @typedef {import('../types').HouseholdPage} HouseholdPage
+ * @typedef {import('../types').HouseholdRow} HouseholdRow
+ * @typedef {import('../types').Building} Building
+ * @typedef {import('../types').Household} Household
+ * @typedef {import('../types').HouseholdForm} HouseholdForm
+ * @typedef {import('../types').ResidentForm} ResidentForm
+ * @typedef {import('../types').Member} Member
+ * @typedef {import('../types').Revealed} Revealed
+ * @typedef {import('../types').ResidentView} ResidentView
+ * @typedef {import('../types').Capacity} Capacity
+ * @typedef {import('../types').RenewResult} RenewResult
+ * @typedef {import('../types').BatchRequest} BatchRequest
+ * @typedef {import('../types').BatchPreview} BatchPreview
+ * @typedef {import('../types').JobProgress} JobProgress
+ * @typedef {import('../types').JobDone} JobDone
+ * @typedef {import('../types').CardToReplace} CardToReplace
+ * @typedef {import('../types').VerifyResult} VerifyResult
+ * @typedef {import('../types').SyncQueue} SyncQueue
+ * @typedef {import('../types').Settings} Settings
+ * @typedef {import('../types').Lang} Lang
+ * @typedef {import('../types').ExportRequest} ExportRequest
+ * @typedef {import('../types').ExportResult} ExportResult
+ * @typedef {import('../types').StationChanged} StationChanged
+ */
+
+/** @returns {any} */
+function tauri() {
+  const t = /** @type {any} */ (window).__TAURI__;
+  if (!t) throw new Error('This page runs inside NAC Station (window.__TAURI__ is missing).');
+  return t;
+}
+
+/**
+ * @template T
+ * @param {string} cmd
+ * @param {any} [args]
+ * @param {any} [options]
+ * @returns {Promise<T>}
+ */
+function call(cmd, args, options) {
+  return tauri().core.invoke(cmd, args, options);
+}
+
+export const api = {
+  /** @returns {Promise<AppInfo>} */ appInfo: () => call('app_info'),
+  /** @returns {Promise<number>} */ startedAtMs: () => call('started_at_ms'),
+  /** @returns {Promise<Counts>} */ counts: () => call('counts'),
+  /** @param {Lang} language @returns {Promise<void>} */ setLanguage: (language) => call('set_language', { language }),
+  /** @param {Settings} settings @returns {Promise<AppInfo>} */ saveSettings: (settings) => call('save_settings', { settings }),
+  /** @returns {Promise<SyncQueue>} */ syncQueue: () => call('sync_queue'),
+  /** @param {ListQuery} query @returns {Promise<HouseholdPage>} */ householdPage: (query) => call('household_page', { query }),
+  /** @returns {Promise<Building[]>} */ buildings: () => call('buildings'),
+  /** @param {number} id @returns {Promise<Household>} */ household: (id) => call('household', { id }),
+  /** @param {HouseholdForm} form @returns {Promise<number>} */ addHousehold: (form) => call('add_household', { form }),
+  /** @param {number} id @param {HouseholdForm} form @returns {Promise<void>} */ updateHousehold: (id, form) => call('update_household', { id, form }),
+  /** @param {number} id @returns {Promise<void>} */ removeHousehold: (id) => call('remove_household', { id }),
+  /** @param {number} id @returns {Promise<string | null>} */ householdPhone: (id) => call('household_phone', { id }),
+  /** @param {number} householdId @param {ResidentForm} form @returns {Promise<number>} */ addResident: (householdId, form) => call('add_resident', { householdId, form }),
+  /** @param {number} id @param {ResidentForm} form @returns {Promise<void>} */ updateResident: (id, form) => call('update_resident', { id, form }),
+  /** @param {number} id @param {number} toHousehold @returns {Promise<void>} */ moveResident: (id, toHousehold) => call('move_resident', { id, toHousehold }),
+  /** @param {number} id @returns {Promise<void>} */ removeResident: (id) => call('remove_resident', { id }),
+  /** @param {number} id @returns {Promise<Revealed>} */ revealResident: (id) => call('reveal_resident', { id }),
+  /** @param {number} id @returns {Promise<ResidentView>} */ resident: (id) => call('resident', { id }),
+  /** @param {number} residentId @param {Capacity} capacity @returns {Promise<RenewResult>} */ renew: (residentId, capacity) => call('renew', { residentId, capacity }),
+  /** @param {BatchRequest} request @returns {Promise<BatchPreview>} */ previewBatch: (request) => call('preview_batch', { request }),
+  /** @param {BatchRequest} request @returns {Promise<number>} */ startBatch: (request) => call('start_batch', { request }),
+  /** @param {number} job @returns {Promise<void>} */ cancelJob: (job) => call('cancel_job', { job }),
+  /** @returns {Promise<CardToReplace[]>} */ cardsToReplace: () => call('cards_to_replace'),
+  /** @param {number} cardId @returns {Promise<void>} */ withdrawCard: (cardId) => call('withdraw_card', { cardId }),
+  /** @param {string} text @returns {Promise<VerifyResult>} */ verifyText: (text) => call('verify_text', { text }),
+  /** @param {Uint8Array} bytes @returns {Promise<VerifyResult>} */ verifyImage: (bytes) => call('verify_image', bytes),
+  /** @param {string} fileName @param {Uint8Array} bytes @returns {Promise<number>} */
+  importRoster: (fileName, bytes) => call('import_roster', bytes, { headers: { 'x-file-name': encodeURIComponent(fileName) } }),
+  /** @param {ExportRequest} request @returns {Promise<ExportResult>} */ exportRoster: (request) => call('export_roster', { request }),
+  /** @returns {Promise<string>} */ defaultExportPath: () => call('default_export_path'),
+};
+
+/**
+ * Subscribes to a shell event (`station-changed`, `job-progress`, `job-done`).
+ * @param {string} event
+ * @param {(payload: any) => void} handler
+ * @returns {Promise<() => void>} unsubscribe
+ */
+export function on(event, handler) {
+  return tauri().event.listen(event, (/** @type {{payload: any}} */ e) => handler(e.payload));
+}
+
+/** @param {unknown} e @returns {ApiError} */
+export function asApiError(e) {
+  if (e && typeof e === 'object' && 'message' in e && 'code' in e) return /** @type {ApiError} */ (e);
+  return { code: 'internal', message: String(e), fields: [] };
+}

@@ -1,0 +1,120 @@
+// @ts-check
+/**
+ * The app frame: header (station name, counts, language switch), the tab bar, the router that
+ * mounts one screen at a time into <main>, toasts, and the station's change events, which make
+ * the open screen and the header refresh.
+ */
+import { api, on, asApiError } from './api.js';
+import { t, setLang, getLang, applyStatic } from './i18n.js';
+import { byId, replace } from './dom.js';
+import * as households from './screens/households.js';
+import * as household from './screens/household.js';
+import * as verify from './screens/verify.js';
+import * as cards from './screens/cards.js';
+import * as print from './screens/print.js';
+import * as sync from './screens/sync.js';
+import * as files from './screens/files.js';
+import * as settings from './screens/settings.js';
+
+/**
+ * @typedef {{ unmount?: () => void, refresh?: (change: import('./api.js').StationChanged) => void, relabel?: () => void }} Mounted
+ * @typedef {{ mount: (main: HTMLElement, params: any) => Mounted | Promise<Mounted> }} Screen
+ */
+
+/** @type {Record<string, Screen>} */
+const screens = { households, household, verify, cards, print, sync, files, settings };
+
+/** @type {{name: string, params: any, mounted: Mounted | null}} */
+const current = { name: '', params: null, mounted: null };
+
+/** Metrics the benchmarks read through WebDriver. */
+export const metrics = /** @type {any} */ (window).__nac = { ready: 0, startedAtMs: 0, search: /** @type {number[]} */ ([]) };
+
+/** @type {import('./api.js').AppInfo | null} */
+let info = null;
+export function appInfo() { return info; }
+
+/**
+ * Shows a screen. `households` keeps its search, filters and scroll position when you come back.
+ * @param {string} name
+ * @param {any} [params]
+ */
+export async function go(name, params) {
+  current.mounted?.unmount?.();
+  current.name = name;
+  current.params = params;
+  const main = byId('main');
+  replace(main);
+  main.dataset.screen = name;
+  for (const tab of document.querySelectorAll('nav.tabs button')) {
+    const el = /** @type {HTMLElement} */ (tab);
+    const active = el.dataset.screen === name || (name === 'household' && el.dataset.screen === 'households');
+    if (active) el.setAttribute('aria-current', 'page'); else el.removeAttribute('aria-current');
+  }
+  try {
+    current.mounted = await screens[name].mount(main, params);
+  } catch (e) {
+    current.mounted = null;
+    toast(asApiError(e).message, 'error');
+  }
+}
+
+/** @param {string} message @param {'ok' | 'error'} [kind] */
+export function toast(message, kind = 'ok') {
+  const el = byId('toast');
+  el.textContent = message;
+  el.className = `toast show ${kind}`;
+  clearTimeout(/** @type {any} */ (el).timer);
+  /** @type {any} */ (el).timer = setTimeout(() => { el.className = 'toast'; }, kind === 'error' ? 8000 : 4000);
+}
+
+export async function refreshHeader() {
+  try {
+    const [i, c] = await Promise.all([api.appInfo(), api.counts()]);
+    info = i;
+    byId('station-name').textContent = i.station_name;
+    byId('header-counts').textContent = t('header_counts', {
+      households: c.households, residents: c.residents, expired: c.expired, expiring: c.expiring, never: c.never,
+    });
+  } catch (e) {
+    toast(asApiError(e).message, 'error');
+  }
+}
+
+/** @param {import('./api.js').Lang} lang */
+export async function switchLanguage(lang) {
+  setLang(lang);
+  applyStatic();
+  byId('lang-switch').textContent = lang === 'zh' ? 'English' : '中文';
+  byId('lang-switch').setAttribute('lang', lang === 'zh' ? 'en' : 'zh-CN');
+  try { await api.setLanguage(lang); } catch (e) { toast(asApiError(e).message, 'error'); }
+  await refreshHeader();
+  await go(current.name || 'households', current.params);
+}
+
+async function start() {
+  metrics.startedAtMs = await api.startedAtMs().catch(() => 0);
+  info = await api.appInfo();
+  setLang(info.language);
+  applyStatic();
+  byId('lang-switch').textContent = info.language === 'zh' ? 'English' : '中文';
+  byId('lang-switch').addEventListener('click', () => switchLanguage(getLang() === 'zh' ? 'en' : 'zh'));
+  for (const tab of document.querySelectorAll('nav.tabs button')) {
+    const el = /** @type {HTMLElement} */ (tab);
+    el.addEventListener('click', () => go(el.dataset.screen || 'households'));
+  }
+  on('station-changed', (/** @type {import('./api.js').StationChanged} */ change) => {
+    scheduleHeaderRefresh();
+    current.mounted?.refresh?.(change);
+  });
+  refreshHeader();
+  await go('households');
+}
+
+let headerTimer = 0;
+function scheduleHeaderRefresh() {
+  clearTimeout(headerTimer);
+  headerTimer = /** @type {any} */ (setTimeout(refreshHeader, 150));
+}
+
+start().catch((e) => toast(asApiError(e).message, 'error'));

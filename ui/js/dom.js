@@ -1,0 +1,55 @@
+// @ts-check
+/** Tiny DOM helpers. Text always goes in as text (never as HTML), so roster data cannot inject markup. */
+
+/**
+ * Creates an element. `attrs` keys: `class`, `on<event>` handlers, `dataset`, booleans, others as attributes.
+ * @param {string} tag
+ * @param {Record<string, any> | null} [attrs]
+ * @param {...(Node | string | number | null | undefined | false | (Node | string | null | undefined | false)[])} children
+ * @returns {HTMLElement}
+ */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2), value);
+    } else if (key === 'class') {
+      el.className = value;
+    } else if (key === 'dataset') {
+      Object.assign(el.dataset, value);
+    } else if (key === 'value') {
+      /** @type {any} */ (el).value = value;
+    } else if (key === 'checked') {
+      /** @type {any} */ (el).checked = !!value;
+    } else if (value === true) {
+      el.setAttribute(key, '');
+    } else {
+      el.setAttribute(key, String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+/** @param {HTMLElement} el @param {any[]} children */
+function append(el, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : String(child));
+  }
+}
+
+/** Replaces the element's children. @param {HTMLElement} el @param {...any} children */
+export function replace(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+}
+
+/** @param {string} id @returns {HTMLElement} */
+export function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} missing`);
+  return el;
+}
