@@ -6,7 +6,34 @@ use super::{FileFormat, RosterError, RosterFile, MAX_DATA_ROWS};
 use calamine::{open_workbook, DataRef, Reader, SheetType, SheetVisible, Xlsx};
 use std::path::Path;
 
+/// Largest total unpacked size of an XLSX's parts: a small file can unpack to gigabytes of
+/// shared strings (a "zip bomb"), and calamine reads the shared strings whole.
+pub(crate) const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Refuses a workbook whose parts declare more than `limit` unpacked bytes, before calamine
+/// inflates anything.
+pub(crate) fn check_unpacked_size(path: &Path, limit: u64) -> Result<(), RosterError> {
+    let file = std::fs::File::open(path)?;
+    let mut archive =
+        zip::ZipArchive::new(file).map_err(|e| RosterError::Workbook(e.to_string()))?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| RosterError::Workbook(e.to_string()))?;
+        total = total.saturating_add(entry.size());
+        if total > limit {
+            return Err(RosterError::FileTooLarge {
+                bytes: total,
+                limit,
+            });
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn read(path: &Path) -> Result<RosterFile, RosterError> {
+    check_unpacked_size(path, MAX_UNPACKED_BYTES)?;
     let mut workbook: Xlsx<_> = open_workbook(path)
         .map_err(|e: calamine::XlsxError| RosterError::Workbook(e.to_string()))?;
     let sheets = workbook.sheets_metadata();
@@ -96,4 +123,27 @@ fn convert(value: &DataRef<'_>) -> Option<Cell> {
         }
         DataRef::Error(e) => Cell::Error(e.to_string()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::io::Write as _;
+
+    #[test]
+    fn a_workbook_that_unpacks_past_the_limit_is_refused_before_reading() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("bomb.xlsx");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("xl/sharedStrings.xml", options).unwrap();
+        zip.write_all(&vec![b'a'; 2 * 1024 * 1024]).unwrap();
+        zip.finish().unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() < 64 * 1024, "it packs small");
+        let err = check_unpacked_size(&path, 1024 * 1024).unwrap_err();
+        assert!(matches!(err, RosterError::FileTooLarge { .. }), "{err}");
+        assert!(check_unpacked_size(&path, 4 * 1024 * 1024).is_ok());
+    }
 }
