@@ -47,6 +47,8 @@ pub struct Report {
     pub human: String,
     pub json: Value,
     pub exit: u8,
+    /// An error message: printed on standard error.
+    pub error: bool,
 }
 
 impl Report {
@@ -55,6 +57,7 @@ impl Report {
             human,
             json,
             exit: 0,
+            error: false,
         }
     }
 
@@ -63,6 +66,7 @@ impl Report {
             human,
             json,
             exit: 1,
+            error: false,
         }
     }
 
@@ -71,17 +75,24 @@ impl Report {
             Some(core) => (core.code(), core.to_string()),
             None => ("usage", format!("{e:#}")),
         };
+        // Refusals by a rule (nothing printable, text no font can print) exit 1; anything
+        // else is bad usage or unreadable input.
+        let exit = match code {
+            "uncovered_text" | "nothing_to_print" => 1,
+            _ => 2,
+        };
         Report {
             human: format!("{}: {}", lang.t("错误", "error"), lang.pick(&message)),
             json: json!({ "error": { "code": code, "message": message } }),
-            exit: 2,
+            exit,
+            error: true,
         }
     }
 
     pub fn print(&self, json: bool) {
         if json {
             println!("{}", self.json);
-        } else if self.exit == 2 {
+        } else if self.error {
             eprintln!("{}", self.human);
         } else if !self.human.is_empty() {
             println!("{}", self.human.trim_end());

@@ -114,6 +114,10 @@ pub enum Error {
     Roster(#[from] crate::roster::RosterError),
     #[error("文件读写失败 / file error: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Print(#[from] nac_print::PrintError),
+    #[error("所选居民都没有有效的核酸码，请先申领 / none of the selected residents has a valid code; renew first")]
+    NothingToPrint,
 }
 
 fn summary(errors: &[FieldError]) -> String {
@@ -139,6 +143,10 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::Roster(_) => "roster_file",
             Error::Io(_) => "io",
+            Error::Print(nac_print::PrintError::Uncovered(_)) => "uncovered_text",
+            Error::Print(nac_print::PrintError::Cancelled) => "cancelled",
+            Error::Print(_) => "print",
+            Error::NothingToPrint => "nothing_to_print",
         }
     }
 

@@ -14,7 +14,10 @@
 //! is chosen.
 
 use qrcode::bits::Bits;
-use qrcode::canvas::{Canvas, MaskPattern};
+use std::sync::OnceLock;
+
+use qrcode::canvas::{Canvas, MaskPattern, Module};
+use qrcode::types::Color;
 use qrcode::types::{EcLevel, Version};
 
 /// Why a text cannot become a QR symbol.
@@ -79,10 +82,7 @@ pub fn encode(text: &str) -> Result<QrMatrix, QrFailure> {
         return Err(QrFailure::Empty);
     }
     let data = text.as_bytes();
-    let alnum = is_alphanumeric(text);
-    // Skip versions that obviously cannot hold the data: at level Q a version-v
-    // symbol carries fewer than 2 * v * v data bytes plus a little.
-    let (bits, version) = first_fitting_version(data, alnum)?;
+    let (bits, version) = first_fitting_version(data, is_alphanumeric(text))?;
     let raw = bits.into_bytes();
     let (codewords, ec) = qrcode::ec::construct_codewords(&raw, version, EcLevel::Q)
         .map_err(|e| QrFailure::Encoder(e.to_string()))?;
@@ -90,31 +90,168 @@ pub fn encode(text: &str) -> Result<QrMatrix, QrFailure> {
     canvas.draw_all_functional_patterns();
     canvas.draw_data(&codewords, &ec);
 
-    let width = version.width() as usize;
-    let mut best: Option<(u32, Vec<bool>)> = None;
-    let mut grid = vec![0u8; width * width];
-    for mask in MASKS {
-        let mut c = canvas.clone();
-        c.apply_mask(mask);
-        for y in 0..width {
-            for x in 0..width {
-                grid[y * width + x] = u8::from(c.get(x as i16, y as i16).is_dark());
-            }
-        }
-        let score = penalty(&grid, width);
+    let unmasked = Unmasked::from_canvas(&canvas);
+    let n = unmasked.n;
+    let mut best: Option<(u32, Vec<Line>)> = None;
+    for mask in 0..8 {
+        let (rows, cols) = unmasked.masked(mask);
+        let score = penalty_lines(&rows, &cols, n);
         if best.as_ref().is_none_or(|(s, _)| score < *s) {
-            best = Some((score, grid.iter().map(|&v| v == 1).collect()));
+            best = Some((score, rows));
         }
     }
-    let dark = best.map(|(_, d)| d).unwrap_or_default();
+    let rows = best.map(|(_, r)| r).unwrap_or_default();
+    let dark = rows
+        .iter()
+        .flat_map(|r| (0..n).map(move |x| r.get(x)))
+        .collect();
     let version_number = match version {
         Version::Normal(v) | Version::Micro(v) => v as u8,
     };
     Ok(QrMatrix {
-        width,
+        width: n,
         version: version_number,
         dark,
     })
+}
+
+/// Format-information module coordinates (x, y; negative = from the far edge),
+/// in qrcode's drawing order: the copy around the top-left finder, then the split
+/// copy by the other two finders.
+const FORMAT_COORDS: [(i16, i16); 30] = [
+    (0, 8), (1, 8), (2, 8), (3, 8), (4, 8), (5, 8), (7, 8), (8, 8),
+    (8, 7), (8, 5), (8, 4), (8, 3), (8, 2), (8, 1), (8, 0),
+    (8, -1), (8, -2), (8, -3), (8, -4), (8, -5), (8, -6), (8, -7),
+    (-8, 8), (-7, 8), (-6, 8), (-5, 8), (-4, 8), (-3, 8), (-2, 8), (-1, 8),
+];
+
+fn resolve(c: i16, n: usize) -> usize {
+    if c < 0 {
+        (n as i16 + c) as usize
+    } else {
+        c as usize
+    }
+}
+
+/// Format-information module values for each mask at level Q. They do not
+/// depend on the version, so they are read once from a version-1 symbol that
+/// qrcode masks itself.
+fn format_bits() -> &'static [[bool; 30]; 8] {
+    static FORMAT: OnceLock<[[bool; 30]; 8]> = OnceLock::new();
+    FORMAT.get_or_init(|| {
+        let mut out = [[false; 30]; 8];
+        for (m, mask) in MASKS.iter().enumerate() {
+            let mut c = Canvas::new(Version::Normal(1), EcLevel::Q);
+            c.draw_all_functional_patterns();
+            c.apply_mask(*mask);
+            for (k, &(x, y)) in FORMAT_COORDS.iter().enumerate() {
+                out[m][k] = c.get(x, y).is_dark();
+            }
+        }
+        out
+    })
+}
+
+/// The eight mask patterns of a width, as row and column bitsets.
+struct MaskTable {
+    rows: Vec<Vec<Line>>,
+    cols: Vec<Vec<Line>>,
+}
+
+fn mask_table(n: usize) -> &'static MaskTable {
+    static TABLES: [OnceLock<MaskTable>; 40] = [const { OnceLock::new() }; 40];
+    let version = (n - 17) / 4; // 1-based version
+    TABLES[(version - 1).min(39)].get_or_init(|| {
+        let mut rows = vec![vec![Line::default(); n]; 8];
+        let mut cols = vec![vec![Line::default(); n]; 8];
+        for m in 0..8 {
+            for y in 0..n {
+                for x in 0..n {
+                    let (i, j) = (y, x);
+                    let invert = match m {
+                        0 => (i + j) % 2 == 0,
+                        1 => i % 2 == 0,
+                        2 => j % 3 == 0,
+                        3 => (i + j) % 3 == 0,
+                        4 => (i / 2 + j / 3) % 2 == 0,
+                        5 => (i * j) % 2 + (i * j) % 3 == 0,
+                        6 => ((i * j) % 2 + (i * j) % 3) % 2 == 0,
+                        _ => ((i + j) % 2 + (i * j) % 3) % 2 == 0,
+                    };
+                    if invert {
+                        rows[m][y].set(x);
+                        cols[m][x].set(y);
+                    }
+                }
+            }
+        }
+        MaskTable { rows, cols }
+    })
+}
+
+/// An unmasked symbol: module values and which modules are data (maskable).
+struct Unmasked {
+    n: usize,
+    value_rows: Vec<Line>,
+    value_cols: Vec<Line>,
+    data_rows: Vec<Line>,
+    data_cols: Vec<Line>,
+}
+
+impl Unmasked {
+    fn from_canvas(c: &Canvas) -> Unmasked {
+        let n = (0..=177i16)
+            .rev()
+            .find(|&w| w >= 21 && (w - 17) % 4 == 0 && c.clone_width_probe(w))
+            .unwrap_or(21) as usize;
+        let mut u = Unmasked {
+            n,
+            value_rows: vec![Line::default(); n],
+            value_cols: vec![Line::default(); n],
+            data_rows: vec![Line::default(); n],
+            data_cols: vec![Line::default(); n],
+        };
+        for y in 0..n {
+            for x in 0..n {
+                let (dark, data) = match c.get(x as i16, y as i16) {
+                    Module::Unmasked(col) => (col == Color::Dark, true),
+                    Module::Masked(col) => (col == Color::Dark, false),
+                    Module::Empty => (false, true),
+                };
+                if dark {
+                    u.value_rows[y].set(x);
+                    u.value_cols[x].set(y);
+                }
+                if data {
+                    u.data_rows[y].set(x);
+                    u.data_cols[x].set(y);
+                }
+            }
+        }
+        u
+    }
+
+    /// Rows and columns with mask `m` applied and its format information drawn.
+    fn masked(&self, m: usize) -> (Vec<Line>, Vec<Line>) {
+        let t = mask_table(self.n);
+        let apply = |value: &[Line], data: &[Line], mask: &[Line]| -> Vec<Line> {
+            value
+                .iter()
+                .zip(data)
+                .zip(mask)
+                .map(|((v, d), k)| v.xor(d.and(*k)))
+                .collect()
+        };
+        let mut rows = apply(&self.value_rows, &self.data_rows, &t.rows[m]);
+        let mut cols = apply(&self.value_cols, &self.data_cols, &t.cols[m]);
+        for (k, &(x, y)) in FORMAT_COORDS.iter().enumerate() {
+            let (x, y) = (resolve(x, self.n), resolve(y, self.n));
+            let dark = format_bits()[m][k];
+            rows[y].put(x, dark);
+            cols[x].put(y, dark);
+        }
+        (rows, cols)
+    }
 }
 
 fn first_fitting_version(data: &[u8], alnum: bool) -> Result<(Bits, Version), QrFailure> {
@@ -136,70 +273,141 @@ fn first_fitting_version(data: &[u8], alnum: bool) -> Result<(Bits, Version), Qr
     Err(QrFailure::TooLong(data.len()))
 }
 
-/// ISO/IEC 18004 §7.8.3 penalty score of a masked symbol (lower is better).
-pub fn penalty(grid: &[u8], n: usize) -> u32 {
-    let mut score = 0;
-    for i in 0..n {
-        score += line_penalty(|k| grid[i * n + k], n);
-        score += line_penalty(|k| grid[k * n + i], n);
+/// A row or column of up to 192 modules (version 40 is 177 wide, plus padding),
+/// bit `i` = module `i`.
+#[derive(Clone, Copy, Default)]
+struct Line([u64; 3]);
+
+impl Line {
+    fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
     }
-    // N2: 2×2 blocks of one colour.
-    for y in 0..n - 1 {
-        for x in 0..n - 1 {
-            let c = grid[y * n + x];
-            if c == grid[y * n + x + 1]
-                && c == grid[(y + 1) * n + x]
-                && c == grid[(y + 1) * n + x + 1]
-            {
-                score += 3;
-            }
+    fn put(&mut self, i: usize, on: bool) {
+        let bit = 1u64 << (i % 64);
+        if on {
+            self.0[i / 64] |= bit;
+        } else {
+            self.0[i / 64] &= !bit;
         }
     }
-    // N4: deviation of the dark proportion from 50 %, in steps of 5 %.
-    let dark: usize = grid.iter().map(|&v| v as usize).sum();
-    let total = n * n;
-    let deviation = (dark * 100).abs_diff(total * 50) / total;
-    score + (deviation / 5) as u32 * 10
+    fn get(&self, i: usize) -> bool {
+        self.0[i / 64] >> (i % 64) & 1 == 1
+    }
+    /// Bit `i` of the result is bit `i + k` of `self` (k < 64).
+    fn shr(self, k: u32) -> Line {
+        if k == 0 {
+            return self;
+        }
+        let w = self.0;
+        Line([
+            (w[0] >> k) | (w[1] << (64 - k)),
+            (w[1] >> k) | (w[2] << (64 - k)),
+            w[2] >> k,
+        ])
+    }
+    /// Bit `i` of the result is bit `i - 1` of `self`.
+    fn shl1(self) -> Line {
+        let w = self.0;
+        Line([w[0] << 1, (w[1] << 1) | (w[0] >> 63), (w[2] << 1) | (w[1] >> 63)])
+    }
+    fn and(self, o: Line) -> Line {
+        Line([self.0[0] & o.0[0], self.0[1] & o.0[1], self.0[2] & o.0[2]])
+    }
+    fn xor(self, o: Line) -> Line {
+        Line([self.0[0] ^ o.0[0], self.0[1] ^ o.0[1], self.0[2] ^ o.0[2]])
+    }
+    fn not(self) -> Line {
+        Line([!self.0[0], !self.0[1], !self.0[2]])
+    }
+    /// Keep bits `0..len`.
+    fn first(self, len: usize) -> Line {
+        let mut m = [0u64; 3];
+        for (i, w) in m.iter_mut().enumerate() {
+            let lo = i * 64;
+            *w = if len >= lo + 64 {
+                !0
+            } else if len > lo {
+                (1u64 << (len - lo)) - 1
+            } else {
+                0
+            };
+        }
+        self.and(Line(m))
+    }
+    fn count(self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
 }
 
-/// N1 (runs of five or more) and N3 (finder-like 1:1:3:1:1 with four light modules
-/// on one side) for one row or column. Outside the symbol counts as light (the
-/// quiet zone), so patterns touching the edge are counted too.
-fn line_penalty(get: impl Fn(usize) -> u8, n: usize) -> u32 {
-    let mut score = 0;
-    let mut run_colour = get(0);
-    let mut run_len = 1u32;
-    for k in 1..n {
-        let c = get(k);
-        if c == run_colour {
-            run_len += 1;
-        } else {
-            if run_len >= 5 {
-                score += 3 + (run_len - 5);
+/// ISO/IEC 18004 §7.8.3 penalty score of a masked symbol (lower is better).
+pub fn penalty(grid: &[bool], n: usize) -> u32 {
+    let mut rows = vec![Line::default(); n];
+    let mut cols = vec![Line::default(); n];
+    for (y, row) in grid.chunks_exact(n).enumerate() {
+        for (x, &d) in row.iter().enumerate() {
+            if d {
+                rows[y].set(x);
+                cols[x].set(y);
             }
-            run_colour = c;
-            run_len = 1;
         }
     }
-    if run_len >= 5 {
-        score += 3 + (run_len - 5);
-    }
+    penalty_lines(&rows, &cols, n)
+}
 
-    // Slide an 11-module window over the line padded with 4 light modules.
-    const A: u32 = 0b000_0101_1101; // 0000 1011101
-    const B: u32 = 0b101_1101_0000; // 1011101 0000
-    let mut window = 0u32;
-    for k in 0..n + 8 {
-        let bit = if (4..n + 4).contains(&k) {
-            u32::from(get(k - 4))
-        } else {
-            0
-        };
-        window = ((window << 1) | bit) & 0x7ff;
-        if k >= 10 && (window == A || window == B) {
-            score += 40;
-        }
+/// The penalty on row and column bitsets: every rule is a few word operations
+/// per line.
+fn penalty_lines(rows: &[Line], cols: &[Line], n: usize) -> u32 {
+    let mut score = 0;
+    let mut dark = 0;
+    for line in rows {
+        score += line_penalty(*line, n);
+        dark += line.count();
     }
+    for line in cols {
+        score += line_penalty(*line, n);
+    }
+    // N2: 2×2 blocks of one colour.
+    for pair in rows.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let vertical = a.xor(b).not();
+        let horizontal = a.xor(a.shr(1)).not();
+        score += 3 * vertical.and(vertical.shr(1)).and(horizontal).first(n - 1).count();
+    }
+    // N4: deviation of the dark proportion from 50 %, in steps of 5 %.
+    let total = (n * n) as u32;
+    let deviation = (dark * 100).abs_diff(total * 50) / total;
+    score + (deviation / 5) * 10
+}
+
+/// N1 (each run of ≥ 5 same-colour modules scores 3 + (length − 5)) and N3
+/// (1:1:3:1:1 dark-light pattern with 4 light modules on one side; outside the
+/// symbol counts as light) for one row or column of `n` modules.
+fn line_penalty(line: Line, n: usize) -> u32 {
+    // N1: positions where 5 modules in a row are equal, plus 2 per run start:
+    // a run of length L has L − 4 such positions and scores L − 2.
+    let eq = line.xor(line.shr(1)).not().first(n - 1);
+    let five = eq.and(eq.shr(1)).and(eq.shr(2)).and(eq.shr(3)).first(n.saturating_sub(4));
+    let starts = five.and(eq.shl1().not());
+    let mut score = five.count() + 2 * starts.count();
+
+    // N3: pad with 4 light modules on each side, then match both 11-module patterns.
+    let w = line.0;
+    let padded = Line([w[0] << 4, (w[1] << 4) | (w[0] >> 60), (w[2] << 4) | (w[1] >> 60)]);
+    let len = n + 8;
+    let p = padded;
+    let np = p.not();
+    // Four light modules starting at x; the 1:1:3:1:1 core starting at x.
+    let light4 = np.and(np.shr(1)).and(np.shr(2)).and(np.shr(3));
+    let core = p
+        .and(np.shr(1))
+        .and(p.shr(2))
+        .and(p.shr(3))
+        .and(p.shr(4))
+        .and(np.shr(5))
+        .and(p.shr(6));
+    let before = light4.and(core.shr(4)).first(len - 10);
+    let after = core.and(light4.shr(7)).first(len - 10);
+    score += 40 * (before.count() + after.count());
     score
 }
 
@@ -238,15 +446,30 @@ mod tests {
     fn penalty_rules() {
         // A single row "11111" (5 wide, as one line of a 5×5 grid of alternating rows).
         // N1 counts a run of 5 as 3, 6 as 4; rows and columns both.
-        assert_eq!(line_penalty(|_| 1, 5), 3);
-        assert_eq!(line_penalty(|_| 0, 6), 4);
-        assert_eq!(line_penalty(|k| (k % 2) as u8, 6), 0);
-        // N3: 1011101 followed by 4 light modules (here: the quiet zone).
-        let finder = [1u8, 0, 1, 1, 1, 0, 1];
-        assert_eq!(line_penalty(|k| finder[k], 7), 80); // light on both sides: both patterns
-        // N2 + N4 on a full 2×2 dark grid: one block (3), two runs of 2 (0) per line,
+        let line = |bits: &[u8]| {
+            let mut l = Line::default();
+            for (i, &b) in bits.iter().enumerate() {
+                if b == 1 {
+                    l.set(i);
+                }
+            }
+            l
+        };
+        assert_eq!(line_penalty(line(&[1, 1, 1, 1, 1]), 5), 3);
+        assert_eq!(line_penalty(line(&[0; 6]), 6), 4);
+        assert_eq!(line_penalty(line(&[0, 1, 0, 1, 0, 1]), 6), 0);
+        assert_eq!(line_penalty(line(&[1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]), 12), 3 + (3 + 2));
+        // N3: 1011101 with 4 light modules on both sides (the quiet zone): both patterns.
+        assert_eq!(line_penalty(line(&[1, 0, 1, 1, 1, 0, 1]), 7), 80);
+        // …and with a dark module 2 after it only the left-side pattern counts.
+        assert_eq!(line_penalty(line(&[1, 0, 1, 1, 1, 0, 1, 0, 1]), 9), 40);
+        // Runs crossing 64-bit word boundaries.
+        let mut long = vec![0u8; 150];
+        long[60..70].fill(1);
+        assert_eq!(line_penalty(line(&long), 150), (3 + 55) + (3 + 5) + (3 + 75));
+        // N2 + N4 on a full 2×2 dark grid: one block (3), runs of 2 (0),
         // 100 % dark → deviation 50 % → 10 steps of 10.
-        assert_eq!(penalty(&[1, 1, 1, 1], 2), 3 + 100);
+        assert_eq!(penalty(&[true; 4], 2), 3 + 100);
     }
 
     #[test]
@@ -254,8 +477,7 @@ mod tests {
         // The chosen symbol has the lowest penalty of the eight masks.
         let text = "NAC1:6BFOXN*TS0BI$ZD0123456789";
         let ours = encode(text).unwrap();
-        let grid: Vec<u8> = ours.dark.iter().map(|&d| u8::from(d)).collect();
-        let chosen = penalty(&grid, ours.width);
+        let chosen = penalty(&ours.dark, ours.width);
         let (bits, version) = first_fitting_version(text.as_bytes(), true).unwrap();
         let raw = bits.into_bytes();
         let (cw, ec) = qrcode::ec::construct_codewords(&raw, version, EcLevel::Q).unwrap();
@@ -266,8 +488,8 @@ mod tests {
             let mut c = canvas.clone();
             c.apply_mask(mask);
             let n = ours.width;
-            let g: Vec<u8> = (0..n * n)
-                .map(|i| u8::from(c.get((i % n) as i16, (i / n) as i16).is_dark()))
+            let g: Vec<bool> = (0..n * n)
+                .map(|i| c.get((i % n) as i16, (i / n) as i16).is_dark())
                 .collect();
             assert!(chosen <= penalty(&g, n));
         }

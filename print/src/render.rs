@@ -113,6 +113,7 @@ pub fn render(
     let spec = layout.spec();
     let household = layout == Layout::HouseholdSheet;
     coverage::check(cards, fonts, household)?;
+    let t0 = std::time::Instant::now();
     let plans = paginate(layout, cards);
     let mut report = Progress {
         stage: Stage::Preparing,
@@ -142,8 +143,10 @@ pub fn render(
     let mut doc = PdfDocument::new("核酸码 NAC cards");
     job_fonts.add_to(&mut doc, subsets);
 
+    eprintln!("prep {:?}", t0.elapsed());
     let pages = draw_pages(spec, &plans, cards, &job_fonts, &mut report, progress)?;
 
+    eprintln!("drawn {:?}", t0.elapsed());
     report.stage = Stage::Writing;
     if progress(report).is_break() {
         return Err(PrintError::Cancelled);
@@ -171,8 +174,10 @@ pub fn render(
     };
     let mut warnings = Vec::new();
     let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
+    eprintln!("to_lopdf {:?}", t0.elapsed());
     drop(doc);
     lo.compress();
+    eprintln!("compress {:?}", t0.elapsed());
     let mut counting = Counting {
         inner: out,
         bytes: 0,
@@ -184,6 +189,7 @@ pub fn render(
         buffered.flush()?;
     }
     drop(lo);
+    eprintln!("saved {:?}", t0.elapsed());
 
     report.stage = Stage::Done;
     let _ = progress(report);

@@ -9,6 +9,9 @@ fn main() -> nac_e2e::Result<()> {
     let (app, driver) = nac_e2e::prerequisites()?;
     let app = App::launch(&app, &driver, &[("NAC_DB", db.as_str())])?;
     app.set_window(1366, 768)?;
+    std::thread::sleep(Duration::from_secs(3));
+    println!("{}", app.screenshot("look-0-start")?.display());
+    println!("{}", app.script("return document.body.innerText.slice(0, 500) + ' | ' + typeof window.__TAURI__ + ' | ' + JSON.stringify(window.__nac || null)", serde_json::json!([]))?);
     app.find(".hh-row[data-index]", Duration::from_secs(60))?;
     std::thread::sleep(Duration::from_millis(500));
     println!("{}", app.screenshot("look-1-households")?.display());

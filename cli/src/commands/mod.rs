@@ -2,6 +2,7 @@
 //! [`Report`].
 
 mod bench;
+mod print;
 mod renew;
 mod roster;
 mod verify;
@@ -60,6 +61,10 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Station settings: name and expiring threshold.
     Config(roster::ConfigArgs),
+    /// Print paper cards to a PDF (and optionally a CUPS printer); recorded in the print ledger.
+    Print(print::PrintArgs),
+    /// List the CUPS printers.
+    Printers(print::PrintersArgs),
     /// Measure the core's speed on generated data and print the figures.
     Bench(bench::BenchArgs),
 }
@@ -76,6 +81,8 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Report> {
         Command::Cards(a) => renew::cards(ctx, a),
         Command::Verify(a) => verify::verify(ctx, a),
         Command::Bench(a) => bench::bench(ctx, a),
+        Command::Print(a) => print::print(ctx, a),
+        Command::Printers(a) => print::printers(ctx, a),
     }
 }
 

@@ -195,6 +195,20 @@ impl Station {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Residents whose valid code has no printed card yet (e.g. after a batch renewal), in
+    /// address order.
+    pub fn residents_without_card(&self) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id FROM residents r JOIN households h ON h.id = r.household_id
+             JOIN codes c ON c.resident_id = r.id AND c.state = 'active' AND c.expires_at > ?1
+             WHERE r.removed_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM printed_cards p WHERE p.code_id = c.id)
+             ORDER BY h.sort_key, h.id, r.id",
+        )?;
+        let ids = stmt.query_map([self.now()], |r| r.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Marks a printed card as taken back or destroyed.
     pub fn withdraw_card(&mut self, card_id: i64) -> Result<()> {
         let now = self.now();

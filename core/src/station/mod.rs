@@ -7,6 +7,7 @@
 
 mod households;
 mod ledger;
+mod print_job;
 mod renew;
 mod roster;
 mod status;
