@@ -38,8 +38,21 @@ fn active_credentials(db: &Path) -> BTreeSet<String> {
 
 fn decode_all(pdf: &Path, dir: &Path) -> Vec<String> {
     let prefix = dir.join("page");
-    let out = tool("pdftoppm", &["-r", "200", "-png", pdf.to_str().unwrap(), prefix.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = tool(
+        "pdftoppm",
+        &[
+            "-r",
+            "200",
+            "-png",
+            pdf.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut pages: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -48,7 +61,16 @@ fn decode_all(pdf: &Path, dir: &Path) -> Vec<String> {
     pages.sort();
     let mut texts = Vec::new();
     for page in pages {
-        let out = tool("zbarimg", &["--raw", "-q", "-Sdisable", "-Sqrcode.enable", page.to_str().unwrap()]);
+        let out = tool(
+            "zbarimg",
+            &[
+                "--raw",
+                "-q",
+                "-Sdisable",
+                "-Sqrcode.enable",
+                page.to_str().unwrap(),
+            ],
+        );
         texts.extend(
             String::from_utf8_lossy(&out.stdout)
                 .lines()
@@ -71,22 +93,52 @@ fn every_layout_prints_codes_that_scan_and_verify() {
 
     for layout in ["a4-8up", "a4-4up", "large", "household", "label-62mm"] {
         let pdf = dir.path().join(format!("{layout}.pdf"));
-        let out = nac(&db, &["--json", "print", "--all-active", "--layout", layout, "--out", pdf.to_str().unwrap()]);
-        assert_eq!(out.status.code(), Some(0), "{layout}: {}", String::from_utf8_lossy(&out.stdout));
+        let out = nac(
+            &db,
+            &[
+                "--json",
+                "print",
+                "--all-active",
+                "--layout",
+                layout,
+                "--out",
+                pdf.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{layout}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
 
         let pages = dir.path().join(format!("{layout}-pages"));
         std::fs::create_dir(&pages).unwrap();
         let mut decoded = decode_all(&pdf, &pages);
         decoded.sort();
         let unique: BTreeSet<String> = decoded.iter().cloned().collect();
-        assert_eq!(decoded.len(), expected.len(), "{layout}: one QR per card, each decoded once");
-        assert_eq!(unique, expected, "{layout}: decoded texts are the stored credentials");
+        assert_eq!(
+            decoded.len(),
+            expected.len(),
+            "{layout}: one QR per card, each decoded once"
+        );
+        assert_eq!(
+            unique, expected,
+            "{layout}: decoded texts are the stored credentials"
+        );
         for text in &unique {
             let v = nac(&db, &["verify", text]);
-            assert_eq!(v.status.code(), Some(0), "{layout}: {}", String::from_utf8_lossy(&v.stdout));
+            assert_eq!(
+                v.status.code(),
+                Some(0),
+                "{layout}: {}",
+                String::from_utf8_lossy(&v.stdout)
+            );
         }
 
-        let text = String::from_utf8_lossy(&tool("pdftotext", &[pdf.to_str().unwrap(), "-"]).stdout).into_owned();
+        let text =
+            String::from_utf8_lossy(&tool("pdftotext", &[pdf.to_str().unwrap(), "-"]).stdout)
+                .into_owned();
         assert!(text.contains("有效期至"), "{layout}: expiry line");
     }
 
@@ -94,11 +146,32 @@ fn every_layout_prints_codes_that_scan_and_verify() {
     let cards: i64 = conn
         .query_row("SELECT count(*) FROM printed_cards p JOIN print_jobs j ON j.id = p.job_id WHERE j.destination LIKE 'file:%'", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(cards as usize, 5 * expected.len(), "every printed card is in the ledger");
-    let applications_before: i64 = conn.query_row("SELECT count(*) FROM applications", [], |r| r.get(0)).unwrap();
-    assert!(nac(&db, &["print", "--all-active", "--out", dir.path().join("again.pdf").to_str().unwrap()]).status.success());
-    let applications_after: i64 = conn.query_row("SELECT count(*) FROM applications", [], |r| r.get(0)).unwrap();
-    assert_eq!(applications_before, applications_after, "R7: a reprint is not an application");
+    assert_eq!(
+        cards as usize,
+        5 * expected.len(),
+        "every printed card is in the ledger"
+    );
+    let applications_before: i64 = conn
+        .query_row("SELECT count(*) FROM applications", [], |r| r.get(0))
+        .unwrap();
+    assert!(nac(
+        &db,
+        &[
+            "print",
+            "--all-active",
+            "--out",
+            dir.path().join("again.pdf").to_str().unwrap()
+        ]
+    )
+    .status
+    .success());
+    let applications_after: i64 = conn
+        .query_row("SELECT count(*) FROM applications", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        applications_before, applications_after,
+        "R7: a reprint is not an application"
+    );
 }
 
 #[test]
@@ -112,16 +185,46 @@ fn a_name_no_font_covers_is_refused_and_nothing_is_printed() {
         "区,路,弄,号,室,姓名,证件号码\n徐汇区,天钥桥路,100,5,302,王\u{30000},11010519491231002X\n",
     )
     .unwrap();
-    assert_eq!(nac(&db, &["import", csv.to_str().unwrap()]).status.code(), Some(0));
-    assert!(nac(&db, &["renew", "--id", "11010519491231002X"]).status.success());
+    assert_eq!(
+        nac(&db, &["import", csv.to_str().unwrap()]).status.code(),
+        Some(0)
+    );
+    assert!(nac(&db, &["renew", "--id", "11010519491231002X"])
+        .status
+        .success());
     let pdf = dir.path().join("cards.pdf");
-    let out = nac(&db, &["print", "--id", "11010519491231002X", "--out", pdf.to_str().unwrap()]);
+    let out = nac(
+        &db,
+        &[
+            "print",
+            "--id",
+            "11010519491231002X",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains('\u{30000}') || err.contains("U+30000"), "names the character: {err}");
+    assert!(
+        err.contains('\u{30000}') || err.contains("U+30000"),
+        "names the character: {err}"
+    );
     assert!(!pdf.exists(), "nothing was written");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().filter(|e| e.as_ref().unwrap().path().to_string_lossy().contains(".part")).count(), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .path()
+                .to_string_lossy()
+                .contains(".part"))
+            .count(),
+        0
+    );
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let cards: i64 = conn.query_row("SELECT count(*) FROM printed_cards", [], |r| r.get(0)).unwrap();
+    let cards: i64 = conn
+        .query_row("SELECT count(*) FROM printed_cards", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(cards, 0, "nothing recorded in the ledger");
 }

@@ -87,7 +87,7 @@ impl TextOps<'_> {
                 matrix: TextMatrix::Translate(Pt(x * PT_PER_MM + run.x_em * pt), Pt(y_pt)),
             });
             self.ops.push(Op::ShowText {
-                items: vec![TextItem::GlyphIds(run.glyphs)],
+                items: vec![TextItem::Text(run.text)],
             });
         }
     }

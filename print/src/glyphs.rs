@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use printpdf::{Codepoint, FontId, ParsedFont, PdfDocument};
+use printpdf::{FontId, ParsedFont, PdfDocument};
 
 use crate::error::PrintError;
 use crate::fonts::{FontFace, Fonts};
@@ -45,7 +45,7 @@ pub(crate) struct Subsets(Vec<Option<ParsedFont>>);
 pub(crate) struct Run {
     pub slot: usize,
     pub faux_bold: bool,
-    pub glyphs: Vec<Codepoint>,
+    pub text: String,
     /// x offset of the run from the line start, in em.
     pub x_em: f32,
 }
@@ -188,12 +188,12 @@ impl<'f> JobFonts<'f> {
             };
             match runs.last_mut() {
                 Some(r) if r.slot == slot && r.faux_bold == faux => {
-                    r.glyphs.push(Codepoint::new(g.gid, 0.0));
+                    r.text.push(c);
                 }
                 _ => runs.push(Run {
                     slot,
                     faux_bold: faux,
-                    glyphs: vec![Codepoint::new(g.gid, 0.0)],
+                    text: c.to_string(),
                     x_em: x,
                 }),
             }

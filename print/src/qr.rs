@@ -90,7 +90,7 @@ pub fn encode(text: &str) -> Result<QrMatrix, QrFailure> {
     canvas.draw_all_functional_patterns();
     canvas.draw_data(&codewords, &ec);
 
-    let unmasked = Unmasked::from_canvas(&canvas);
+    let unmasked = Unmasked::from_canvas(&canvas, version.width() as usize);
     let n = unmasked.n;
     let mut best: Option<(u32, Vec<Line>)> = None;
     for mask in 0..8 {
@@ -199,11 +199,7 @@ struct Unmasked {
 }
 
 impl Unmasked {
-    fn from_canvas(c: &Canvas) -> Unmasked {
-        let n = (0..=177i16)
-            .rev()
-            .find(|&w| w >= 21 && (w - 17) % 4 == 0 && c.clone_width_probe(w))
-            .unwrap_or(21) as usize;
+    fn from_canvas(c: &Canvas, n: usize) -> Unmasked {
         let mut u = Unmasked {
             n,
             value_rows: vec![Line::default(); n],
@@ -470,6 +466,32 @@ mod tests {
         // N2 + N4 on a full 2×2 dark grid: one block (3), runs of 2 (0),
         // 100 % dark → deviation 50 % → 10 steps of 10.
         assert_eq!(penalty(&[true; 4], 2), 3 + 100);
+    }
+
+    #[test]
+    fn our_masking_equals_qrcodes() {
+        for text in ["HELLO", "NAC1:6BFOXN*TS0BI$ZD0123456789", &format!("NAC1:{}", "Z9.".repeat(80))] {
+            let (bits, version) = first_fitting_version(text.as_bytes(), true).unwrap();
+            let raw = bits.into_bytes();
+            let (cw, ec) = qrcode::ec::construct_codewords(&raw, version, EcLevel::Q).unwrap();
+            let mut canvas = Canvas::new(version, EcLevel::Q);
+            canvas.draw_all_functional_patterns();
+            canvas.draw_data(&cw, &ec);
+            let n = version.width() as usize;
+            let u = Unmasked::from_canvas(&canvas, n);
+            for (m, mask) in MASKS.iter().enumerate() {
+                let mut c = canvas.clone();
+                c.apply_mask(*mask);
+                let (rows, cols) = u.masked(m);
+                for y in 0..n {
+                    for x in 0..n {
+                        let want = c.get(x as i16, y as i16).is_dark();
+                        assert_eq!(rows[y].get(x), want, "{text} mask {m} ({x},{y})");
+                        assert_eq!(cols[x].get(y), want, "{text} mask {m} col ({x},{y})");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

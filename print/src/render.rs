@@ -37,7 +37,7 @@ use crate::textfit::PT_PER_MM;
 
 /// zlib level for the QR streams (9: smallest file; the streams are small and
 /// deflated on all cores, so the time difference to level 6 is minor).
-const QR_ZLIB_LEVEL: u32 = 9;
+const QR_ZLIB_LEVEL: u32 = 6;
 
 /// Split the cards into pages.
 pub(crate) fn paginate(layout: Layout, cards: &[Card]) -> Vec<PagePlan> {
@@ -114,6 +114,7 @@ pub fn render(
     let household = layout == Layout::HouseholdSheet;
     coverage::check(cards, fonts, household)?;
     let t0 = std::time::Instant::now();
+    eprintln!("start {}", rss());
     let plans = paginate(layout, cards);
     let mut report = Progress {
         stage: Stage::Preparing,
@@ -140,13 +141,14 @@ pub fn render(
     let (mut job_fonts, subsets) = JobFonts::prepare(fonts, texts)?;
     drop(printed);
 
+    eprintln!("fonts {:?} {}", t0.elapsed(), rss());
     let mut doc = PdfDocument::new("核酸码 NAC cards");
     job_fonts.add_to(&mut doc, subsets);
 
-    eprintln!("prep {:?}", t0.elapsed());
+    eprintln!("prep {:?} {}", t0.elapsed(), rss());
     let pages = draw_pages(spec, &plans, cards, &job_fonts, &mut report, progress)?;
 
-    eprintln!("drawn {:?}", t0.elapsed());
+    eprintln!("drawn {:?} {}", t0.elapsed(), rss());
     report.stage = Stage::Writing;
     if progress(report).is_break() {
         return Err(PrintError::Cancelled);
@@ -174,10 +176,10 @@ pub fn render(
     };
     let mut warnings = Vec::new();
     let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
-    eprintln!("to_lopdf {:?}", t0.elapsed());
+    eprintln!("to_lopdf {:?} {}", t0.elapsed(), rss());
     drop(doc);
     lo.compress();
-    eprintln!("compress {:?}", t0.elapsed());
+    eprintln!("compress {:?} {}", t0.elapsed(), rss());
     let mut counting = Counting {
         inner: out,
         bytes: 0,
@@ -189,7 +191,7 @@ pub fn render(
         buffered.flush()?;
     }
     drop(lo);
-    eprintln!("saved {:?}", t0.elapsed());
+    eprintln!("saved {:?} {}", t0.elapsed(), rss());
 
     report.stage = Stage::Done;
     let _ = progress(report);
@@ -384,3 +386,5 @@ mod tests {
         assert_eq!(pages[2].heading, Some(("C".to_string(), false, 6)));
     }
 }
+
+fn rss() -> String { let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default(); s.lines().filter(|l| l.starts_with("VmRSS")||l.starts_with("VmHWM")).map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string()).collect::<Vec<_>>().join("/") }

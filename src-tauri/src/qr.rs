@@ -76,6 +76,31 @@ pub fn decode_image(bytes: &[u8]) -> AppResult<Vec<String>> {
     Ok(Vec::new())
 }
 
+/// A PNG of `text`'s QR code as a screenshot would hold it; for tests of the picture path.
+#[doc(hidden)]
+pub fn test_png(text: &str) -> Vec<u8> {
+    let Ok(code) = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::Q) else {
+        return Vec::new();
+    };
+    let width = code.width();
+    let colors = code.to_colors();
+    let scale = 6;
+    let size = ((width + 2 * QUIET_ZONE) * scale) as u32;
+    let img = image::GrayImage::from_fn(size, size, |x, y| {
+        let (mx, my) = (x as usize / scale, y as usize / scale);
+        let dark = mx >= QUIET_ZONE
+            && my >= QUIET_ZONE
+            && mx < width + QUIET_ZONE
+            && my < width + QUIET_ZONE
+            && colors[(my - QUIET_ZONE) * width + mx - QUIET_ZONE] == Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    let mut png = Vec::new();
+    let _ = image::DynamicImage::ImageLuma8(img)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png);
+    png
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,32 +115,8 @@ mod tests {
     #[test]
     fn a_rendered_code_decodes_back() {
         let text = "NAC1:HELLO WORLD 12345";
-        let png = render_png(text);
+        let png = test_png(text);
         assert_eq!(decode_image(&png).ok(), Some(vec![text.to_string()]));
-    }
-
-    /// A PNG of `text`'s QR code, 6 pixels per module, as a screenshot would hold it.
-    pub(crate) fn render_png(text: &str) -> Vec<u8> {
-        let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::Q)
-            .unwrap_or_else(|_| unreachable!("test text fits"));
-        let width = code.width();
-        let colors = code.to_colors();
-        let scale = 6;
-        let size = ((width + 2 * QUIET_ZONE) * scale) as u32;
-        let img = image::GrayImage::from_fn(size, size, |x, y| {
-            let (mx, my) = (x as usize / scale, y as usize / scale);
-            let dark = mx >= QUIET_ZONE
-                && my >= QUIET_ZONE
-                && mx < width + QUIET_ZONE
-                && my < width + QUIET_ZONE
-                && colors[(my - QUIET_ZONE) * width + mx - QUIET_ZONE] == Color::Dark;
-            image::Luma([if dark { 0 } else { 255 }])
-        });
-        let mut png = Vec::new();
-        image::DynamicImage::ImageLuma8(img)
-            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-            .unwrap_or_else(|_| unreachable!("PNG encoding to memory"));
-        png
     }
 
     #[test]

@@ -85,7 +85,13 @@ pub fn print(ctx: &Context, a: PrintArgs) -> anyhow::Result<Report> {
     let mut progress = |p: nac_print::Progress| {
         if !quiet && p.stage == Stage::Drawing && p.pages_total > 1 {
             let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r{} {}/{}", lang.t("页", "page"), p.pages_done, p.pages_total);
+            let _ = write!(
+                err,
+                "\r{} {}/{}",
+                lang.t("页", "page"),
+                p.pages_done,
+                p.pages_total
+            );
             let _ = err.flush();
         }
         ControlFlow::Continue(())
@@ -121,7 +127,10 @@ pub fn print(ctx: &Context, a: PrintArgs) -> anyhow::Result<Report> {
         ),
     };
     if let Some(job) = &outcome.printer_job {
-        human.push_str(&format!("\n{} {job}", lang.t("已发送到打印机，任务", "sent to the printer, job")));
+        human.push_str(&format!(
+            "\n{} {job}",
+            lang.t("已发送到打印机，任务", "sent to the printer, job")
+        ));
     }
     let json = json!({ "print": outcome });
     if !outcome.skipped.is_empty() {
@@ -148,7 +157,11 @@ pub fn printers(ctx: &Context, _: PrintersArgs) -> anyhow::Result<Report> {
         human.push_str(&format!(
             "{}{}\n",
             p.name,
-            if p.is_default { ctx.lang.t("（默认）", " (default)") } else { "" }
+            if p.is_default {
+                ctx.lang.t("（默认）", " (default)")
+            } else {
+                ""
+            }
         ));
     }
     if printers.is_empty() {

@@ -141,7 +141,10 @@ mod tests {
         zip.start_file("xl/sharedStrings.xml", options).unwrap();
         zip.write_all(&vec![b'a'; 2 * 1024 * 1024]).unwrap();
         zip.finish().unwrap();
-        assert!(std::fs::metadata(&path).unwrap().len() < 64 * 1024, "it packs small");
+        assert!(
+            std::fs::metadata(&path).unwrap().len() < 64 * 1024,
+            "it packs small"
+        );
         let err = check_unpacked_size(&path, 1024 * 1024).unwrap_err();
         assert!(matches!(err, RosterError::FileTooLarge { .. }), "{err}");
         assert!(check_unpacked_size(&path, 4 * 1024 * 1024).is_ok());

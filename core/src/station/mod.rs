@@ -5,6 +5,7 @@
 //! tagged with their [`WriteSource`]; after each commit a [`Change`] is passed to the listener
 //! (the desktop shell forwards it to the UI so open screens refresh).
 
+mod drafts;
 mod households;
 mod ledger;
 mod print_job;
@@ -13,6 +14,7 @@ mod roster;
 mod status;
 mod trust;
 
+pub use drafts::{HouseholdDraft, HouseholdInput, ResidentDraft, ResidentInput};
 pub use households::{
     BuildingCounts, HouseholdListRow, HouseholdPage, HouseholdQuery, MemberBrief, OutboxProblem,
     OutboxSummary, Place, RevealedIdentity,
@@ -22,10 +24,7 @@ pub use renew::{
     BatchItem, BatchOutcome, BatchProgress, BatchScope, DueSelection, RenewOutcome, Renewal,
     DEFAULT_CHUNK,
 };
-pub use roster::{
-    HouseholdDetail, HouseholdDraft, HouseholdInput, HouseholdSummary, ImportOutcome,
-    ResidentDraft, ResidentInput,
-};
+pub use roster::{HouseholdDetail, HouseholdSummary, ImportOutcome};
 pub use status::{
     CodeState, CodeView, HistoryEntry, ResidentDetail, ResidentQuery, ResidentRow, ResidentStatus,
     StationCounts, StatusFilter,
