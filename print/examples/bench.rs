@@ -26,13 +26,32 @@ fn peak_rss_kb() -> u64 {
         .unwrap_or(0)
 }
 
+/// user + system CPU seconds of this process so far (/proc/self/stat, 100 Hz ticks).
+fn cpu_s() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the parenthesised command name; utime and stime are 14 and 15.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1).cloned())
 }
 
-fn child(n: usize, layout: Layout, runs: usize, keep: Option<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
+fn child(
+    n: usize,
+    layout: Layout,
+    runs: usize,
+    keep: Option<PathBuf>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let fonts = Fonts::system()?;
     let fonts_s = t.elapsed().as_secs_f64();
@@ -41,19 +60,24 @@ fn child(n: usize, layout: Layout, runs: usize, keep: Option<PathBuf>) -> Result
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(format!("nac-bench-{layout}-{n}.pdf"));
     let mut best = f64::MAX;
+    let mut best_cpu = f64::MAX;
     let mut bytes = 0;
     let mut pages = 0;
     for _ in 0..runs.max(1) {
         let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
         let t = Instant::now();
-        let stats = render(layout, &cards, &fonts, &mut file, &mut |_| ControlFlow::Continue(()))?;
+        let cpu0 = cpu_s();
+        let stats = render(layout, &cards, &fonts, &mut file, &mut |_| {
+            ControlFlow::Continue(())
+        })?;
         std::io::Write::flush(&mut file)?;
         best = best.min(t.elapsed().as_secs_f64());
+        best_cpu = best_cpu.min(cpu_s() - cpu0);
         bytes = stats.bytes;
         pages = stats.pages;
     }
     println!(
-        "RESULT cards={n} pages={pages} wall_s={best:.3} bytes={bytes} peak_rss_kb={} fonts_s={fonts_s:.3} file={}",
+        "RESULT cards={n} pages={pages} wall_s={best:.3} cpu_s={best_cpu:.2} bytes={bytes} peak_rss_kb={} fonts_s={fonts_s:.3} file={}",
         peak_rss_kb(),
         path.display()
     );
@@ -62,8 +86,12 @@ fn child(n: usize, layout: Layout, runs: usize, keep: Option<PathBuf>) -> Result
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let layout: Layout = arg(&args, "--layout").unwrap_or_else(|| "a4-8up".into()).parse()?;
-    let runs: usize = arg(&args, "--runs").and_then(|r| r.parse().ok()).unwrap_or(3);
+    let layout: Layout = arg(&args, "--layout")
+        .unwrap_or_else(|| "a4-8up".into())
+        .parse()?;
+    let runs: usize = arg(&args, "--runs")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
     let keep = arg(&args, "--keep").map(PathBuf::from);
     if let Some(n) = arg(&args, "--single") {
         return child(n.parse()?, layout, runs, keep);
@@ -73,11 +101,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .split(',')
         .filter_map(|c| c.trim().parse().ok())
         .collect();
-    println!("layout {layout}, {} cores, best of {runs} runs", std::thread::available_parallelism().map_or(1, |n| n.get()));
-    println!("{:>8} {:>7} {:>9} {:>12} {:>13}", "cards", "pages", "wall s", "file bytes", "peak RSS MB");
+    println!(
+        "layout {layout}, {} cores, best of {runs} runs",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!(
+        "{:>8} {:>7} {:>9} {:>8} {:>12} {:>13}",
+        "cards", "pages", "wall s", "CPU s", "file bytes", "peak RSS MB"
+    );
     for n in counts {
         let mut cmd = Command::new(std::env::current_exe()?);
-        cmd.args(["--single", &n.to_string(), "--layout", layout.as_str(), "--runs", &runs.to_string()]);
+        cmd.args([
+            "--single",
+            &n.to_string(),
+            "--layout",
+            layout.as_str(),
+            "--runs",
+            &runs.to_string(),
+        ]);
         if let Some(k) = &keep {
             cmd.arg("--keep").arg(k);
         }
@@ -95,10 +136,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let rss_mb = field("peak_rss_kb").parse::<f64>().unwrap_or(0.0) / 1024.0;
         println!(
-            "{:>8} {:>7} {:>9} {:>12} {:>13.1}   (font discovery {} s)",
+            "{:>8} {:>7} {:>9} {:>8} {:>12} {:>13.1}   (font discovery {} s)",
             n,
             field("pages"),
             field("wall_s"),
+            field("cpu_s"),
             field("bytes"),
             rss_mb,
             field("fonts_s")

@@ -5,20 +5,18 @@
 //! first; the QR's 4-module quiet zone is kept free of text and lines.
 
 use printpdf::{
-    Color, Greyscale, Line, LineCapStyle, LineDashPattern, LinePoint, Op, PdfFontHandle, Point, Pt,
-    TextItem, TextMatrix, TextRenderingMode, XObjectId, XObjectTransform,
+    Color, Greyscale, Line, LineCapStyle, LineDashPattern, LinePoint, Op, Point, Pt, XObjectId,
+    XObjectTransform,
 };
 
 use crate::card::{household_heading, Card, Printed};
 use crate::error::PrintError;
 use crate::glyphs::JobFonts;
-use crate::layout::{Arrangement, Boxmm, Separators, Spec, Style, LEADING};
+use crate::layout::{Arrangement, Boxmm, Separators, Spec};
 use crate::qr;
 use crate::qrdraw;
-use crate::textfit::{fit, PT_PER_MM};
-
-/// Ascent of the ideographic em box above the baseline, in em (Noto CJK, HanaMin).
-const ASCENT: f32 = 0.88;
+use crate::textblock::{emit, fit_items, height, item, Align, Item, TextOps};
+use crate::textfit::PT_PER_MM;
 
 /// What goes on one page.
 #[derive(Debug, Clone)]
@@ -29,6 +27,13 @@ pub(crate) struct PagePlan {
     pub heading: Option<(String, bool, usize)>,
 }
 
+/// Buffers a worker thread reuses from page to page.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    qr_src: String,
+    text: Vec<Op>,
+}
+
 /// A drawn page, ready for the document.
 pub(crate) struct PageOut {
     pub ops: Vec<Op>,
@@ -36,138 +41,6 @@ pub(crate) struct PageOut {
     pub qr_stream: Vec<u8>,
     pub max_version: u8,
     pub min_module_mm: f32,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Align {
-    Left,
-    Center,
-}
-
-/// Text ops with the current font state, so `Tf`/`Tr` are only emitted on change.
-struct TextOps<'a> {
-    ops: Vec<Op>,
-    fonts: &'a JobFonts<'a>,
-    page_h: f32,
-    font: Option<(usize, f32)>,
-    faux: bool,
-}
-
-impl TextOps<'_> {
-    /// Draw one line; `x`, `top` in mm from the page's top-left.
-    fn line(&mut self, text: &str, bold: bool, pt: f32, x: f32, top: f32) {
-        let baseline = top + ((LEADING - 1.0) / 2.0 + ASCENT) * pt / PT_PER_MM;
-        let y_pt = (self.page_h - baseline) * PT_PER_MM;
-        for run in self.fonts.runs(text, bold) {
-            let Some(font_id) = self.fonts.font_id(run.slot) else {
-                continue;
-            };
-            if self.font != Some((run.slot, pt)) {
-                self.ops.push(Op::SetFont {
-                    font: PdfFontHandle::External(font_id.clone()),
-                    size: Pt(pt),
-                });
-                self.font = Some((run.slot, pt));
-            }
-            if run.faux_bold != self.faux {
-                if run.faux_bold {
-                    self.ops
-                        .push(Op::SetOutlineThickness { pt: Pt(pt * 0.035) });
-                }
-                self.ops.push(Op::SetTextRenderingMode {
-                    mode: if run.faux_bold {
-                        TextRenderingMode::FillStroke
-                    } else {
-                        TextRenderingMode::Fill
-                    },
-                });
-                self.faux = run.faux_bold;
-            }
-            self.ops.push(Op::SetTextMatrix {
-                matrix: TextMatrix::Translate(Pt(x * PT_PER_MM + run.x_em * pt), Pt(y_pt)),
-            });
-            self.ops.push(Op::ShowText {
-                items: vec![TextItem::Text(run.text)],
-            });
-        }
-    }
-}
-
-/// A field to place in a column.
-struct Item {
-    text: String,
-    style: Style,
-    required: bool,
-    field: &'static str,
-    gap_before: f32,
-}
-
-fn item(text: String, style: Style, required: bool, field: &'static str) -> Item {
-    Item {
-        text,
-        style,
-        required,
-        field,
-        gap_before: 0.0,
-    }
-}
-
-/// A fitted field: its lines, size and the space above it.
-struct Block {
-    lines: Vec<String>,
-    pt: f32,
-    bold: bool,
-    gap_before: f32,
-}
-
-impl Block {
-    fn height(&self) -> f32 {
-        self.gap_before + self.lines.len() as f32 * self.pt * LEADING / PT_PER_MM
-    }
-}
-
-fn height(blocks: &[Block]) -> f32 {
-    blocks.iter().map(Block::height).sum()
-}
-
-/// Fit `items` into a column `width` mm wide; the field that cannot fit on error.
-fn fit_items(fonts: &JobFonts<'_>, items: &[Item], width: f32) -> Result<Vec<Block>, &'static str> {
-    let mut blocks = Vec::with_capacity(items.len());
-    for it in items {
-        if it.text.is_empty() {
-            continue;
-        }
-        let bold = it.style.bold;
-        let measure = |s: &str| fonts.width_em(s, bold);
-        let fitted = fit(&it.text, &it.style, width, it.required, &measure).ok_or(it.field)?;
-        blocks.push(Block {
-            lines: fitted.lines,
-            pt: fitted.pt,
-            bold,
-            gap_before: it.gap_before,
-        });
-    }
-    Ok(blocks)
-}
-
-/// Draw `blocks` top-down from `top` in the column at `x`, `w`; returns the bottom.
-fn emit(sink: &mut TextOps<'_>, blocks: &[Block], x: f32, w: f32, top: f32, align: Align) -> f32 {
-    let mut y = top;
-    for b in blocks {
-        y += b.gap_before;
-        let line_h = b.pt * LEADING / PT_PER_MM;
-        for line in &b.lines {
-            let lx = match align {
-                Align::Left => x,
-                Align::Center => {
-                    x + (w - sink.fonts.width_em(line, b.bold) * b.pt / PT_PER_MM) / 2.0
-                }
-            };
-            sink.line(line, b.bold, b.pt, lx, y);
-            y += line_h;
-        }
-    }
-    y
 }
 
 fn header_items(card: &Printed, spec: &Spec) -> [Item; 2] {
@@ -269,7 +142,14 @@ fn compose_card(
                 x: cell.x + (cell.w - qr) / 2.0,
                 y: y + qz,
             };
-            emit(sink, &details, inner.x, inner.w, p.y + qr + qz, Align::Center);
+            emit(
+                sink,
+                &details,
+                inner.x,
+                inner.w,
+                p.y + qr + qz,
+                Align::Center,
+            );
             p
         }
         Arrangement::Side => {
@@ -286,7 +166,14 @@ fn compose_card(
             if used > inner.h + spec.pad - 1.0 {
                 return Err("small");
             }
-            emit(sink, &blocks, col_x, col_w, inner.y + centre(used), Align::Left);
+            emit(
+                sink,
+                &blocks,
+                col_x,
+                col_w,
+                inner.y + centre(used),
+                Align::Left,
+            );
             QrPlace {
                 x: cell.x + edge,
                 y: cell.y + (cell.h - qr) / 2.0,
@@ -367,16 +254,18 @@ pub(crate) fn compose_page(
     cards: &[Card],
     fonts: &JobFonts<'_>,
     level: u32,
+    scratch: &mut Scratch,
 ) -> Result<PageOut, PrintError> {
     let page_h = spec.page.1;
     let mut sink = TextOps {
-        ops: Vec::with_capacity(16 + plan.cells.len() * 40),
+        ops: std::mem::take(&mut scratch.text),
         fonts,
         page_h,
         font: None,
         faux: false,
     };
-    let mut qr_src = String::with_capacity(plan.cells.len() * 6000);
+    let mut qr_src = std::mem::take(&mut scratch.qr_src);
+    qr_src.clear();
     qrdraw::stream_prologue(&mut qr_src);
     let mut max_version = 0;
     let mut min_module_mm = f32::MAX;
@@ -390,11 +279,12 @@ pub(crate) fn compose_page(
             false,
             "家庭 household",
         );
-        let blocks = fit_items(fonts, &[heading], hb.w).map_err(|field| PrintError::TextTooLong {
-            card: plan.cells.first().map_or(0, |c| c.1 + 1),
-            name: household.clone(),
-            field,
-        })?;
+        let blocks =
+            fit_items(fonts, &[heading], hb.w).map_err(|field| PrintError::TextTooLong {
+                card: plan.cells.first().map_or(0, |c| c.1 + 1),
+                name: household.clone(),
+                field,
+            })?;
         let top = hb.y + ((hb.h - 1.5 - height(&blocks)) / 2.0).max(0.0);
         emit(&mut sink, &blocks, hb.x, hb.w, top, Align::Left);
     }
@@ -429,7 +319,11 @@ pub(crate) fn compose_page(
     }
 
     let qr_stream = qrdraw::deflate(qr_src.as_bytes(), level)?;
-    let mut ops = separators(spec, plan.cells.len());
+    scratch.qr_src = qr_src;
+    // Exact capacity: thousands of pages are held until the file is written.
+    let separators = separators(spec, plan.cells.len());
+    let mut ops = Vec::with_capacity(separators.len() + sink.ops.len() + 5);
+    ops.extend(separators);
     ops.push(Op::UseXobject {
         id: qr_xobject_id(page_no),
         transform: XObjectTransform::default(),
@@ -443,6 +337,7 @@ pub(crate) fn compose_page(
     });
     ops.append(&mut sink.ops);
     ops.push(Op::EndTextSection);
+    scratch.text = sink.ops;
     Ok(PageOut {
         ops,
         qr_stream,

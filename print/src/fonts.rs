@@ -150,11 +150,24 @@ impl FontFace {
     }
 }
 
-fn read_font(path: &Path) -> Result<Vec<u8>, PrintError> {
-    std::fs::read(path).map_err(|e| PrintError::Font {
+/// Read a whole font file (20–30 MB for the CJK faces).
+///
+/// The buffer is allocated with at least 32 MiB of capacity: glibc serves
+/// allocations that large with their own `mmap` and gives them back to the system
+/// on free, whereas a 20 MB buffer below its (self-raising) mmap threshold lands in
+/// a heap arena and stays resident for the rest of the process — measured as
+/// +47 MB peak RSS for every render. Untouched capacity costs address space only.
+pub(crate) fn read_font(path: &Path) -> Result<Vec<u8>, PrintError> {
+    use std::io::Read;
+    let fail = |e: std::io::Error| PrintError::Font {
         path: path.to_path_buf(),
         reason: e.to_string(),
-    })
+    };
+    let mut file = std::fs::File::open(path).map_err(fail)?;
+    let len = file.metadata().map_err(fail)?.len() as usize;
+    let mut buf = Vec::with_capacity(len.max(32 << 20) + 1);
+    file.read_to_end(&mut buf).map_err(fail)?;
+    Ok(buf)
 }
 
 fn family_name(face: &ttf_parser::Face<'_>) -> Option<String> {

@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use printpdf::{FontId, ParsedFont, PdfDocument};
+use printpdf::{FontId, ParsedFont, PdfDocument, PdfFont};
 
 use crate::error::PrintError;
 use crate::fonts::{FontFace, Fonts};
@@ -38,7 +38,7 @@ struct Loaded {
 
 /// The subset fonts of a job, to be added to the document (kept apart from
 /// [`JobFonts`], which worker threads share).
-pub(crate) struct Subsets(Vec<Option<ParsedFont>>);
+pub(crate) struct Subsets(Vec<Option<(String, ParsedFont)>>);
 
 /// A run of glyphs from one face.
 #[derive(Debug, Clone)]
@@ -142,9 +142,32 @@ impl<'f> JobFonts<'f> {
 
     /// Register the subsets with the document (only faces that print something).
     pub fn add_to(&mut self, doc: &mut PdfDocument, subsets: Subsets) {
-        for (slot, parsed) in subsets.0.into_iter().enumerate() {
-            if let Some(parsed) = parsed {
-                self.ids[slot] = Some(doc.add_font(&parsed));
+        for (slot, subset) in subsets.0.into_iter().enumerate() {
+            if let Some((mut tag, parsed)) = subset {
+                while self.ids.iter().flatten().any(|id| id.0 == tag) {
+                    // Astronomically unlikely; keep the ids distinct anyway.
+                    tag = tag
+                        .chars()
+                        .rev()
+                        .map(|c| {
+                            if c == 'Z' {
+                                'A'
+                            } else {
+                                char::from(c as u8 + 1)
+                            }
+                        })
+                        .collect();
+                }
+                // Short resource names (they recur in every page's content stream;
+                // printpdf's own are 32 random letters). printpdf takes the first six
+                // characters of the id as the `ABCDEF+` subset tag, so the id is
+                // exactly that tag: six capitals derived from the subset's bytes.
+                let id = FontId(tag);
+                doc.resources
+                    .fonts
+                    .map
+                    .insert(id.clone(), PdfFont::new(parsed));
+                self.ids[slot] = Some(id);
             }
         }
     }
@@ -207,7 +230,7 @@ impl<'f> JobFonts<'f> {
 fn load_subset(
     face: &FontFace,
     chars: &BTreeSet<char>,
-) -> Result<(Loaded, ParsedFont), PrintError> {
+) -> Result<(Loaded, (String, ParsedFont)), PrintError> {
     use allsorts::binary::read::ReadScope;
     use allsorts::font_data::FontData;
     use allsorts::subset::{subset, CmapTarget, SubsetProfile};
@@ -216,7 +239,7 @@ fn load_subset(
         path: face.path().to_path_buf(),
         reason,
     };
-    let bytes = std::fs::read(face.path()).map_err(|e| fail(e.to_string()))?;
+    let bytes = crate::fonts::read_font(face.path())?;
     let parsed = ttf_parser::Face::parse(&bytes, face.index()).map_err(|e| fail(e.to_string()))?;
     let upem = f32::from(parsed.units_per_em());
 
@@ -266,8 +289,27 @@ fn load_subset(
     Ok((
         Loaded {
             map,
-            family: face.family().to_string(),
+            family: format!(
+                "{} ({})",
+                face.family(),
+                face.path()
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+            ),
         },
-        parsed_sub,
+        (subset_tag(&sub), parsed_sub),
     ))
+}
+
+/// Six capital letters from a hash of the subset font (ISO 32000-1 §9.6.4 asks for
+/// a tag that differs between different subsets of a font).
+fn subset_tag(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (0..6)
+        .map(|i| char::from(b'A' + ((h >> (i * 8)) % 26) as u8))
+        .collect()
 }

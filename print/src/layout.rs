@@ -208,11 +208,11 @@ static A4_4: Spec = Spec {
     separators: Separators::CutLines,
     pad: 8.0,
     arrangement: Arrangement::Stacked,
-    qr_mm: 56.0,
-    name: style(28.0, 20.0, true, 2),
+    qr_mm: 60.0,
+    name: style(30.0, 20.0, true, 2),
     expiry: style(20.0, 16.0, true, 2),
-    detail: style(13.0, 10.0, false, 1),
-    address: style(13.0, 10.0, false, 2),
+    detail: style(14.0, 10.0, false, 1),
+    address: style(14.0, 10.0, false, 2),
     small: style(10.0, 8.0, false, 1),
     english: true,
     small_one_line: false,
@@ -319,6 +319,7 @@ impl Spec {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -15,9 +15,9 @@
 //! - **Fast and small for big batches.** A station may print a whole district:
 //!   QR encoding uses our own mask scoring ([`qr`]), QR drawing is raw PDF content
 //!   deflated on all cores ([`qrdraw`], [`render`]), fonts are subset before
-//!   printpdf sees them ([`glyphs`]). 1,000 cards take well under half a second.
+//!   printpdf sees them. 1,000 cards take well under half a second.
 //! - **One layout table, one renderer.** The five layouts are rows of numbers in
-//!   [`layout`]; [`compose`] reads them.
+//!   [`layout`]; one composer reads them.
 //!
 //! Write to a temporary file and rename it (or use [`render_to_path`]): a cancelled
 //! render writes nothing, but a failing disk can still cut a write short.
@@ -34,6 +34,7 @@ pub mod qrdraw;
 mod render;
 pub mod sample;
 mod system;
+mod textblock;
 mod textfit;
 
 pub use card::{Card, Progress, RenderStats, Stage};

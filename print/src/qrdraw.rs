@@ -97,7 +97,9 @@ pub fn deflate(content: &[u8], level: u32) -> std::io::Result<Vec<u8>> {
         flate2::Compression::new(level),
     );
     enc.write_all(content)?;
-    enc.finish()
+    let mut out = enc.finish()?;
+    out.shrink_to_fit();
+    Ok(out)
 }
 
 /// A compact decimal: at most 3 fractional digits, no trailing zeros.
@@ -112,6 +114,7 @@ pub fn num(v: f32) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -27,7 +27,7 @@ use printpdf::{
 };
 
 use crate::card::{household_heading, Card, Printed, Progress, RenderStats, Stage};
-use crate::compose::{compose_page, qr_xobject_id, PageOut, PagePlan};
+use crate::compose::{compose_page, qr_xobject_id, PageOut, PagePlan, Scratch};
 use crate::coverage;
 use crate::error::PrintError;
 use crate::fonts::Fonts;
@@ -113,8 +113,6 @@ pub fn render(
     let spec = layout.spec();
     let household = layout == Layout::HouseholdSheet;
     coverage::check(cards, fonts, household)?;
-    let t0 = std::time::Instant::now();
-    eprintln!("start {}", rss());
     let plans = paginate(layout, cards);
     let mut report = Progress {
         stage: Stage::Preparing,
@@ -141,14 +139,11 @@ pub fn render(
     let (mut job_fonts, subsets) = JobFonts::prepare(fonts, texts)?;
     drop(printed);
 
-    eprintln!("fonts {:?} {}", t0.elapsed(), rss());
     let mut doc = PdfDocument::new("核酸码 NAC cards");
     job_fonts.add_to(&mut doc, subsets);
 
-    eprintln!("prep {:?} {}", t0.elapsed(), rss());
     let pages = draw_pages(spec, &plans, cards, &job_fonts, &mut report, progress)?;
 
-    eprintln!("drawn {:?} {}", t0.elapsed(), rss());
     report.stage = Stage::Writing;
     if progress(report).is_break() {
         return Err(PrintError::Cancelled);
@@ -176,10 +171,8 @@ pub fn render(
     };
     let mut warnings = Vec::new();
     let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
-    eprintln!("to_lopdf {:?} {}", t0.elapsed(), rss());
     drop(doc);
     lo.compress();
-    eprintln!("compress {:?} {}", t0.elapsed(), rss());
     let mut counting = Counting {
         inner: out,
         bytes: 0,
@@ -191,7 +184,6 @@ pub fn render(
         buffered.flush()?;
     }
     drop(lo);
-    eprintln!("saved {:?} {}", t0.elapsed(), rss());
 
     report.stage = Stage::Done;
     let _ = progress(report);
@@ -260,16 +252,20 @@ fn draw_pages(
         for _ in 0..threads {
             let tx = tx.clone();
             let (next, stop) = (&next, &stop);
-            s.spawn(move || loop {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(plan) = plans.get(i) else { break };
-                let page = compose_page(spec, i, plan, cards, fonts, QR_ZLIB_LEVEL);
-                let failed = page.is_err();
-                if tx.send((i, page)).is_err() || failed {
-                    break;
+            s.spawn(move || {
+                let mut scratch = Scratch::default();
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(plan) = plans.get(i) else { break };
+                    let page =
+                        compose_page(spec, i, plan, cards, fonts, QR_ZLIB_LEVEL, &mut scratch);
+                    let failed = page.is_err();
+                    if tx.send((i, page)).is_err() || failed {
+                        break;
+                    }
                 }
             });
         }
@@ -335,6 +331,7 @@ pub fn render_to_path(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -386,5 +383,3 @@ mod tests {
         assert_eq!(pages[2].heading, Some(("C".to_string(), false, 6)));
     }
 }
-
-fn rss() -> String { let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default(); s.lines().filter(|l| l.starts_with("VmRSS")||l.starts_with("VmHWM")).map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string()).collect::<Vec<_>>().join("/") }

@@ -138,6 +138,7 @@ pub fn open_with_system_viewer(pdf_path: &Path) -> Result<(), PrintError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
