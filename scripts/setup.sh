@@ -8,8 +8,8 @@ mode="${1:-app}"
 
 app_packages=(libwebkit2gtk-4.1-dev build-essential pkg-config libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk fonts-hanazono xdg-utils
-  cups-client)
-test_packages=(xvfb webkit2gtk-driver fonts-wqy-zenhei fonts-arphic-uming poppler-utils
+  cups-client xvfb xauth)
+test_packages=(webkit2gtk-driver fonts-wqy-zenhei fonts-arphic-uming poppler-utils
   zbar-tools cups printer-driver-cups-pdf procps)
 
 packages=("${app_packages[@]}")

@@ -17,3 +17,9 @@ fi
 
 echo "== tests"
 cargo test --workspace --locked
+
+echo "== UI types (JSDoc + ts-check against the generated ui/types.d.ts; needs Node)"
+bash scripts/check-ui.sh
+
+echo "== desktop app end-to-end (Xvfb + WebDriver)"
+bash scripts/e2e.sh

@@ -124,7 +124,7 @@ with_code: number, };
 
 export type JobProgress = { job: number, 
 /**
- * `batch_renew`, `import`.
+ * `batch_renew`, `print`.
  */
 kind: string, done: number, total: number, 
 /**
@@ -132,7 +132,7 @@ kind: string, done: number, total: number,
  */
 items: Array<RenewResult>, };
 
-export type JobDone = { job: number, kind: string, cancelled: boolean, error: ApiError | null, batch: BatchSummary | null, import: ImportSummary | null, };
+export type JobDone = { job: number, kind: string, cancelled: boolean, error: ApiError | null, batch: BatchSummary | null, import: ImportSummary | null, print: PrintSummary | null, };
 
 export type BatchSummary = { total: number, renewed: number, already_applied: number, failed: number, };
 
@@ -184,4 +184,32 @@ export type StationChanged = {
  * `roster`, `codes`, `ledger` or `settings`.
  */
 kind: string, residents: number[], };
+
+export type PrintOptions = { 
+/**
+ * `a4-8up`, `a4-4up`, `large`, `household`, `label-62mm`.
+ */
+layouts: Array<string>, printers: Array<PrinterChoice>, 
+/**
+ * Why no printer is listed (CUPS missing, …), in the UI language.
+ */
+printers_problem: string | null, default_pdf_path: string, };
+
+export type PrinterChoice = { name: string, is_default: boolean, };
+
+export type PrintCandidate = { id: number, name: string, address: string, serial: string | null, expires_at: string | null, };
+
+export type PrintDestination = { "kind": "preview" } | { "kind": "pdf", path: string, } | { "kind": "printer", name: string, };
+
+export type PrintJobRequest = { residents: number[], layout: string, destination: PrintDestination, };
+
+export type PrintSummary = { cards: number, pages: number, path: string, printer_job: string | null, 
+/**
+ * Recorded in the print ledger (not for a preview).
+ */
+recorded: boolean, 
+/**
+ * Residents without a valid code, not printed.
+ */
+skipped: number, };
 

@@ -11,6 +11,9 @@ pub struct Card {
     pub expires_at: String,
     /// Masked ID number, e.g. "310***********123X".
     pub masked_id: String,
+    /// What kind of document `masked_id` is, printed before it ("身份证", "护照", …);
+    /// empty means "身份证".
+    pub id_label: String,
     /// Home address.
     pub address: String,
     /// Issuing station.
@@ -32,7 +35,12 @@ impl Card {
     }
     /// The ID line as printed.
     pub fn id_line(&self) -> String {
-        format!("身份证 {}", self.masked_id)
+        let label = if self.id_label.trim().is_empty() {
+            "身份证"
+        } else {
+            self.id_label.trim()
+        };
+        format!("{label} {}", self.masked_id)
     }
     /// The serial line as printed.
     pub fn serial_line(&self) -> String {

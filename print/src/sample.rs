@@ -103,6 +103,7 @@ pub fn cards(n: usize, seed: u64) -> Vec<Card> {
                 i % 1000,
                 if i % 3 == 0 { 'X' } else { '7' }
             ),
+            id_label: String::new(),
             address,
             station_name: "天平街道社区服务站".into(),
             serial,

@@ -3,7 +3,7 @@
 //! happens here. Commands run off the main thread (`async`) so a slow query never freezes the
 //! window.
 
-use crate::api::{codes, files, roster, station};
+use crate::api::{codes, files, print, roster, station};
 use crate::error::{AppError, AppResult};
 use crate::host::Host;
 use crate::view::*;
@@ -192,6 +192,24 @@ pub fn export_roster(
     request: ExportRequest,
 ) -> Result<ExportResult, ApiError> {
     answer(&host, files::export(&host, &request))
+}
+
+#[tauri::command(async)]
+pub fn print_options(host: State<'_, Host>) -> PrintOptions {
+    print::options(&host)
+}
+
+#[tauri::command(async)]
+pub fn print_candidates(
+    host: State<'_, Host>,
+    residents: Vec<i64>,
+) -> Result<Vec<PrintCandidate>, ApiError> {
+    answer(&host, print::candidates(&host, &residents))
+}
+
+#[tauri::command(async)]
+pub fn start_print(host: State<'_, Host>, request: PrintJobRequest) -> Result<u64, ApiError> {
+    answer(&host, print::start(&host, &request))
 }
 
 #[tauri::command]

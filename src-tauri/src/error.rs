@@ -17,8 +17,10 @@ pub enum AppError {
     Io(#[from] std::io::Error),
     #[error("该任务已结束 / that job has already finished")]
     NoSuchJob,
-    #[error("请先在“打印”中选择至少一位居民 / choose at least one resident to print")]
+    #[error("请先选择至少一位居民 / choose at least one resident to print")]
     NothingToPrint,
+    #[error("找不到打印用的中文字体，请安装 fonts-noto-cjk / no Chinese font for printing; install fonts-noto-cjk: {0}")]
+    Fonts(String),
 }
 
 impl AppError {
@@ -31,6 +33,7 @@ impl AppError {
             AppError::Io(_) => "io",
             AppError::NoSuchJob => "no_such_job",
             AppError::NothingToPrint => "nothing_to_print",
+            AppError::Fonts(_) => "fonts",
         }
     }
 

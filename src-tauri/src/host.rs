@@ -28,6 +28,10 @@ pub trait EventSink: Send + Sync + 'static {
 
 struct Shared {
     station: Mutex<Station>,
+    /// A second connection for the latency-critical reads (the list, search, one household):
+    /// they never wait behind a slow aggregate (the building tree, the header counts) or a
+    /// batch chunk on the main connection. WAL lets it read while the other writes.
+    reader: Mutex<Station>,
     lang: Mutex<Lang>,
     data_file: PathBuf,
     jobs: Mutex<HashMap<u64, Arc<AtomicBool>>>,
@@ -76,10 +80,12 @@ impl Host {
             let payload = serde_json::to_value(StationChanged::from(change)).unwrap_or_default();
             forward.emit(events::STATION_CHANGED, payload);
         });
+        let reader = Station::open(data_file, station.clock().clone(), WriteSource::Ui)?;
         let lang = read_language(&prefs_path(data_file));
         Ok(Host {
             shared: Arc::new(Shared {
                 station: Mutex::new(station),
+                reader: Mutex::new(reader),
                 lang: Mutex::new(lang),
                 data_file: data_file.to_path_buf(),
                 jobs: Mutex::new(HashMap::new()),
@@ -94,6 +100,14 @@ impl Host {
     pub fn station(&self) -> MutexGuard<'_, Station> {
         self.shared
             .station
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The read connection for the list, search and household screens (see [`Shared`]).
+    pub fn reader(&self) -> MutexGuard<'_, Station> {
+        self.shared
+            .reader
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }

@@ -112,6 +112,9 @@ pub fn run() {
             commands::import_roster,
             commands::export_roster,
             commands::default_export_path,
+            commands::print_options,
+            commands::print_candidates,
+            commands::start_print,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -2,6 +2,8 @@
 //! event sink: no window, no WebDriver. Each test is one volunteer task through the same
 //! functions the `#[tauri::command]` adapters call.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use nac_core::ManualClock;
 use nac_station::api::{codes, files, roster, station};
 use nac_station::host::{events, EventSink, Host};
@@ -43,8 +45,12 @@ fn fixture() -> Fixture {
     let recorder = Arc::new(Recorder::default());
     let (tx, rx) = mpsc::channel();
     *recorder.done.lock().expect("lock") = Some(tx);
-    let host = Host::open(&dir.path().join("station.db"), Arc::new(clock.clone()), recorder.clone())
-        .expect("open station");
+    let host = Host::open(
+        &dir.path().join("station.db"),
+        Arc::new(clock.clone()),
+        recorder.clone(),
+    )
+    .expect("open station");
     Fixture {
         host,
         clock,
@@ -76,7 +82,7 @@ fn resident_form(name: &str, id: &str) -> ResidentForm {
 
 /// Valid resident IDs (checksums correct).
 const ZHANG: &str = "11010519491231002X";
-const LI: &str = "310104194501010014";
+const LI: &str = "310104194501010015";
 
 fn query(search: &str) -> ListQuery {
     ListQuery {
@@ -108,17 +114,32 @@ fn list_search_and_filters() {
         let page = roster::household_page(&f.host, &query(search)).expect("search");
         assert_eq!(page.total, 1, "search {search}");
     }
-    assert_eq!(roster::household_page(&f.host, &query("wxyz")).expect("search").total, 0);
+    assert_eq!(
+        roster::household_page(&f.host, &query("wxyz"))
+            .expect("search")
+            .total,
+        0
+    );
     let expired_only = ListQuery {
         expired: true,
         ..query("")
     };
-    assert_eq!(roster::household_page(&f.host, &expired_only).expect("filter").total, 0);
+    assert_eq!(
+        roster::household_page(&f.host, &expired_only)
+            .expect("filter")
+            .total,
+        0
+    );
     let never = ListQuery {
         never: true,
         ..query("")
     };
-    assert_eq!(roster::household_page(&f.host, &never).expect("filter").total, 1);
+    assert_eq!(
+        roster::household_page(&f.host, &never)
+            .expect("filter")
+            .total,
+        1
+    );
     let buildings = roster::buildings(&f.host).expect("buildings");
     assert_eq!(buildings.len(), 1);
     assert_eq!(buildings[0].never, 2);
@@ -129,7 +150,10 @@ fn renew_then_refused_the_same_day_then_allowed_the_next() {
     let f = fixture();
     let (_, zhang, _) = with_household(&f);
     let first = codes::renew(&f.host, zhang, Capacity::Family).expect("renew");
-    let RenewResult::Renewed { code, superseded, .. } = first else {
+    let RenewResult::Renewed {
+        code, superseded, ..
+    } = first
+    else {
         panic!("expected a renewal, got {first:?}")
     };
     assert_eq!(superseded, None);
@@ -146,7 +170,9 @@ fn renew_then_refused_the_same_day_then_allowed_the_next() {
     f.clock.advance_secs(3600);
     let again = codes::renew(&f.host, zhang, Capacity::Volunteer).expect("renew again");
     match again {
-        RenewResult::AlreadyAppliedToday { active, applied_at, .. } => {
+        RenewResult::AlreadyAppliedToday {
+            active, applied_at, ..
+        } => {
             assert_eq!(applied_at, "2026-11-27 10:00");
             assert_eq!(active.map(|c| c.serial), Some(code.serial.clone()));
         }
@@ -159,7 +185,10 @@ fn renew_then_refused_the_same_day_then_allowed_the_next() {
         other => panic!("expected a renewal, got {other:?}"),
     }
     let view = codes::resident(&f.host, zhang).expect("resident");
-    assert!(view.qr_svg.as_deref().is_some_and(|s| s.starts_with("<svg")));
+    assert!(view
+        .qr_svg
+        .as_deref()
+        .is_some_and(|s| s.starts_with("<svg")));
     assert_eq!(view.history.len(), 2);
     assert_eq!(view.history[1].code.state, "superseded");
 }
@@ -179,7 +208,10 @@ fn batch_renews_the_household_with_progress_and_results() {
     assert_eq!(preview.total, 1);
     assert_eq!(preview.names, vec!["李秀英".to_string()]);
     let job = codes::start_batch(&f.host, &request).expect("start");
-    let done = f.done.recv_timeout(Duration::from_secs(30)).expect("job-done");
+    let done = f
+        .done
+        .recv_timeout(Duration::from_secs(30))
+        .expect("job-done");
     assert_eq!(done["job"], job);
     assert_eq!(done["batch"]["renewed"], 1);
     assert_eq!(done["cancelled"], false);
@@ -210,7 +242,10 @@ fn a_cancelled_batch_stops_at_a_chunk_boundary() {
     let job = ticket.id;
     assert!(f.host.cancel_job(job));
     codes::run_batch(&f.host, ticket, &[zhang, li], Capacity::Volunteer);
-    let done = f.done.recv_timeout(Duration::from_secs(5)).expect("job-done");
+    let done = f
+        .done
+        .recv_timeout(Duration::from_secs(5))
+        .expect("job-done");
     assert_eq!(done["cancelled"], true);
     assert_eq!(done["batch"]["renewed"], 0);
 }
@@ -226,19 +261,24 @@ fn invalid_forms_come_back_per_field_in_the_ui_language() {
         ..ResidentForm::default()
     };
     let err = roster::add_resident(&f.host, hh, &bad)
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_api(Lang::Zh);
     assert_eq!(err.code, "invalid");
     let fields: Vec<&str> = err.fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(fields, vec!["name", "document_number", "phone"]);
-    assert!(err.fields[1].message.contains("校验位"), "{}", err.fields[1].message);
-    assert!(!err.fields[1].message.contains(" / "), "only the Chinese half");
+    assert!(
+        err.fields[1].message.contains("校验位"),
+        "{}",
+        err.fields[1].message
+    );
+    assert!(
+        !err.fields[1].message.contains(" / "),
+        "only the Chinese half"
+    );
 
     station::set_language(&f.host, Lang::En).expect("english");
     let err = roster::add_household(&f.host, &household_form())
-        .err()
-        .expect("duplicate")
+        .expect_err("duplicate")
         .to_api(f.host.lang());
     assert_eq!(err.code, "duplicate_address");
     assert_eq!(err.message, "a household with this address already exists");
@@ -248,8 +288,14 @@ fn invalid_forms_come_back_per_field_in_the_ui_language() {
 fn revealing_full_numbers_is_audited() {
     let f = fixture();
     let (_, zhang, _) = with_household(&f);
-    let detail = roster::household(&f.host, roster::household_page(&f.host, &query("")).expect("page").rows[0].id)
-        .expect("household");
+    let detail = roster::household(
+        &f.host,
+        roster::household_page(&f.host, &query(""))
+            .expect("page")
+            .rows[0]
+            .id,
+    )
+    .expect("household");
     assert_eq!(detail.members[0].masked_document, "110***********002X");
     assert_eq!(detail.masked_phone.as_deref(), Some("138****5678"));
     let full = roster::reveal_resident(&f.host, zhang).expect("reveal");
@@ -297,7 +343,10 @@ fn import_report_lists_bad_rows() {
     let f = fixture();
     let csv = "区,路,弄,号,室,姓名,证件号码\n徐汇区,天钥桥路,100,5,302,张三丰,11010519491231002X\n徐汇区,天钥桥路,100,5,303,李四,110105194912310021\n";
     let job = files::start_import(&f.host, "名单.csv", csv.as_bytes().to_vec()).expect("start");
-    let done = f.done.recv_timeout(Duration::from_secs(30)).expect("job-done");
+    let done = f
+        .done
+        .recv_timeout(Duration::from_secs(30))
+        .expect("job-done");
     assert_eq!(done["job"], job);
     assert_eq!(done["error"], Value::Null, "{done}");
     let report = &done["import"];
@@ -307,7 +356,9 @@ fn import_report_lists_bad_rows() {
     assert_eq!(report["errors"][0]["row"], 3);
     assert_eq!(report["errors"][0]["value"], "110***********0021");
     assert_eq!(
-        files::start_import(&f.host, "roster", vec![]).err().map(|e| e.code()),
+        files::start_import(&f.host, "roster", vec![])
+            .err()
+            .map(|e| e.code()),
         Some("file_name")
     );
 }
@@ -335,10 +386,14 @@ fn settings_and_info() {
             language: Lang::Zh,
         },
     )
-    .err()
-    .expect("refused")
+    .expect_err("refused")
     .to_api(Lang::Zh);
-    assert!(err.message.contains("临期天数"), "{}", err.message);
+    assert_eq!(err.code, "invalid");
+    assert!(
+        err.fields[0].message.contains("临期天数"),
+        "{:?}",
+        err.fields
+    );
     let queue = station::sync_queue(&f.host).expect("queue");
     assert_eq!(queue.queued, 0);
 }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 pub type Result<T, E = String> = std::result::Result<T, E>;
 
 /// The W3C element key in responses.
-const ELEMENT: &str = "element-6066-11e4-a52f-4a4e6f6b6e6e";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// Where the built app is expected: `$NAC_APP`, else `<target>/debug/nac-station`.
 pub fn app_binary() -> PathBuf {
@@ -50,6 +50,12 @@ pub fn tauri_driver() -> Option<PathBuf> {
 pub fn prerequisites() -> Result<(PathBuf, PathBuf)> {
     let app = app_binary();
     let driver = tauri_driver();
+    let display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
+    if !display {
+        return Err("no display: run under xvfb-run (scripts/e2e.sh does)".into());
+    }
     match (app.is_file(), driver) {
         (true, Some(driver)) => Ok((app, driver)),
         (false, _) => Err(format!(
@@ -69,7 +75,13 @@ pub fn skip_unless_ready() -> Option<(PathBuf, PathBuf)> {
             panic!("E2E required but cannot run: {why}")
         }
         Err(why) => {
-            eprintln!("SKIPPED (set NAC_E2E_REQUIRED=1 to make this a failure): {why}");
+            // Written to stderr directly: the test harness captures `eprintln!` of passing
+            // tests, and a skip must not look like a silent pass.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED end-to-end test (set NAC_E2E_REQUIRED=1 to make this a failure): {why}"
+            );
             None
         }
     }
@@ -100,13 +112,20 @@ impl App {
     pub fn launch(app: &Path, driver: &Path, env: &[(&str, &str)]) -> Result<App> {
         let port = free_port_pair()?;
         let mut cmd = Command::new(driver);
-        cmd.args(["--port", &port.to_string(), "--native-port", &(port + 1).to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &(port + 1).to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().map_err(|e| format!("cannot start tauri-driver: {e}"))?;
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start tauri-driver: {e}"))?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(120)))
@@ -147,7 +166,11 @@ impl App {
     }
 
     fn get(&self, path: &str) -> Result<Value> {
-        let mut resp = self.agent.get(&self.url(path)).call().map_err(|e| e.to_string())?;
+        let mut resp = self
+            .agent
+            .get(&self.url(path))
+            .call()
+            .map_err(|e| e.to_string())?;
         let status = resp.status();
         let body: Value = resp.body_mut().read_json().map_err(|e| e.to_string())?;
         check(status.as_u16(), body)
@@ -170,12 +193,18 @@ impl App {
 
     /// Runs a script in the page and returns its value.
     pub fn script(&self, js: &str, args: Value) -> Result<Value> {
-        self.post(&self.session_path("/execute/sync"), &json!({ "script": js, "args": args }))
+        self.post(
+            &self.session_path("/execute/sync"),
+            &json!({ "script": js, "args": args }),
+        )
     }
 
     /// Runs an async script (`arguments[arguments.length-1]` is the callback).
     pub fn script_async(&self, js: &str, args: Value) -> Result<Value> {
-        self.post(&self.session_path("/execute/async"), &json!({ "script": js, "args": args }))
+        self.post(
+            &self.session_path("/execute/async"),
+            &json!({ "script": js, "args": args }),
+        )
     }
 
     /// Element ids matching a CSS selector.
@@ -208,11 +237,24 @@ impl App {
         }
     }
 
+    /// Clicks the first element matching `css`; retried when a re-render replaced it (the
+    /// virtual list rebuilds its rows) between finding and clicking.
     pub fn click(&self, css: &str) -> Result<()> {
-        let id = self.find(css, Duration::from_secs(10))?;
-        self.post(&self.session_path(&format!("/element/{id}/click")), &json!({}))
-            .map(|_| ())
-            .map_err(|e| format!("click {css}: {e}"))
+        let mut attempt = 0;
+        loop {
+            let id = self.find(css, Duration::from_secs(10))?;
+            match self.post(
+                &self.session_path(&format!("/element/{id}/click")),
+                &json!({}),
+            ) {
+                Ok(_) => return Ok(()),
+                Err(e) if e.contains("stale element") && attempt < 5 => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(e) => return Err(format!("click {css}: {e}")),
+            }
+        }
     }
 
     /// Types into an element (WebDriver key codes allowed, e.g. `\u{E007}` for Enter).
@@ -227,8 +269,11 @@ impl App {
 
     pub fn clear(&self, css: &str) -> Result<()> {
         let id = self.find(css, Duration::from_secs(10))?;
-        self.post(&self.session_path(&format!("/element/{id}/clear")), &json!({}))
-            .map(|_| ())
+        self.post(
+            &self.session_path(&format!("/element/{id}/clear")),
+            &json!({}),
+        )
+        .map(|_| ())
     }
 
     /// The visible text of the first element matching `css`.
@@ -250,7 +295,9 @@ impl App {
                 last = text;
             }
             if Instant::now() > deadline {
-                return Err(format!("{css} never showed \"{needle}\"; last text: \"{last}\""));
+                return Err(format!(
+                    "{css} never showed \"{needle}\"; last text: \"{last}\""
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }

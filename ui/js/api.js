@@ -29,6 +29,9 @@
  * @typedef {import('../types').ExportRequest} ExportRequest
  * @typedef {import('../types').ExportResult} ExportResult
  * @typedef {import('../types').StationChanged} StationChanged
+ * @typedef {import('../types').PrintOptions} PrintOptions
+ * @typedef {import('../types').PrintCandidate} PrintCandidate
+ * @typedef {import('../types').PrintJobRequest} PrintJobRequest
  */
 
 /** @returns {any} */
@@ -81,6 +84,9 @@ export const api = {
   importRoster: (fileName, bytes) => call('import_roster', bytes, { headers: { 'x-file-name': encodeURIComponent(fileName) } }),
   /** @param {ExportRequest} request @returns {Promise<ExportResult>} */ exportRoster: (request) => call('export_roster', { request }),
   /** @returns {Promise<string>} */ defaultExportPath: () => call('default_export_path'),
+  /** @returns {Promise<PrintOptions>} */ printOptions: () => call('print_options'),
+  /** @param {number[]} residents @returns {Promise<PrintCandidate[]>} */ printCandidates: (residents) => call('print_candidates', { residents }),
+  /** @param {PrintJobRequest} request @returns {Promise<number>} */ startPrint: (request) => call('start_print', { request }),
 };
 
 /**

@@ -6,7 +6,7 @@
  */
 import { api, on, asApiError } from './api.js';
 import { t, setLang, getLang, applyStatic } from './i18n.js';
-import { byId, replace } from './dom.js';
+import { byId, replace, h } from './dom.js';
 import * as households from './screens/households.js';
 import * as household from './screens/household.js';
 import * as verify from './screens/verify.js';
@@ -18,8 +18,13 @@ import * as settings from './screens/settings.js';
 
 /**
  * @typedef {{ unmount?: () => void, refresh?: (change: import('./api.js').StationChanged) => void, relabel?: () => void }} Mounted
- * @typedef {{ mount: (main: HTMLElement, params: any) => Mounted | Promise<Mounted> }} Screen
+ * @typedef {{ mount: (main: HTMLElement, params: any) => Mounted | void | Promise<Mounted | void> }} Screen
  */
+
+// Script errors are kept where the end-to-end tests can read them (and shown to the volunteer).
+const errors = /** @type {string[]} */ ((/** @type {any} */ (window)).__nacErrors = []);
+window.addEventListener('error', (e) => errors.push(String(e.message)));
+window.addEventListener('unhandledrejection', (e) => errors.push(String(e.reason?.message ?? e.reason)));
 
 /** @type {Record<string, Screen>} */
 const screens = { households, household, verify, cards, print, sync, files, settings };
@@ -34,6 +39,8 @@ export const metrics = /** @type {any} */ (window).__nac = { ready: 0, startedAt
 let info = null;
 export function appInfo() { return info; }
 
+let navigation = 0;
+
 /**
  * Shows a screen. `households` keeps its search, filters and scroll position when you come back.
  * @param {string} name
@@ -41,10 +48,15 @@ export function appInfo() { return info; }
  */
 export async function go(name, params) {
   current.mounted?.unmount?.();
+  current.mounted = null;
   current.name = name;
   current.params = params;
+  const token = ++navigation;
+  // Each visit mounts into its own element: a slow screen that finishes loading after the
+  // volunteer has already moved on writes into a detached element, never over the new screen.
   const main = byId('main');
-  replace(main);
+  const root = h('div', { class: 'screen' });
+  replace(main, root);
   main.dataset.screen = name;
   for (const tab of document.querySelectorAll('nav.tabs button')) {
     const el = /** @type {HTMLElement} */ (tab);
@@ -52,10 +64,11 @@ export async function go(name, params) {
     if (active) el.setAttribute('aria-current', 'page'); else el.removeAttribute('aria-current');
   }
   try {
-    current.mounted = await screens[name].mount(main, params);
+    const mounted = await screens[name].mount(root, params);
+    if (token === navigation) current.mounted = mounted || null;
+    else mounted?.unmount?.();
   } catch (e) {
-    current.mounted = null;
-    toast(asApiError(e).message, 'error');
+    if (token === navigation) toast(asApiError(e).message, 'error');
   }
 }
 

@@ -14,6 +14,8 @@ export function h(tag, attrs, ...children) {
     if (value === null || value === undefined || value === false) continue;
     if (key.startsWith('on') && typeof value === 'function') {
       el.addEventListener(key.slice(2), value);
+    } else if (key === 'style') {
+      throw new Error('style attributes are blocked by the CSP; set el.style.* instead');
     } else if (key === 'class') {
       el.className = value;
     } else if (key === 'dataset') {
@@ -52,4 +54,21 @@ export function byId(id) {
   const el = document.getElementById(id);
   if (!el) throw new Error(`#${id} missing`);
   return el;
+}
+
+/**
+ * A file picker that reads in the UI language: a button (keyboard-reachable) that opens a
+ * hidden native file input, and the chosen file's name next to it.
+ * @param {string} id  the input's id
+ * @param {string} accept
+ * @param {string} label  the button text
+ * @param {string} none  shown before a file is chosen
+ * @returns {{ root: HTMLElement, input: HTMLInputElement }}
+ */
+export function filePicker(id, accept, label, none) {
+  const input = /** @type {HTMLInputElement} */ (h('input', { type: 'file', id, accept, hidden: true }));
+  const name = h('span', { class: 'file-name' }, none);
+  input.addEventListener('change', () => { name.textContent = input.files?.[0]?.name || none; });
+  const button = h('button', { type: 'button', id: `${id}-button`, onclick: () => input.click() }, label);
+  return { root: h('span', { class: 'file-picker' }, button, ' ', name, input), input };
 }

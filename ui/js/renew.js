@@ -91,6 +91,7 @@ export async function openBatchDialog(target, label, after) {
   const days = appInfo()?.expiring_days ?? 7;
   /** @type {import('../types').BatchRequest} */
   const request = { target, within_days: days, capacity: 'volunteer' };
+  /** @type {import('../types').BatchPreview} */
   let preview;
   try { preview = await api.previewBatch(request); } catch (e) { toast(asApiError(e).message, 'error'); return; }
   if (preview.total === 0) {
@@ -169,7 +170,9 @@ export async function openCodeDialog(residentId) {
     h('div', { class: 'code-main' },
       qrImage(view.qr_svg, t('qr_alt', { name: view.member.name })),
       h('div', null,
-        code ? h('p', { class: 'big' }, t('active_code', { serial: code.serial, date: code.expires_at })) : h('p', { class: 'big' }, t('no_active_code')),
+        code && view.member.status.state === 'expired'
+          ? h('p', { class: 'big warning' }, t('code_expired_on', { serial: code.serial, date: code.expires_at }))
+          : code ? h('p', { class: 'big' }, t('active_code', { serial: code.serial, date: code.expires_at })) : h('p', { class: 'big' }, t('no_active_code')),
         h('p', null, view.address),
         h('p', null, `${view.member.masked_document}`))),
     h('h3', null, t('history')),

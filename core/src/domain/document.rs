@@ -43,6 +43,16 @@ impl DocumentType {
         }
     }
 
+    /// The short name printed on a card before the masked number.
+    pub fn short_label_zh(self) -> &'static str {
+        match self {
+            DocumentType::ResidentId => "身份证",
+            DocumentType::HkMacauPermit => "回乡证",
+            DocumentType::TaiwanPermit => "台胞证",
+            DocumentType::Passport => "护照",
+        }
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             DocumentType::ResidentId => "居民身份证",

@@ -106,8 +106,8 @@ pub struct RevealedIdentity {
 }
 
 const MAX_PAGE: u32 = 500;
-const REJECTED: &str = "(SELECT lc.state FROM codes lc WHERE lc.resident_id = r.id
-     ORDER BY lc.issued_at DESC, lc.id DESC LIMIT 1) = 'rejected'";
+const REJECTED: &str = "coalesce((SELECT lc.state FROM codes lc WHERE lc.resident_id = r.id
+     ORDER BY lc.issued_at DESC, lc.id DESC LIMIT 1) = 'rejected', 0)";
 
 impl Station {
     /// A page of households matching `query`, in address order, with member badges.
@@ -533,5 +533,135 @@ impl Station {
         })?;
         summary.problems = problems.collect::<rusqlite::Result<_>>()?;
         Ok(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Capacity;
+    use crate::station::{HouseholdInput, ResidentInput};
+    use crate::{ManualClock, WriteSource};
+    use std::sync::Arc;
+
+    fn station() -> (Station, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+        let clock = ManualClock::at_cst(2026, 11, 27, 10, 0, 0);
+        let station = Station::open(&dir.path().join("s.db"), Arc::new(clock), WriteSource::Ui)
+            .unwrap_or_else(|e| panic!("open: {e}"));
+        (station, dir)
+    }
+
+    fn household(s: &mut Station, lane: &str, room: &str) -> i64 {
+        s.add_household(&HouseholdInput {
+            district: "徐汇区".into(),
+            road: "天钥桥路".into(),
+            lane: lane.into(),
+            number: "5".into(),
+            room: room.into(),
+            phone: String::new(),
+        })
+        .unwrap_or_else(|e| panic!("household: {e}"))
+    }
+
+    fn resident(s: &mut Station, hh: i64, name: &str, id: &str) -> i64 {
+        s.add_resident(
+            hh,
+            &ResidentInput {
+                name: name.into(),
+                document_number: id.into(),
+                ..ResidentInput::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("resident: {e}"))
+    }
+
+    #[test]
+    fn pages_filters_places_and_rejected() {
+        let (mut s, _dir) = station();
+        let a = household(&mut s, "2", "101");
+        let b = household(&mut s, "10", "101");
+        let _empty = household(&mut s, "10", "102");
+        let zhang = resident(&mut s, a, "张三丰", "11010519491231002X");
+        resident(&mut s, b, "李秀英", "310104194501010015");
+        s.renew(zhang, Capacity::Volunteer)
+            .unwrap_or_else(|e| panic!("renew: {e}"));
+
+        let all = s
+            .household_page(&HouseholdQuery::default())
+            .unwrap_or_else(|e| panic!("page: {e}"));
+        assert_eq!(all.total, 3);
+        // Natural order: lane 2 before lane 10.
+        assert_eq!(all.rows[0].id, a);
+        assert_eq!(all.rows[0].building, "徐汇区 天钥桥路 2弄 5号");
+        assert_eq!(all.rows[0].members[0].state, CodeState::Active);
+        assert_eq!(all.rows[1].never, 1);
+
+        let never = HouseholdQuery {
+            filter: StatusFilter {
+                never: true,
+                ..StatusFilter::default()
+            },
+            ..HouseholdQuery::default()
+        };
+        let page = s.household_page(&never).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((page.total, page.rows[0].id), (1, b));
+
+        let lane10 = HouseholdQuery {
+            place: Some(Place {
+                district: "徐汇区".into(),
+                road: "天钥桥路".into(),
+                lane: Some("10".into()),
+                number: None,
+            }),
+            limit: 1,
+            offset: 1,
+            ..HouseholdQuery::default()
+        };
+        let page = s.household_page(&lane10).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (page.total, page.rows.len(), page.rows[0].members.len()),
+            (2, 1, 0)
+        );
+
+        // The hub rejected 张三丰's code.
+        s.connection()
+            .execute(
+                "UPDATE codes SET state = 'rejected' WHERE resident_id = ?1",
+                [zhang],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let rejected = HouseholdQuery {
+            rejected: true,
+            ..HouseholdQuery::default()
+        };
+        let page = s
+            .household_page(&rejected)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((page.total, page.rows[0].rejected), (1, 1));
+        assert_eq!(s.rejected_among(&[zhang]).unwrap_or_default(), vec![zhang]);
+
+        let buildings = s.building_counts().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(buildings.len(), 2);
+        assert_eq!((buildings[1].households, buildings[1].never), (2, 1));
+    }
+
+    #[test]
+    fn revealing_is_audited() {
+        let (mut s, _dir) = station();
+        let hh = household(&mut s, "2", "101");
+        let id = resident(&mut s, hh, "张三丰", "11010519491231002X");
+        let full = s.reveal_resident(id).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(full.document_number, "11010519491231002X");
+        let n: i64 = s
+            .connection()
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action = 'resident.reveal'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or_default();
+        assert_eq!(n, 1);
+        assert_eq!(s.outbox_summary().unwrap_or_default().queued, 0);
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{audit, Change, Station};
 use crate::domain::document::mask_middle;
-use crate::domain::Address;
+use crate::domain::{Address, DocumentType};
 use crate::error::{Error, Result};
 use crate::ids::display_serial;
 use crate::time::format_cst_minute;
@@ -25,6 +25,8 @@ pub struct PrintedCard {
     /// `YYYY-MM-DD HH:MM` in CST.
     pub expires_at_text: String,
     pub masked_document: String,
+    /// Short Chinese name of the document type, as printed ("身份证", "护照", …).
+    pub document_label: String,
     pub address: String,
 }
 
@@ -60,7 +62,7 @@ impl Station {
         let now = self.now();
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.id, r.household_id, r.name, r.doc_number, h.district, h.road, h.lane, h.number,
-                    h.room, c.serial, c.credential, c.expires_at
+                    h.room, c.serial, c.credential, c.expires_at, r.doc_type
              FROM residents r JOIN households h ON h.id = r.household_id
              JOIN codes c ON c.resident_id = r.id AND c.state = 'active' AND c.expires_at > ?2
              WHERE r.id = ?1 AND r.removed_at IS NULL",
@@ -80,6 +82,7 @@ impl Station {
                     };
                     let serial: String = r.get(9)?;
                     let expires_at: i64 = r.get(11)?;
+                    let doc_type: String = r.get(12)?;
                     Ok(PrintedCard {
                         resident_id: r.get(0)?,
                         household_id: r.get(1)?,
@@ -90,6 +93,11 @@ impl Station {
                         expires_at,
                         expires_at_text: format_cst_minute(expires_at),
                         masked_document: mask_middle(&doc, 3, 4),
+                        document_label: doc_type
+                            .parse::<DocumentType>()
+                            .map(DocumentType::short_label_zh)
+                            .unwrap_or("证件")
+                            .to_string(),
                         address: address.to_string(),
                     })
                 })

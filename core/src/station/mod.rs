@@ -20,6 +20,7 @@ pub use households::{
     OutboxSummary, Place, RevealedIdentity,
 };
 pub use ledger::{CardToReplace, PrintRequest, PrintedCard};
+pub use print_job::{card as print_card, PrintOutcome};
 pub use renew::{
     BatchItem, BatchOutcome, BatchProgress, BatchScope, DueSelection, RenewOutcome, Renewal,
     DEFAULT_CHUNK,

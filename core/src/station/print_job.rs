@@ -80,6 +80,7 @@ pub fn card(c: &PrintedCard, station_name: &str) -> Card {
         qr_text: c.credential.clone(),
         expires_at: c.expires_at_text.clone(),
         masked_id: c.masked_document.clone(),
+        id_label: c.document_label.clone(),
         address: c.address.clone(),
         station_name: station_name.to_string(),
         serial: c.serial_display.clone(),

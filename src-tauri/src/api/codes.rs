@@ -19,7 +19,7 @@ use nac_core::time::format_cst_minute;
 use std::ops::ControlFlow;
 
 pub fn resident(host: &Host, id: i64) -> AppResult<ResidentView> {
-    let station = host.station();
+    let station = host.reader();
     let detail = station.resident(id)?;
     let rejected = station.rejected_among(&[id])?.contains(&id);
     let address = detail.row.address.clone();
@@ -167,6 +167,7 @@ pub fn run_batch(host: &Host, ticket: JobTicket, ids: &[i64], capacity: Capacity
             error,
             batch: Some(summary),
             import: None,
+            print: None,
         },
     );
 }

@@ -44,6 +44,7 @@ pub fn start_import(host: &Host, file_name: &str, bytes: Vec<u8>) -> AppResult<u
                     error,
                     batch: None,
                     import,
+                    print: None,
                 },
             );
             drop(temp);

@@ -4,5 +4,6 @@
 
 pub mod codes;
 pub mod files;
+pub mod print;
 pub mod roster;
 pub mod station;

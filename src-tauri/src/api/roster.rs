@@ -20,7 +20,7 @@ pub fn buildings(host: &Host) -> AppResult<Vec<Building>> {
 }
 
 pub fn household(host: &Host, id: i64) -> AppResult<Household> {
-    let station = host.station();
+    let station = host.reader();
     let detail = station.household(id)?;
     let ids: Vec<i64> = detail.members.iter().map(|m| m.id).collect();
     let rejected = station.rejected_among(&ids)?;

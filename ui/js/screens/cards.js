@@ -23,11 +23,11 @@ export async function mount(main) {
             h('th', { scope: 'row' }, c.name), h('td', null, c.address), h('td', { class: 'mono' }, c.serial), h('td', null, c.printed_at),
             h('td', null, t(`code_state_${c.code_state}`)),
             h('td', { class: 'mono' }, c.current_serial || t('renew_first')),
-            h('td', { class: 'row-actions' },
+            h('td', null, h('div', { class: 'row-actions' },
               h('button', { type: 'button', class: 'primary', disabled: !c.current_serial, onclick: () => go('print', { residents: [c.resident_id], label: c.name }) }, t('print_current')),
               h('button', { type: 'button', onclick: async () => {
                 try { await api.withdrawCard(c.card_id); toast(t('card_withdrawn')); await load(); } catch (e) { toast(asApiError(e).message, 'error'); }
-              } }, t('withdraw')))))))));
+              } }, t('withdraw'))))))))));
   }
   await load();
   return { refresh() { load().catch(() => {}); } };

@@ -4,13 +4,14 @@
  * (which row, which column, the masked value, what is wrong) is shown as a table.
  */
 import { api, on, asApiError } from '../api.js';
-import { h, replace } from '../dom.js';
+import { h, replace, filePicker } from '../dom.js';
 import { t } from '../i18n.js';
 import { toast } from '../app.js';
 
 /** @param {HTMLElement} main */
 export async function mount(main) {
-  const file = /** @type {HTMLInputElement} */ (h('input', { type: 'file', id: 'import-file', accept: '.csv,.xlsx,.tsv,.txt,.xlsm', class: 'file' }));
+  const picker = filePicker('import-file', '.csv,.xlsx,.tsv,.txt,.xlsm', t('import_choose'), t('no_file'));
+  const file = picker.input;
   const report = h('div', { id: 'import-report', 'aria-live': 'polite' });
   const path = /** @type {HTMLInputElement} */ (h('input', { type: 'text', id: 'export-path', value: await api.defaultExportPath().catch(() => '') }));
   const unmasked = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: 'export-unmasked' }));
@@ -22,7 +23,7 @@ export async function mount(main) {
     h('h1', null, t('files_title')),
     h('h2', null, t('import_title')),
     h('p', null, t('import_help')),
-    h('div', { class: 'verify-file' }, h('label', { for: 'import-file' }, t('import_choose')), file),
+    h('div', { class: 'verify-file' }, picker.root),
     report,
     h('h2', null, t('export_title')),
     h('form', { class: 'export-form', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); doExport(); } },
@@ -38,7 +39,7 @@ export async function mount(main) {
     /** @type {number | null} */
     let job = null;
     stop?.();
-    stop = await on('job-done', (/** @type {import('../types').JobDone} */ done) => {
+    stop = await on('job-done', (/** @type {import('../../types').JobDone} */ done) => {
       if (done.job !== job) return;
       stop?.(); stop = null;
       if (done.error) { replace(report, h('p', { class: 'form-error' }, done.error.message)); return; }
@@ -50,7 +51,7 @@ export async function mount(main) {
     file.value = '';
   });
 
-  /** @param {import('../types').ImportSummary} r */
+  /** @param {import('../../types').ImportSummary} r */
   function showReport(r) {
     replace(report,
       h('p', { class: 'lead', id: 'import-summary' }, t('import_summary', {

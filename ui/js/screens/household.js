@@ -37,13 +37,13 @@ export async function mount(main, params) {
           h('button', { type: 'button', id: 'remove-household', class: 'danger', onclick: removeHousehold }, t('remove_household')))),
       hh.members.length === 0
         ? h('p', { class: 'empty', id: 'no-members' }, t('no_members_yet'))
-        : h('table', { class: 'table members', id: 'members' },
+        : h('table', { class: 'table member-table', id: 'members' },
           h('caption', { class: 'sr-only' }, t('members')),
           h('thead', null, h('tr', null, [t('col_name'), t('col_document'), t('col_phone'), t('col_status'), t('col_actions')].map((x) => h('th', { scope: 'col' }, x)))),
           h('tbody', null, hh.members.map(memberRow)))));
   }
 
-  /** @param {import('../types').Member} m */
+  /** @param {import('../../types').Member} m */
   function memberRow(m) {
     return h('tr', { dataset: { resident: String(m.id) } },
       h('th', { scope: 'row', class: 'name' }, m.name, m.notes ? h('div', { class: 'notes' }, m.notes) : null),
@@ -51,15 +51,15 @@ export async function mount(main, params) {
       h('td', { class: 'mono', dataset: { role: 'phone' } }, m.masked_phone || '—',
         h('div', null, h('button', { type: 'button', class: 'link', 'aria-label': t('reveal_for', { name: m.name }), onclick: (/** @type {Event} */ e) => reveal(m, /** @type {HTMLElement} */ (e.target)) }, t('reveal')))),
       h('td', null, statusBadges(m.status), h('div', { class: 'sentence' }, statusSentence(m.status))),
-      h('td', { class: 'row-actions' },
+      h('td', null, h('div', { class: 'row-actions' },
         h('button', { type: 'button', class: 'primary', dataset: { action: 'renew' }, onclick: () => openRenewDialog(m, reload) }, t('renew')),
         h('button', { type: 'button', dataset: { action: 'code' }, disabled: !m.status.serial, onclick: () => openCodeDialog(m.id) }, t('show_code')),
         h('button', { type: 'button', dataset: { action: 'edit' }, onclick: () => openResidentForm(household.id, m) }, t('edit')),
         h('button', { type: 'button', dataset: { action: 'move' }, onclick: () => openMoveDialog(m) }, t('move')),
-        h('button', { type: 'button', class: 'danger', dataset: { action: 'remove' }, onclick: () => removeMember(m) }, t('remove'))));
+        h('button', { type: 'button', class: 'danger', dataset: { action: 'remove' }, onclick: () => removeMember(m) }, t('remove')))));
   }
 
-  /** @param {import('../types').Member} m @param {HTMLElement} button */
+  /** @param {import('../../types').Member} m @param {HTMLElement} button */
   async function reveal(m, button) {
     if (revealed.has(m.id)) return;
     try {
@@ -75,7 +75,7 @@ export async function mount(main, params) {
     } catch (e) { toast(asApiError(e).message, 'error'); }
   }
 
-  /** @param {import('../types').Member} m */
+  /** @param {import('../../types').Member} m */
   async function removeMember(m) {
     if (!(await confirm(t('remove_member_title'), h('p', null, t('remove_member_text', { name: m.name })), t('remove'), 'danger'))) return;
     try { await api.removeResident(m.id); toast(t('removed', { name: m.name })); await reload(); } catch (e) { toast(asApiError(e).message, 'error'); }

@@ -27,12 +27,12 @@ export async function mount(main) {
     h('p', { class: 'muted' }, t('station_id'), ': ', info.station_id, ' · ', t('version'), ' ', info.version)));
 
   async function save() {
-    const language = /** @type {import('../types').Lang} */ (lang.value);
+    const language = /** @type {import('../../types').Lang} */ (lang.value);
     try {
       await api.saveSettings({ station_name: name.value, expiring_days: Number(days.value), language });
       error.textContent = '';
       toast(t('saved'));
       if (language !== getLang()) await switchLanguage(language); else await refreshHeader();
-    } catch (e) { error.textContent = asApiError(e).message; }
+    } catch (e) { const err = asApiError(e); error.textContent = err.fields.map((f) => f.message).join(' ') || err.message; }
   }
 }

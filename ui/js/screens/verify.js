@@ -5,14 +5,15 @@
  * verdict is shown in large type with the masked identity the code carries.
  */
 import { api, asApiError } from '../api.js';
-import { h, replace } from '../dom.js';
+import { h, replace, filePicker } from '../dom.js';
 import { t } from '../i18n.js';
 import { toast } from '../app.js';
 
 /** @param {HTMLElement} main */
 export function mount(main) {
   const input = /** @type {HTMLInputElement} */ (h('input', { type: 'text', id: 'verify-input', autocomplete: 'off', spellcheck: 'false', placeholder: t('verify_placeholder') }));
-  const file = /** @type {HTMLInputElement} */ (h('input', { type: 'file', id: 'verify-file', accept: 'image/png,image/jpeg', class: 'file' }));
+  const picker = filePicker('verify-file', 'image/png,image/jpeg', t('verify_image_button'), t('no_file'));
+  const file = picker.input;
   const result = h('div', { class: 'verdict-box', id: 'verify-result', 'aria-live': 'assertive' });
   replace(main, h('section', { class: 'verify' },
     h('h1', null, t('verify_title')),
@@ -20,7 +21,7 @@ export function mount(main) {
     h('form', { class: 'verify-form', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); check(); } },
       h('label', { for: 'verify-input', class: 'label' }, t('verify_label')), input,
       h('button', { type: 'submit', class: 'primary', id: 'verify-button' }, t('verify_button'))),
-    h('div', { class: 'verify-file' }, h('label', { for: 'verify-file' }, t('verify_image_label')), file),
+    h('div', { class: 'verify-file' }, h('span', null, t('verify_image_label')), picker.root),
     result));
   input.focus();
 
@@ -41,7 +42,7 @@ export function mount(main) {
     file.value = '';
   });
 
-  /** @param {import('../types').VerifyResult} r */
+  /** @param {import('../../types').VerifyResult} r */
   function show(r) {
     const good = r.verdict === 'valid';
     replace(result,

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Type-checks the UI's JavaScript against the generated ui/types.d.ts (JSDoc + // @ts-check),
+# with the TypeScript compiler from npm. Needs Node.js; skipped (with a message) without it.
+set -euo pipefail
+cd "$(dirname "$0")/../ui"
+if ! command -v npx >/dev/null 2>&1; then
+  echo "check-ui: Node.js (npx) is not installed; skipping the JS type check" >&2
+  exit 0
+fi
+npx --yes --package typescript@5 tsc -p jsconfig.json
+echo "check-ui: ui/js type-checks against ui/types.d.ts"

@@ -1,0 +1,247 @@
+//! Printing through the `nac-print` engine: choose residents and a layout, preview (a PDF in
+//! the system viewer, not recorded), save a PDF or send it to a CUPS printer. A print runs as
+//! a background job with page progress and can be cancelled until the file is being written;
+//! the core records the cards in the print ledger only after a successful job (R7, R8).
+
+use crate::error::{AppError, AppResult};
+use crate::host::{events, Host, JobTicket};
+use crate::view::{
+    pick, JobDone, JobProgress, PrintCandidate, PrintDestination, PrintJobRequest, PrintOptions,
+    PrintSummary, PrinterChoice,
+};
+use nac_print::{Card, Fonts, Layout, Stage};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// The installed fonts, looked up once (it may run `fc-match`).
+fn fonts() -> AppResult<&'static Fonts> {
+    static FONTS: OnceLock<Result<Fonts, String>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| Fonts::system().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|message| AppError::Fonts(message.clone()))
+}
+
+pub fn options(host: &Host) -> PrintOptions {
+    let (printers, printers_problem) = match nac_print::list_printers() {
+        Ok(list) => (
+            list.into_iter()
+                .map(|p| PrinterChoice {
+                    name: p.name,
+                    is_default: p.is_default,
+                })
+                .collect(),
+            None,
+        ),
+        Err(e) => (Vec::new(), Some(pick(host.lang(), &e.to_string()))),
+    };
+    PrintOptions {
+        layouts: Layout::ALL.iter().map(|l| l.as_str().to_string()).collect(),
+        printers,
+        printers_problem,
+        default_pdf_path: default_pdf_path(),
+    }
+}
+
+fn default_pdf_path() -> String {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let documents = home.join("Documents");
+    let dir = if documents.is_dir() { documents } else { home };
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M");
+    dir.join(format!("核酸码-{stamp}.pdf"))
+        .display()
+        .to_string()
+}
+
+/// The residents as the print screen lists them; those without a valid code cannot print.
+pub fn candidates(host: &Host, ids: &[i64]) -> AppResult<Vec<PrintCandidate>> {
+    let station = host.station();
+    let ids = if ids.is_empty() {
+        station.residents_without_card()?
+    } else {
+        ids.to_vec()
+    };
+    let (cards, without) = station.cards_for(&ids)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(c) = cards.iter().find(|c| c.resident_id == id) {
+            out.push(PrintCandidate {
+                id,
+                name: c.name.clone(),
+                address: c.address.clone(),
+                serial: Some(c.serial_display.clone()),
+                expires_at: Some(c.expires_at_text.clone()),
+            });
+        } else if without.contains(&id) {
+            let row = station.resident(id)?.row;
+            out.push(PrintCandidate {
+                id,
+                name: row.name,
+                address: row.address,
+                serial: None,
+                expires_at: None,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Starts a print job on a background thread; progress and the end arrive as events.
+pub fn start(host: &Host, request: &PrintJobRequest) -> AppResult<u64> {
+    if request.residents.is_empty() {
+        return Err(AppError::NothingToPrint);
+    }
+    let layout: Layout = request
+        .layout
+        .parse()
+        .map_err(|e: nac_print::PrintError| AppError::Core(e.into()))?;
+    let fonts = fonts()?;
+    let ticket = host.start_job();
+    let job = ticket.id;
+    let worker = host.clone();
+    let request = request.clone();
+    std::thread::Builder::new()
+        .name(format!("print-{job}"))
+        .spawn(move || {
+            let lang = worker.lang();
+            let result = run(&worker, &ticket, &request, layout, fonts);
+            let (print, error, cancelled) = match result {
+                Ok(summary) => (Some(summary), None, false),
+                Err(e) => {
+                    let cancelled = e.code() == "cancelled";
+                    (None, (!cancelled).then(|| e.to_api(lang)), cancelled)
+                }
+            };
+            worker.emit(
+                events::JOB_DONE,
+                &JobDone {
+                    job: ticket.id,
+                    kind: "print".into(),
+                    cancelled,
+                    error,
+                    batch: None,
+                    import: None,
+                    print,
+                },
+            );
+        })?;
+    Ok(job)
+}
+
+fn run(
+    host: &Host,
+    ticket: &JobTicket,
+    request: &PrintJobRequest,
+    layout: Layout,
+    fonts: &Fonts,
+) -> AppResult<PrintSummary> {
+    let mut progress = |p: nac_print::Progress| {
+        host.emit(
+            events::JOB_PROGRESS,
+            &JobProgress {
+                job: ticket.id,
+                kind: "print".into(),
+                done: p.pages_done as u32,
+                total: p.pages_total as u32,
+                items: Vec::new(),
+            },
+        );
+        if ticket.cancelled() && p.stage != Stage::Writing && p.stage != Stage::Done {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    match &request.destination {
+        PrintDestination::Preview => {
+            // Not a print: rendered from the same cards, opened in the viewer, not recorded.
+            let (printed, skipped) = host.station().cards_for(&request.residents)?;
+            if printed.is_empty() {
+                return Err(AppError::Core(nac_core::Error::NothingToPrint));
+            }
+            let station_name = host.station().station_name()?;
+            let cards: Vec<Card> = printed
+                .iter()
+                .map(|c| nac_core::station::print_card(c, &station_name))
+                .collect();
+            let path = std::env::temp_dir().join(format!("nac-preview-{}.pdf", ticket.id));
+            let stats = nac_print::render_to_path(layout, &cards, fonts, &path, &mut progress)
+                .map_err(|e| AppError::Core(e.into()))?;
+            nac_print::open_with_system_viewer(&path).map_err(|e| AppError::Core(e.into()))?;
+            Ok(PrintSummary {
+                cards: stats.cards as u32,
+                pages: stats.pages as u32,
+                path: path.display().to_string(),
+                printer_job: None,
+                recorded: false,
+                skipped: skipped.len() as u32,
+            })
+        }
+        PrintDestination::Pdf { path } => {
+            let path = PathBuf::from(path.trim());
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            let outcome = host.station().print_cards(
+                &request.residents,
+                layout,
+                fonts,
+                &path,
+                None,
+                &mut progress,
+            )?;
+            Ok(summary(
+                &outcome.path,
+                outcome.cards,
+                outcome.pages,
+                None,
+                outcome.skipped.len(),
+            ))
+        }
+        PrintDestination::Printer { name } => {
+            let dir = host
+                .data_file()
+                .parent()
+                .map(|d| d.join("printed"))
+                .unwrap_or_else(std::env::temp_dir);
+            std::fs::create_dir_all(&dir)?;
+            let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+            let path = dir.join(format!("cards-{stamp}-{}.pdf", ticket.id));
+            let outcome = host.station().print_cards(
+                &request.residents,
+                layout,
+                fonts,
+                &path,
+                Some(name),
+                &mut progress,
+            )?;
+            Ok(summary(
+                &outcome.path,
+                outcome.cards,
+                outcome.pages,
+                outcome.printer_job.clone(),
+                outcome.skipped.len(),
+            ))
+        }
+    }
+}
+
+fn summary(
+    path: &std::path::Path,
+    cards: usize,
+    pages: usize,
+    printer_job: Option<String>,
+    skipped: usize,
+) -> PrintSummary {
+    PrintSummary {
+        cards: cards as u32,
+        pages: pages as u32,
+        path: path.display().to_string(),
+        printer_job,
+        recorded: true,
+        skipped: skipped as u32,
+    }
+}
