@@ -33,13 +33,8 @@ impl Lang {
 
     /// Picks one side of a core message written as "中文 / English".
     pub fn pick(self, bilingual: &str) -> String {
-        match bilingual.split_once(" / ") {
-            Some((zh, en)) => match self {
-                Lang::Zh => zh.trim().to_string(),
-                Lang::En => en.trim().to_string(),
-            },
-            None => bilingual.to_string(),
-        }
+        let (zh, en) = nac_core::error::split_bilingual(bilingual);
+        self.t(zh, en).to_string()
     }
 }
 

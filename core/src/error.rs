@@ -120,6 +120,15 @@ pub enum Error {
     NothingToPrint,
 }
 
+/// Splits a core message written as "中文 / English" into its Chinese and English halves
+/// (a message without the separator is returned as both).
+pub fn split_bilingual(message: &str) -> (&str, &str) {
+    match message.split_once(" / ") {
+        Some((zh, en)) => (zh.trim(), en.trim()),
+        None => (message, message),
+    }
+}
+
 fn summary(errors: &[FieldError]) -> String {
     errors
         .iter()

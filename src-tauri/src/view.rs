@@ -12,12 +12,10 @@ use ts_rs::TS;
 
 /// Splits a core message written as "中文 / English" into the UI language's half.
 pub fn pick(lang: Lang, bilingual: &str) -> String {
-    match bilingual.split_once(" / ") {
-        Some((zh, en)) => match lang {
-            Lang::Zh => zh.trim().to_string(),
-            Lang::En => en.trim().to_string(),
-        },
-        None => bilingual.to_string(),
+    let (zh, en) = nac_core::error::split_bilingual(bilingual);
+    match lang {
+        Lang::Zh => zh.to_string(),
+        Lang::En => en.to_string(),
     }
 }
 

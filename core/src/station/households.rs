@@ -187,16 +187,7 @@ impl Station {
             let mut rows = stmt.raw_query();
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
-                out.push((
-                    r.get(0)?,
-                    Address {
-                        district: r.get(1)?,
-                        road: r.get(2)?,
-                        lane: r.get(3)?,
-                        number: r.get(4)?,
-                        room: r.get(5)?,
-                    },
-                ));
+                out.push((r.get(0)?, super::address_at(r, 1)?));
             }
             out
         };
@@ -329,13 +320,7 @@ impl Station {
                 |r| {
                     Ok((
                         r.get::<_, String>(0)?,
-                        Address {
-                            district: r.get(1)?,
-                            road: r.get(2)?,
-                            lane: r.get(3)?,
-                            number: r.get(4)?,
-                            room: r.get(5)?,
-                        },
+                        super::address_at(r, 1)?,
                         r.get::<_, Option<String>>(6)?,
                     ))
                 },
@@ -429,22 +414,7 @@ fn member_conditions(query: &HouseholdQuery, term: Option<&SearchTerm>) -> Optio
         sql.push_str(t.sql().0);
     }
     if has_status_filter(query) {
-        let f = query.filter;
-        let mut any = Vec::new();
-        if f.expired {
-            any.push(format!(
-                "((c.id IS NOT NULL AND c.expires_at <= :now) OR (c.id IS NULL AND {EVER}))"
-            ));
-        }
-        if f.expiring {
-            any.push("(c.expires_at > :now AND c.expires_at <= :now + :threshold)".to_string());
-        }
-        if f.never {
-            any.push(format!("(c.id IS NULL AND NOT {EVER})"));
-        }
-        if f.cards_to_replace {
-            any.push(format!("{TO_REPLACE} > 0"));
-        }
+        let mut any = query.filter.sql_terms();
         if query.rejected {
             any.push(REJECTED.to_string());
         }

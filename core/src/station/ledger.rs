@@ -4,7 +4,7 @@
 
 use super::{audit, Change, Station};
 use crate::domain::document::mask_middle;
-use crate::domain::{Address, DocumentType};
+use crate::domain::DocumentType;
 use crate::error::{Error, Result};
 use crate::ids::display_serial;
 use crate::time::format_cst_minute;
@@ -73,13 +73,7 @@ impl Station {
             let card = stmt
                 .query_row(params![id, now], |r| {
                     let doc: String = r.get(3)?;
-                    let address = Address {
-                        district: r.get(4)?,
-                        road: r.get(5)?,
-                        lane: r.get(6)?,
-                        number: r.get(7)?,
-                        room: r.get(8)?,
-                    };
+                    let address = super::address_at(r, 4)?;
                     let serial: String = r.get(9)?;
                     let expires_at: i64 = r.get(11)?;
                     let doc_type: String = r.get(12)?;
@@ -182,13 +176,7 @@ impl Station {
              ORDER BY h.sort_key, r.id, p.printed_at",
         )?;
         let rows = stmt.query_map([], |r| {
-            let address = Address {
-                district: r.get(3)?,
-                road: r.get(4)?,
-                lane: r.get(5)?,
-                number: r.get(6)?,
-                room: r.get(7)?,
-            };
+            let address = super::address_at(r, 3)?;
             Ok(CardToReplace {
                 card_id: r.get(0)?,
                 resident_id: r.get(1)?,

@@ -340,3 +340,18 @@ pub(crate) fn audit(
     .execute(params![at, source.as_str(), volunteer_id, action, subject])?;
     Ok(())
 }
+
+/// The five address columns starting at column `first` of a query row
+/// (district, road, lane, number, room).
+pub(crate) fn address_at(
+    r: &rusqlite::Row<'_>,
+    first: usize,
+) -> rusqlite::Result<crate::domain::Address> {
+    Ok(crate::domain::Address {
+        district: r.get(first)?,
+        road: r.get(first + 1)?,
+        lane: r.get(first + 2)?,
+        number: r.get(first + 3)?,
+        room: r.get(first + 4)?,
+    })
+}

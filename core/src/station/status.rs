@@ -137,8 +137,25 @@ impl StatusFilter {
         }
     }
 
-    fn is_empty(&self) -> bool {
-        !(self.expired || self.expiring || self.never || self.cards_to_replace)
+    /// One SQL condition per selected state, over `r`, `c` (the active code), `:now` and
+    /// `:threshold`; a resident matches the filter when any of them holds.
+    pub(super) fn sql_terms(&self) -> Vec<String> {
+        let mut any = Vec::new();
+        if self.expired {
+            any.push(format!(
+                "((c.id IS NOT NULL AND c.expires_at <= :now) OR (c.id IS NULL AND {EVER}))"
+            ));
+        }
+        if self.expiring {
+            any.push("(c.expires_at > :now AND c.expires_at <= :now + :threshold)".to_string());
+        }
+        if self.never {
+            any.push(format!("(c.id IS NULL AND NOT {EVER})"));
+        }
+        if self.cards_to_replace {
+            any.push(format!("{TO_REPLACE} > 0"));
+        }
+        any
     }
 }
 
@@ -237,15 +254,7 @@ pub(crate) fn bind(stmt: &mut Statement<'_>, values: &[(&str, &dyn ToSql)]) -> R
 fn read_row(r: &Row<'_>, now: i64, expiring_days: u32) -> rusqlite::Result<ResidentRow> {
     let doc_number: String = r.get(5)?;
     let phone: Option<String> = r.get(6)?;
-    let (district, road, lane, number, room): (String, String, String, String, String) =
-        (r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?);
-    let address = crate::domain::Address {
-        district,
-        road,
-        lane,
-        number,
-        room,
-    };
+    let address = super::address_at(r, 9)?;
     let serial: Option<String> = r.get(14)?;
     let active = match serial {
         Some(s) => Some((s, r.get(15)?, r.get(16)?)),
@@ -463,23 +472,8 @@ fn conditions(query: &ResidentQuery) -> (String, Option<SearchTerm>) {
     if query.household_id.is_some() {
         sql.push_str(" AND r.household_id = :household");
     }
-    let f = query.filter;
-    if !f.is_empty() {
-        let mut any = Vec::new();
-        if f.expired {
-            any.push(format!(
-                "((c.id IS NOT NULL AND c.expires_at <= :now) OR (c.id IS NULL AND {EVER}))"
-            ));
-        }
-        if f.expiring {
-            any.push("(c.expires_at > :now AND c.expires_at <= :now + :threshold)".to_string());
-        }
-        if f.never {
-            any.push(format!("(c.id IS NULL AND NOT {EVER})"));
-        }
-        if f.cards_to_replace {
-            any.push(format!("{TO_REPLACE} > 0"));
-        }
+    let any = query.filter.sql_terms();
+    if !any.is_empty() {
         sql.push_str(&format!(" AND ({})", any.join(" OR ")));
     }
     let term = query.search.as_deref().and_then(SearchTerm::parse);
