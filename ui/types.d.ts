@@ -124,7 +124,7 @@ with_code: number, };
 
 export type JobProgress = { job: number, 
 /**
- * `batch_renew`, `print`.
+ * `batch_renew`, `print`, `import`.
  */
 kind: string, done: number, total: number, 
 /**

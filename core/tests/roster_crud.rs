@@ -246,3 +246,44 @@ fn reopening_keeps_station_identity_and_key() {
         assert_eq!(v, expected, "{pragma}");
     }
 }
+
+#[test]
+fn an_import_reports_progress_and_a_cancelled_import_writes_nothing() {
+    use nac_core::station::{HouseholdDraft, ResidentDraft, IMPORT_REPORT_EVERY};
+    use std::ops::ControlFlow;
+    let mut f = Fixture::at_cst(2026, 11, 27, 10, 0, 0);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let drafts: Vec<(HouseholdDraft, ResidentDraft)> = nac_core::demo::roster(500, 1)
+        .iter()
+        .map(|r| {
+            (
+                HouseholdDraft::validate(&r.household).unwrap(),
+                ResidentDraft::validate(&r.resident, today).unwrap(),
+            )
+        })
+        .collect();
+    assert!(drafts.len() > 2 * IMPORT_REPORT_EVERY);
+    let before = f.dump();
+    let mut reports = Vec::new();
+    let cancelled = f.station.import_drafts_with(&drafts, &mut |done, total| {
+        reports.push((done, total));
+        if done >= IMPORT_REPORT_EVERY {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    assert!(matches!(cancelled, Err(Error::Cancelled)));
+    assert_eq!(
+        reports,
+        [(0, drafts.len()), (IMPORT_REPORT_EVERY, drafts.len())]
+    );
+    assert_eq!(
+        before,
+        f.dump(),
+        "a cancelled import rolls back every row it wrote"
+    );
+
+    let outcome = f.station.import_drafts(&drafts).unwrap();
+    assert_eq!(outcome.residents_added as usize, drafts.len());
+}

@@ -553,7 +553,7 @@ pub struct BatchPreview {
 pub struct JobProgress {
     #[ts(type = "number")]
     pub job: u64,
-    /// `batch_renew`, `print`.
+    /// `batch_renew`, `print`, `import`.
     pub kind: String,
     pub done: u32,
     pub total: u32,

@@ -211,6 +211,16 @@ impl Station {
     /// ([`Station::import_drafts`]). Bad rows are listed in the report and not imported; a
     /// problem with the file as a whole is an error and writes nothing.
     pub fn import_roster(&mut self, path: &Path) -> Result<ImportReport> {
+        self.import_roster_with(path, &mut |_, _| std::ops::ControlFlow::Continue(()))
+    }
+
+    /// [`Station::import_roster`] with progress `(rows written, valid rows)`; `Break` cancels
+    /// and nothing is imported.
+    pub fn import_roster_with(
+        &mut self,
+        path: &Path,
+        progress: &mut dyn FnMut(usize, usize) -> std::ops::ControlFlow<()>,
+    ) -> Result<ImportReport> {
         let file = read_roster_file(path)?;
         let today = crate::time::cst_day(self.now());
         let rows_read = file.rows.len();
@@ -218,7 +228,7 @@ impl Station {
         let outcome = if drafts.is_empty() {
             Default::default()
         } else {
-            self.import_drafts(&drafts)?
+            self.import_drafts_with(&drafts, progress)?
         };
         Ok(ImportReport {
             file: path

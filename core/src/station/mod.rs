@@ -25,7 +25,7 @@ pub use renew::{
     BatchItem, BatchOutcome, BatchProgress, BatchScope, DueSelection, RenewOutcome, Renewal,
     DEFAULT_CHUNK,
 };
-pub use roster::{HouseholdDetail, HouseholdSummary, ImportOutcome};
+pub use roster::{HouseholdDetail, HouseholdSummary, ImportOutcome, IMPORT_REPORT_EVERY};
 pub use status::{
     CodeState, CodeView, HistoryEntry, ResidentDetail, ResidentQuery, ResidentRow, ResidentStatus,
     StationCounts, StatusFilter,

@@ -8,6 +8,7 @@ use crate::ids;
 use crate::search::{index_household, index_resident, initials, natural_sort_key};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
+use std::ops::ControlFlow;
 
 /// One household in the list, with the counts a volunteer scans for (R6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,6 +38,9 @@ pub struct HouseholdDetail {
     pub masked_phone: Option<String>,
     pub members: Vec<super::ResidentRow>,
 }
+
+/// Rows between two progress reports of an import.
+pub const IMPORT_REPORT_EVERY: usize = 500;
 
 /// What a roster import did to the database.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -275,10 +279,23 @@ impl Station {
         &mut self,
         rows: &[(HouseholdDraft, ResidentDraft)],
     ) -> Result<ImportOutcome> {
+        self.import_drafts_with(rows, &mut |_, _| ControlFlow::Continue(()))
+    }
+
+    /// [`Station::import_drafts`] reporting `(rows done, rows)` every [`IMPORT_REPORT_EVERY`]
+    /// rows; `Break` cancels the import and rolls everything back (nothing is imported).
+    pub fn import_drafts_with(
+        &mut self,
+        rows: &[(HouseholdDraft, ResidentDraft)],
+        progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
+    ) -> Result<ImportOutcome> {
         let now = self.now();
         let tx = self.write()?;
         let mut outcome = ImportOutcome::default();
-        for (household, resident) in rows {
+        for (done, (household, resident)) in rows.iter().enumerate() {
+            if done % IMPORT_REPORT_EVERY == 0 && progress(done, rows.len()).is_break() {
+                return Err(Error::Cancelled);
+            }
             let household_id = match household_by_address(&tx, &household.address)? {
                 Some(id) => {
                     if household.phone.is_some() {

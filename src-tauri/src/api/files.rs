@@ -4,9 +4,12 @@
 
 use crate::error::{AppError, AppResult};
 use crate::host::{events, Host};
-use crate::view::{ExportRequest, ExportResult, ImportRowError, ImportSummary, JobDone, Lang};
+use crate::view::{
+    ExportRequest, ExportResult, ImportRowError, ImportSummary, JobDone, JobProgress, Lang,
+};
 use nac_core::roster::ImportReport;
 use std::io::Write as _;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 /// Starts an import on a background thread; the report arrives in the `job-done` event.
@@ -30,9 +33,30 @@ pub fn start_import(host: &Host, file_name: &str, bytes: Vec<u8>) -> AppResult<u
         .name(format!("import-{job}"))
         .spawn(move || {
             let lang = worker.lang();
-            let result = worker.station().import_roster(temp.path());
+            let mut progress = |done: usize, total: usize| {
+                worker.emit(
+                    events::JOB_PROGRESS,
+                    &JobProgress {
+                        job: ticket.id,
+                        kind: "import".into(),
+                        done: done as u32,
+                        total: total as u32,
+                        items: Vec::new(),
+                    },
+                );
+                if ticket.cancelled() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            };
+            let result = worker
+                .station()
+                .import_roster_with(temp.path(), &mut progress);
+            let cancelled = matches!(result, Err(nac_core::Error::Cancelled));
             let (import, error) = match result {
                 Ok(report) => (Some(summary(report, &name, lang)), None),
+                Err(_) if cancelled => (None, None),
                 Err(e) => (None, Some(AppError::from(e).to_api(lang))),
             };
             worker.emit(
@@ -40,7 +64,7 @@ pub fn start_import(host: &Host, file_name: &str, bytes: Vec<u8>) -> AppResult<u
                 &JobDone {
                     job: ticket.id,
                     kind: "import".into(),
-                    cancelled: false,
+                    cancelled,
                     error,
                     batch: None,
                     import,

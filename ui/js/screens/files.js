@@ -35,16 +35,25 @@ export async function mount(main) {
   file.addEventListener('change', async () => {
     const f = file.files?.[0];
     if (!f) return;
-    replace(report, h('p', null, h('progress'), ' ', t('importing', { file: f.name })));
+    const bar = /** @type {HTMLProgressElement} */ (h('progress', { id: 'import-progress' }));
+    const cancel = h('button', { type: 'button', class: 'danger', id: 'import-cancel' }, t('import_cancel'));
+    replace(report, h('p', null, bar, ' ', t('importing', { file: f.name }), ' ', cancel));
     /** @type {number | null} */
     let job = null;
+    cancel.addEventListener('click', () => { if (job !== null) api.cancelJob(job).catch(() => {}); cancel.setAttribute('disabled', ''); });
     stop?.();
-    stop = await on('job-done', (/** @type {import('../../types').JobDone} */ done) => {
+    const stopProgress = await on('job-progress', (/** @type {import('../../types').JobProgress} */ p) => {
+      if (p.job !== job || p.total === 0) return;
+      bar.max = p.total; bar.value = p.done;
+    });
+    const stopDone = await on('job-done', (/** @type {import('../../types').JobDone} */ done) => {
       if (done.job !== job) return;
       stop?.(); stop = null;
+      if (done.cancelled) { replace(report, h('p', { id: 'import-summary' }, t('import_cancelled'))); return; }
       if (done.error) { replace(report, h('p', { class: 'form-error' }, done.error.message)); return; }
       if (done.import) showReport(done.import);
     });
+    stop = () => { stopProgress(); stopDone(); };
     try {
       job = await api.importRoster(f.name, new Uint8Array(await f.arrayBuffer()));
     } catch (e) { replace(report, h('p', { class: 'form-error' }, asApiError(e).message)); }
