@@ -5,7 +5,9 @@
 //! child generates realistic cards (~230-character Base45 credentials, QR version
 //! 11), loads the system fonts, then times `render` into a file. Wall time is the
 //! best of `--runs` renders (font discovery and card generation excluded, shown
-//! separately); RSS is the peak of the whole child.
+//! separately); RSS is the peak of the whole child, "before MB" the resident
+//! memory just before the first render (fonts found, cards generated: the input, which
+//! grows with the count).
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -15,11 +17,16 @@ use std::time::Instant;
 use nac_print::{render, sample, Fonts, Layout};
 
 fn peak_rss_kb() -> u64 {
+    rss_kb("VmHWM:")
+}
+
+/// A memory figure from /proc/self/status, in kB (`VmHWM:` peak, `VmRSS:` now).
+fn rss_kb(key: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(key))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
         })
@@ -59,6 +66,9 @@ fn child(
     let dir = keep.unwrap_or_else(std::env::temp_dir);
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(format!("nac-bench-{layout}-{n}.pdf"));
+    // Memory held before rendering (fonts found, cards generated): the render's
+    // own peak is the rest.
+    let before_kb = rss_kb("VmRSS:");
     let mut best = f64::MAX;
     let mut best_cpu = f64::MAX;
     let mut bytes = 0;
@@ -77,7 +87,7 @@ fn child(
         pages = stats.pages;
     }
     println!(
-        "RESULT cards={n} pages={pages} wall_s={best:.3} cpu_s={best_cpu:.2} bytes={bytes} peak_rss_kb={} fonts_s={fonts_s:.3} file={}",
+        "RESULT cards={n} pages={pages} wall_s={best:.3} cpu_s={best_cpu:.2} bytes={bytes} peak_rss_kb={} before_kb={before_kb} fonts_s={fonts_s:.3} file={}",
         peak_rss_kb(),
         path.display()
     );
@@ -106,8 +116,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "{:>8} {:>7} {:>9} {:>8} {:>12} {:>13}",
-        "cards", "pages", "wall s", "CPU s", "file bytes", "peak RSS MB"
+        "{:>8} {:>7} {:>9} {:>8} {:>12} {:>13} {:>15}",
+        "cards", "pages", "wall s", "CPU s", "file bytes", "peak RSS MB", "before MB"
     );
     for n in counts {
         let mut cmd = Command::new(std::env::current_exe()?);
@@ -135,14 +145,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .to_string()
         };
         let rss_mb = field("peak_rss_kb").parse::<f64>().unwrap_or(0.0) / 1024.0;
+        let before_mb = field("before_kb").parse::<f64>().unwrap_or(0.0) / 1024.0;
         println!(
-            "{:>8} {:>7} {:>9} {:>8} {:>12} {:>13.1}   (font discovery {} s)",
+            "{:>8} {:>7} {:>9} {:>8} {:>12} {:>13.1} {:>15.1}   (font discovery {} s)",
             n,
             field("pages"),
             field("wall_s"),
             field("cpu_s"),
             field("bytes"),
             rss_mb,
+            before_mb,
             field("fonts_s")
         );
     }

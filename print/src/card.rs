@@ -118,9 +118,11 @@ pub(crate) fn household_heading(household: &str, continued: bool, members: usize
 pub enum Stage {
     /// Checking fonts and text, preparing font subsets.
     Preparing,
-    /// Drawing pages (QR encoding, layout); `pages_done` counts up.
+    /// Drawing pages (QR encoding, layout), each written to the output after its
+    /// report; `pages_done` counts up.
     Drawing,
-    /// Assembling and writing the file (cannot be cancelled once started).
+    /// All pages are written; the fonts, page tree and cross-reference table follow
+    /// (cancelling at this report still fails the job; it cannot be cancelled later).
     Writing,
     /// The file is written.
     Done,

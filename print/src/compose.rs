@@ -1,20 +1,17 @@
-//! One page: cards placed in their cells, as printpdf ops plus a QR stream.
+//! One page: cards placed in their cells, as one deflated PDF content stream.
 //!
 //! Every layout goes through [`compose_page`]; the layout table decides sizes and
 //! the `Arrangement` decides where the QR sits. Text is black on white, Chinese
 //! first; the QR's 4-module quiet zone is kept free of text and lines.
 
-use printpdf::{
-    Color, Greyscale, Line, LineCapStyle, LineDashPattern, LinePoint, Op, Point, Pt, XObjectId,
-    XObjectTransform,
-};
+use std::fmt::Write as _;
 
 use crate::card::{household_heading, Card, Printed};
 use crate::error::PrintError;
 use crate::glyphs::JobFonts;
 use crate::layout::{Arrangement, Boxmm, Separators, Spec};
 use crate::qr;
-use crate::qrdraw;
+use crate::qrdraw::{self, num};
 use crate::textblock::{emit, fit_items, height, item, Align, Item, TextOps};
 use crate::textfit::PT_PER_MM;
 
@@ -30,15 +27,14 @@ pub(crate) struct PagePlan {
 /// Buffers a worker thread reuses from page to page.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    qr_src: String,
-    text: Vec<Op>,
+    content: String,
+    text: String,
 }
 
 /// A drawn page, ready for the document.
 pub(crate) struct PageOut {
-    pub ops: Vec<Op>,
-    /// Deflated QR content stream (form XObject body).
-    pub qr_stream: Vec<u8>,
+    /// The page's content stream, deflated (`/FlateDecode`).
+    pub content: Vec<u8>,
     pub max_version: u8,
     pub min_module_mm: f32,
 }
@@ -183,73 +179,49 @@ fn compose_card(
     Ok(place)
 }
 
-fn pt_point(page_h: f32, x_mm: f32, y_mm: f32) -> LinePoint {
-    LinePoint {
-        p: Point {
-            x: Pt(x_mm * PT_PER_MM),
-            y: Pt((page_h - y_mm) * PT_PER_MM),
-        },
-        bezier: false,
-    }
+/// A stroked line from `a` to `b` (mm from the page's top-left).
+fn line(out: &mut String, page_h: f32, a: (f32, f32), b: (f32, f32)) {
+    let p = |x: f32, y: f32| (num(x * PT_PER_MM), num((page_h - y) * PT_PER_MM));
+    let (ax, ay) = p(a.0, a.1);
+    let (bx, by) = p(b.0, b.1);
+    let _ = writeln!(out, "{ax} {ay} m {bx} {by} l S");
 }
 
-fn line_op(page_h: f32, a: (f32, f32), b: (f32, f32)) -> Op {
-    Op::DrawLine {
-        line: Line {
-            points: vec![pt_point(page_h, a.0, a.1), pt_point(page_h, b.0, b.1)],
-            is_closed: false,
-        },
-    }
-}
-
-fn separators(spec: &Spec, cells_used: usize) -> Vec<Op> {
+fn separators(out: &mut String, spec: &Spec, cells_used: usize) {
     let (w, h) = spec.page;
-    let grey = |g: f32| Color::Greyscale(Greyscale::new(g, None));
-    let mut ops = Vec::new();
     match spec.separators {
         Separators::None => {}
         Separators::CutLines => {
-            ops.push(Op::SetOutlineColor { col: grey(0.55) });
-            ops.push(Op::SetOutlineThickness { pt: Pt(0.5) });
-            ops.push(Op::SetLineCapStyle {
-                cap: LineCapStyle::Butt,
-            });
-            ops.push(Op::SetLineDashPattern {
-                dash: LineDashPattern::new(0.0, &[4.0, 3.0]),
-            });
+            out.push_str("0.55 G 0.5 w 0 J [4 3] 0 d\n");
             let rows_used = cells_used.div_ceil(spec.cols).max(1);
             let used_h = spec.cell(rows_used * spec.cols - 1).bottom();
             for c in 1..spec.cols {
                 let x = spec.cell(c).x;
-                ops.push(line_op(h, (x, 0.0), (x, used_h)));
+                line(out, h, (x, 0.0), (x, used_h));
             }
             for r in 1..=rows_used.min(spec.rows - 1) {
                 let y = spec.cell(r * spec.cols).y;
-                ops.push(line_op(h, (0.0, y), (w, y)));
+                line(out, h, (0.0, y), (w, y));
             }
         }
         Separators::Rules => {
-            ops.push(Op::SetOutlineColor { col: grey(0.6) });
-            ops.push(Op::SetOutlineThickness { pt: Pt(0.6) });
+            out.push_str("0.6 G 0.6 w\n");
             for r in 1..cells_used.min(spec.rows) {
                 let c = spec.cell(r * spec.cols);
-                ops.push(line_op(h, (c.x, c.y), (c.x + c.w, c.y)));
+                line(out, h, (c.x, c.y), (c.x + c.w, c.y));
             }
             if let Some(hb) = spec.heading_box() {
-                ops.push(Op::SetOutlineColor { col: grey(0.0) });
-                ops.push(Op::SetOutlineThickness { pt: Pt(1.2) });
+                out.push_str("0 G 1.2 w\n");
                 let y = hb.bottom() - 1.5;
-                ops.push(line_op(h, (hb.x, y), (hb.right(), y)));
+                line(out, h, (hb.x, y), (hb.right(), y));
             }
         }
     }
-    ops
 }
 
-/// Draw page `page_no` of `plan`. `level` is the zlib level for the QR stream.
+/// Draw a page of `plan`. `level` is the zlib level for its content stream.
 pub(crate) fn compose_page(
     spec: &Spec,
-    page_no: usize,
     plan: &PagePlan,
     cards: &[Card],
     fonts: &JobFonts<'_>,
@@ -257,16 +229,22 @@ pub(crate) fn compose_page(
     scratch: &mut Scratch,
 ) -> Result<PageOut, PrintError> {
     let page_h = spec.page.1;
+    let mut text = std::mem::take(&mut scratch.text);
+    text.clear();
     let mut sink = TextOps {
-        ops: std::mem::take(&mut scratch.text),
+        out: text,
         fonts,
         page_h,
         font: None,
         faux: false,
     };
-    let mut qr_src = std::mem::take(&mut scratch.qr_src);
-    qr_src.clear();
-    qrdraw::stream_prologue(&mut qr_src);
+    // Separators, then the QR symbols (own graphics state), then the text.
+    let mut content = std::mem::take(&mut scratch.content);
+    content.clear();
+    content.push_str("q\n");
+    separators(&mut content, spec, plan.cells.len());
+    content.push_str("Q\nq\n");
+    qrdraw::stream_prologue(&mut content);
     let mut max_version = 0;
     let mut min_module_mm = f32::MAX;
 
@@ -308,7 +286,7 @@ pub(crate) fn compose_page(
             })?;
         let module_mm = spec.qr_mm / matrix.width as f32;
         qrdraw::draw_symbol(
-            &mut qr_src,
+            &mut content,
             &matrix,
             place.x * PT_PER_MM,
             (page_h - place.y) * PT_PER_MM,
@@ -318,35 +296,15 @@ pub(crate) fn compose_page(
         min_module_mm = min_module_mm.min(module_mm);
     }
 
-    let qr_stream = qrdraw::deflate(qr_src.as_bytes(), level)?;
-    scratch.qr_src = qr_src;
-    // Exact capacity: thousands of pages are held until the file is written.
-    let separators = separators(spec, plan.cells.len());
-    let mut ops = Vec::with_capacity(separators.len() + sink.ops.len() + 5);
-    ops.extend(separators);
-    ops.push(Op::UseXobject {
-        id: qr_xobject_id(page_no),
-        transform: XObjectTransform::default(),
-    });
-    ops.push(Op::StartTextSection);
-    ops.push(Op::SetFillColor {
-        col: Color::Greyscale(Greyscale::new(0.0, None)),
-    });
-    ops.push(Op::SetOutlineColor {
-        col: Color::Greyscale(Greyscale::new(0.0, None)),
-    });
-    ops.append(&mut sink.ops);
-    ops.push(Op::EndTextSection);
-    scratch.text = sink.ops;
+    content.push_str("Q\nBT\n0 g 0 G\n");
+    content.push_str(&sink.out);
+    content.push_str("ET\n");
+    let deflated = qrdraw::deflate(content.as_bytes(), level)?;
+    scratch.content = content;
+    scratch.text = sink.out;
     Ok(PageOut {
-        ops,
-        qr_stream,
+        content: deflated,
         max_version,
         min_module_mm,
     })
-}
-
-/// Resource name of page `page_no`'s QR form XObject.
-pub(crate) fn qr_xobject_id(page_no: usize) -> XObjectId {
-    XObjectId(format!("Qr{page_no}"))
 }

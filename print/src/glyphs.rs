@@ -5,19 +5,25 @@
 //! printpdf itself uses). printpdf then parses a ~100 KB font instead of a 20–30 MB
 //! collection face: parsing the full Noto CJK face costs ~40 MB of peak memory and
 //! keeps 20 MB per face alive for the whole job; the pre-subset costs ~1 ms and keeps
-//! almost nothing. printpdf still subsets again when it writes the file, so the PDF
-//! carries `ABCDEF+`-tagged subset fonts as usual.
+//! almost nothing. printpdf then turns the subsets into PDF font objects
+//! ([`JobFonts::embed`]): it subsets again, so the PDF carries `ABCDEF+`-tagged
+//! subset fonts with widths and a ToUnicode map as usual.
 //!
-//! Text is handed to printpdf as glyph ids (`TextItem::GlyphIds`) from our own
-//! char → glyph table: `TextItem::Text` looks every character up in the font at
-//! save time (~1.4 s per 10,000 cards). Each string is split into runs by the face
-//! that covers each character: primary first, then the fallbacks in order. Bold text
-//! whose characters only a regular face has is drawn with a thin outline stroke
+//! Text is not drawn through printpdf: pages are streamed by [`crate::pdfwrite`], and
+//! [`crate::textblock`] writes the text operators itself, showing the Identity-H code
+//! of each glyph from our own char → glyph table (the codes are the ones printpdf used
+//! for the font objects, read back in `embed`). Each string is split into runs by the
+//! face that covers each character: primary first, then the fallbacks in order. Bold
+//! text whose characters only a regular face has is drawn with a thin outline stroke
 //! ("faux bold") so it still reads as bold.
 
 use std::collections::{BTreeSet, HashMap};
 
-use printpdf::{FontId, ParsedFont, PdfDocument, PdfFont};
+use lopdf::{Object, ObjectId};
+use printpdf::{
+    FontId, Mm, Op, ParsedFont, PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Pt,
+    TextItem,
+};
 
 use crate::error::PrintError;
 use crate::fonts::{FontFace, Fonts};
@@ -28,6 +34,9 @@ struct Glyph {
     gid: u16,
     /// Advance width in em.
     adv: f32,
+    /// The code the content stream shows for this glyph (Identity-H, two bytes);
+    /// set by [`JobFonts::embed`] from what printpdf wrote for it.
+    code: u16,
 }
 
 /// One face prepared for the job.
@@ -40,12 +49,64 @@ struct Loaded {
 /// [`JobFonts`], which worker threads share).
 pub(crate) struct Subsets(Vec<Option<(String, ParsedFont)>>);
 
+/// The job's fonts as PDF objects (lopdf numbering, renumbered when written).
+#[derive(Default)]
+pub(crate) struct EmbeddedFonts {
+    /// Resource name → font dictionary.
+    pub resources: Vec<(String, ObjectId)>,
+    /// Every object the font dictionaries need (themselves included).
+    pub objects: Vec<(ObjectId, Object)>,
+}
+
+/// The hex strings of a content stream, in order (`<00a1>` → `[0x00, 0xa1]`).
+fn hex_strings(content: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < content.len() {
+        if content[i] == b'<' && content.get(i + 1) != Some(&b'<') {
+            let end = content[i..]
+                .iter()
+                .position(|&b| b == b'>')
+                .map_or(content.len(), |p| i + p);
+            let digits: Vec<u8> = content[i + 1..end]
+                .iter()
+                .filter_map(|&b| char::from(b).to_digit(16))
+                .map(|d| d as u8)
+                .collect();
+            out.push(
+                digits
+                    .chunks(2)
+                    .map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0))
+                    .collect(),
+            );
+            i = end + 1;
+        } else if content[i] == b'<' {
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Push every object `object` refers to.
+fn references(object: &Object, out: &mut Vec<ObjectId>) {
+    match object {
+        Object::Reference(id) => out.push(*id),
+        Object::Array(items) => items.iter().for_each(|o| references(o, out)),
+        Object::Dictionary(d) => d.iter().for_each(|(_, o)| references(o, out)),
+        Object::Stream(s) => s.dict.iter().for_each(|(_, o)| references(o, out)),
+        _ => {}
+    }
+}
+
 /// A run of glyphs from one face.
 #[derive(Debug, Clone)]
 pub(crate) struct Run {
     pub slot: usize,
     pub faux_bold: bool,
-    pub text: String,
+    /// Identity-H codes of the glyphs.
+    pub codes: Vec<u16>,
     /// x offset of the run from the line start, in em.
     pub x_em: f32,
 }
@@ -140,8 +201,16 @@ impl<'f> JobFonts<'f> {
             .map(|i| (first_fallback + i, bold))
     }
 
-    /// Register the subsets with the document (only faces that print something).
-    pub fn add_to(&mut self, doc: &mut PdfDocument, subsets: Subsets) {
+    /// Turn the subsets into PDF font objects (only faces that print something).
+    ///
+    /// printpdf builds them: a throw-away document with one page per face that shows
+    /// every glyph of the job once goes through `to_lopdf_document`, which subsets
+    /// again (all of our glyphs are used, so nothing is lost), tags the font
+    /// `ABCDEF+`, and writes the widths and the ToUnicode map. The code printpdf
+    /// used for each character is read back from that page, so the page content
+    /// written later shows exactly the codes the font objects describe.
+    pub fn embed(&mut self, subsets: Subsets) -> Result<EmbeddedFonts, PrintError> {
+        let mut doc = PdfDocument::new("fonts");
         for (slot, subset) in subsets.0.into_iter().enumerate() {
             if let Some((mut tag, parsed)) = subset {
                 while self.ids.iter().flatten().any(|id| id.0 == tag) {
@@ -170,11 +239,130 @@ impl<'f> JobFonts<'f> {
                 self.ids[slot] = Some(id);
             }
         }
+        let mut pages = Vec::new();
+        let mut shown: Vec<(usize, Vec<char>)> = Vec::new();
+        for (slot, id) in self.ids.iter().enumerate() {
+            let (Some(id), Some(Some(face))) = (id, self.faces.get(slot)) else {
+                continue;
+            };
+            let mut chars: Vec<char> = face.map.keys().copied().collect();
+            chars.sort_unstable();
+            let mut ops = Vec::with_capacity(chars.len() + 3);
+            ops.push(Op::StartTextSection);
+            ops.push(Op::SetFont {
+                font: PdfFontHandle::External(id.clone()),
+                size: Pt(10.0),
+            });
+            for c in &chars {
+                ops.push(Op::ShowText {
+                    items: vec![TextItem::Text(c.to_string())],
+                });
+            }
+            ops.push(Op::EndTextSection);
+            pages.push(PdfPage::new(Mm(100.0), Mm(100.0), ops));
+            shown.push((slot, chars));
+        }
+        if pages.is_empty() {
+            return Ok(EmbeddedFonts::default());
+        }
+        doc.with_pages(pages);
+        let opts = PdfSaveOptions {
+            optimize: true,
+            subset_fonts: true,
+            secure: true,
+            image_optimization: None,
+        };
+        let mut warnings = Vec::new();
+        let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
+        drop(doc);
+        let fail = |what: String| PrintError::Pdf(format!("embedding fonts: {what}"));
+        let lo_err = |e: lopdf::Error| fail(e.to_string());
+        let page_ids: Vec<ObjectId> = lo.get_pages().into_values().collect();
+        if page_ids.len() != shown.len() {
+            return Err(fail(format!(
+                "{} pages for {} faces",
+                page_ids.len(),
+                shown.len()
+            )));
+        }
+        for ((slot, chars), &page_id) in shown.iter().zip(&page_ids) {
+            let contents = lo
+                .get_dictionary(page_id)
+                .and_then(|p| p.get(b"Contents"))
+                .and_then(Object::as_reference)
+                .map_err(lo_err)?;
+            let content = lo
+                .get_object(contents)
+                .and_then(Object::as_stream)
+                .and_then(lopdf::Stream::get_plain_content)
+                .map_err(lo_err)?;
+            let codes = hex_strings(&content);
+            if codes.len() != chars.len() {
+                return Err(fail(format!(
+                    "{} codes for {} characters",
+                    codes.len(),
+                    chars.len()
+                )));
+            }
+            let Some(Some(face)) = self.faces.get_mut(*slot) else {
+                continue;
+            };
+            for (c, code) in chars.iter().zip(codes) {
+                let code = match code[..] {
+                    [hi, lo] if (hi, lo) != (0, 0) => u16::from_be_bytes([hi, lo]),
+                    _ => return Err(fail(format!("no glyph for U+{:04X}", u32::from(*c)))),
+                };
+                if let Some(g) = face.map.get_mut(c) {
+                    g.code = code;
+                }
+            }
+        }
+        // The font resource dictionary (the same for every page).
+        let resolve = |o: &Object| -> Result<lopdf::Dictionary, PrintError> {
+            match o {
+                Object::Reference(id) => lo.get_dictionary(*id).cloned().map_err(lo_err),
+                Object::Dictionary(d) => Ok(d.clone()),
+                _ => Err(fail("unexpected resource entry".into())),
+            }
+        };
+        let resources = resolve(
+            lo.get_dictionary(page_ids[0])
+                .and_then(|p| p.get(b"Resources"))
+                .map_err(lo_err)?,
+        )?;
+        let font_dict = resolve(resources.get(b"Font").map_err(lo_err)?)?;
+        let mut embedded = EmbeddedFonts::default();
+        let mut todo = Vec::new();
+        for (name, value) in font_dict.iter() {
+            let id = value.as_reference().map_err(lo_err)?;
+            embedded
+                .resources
+                .push((String::from_utf8_lossy(name).into_owned(), id));
+            todo.push(id);
+        }
+        lo.compress();
+        let mut seen = BTreeSet::new();
+        while let Some(id) = todo.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let object = lo
+                .objects
+                .remove(&id)
+                .ok_or_else(|| fail(format!("missing object {} {}", id.0, id.1)))?;
+            references(&object, &mut todo);
+            embedded.objects.push((id, object));
+        }
+        embedded.objects.sort_by_key(|o| o.0);
+        Ok(embedded)
     }
 
-    /// Font resource of a slot (after [`JobFonts::add_to`]).
-    pub fn font_id(&self, slot: usize) -> Option<&FontId> {
-        self.ids.get(slot).and_then(Option::as_ref)
+    /// Resource name of a slot's font (after [`JobFonts::embed`]).
+    pub fn font_name(&self, slot: usize) -> Option<&str> {
+        self.ids
+            .get(slot)
+            .and_then(Option::as_ref)
+            .map(|id| id.0.as_str())
     }
 
     /// Families of the faces in use.
@@ -211,12 +399,12 @@ impl<'f> JobFonts<'f> {
             };
             match runs.last_mut() {
                 Some(r) if r.slot == slot && r.faux_bold == faux => {
-                    r.text.push(c);
+                    r.codes.push(g.code);
                 }
                 _ => runs.push(Run {
                     slot,
                     faux_bold: faux,
-                    text: c.to_string(),
+                    codes: vec![g.code],
                     x_em: x,
                 }),
             }
@@ -263,7 +451,18 @@ fn load_subset(
         .collect();
     let map: HashMap<char, Glyph> = found
         .into_iter()
-        .filter_map(|(c, gid, adv)| position.get(&gid).map(|&new| (c, Glyph { gid: new, adv })))
+        .filter_map(|(c, gid, adv)| {
+            position.get(&gid).map(|&new| {
+                (
+                    c,
+                    Glyph {
+                        gid: new,
+                        adv,
+                        code: new,
+                    },
+                )
+            })
+        })
         .collect();
 
     let scope = ReadScope::new(&bytes);

@@ -19,8 +19,12 @@
 //! - **One layout table, one renderer.** The five layouts are rows of numbers in
 //!   [`layout`]; one composer reads them.
 //!
-//! Write to a temporary file and rename it (or use [`render_to_path`]): a cancelled
-//! render writes nothing, but a failing disk can still cut a write short.
+//! - **Flat memory.** Pages are written to the output as they are drawn ([`render`]);
+//!   memory does not grow with the page count.
+//!
+//! Write to a temporary file and rename it (or use [`render_to_path`], which does):
+//! a refused render writes nothing, but a render cancelled or failing after its first
+//! page (or a failing disk) leaves a partial PDF behind.
 
 mod card;
 mod compose;
@@ -29,6 +33,7 @@ mod error;
 pub mod fonts;
 mod glyphs;
 pub mod layout;
+mod pdfwrite;
 pub mod qr;
 pub mod qrdraw;
 mod render;

@@ -3,7 +3,7 @@
 //! Going through printpdf ops (one `Op` per dark run, ~128 bytes each plus
 //! allocations) costs 1.6 GB for 10,000 cards, and printpdf then compresses every
 //! stream at the highest zlib level on one thread. Instead each page's QR symbols
-//! are written here as one content stream of a form XObject:
+//! are written here as raw content (part of the page's content stream):
 //!
 //! ```text
 //! 1.06 w 0 J                     % line width just over one module: no hairline seams
@@ -17,8 +17,8 @@
 //! lengths, with butt caps so dashes end exactly on module boundaries. That is
 //! smaller than one `re` per run (measured 1.27 MB against ~1.5 MB per 1,000 cards).
 //! The stroke is 6 % wider than a module so neighbouring rows overlap and no white
-//! seam shows between them at 300 dpi. The streams are deflated by the worker thread
-//! that drew them and handed to printpdf as pre-compressed form XObjects.
+//! seam shows between them at 300 dpi. The symbols become part of the page's content
+//! stream, which the worker thread that drew it deflates ([`deflate`]).
 
 use std::fmt::Write as _;
 use std::io::Write as _;

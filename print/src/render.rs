@@ -1,38 +1,40 @@
-//! The job: check, paginate, draw pages on every core, write one PDF.
+//! The job: check, paginate, draw pages on every core, stream one PDF.
 //!
 //! Pages are independent, so worker threads (one per core) take page numbers from
 //! a shared counter and each encodes its cards' QR codes, lays out the text and
-//! deflates the page's QR stream. The calling thread only collects pages and
-//! reports progress, so the callback (which may be a UI closure, not `Send`) is
-//! always called on the caller's thread; a `Break` stops the workers at the next
-//! page. printpdf then assembles the document: it subsets the fonts, turns the
-//! text ops into content streams and writes the file.
+//! writes and deflates the page's content stream. The calling thread reports
+//! progress and writes each page to the output as soon as it arrives, so the
+//! callback (which may be a UI closure, not `Send`) is always called on the
+//! caller's thread; a `Break` stops the workers at the next page.
 //!
-//! Nothing reaches `out` until every page is drawn: a cancelled or failed job
-//! writes nothing. printpdf has no streaming writer, so the whole document is
-//! held in memory; what it holds per page is small (compressed QR stream, a few
-//! dozen text ops), and the page ops are dropped before the file is written.
-//! A write can still fail half-way (disk full): callers that write a file should
-//! use [`render_to_path`], which writes a temporary file and renames it.
+//! The file is written by [`crate::pdfwrite`], not by printpdf: printpdf keeps the
+//! whole document in memory until it saves. printpdf still makes the fonts (subset,
+//! `ABCDEF+` tag, widths, ToUnicode) before the first page is drawn
+//! ([`JobFonts::embed`]); those objects, one offset per object and the page plans
+//! are all that is held until the end, where the fonts, page tree, xref and
+//! trailer are written. Memory is therefore flat in the number of pages.
+//!
+//! Since pages are written while the job runs, a job cancelled or failing after
+//! its first page leaves a partial PDF in `out`: callers that write a file should
+//! use [`render_to_path`], which writes a temporary file and renames it only when
+//! the job succeeded (and deletes it otherwise).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use printpdf::{
-    DictItem, ExternalStream, ExternalXObject, Mm, PdfDocument, PdfPage, PdfSaveOptions, XObject,
-};
-
 use crate::card::{household_heading, Card, Printed, Progress, RenderStats, Stage};
-use crate::compose::{compose_page, qr_xobject_id, PageOut, PagePlan, Scratch};
+use crate::compose::{compose_page, PageOut, PagePlan, Scratch};
 use crate::coverage;
 use crate::error::PrintError;
 use crate::fonts::Fonts;
 use crate::glyphs::JobFonts;
 use crate::layout::Layout;
+use crate::pdfwrite::{text_string, PdfWriter};
+use crate::qrdraw::num;
 use crate::textfit::PT_PER_MM;
 
 /// zlib level for the QR streams (9: smallest file; the streams are small and
@@ -76,30 +78,28 @@ pub(crate) fn paginate(layout: Layout, cards: &[Card]) -> Vec<PagePlan> {
     pages
 }
 
-/// Counts bytes on their way to the caller's writer.
-struct Counting<W> {
-    inner: W,
-    bytes: u64,
-}
-
-impl<W: Write> Write for Counting<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
+/// Object numbers of the fixed objects; the fonts follow, then two per page.
+const CATALOG: u32 = 1;
+const PAGES: u32 = 2;
+const RESOURCES: u32 = 3;
+const INFO: u32 = 4;
+const FIRST_FONT_OBJECT: u32 = 5;
 
 /// Render `cards` in `layout` as one PDF written to `out`.
 ///
 /// Checks glyph coverage first ([`crate::check_coverage`]) and refuses, writing
 /// nothing, if any printed character has no font. `progress` is called on the
-/// calling thread: once while preparing, after every drawn page, before writing and
-/// when done; returning `ControlFlow::Break(())` before writing cancels the job
-/// with [`PrintError::Cancelled`] and nothing is written.
+/// calling thread: once while preparing, after every drawn page, before finishing
+/// the file and when done; returning `ControlFlow::Break(())` cancels the job with
+/// [`PrintError::Cancelled`].
+///
+/// The PDF is streamed: each page is written to `out` as soon as it is drawn (after
+/// its progress report), and the fonts, page tree and cross-reference table follow
+/// at the end, so memory does not grow with the number of pages. A job that is
+/// refused, or cancelled or failing before its first page has been reported, writes
+/// nothing; one cancelled or failing later leaves an incomplete PDF in `out`.
+/// Callers that write a file should use [`render_to_path`], which writes a
+/// temporary file and only renames it into place when the job succeeded.
 pub fn render(
     layout: Layout,
     cards: &[Card],
@@ -125,72 +125,118 @@ pub fn render(
         return Err(PrintError::Cancelled);
     }
 
-    // Every string that will be printed, for the font subsets.
-    let printed: Vec<Printed> = cards.iter().map(Printed::of).collect();
-    let headings: Vec<String> = plans
+    // Every character that will be printed (and whether bold), for the font
+    // subsets: collected card by card, so nothing per card is held.
+    let mut chars: HashSet<(char, bool)> = HashSet::new();
+    let mut add = |text: &str, bold: bool| chars.extend(text.chars().map(|c| (c, bold)));
+    for card in cards {
+        for (_, text, bold) in Printed::of(card).fields() {
+            add(text, bold);
+        }
+    }
+    for (h, cont, n) in plans.iter().filter_map(|p| p.heading.as_ref()) {
+        add(&household_heading(h, *cont, *n), true);
+    }
+    let chars: Vec<(String, bool)> = chars.into_iter().map(|(c, b)| (c.to_string(), b)).collect();
+    let (mut job_fonts, subsets) =
+        JobFonts::prepare(fonts, chars.iter().map(|(c, b)| (c.as_str(), *b)))?;
+    drop(chars);
+    let embedded = job_fonts.embed(subsets)?;
+
+    // Object numbers: fixed objects, the font objects, then page i is
+    // `first_page + 2 i` with its content stream right after it.
+    let font_numbers: HashMap<lopdf::ObjectId, u32> = embedded
+        .objects
         .iter()
-        .filter_map(|p| p.heading.as_ref())
-        .map(|(h, cont, n)| household_heading(h, *cont, *n))
+        .zip(FIRST_FONT_OBJECT..)
+        .map(|((id, _), n)| (*id, n))
         .collect();
-    let texts = printed
-        .iter()
-        .flat_map(|p| p.fields().map(|(_, t, bold)| (t, bold)))
-        .chain(headings.iter().map(|h| (h.as_str(), true)));
-    let (mut job_fonts, subsets) = JobFonts::prepare(fonts, texts)?;
-    drop(printed);
+    let first_page = FIRST_FONT_OBJECT + embedded.objects.len() as u32;
+    let page_count =
+        u32::try_from(plans.len()).map_err(|_| PrintError::Pdf("too many pages".into()))?;
+    let objects = first_page - 1 + 2 * page_count;
+    let mut pdf = PdfWriter::new(BufWriter::with_capacity(1 << 16, out), objects);
 
-    let mut doc = PdfDocument::new("核酸码 NAC cards");
-    job_fonts.add_to(&mut doc, subsets);
-
-    let pages = draw_pages(spec, &plans, cards, &job_fonts, &mut report, progress)?;
+    let (w, h) = spec.page;
+    let media_box = format!("[0 0 {} {}]", num(w * PT_PER_MM), num(h * PT_PER_MM));
+    let mut max_version = 0;
+    let mut min_module_mm = f32::MAX;
+    draw_pages(
+        spec,
+        &plans,
+        cards,
+        &job_fonts,
+        &mut report,
+        progress,
+        &mut |i, page| {
+            max_version = max_version.max(page.max_version);
+            min_module_mm = min_module_mm.min(page.min_module_mm);
+            if pdf.position() == 0 {
+                pdf.header()?;
+            }
+            let id = first_page + 2 * i as u32;
+            pdf.object(
+                id,
+                format!(
+                    "<</Type/Page/Parent {PAGES} 0 R/MediaBox {media_box}/Resources {RESOURCES} 0 R/Contents {} 0 R>>",
+                    id + 1
+                )
+                .as_bytes(),
+            )?;
+            pdf.stream(id + 1, "/Filter/FlateDecode", &page.content)?;
+            Ok(())
+        },
+    )?;
 
     report.stage = Stage::Writing;
     if progress(report).is_break() {
         return Err(PrintError::Cancelled);
     }
-    let (w, h) = spec.page;
-    let mut max_version = 0;
-    let mut min_module_mm = f32::MAX;
-    let mut pdf_pages = Vec::with_capacity(pages.len());
-    for (page_no, page) in pages.into_iter().enumerate() {
-        max_version = max_version.max(page.max_version);
-        min_module_mm = min_module_mm.min(page.min_module_mm);
-        doc.resources.xobjects.map.insert(
-            qr_xobject_id(page_no),
-            XObject::External(qr_form(page.qr_stream, w, h)),
-        );
-        pdf_pages.push(PdfPage::new(Mm(w), Mm(h), page.ops));
+    let mut resources = String::from("<</Font<<");
+    for (name, id) in &embedded.resources {
+        let n = font_numbers
+            .get(id)
+            .ok_or_else(|| PrintError::Pdf(format!("font {name} has no object")))?;
+        resources.push_str(&format!("/{name} {n} 0 R"));
     }
-    doc.with_pages(pdf_pages);
-
-    let opts = PdfSaveOptions {
-        optimize: true,
-        subset_fonts: true,
-        secure: true,
-        image_optimization: None,
-    };
-    let mut warnings = Vec::new();
-    let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
-    drop(doc);
-    lo.compress();
-    let mut counting = Counting {
-        inner: out,
-        bytes: 0,
-    };
-    {
-        let mut buffered = BufWriter::with_capacity(1 << 16, &mut counting);
-        lo.save_to(&mut buffered)
-            .map_err(|e| PrintError::Pdf(e.to_string()))?;
-        buffered.flush()?;
+    resources.push_str(">>>>");
+    pdf.object(RESOURCES, resources.as_bytes())?;
+    let renumber = |id: lopdf::ObjectId| font_numbers.get(&id).copied();
+    for ((_, object), n) in embedded.objects.iter().zip(FIRST_FONT_OBJECT..) {
+        pdf.lopdf_object(n, object, &renumber)?;
     }
-    drop(lo);
+    drop(embedded);
+    let mut kids = String::with_capacity(plans.len() * 10 + 64);
+    kids.push_str(&format!("<</Type/Pages/Count {page_count}/Kids["));
+    for i in 0..page_count {
+        kids.push_str(&format!("{} 0 R ", first_page + 2 * i));
+    }
+    kids.push_str("]>>");
+    pdf.object(PAGES, kids.as_bytes())?;
+    drop(kids);
+    pdf.object(
+        CATALOG,
+        format!("<</Type/Catalog/Pages {PAGES} 0 R>>").as_bytes(),
+    )?;
+    pdf.object(
+        INFO,
+        format!(
+            "<</Title {}/Producer (nac-print)>>",
+            text_string("核酸码 NAC cards")
+        )
+        .as_bytes(),
+    )?;
+    let id = document_id(cards.len(), page_count);
+    let bytes = pdf.finish(&format!(
+        "/Root {CATALOG} 0 R/Info {INFO} 0 R/ID[<{id}><{id}>]"
+    ))?;
 
     report.stage = Stage::Done;
     let _ = progress(report);
     Ok(RenderStats {
         pages: report.pages_total,
         cards: cards.len(),
-        bytes: counting.bytes,
+        bytes,
         max_qr_version: max_version,
         qr_symbol_mm: spec.qr_mm,
         min_module_mm,
@@ -198,37 +244,33 @@ pub fn render(
     })
 }
 
-/// A pre-compressed form XObject covering the whole page.
-fn qr_form(stream: Vec<u8>, w_mm: f32, h_mm: f32) -> ExternalXObject {
-    let mut dict = std::collections::BTreeMap::new();
-    dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
-    dict.insert("Subtype".to_string(), DictItem::Name(b"Form".to_vec()));
-    dict.insert(
-        "BBox".to_string(),
-        DictItem::Array(vec![
-            DictItem::Int(0),
-            DictItem::Int(0),
-            DictItem::Real(w_mm * PT_PER_MM),
-            DictItem::Real(h_mm * PT_PER_MM),
-        ]),
-    );
-    dict.insert(
-        "Filter".to_string(),
-        DictItem::Name(b"FlateDecode".to_vec()),
-    );
-    ExternalXObject {
-        stream: ExternalStream {
-            dict,
-            content: stream,
-            compress: false,
-        },
-        width: None,
-        height: None,
-        dpi: None,
+/// A file identifier (32 hex digits): unique enough, from the time, process and job.
+fn document_id(cards: usize, pages: u32) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a
+    let mut id = String::with_capacity(32);
+    for part in [
+        nanos as u64,
+        u64::from(std::process::id()),
+        cards as u64,
+        u64::from(pages),
+    ] {
+        for b in part.to_le_bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        id.push_str(&format!("{:08X}", h as u32));
     }
+    id
 }
 
-/// Draw all pages on worker threads; progress and cancellation on this thread.
+/// What the caller's thread does with each drawn page, in the order they finish.
+type PageSink<'a> = dyn FnMut(usize, PageOut) -> Result<(), PrintError> + 'a;
+
+/// Draw all pages on worker threads; progress, cancellation and `sink` on this
+/// thread. At most a few pages are in flight: workers wait when the caller's
+/// thread (writing) falls behind.
 fn draw_pages(
     spec: &'static crate::layout::Spec,
     plans: &[PagePlan],
@@ -236,19 +278,18 @@ fn draw_pages(
     fonts: &JobFonts<'_>,
     report: &mut Progress,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
-) -> Result<Vec<PageOut>, PrintError> {
+    sink: &mut PageSink<'_>,
+) -> Result<(), PrintError> {
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(plans.len())
         .max(1);
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let mut slots: Vec<Option<PageOut>> = Vec::new();
-    slots.resize_with(plans.len(), || None);
     report.stage = Stage::Drawing;
 
-    let outcome = std::thread::scope(|s| {
-        let (tx, rx) = mpsc::channel::<(usize, Result<PageOut, PrintError>)>();
+    std::thread::scope(|s| {
+        let (tx, rx) = mpsc::sync_channel::<(usize, Result<PageOut, PrintError>)>(threads * 2);
         for _ in 0..threads {
             let tx = tx.clone();
             let (next, stop) = (&next, &stop);
@@ -260,8 +301,7 @@ fn draw_pages(
                     }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(plan) = plans.get(i) else { break };
-                    let page =
-                        compose_page(spec, i, plan, cards, fonts, QR_ZLIB_LEVEL, &mut scratch);
+                    let page = compose_page(spec, plan, cards, fonts, QR_ZLIB_LEVEL, &mut scratch);
                     let failed = page.is_err();
                     if tx.send((i, page)).is_err() || failed {
                         break;
@@ -270,30 +310,29 @@ fn draw_pages(
             });
         }
         drop(tx);
+        // Leaving this closure drops `rx`, which releases workers blocked on `send`.
+        let mut written = 0;
         for (i, page) in rx {
-            match page {
-                Ok(page) => {
-                    slots[i] = Some(page);
-                    report.pages_done += 1;
-                    report.cards_done += plans[i].cells.len();
-                    if progress(*report).is_break() {
-                        stop.store(true, Ordering::Relaxed);
-                        return Err(PrintError::Cancelled);
-                    }
+            let result = page.and_then(|page| {
+                report.pages_done += 1;
+                report.cards_done += plans[i].cells.len();
+                if progress(*report).is_break() {
+                    return Err(PrintError::Cancelled);
                 }
-                Err(e) => {
-                    stop.store(true, Ordering::Relaxed);
-                    return Err(e);
-                }
+                sink(i, page)
+            });
+            if let Err(e) = result {
+                stop.store(true, Ordering::Relaxed);
+                return Err(e);
             }
+            written += 1;
         }
-        Ok(())
-    });
-    outcome?;
-    slots
-        .into_iter()
-        .map(|p| p.ok_or_else(|| PrintError::Pdf("a page was not drawn".into())))
-        .collect()
+        if written == plans.len() {
+            Ok(())
+        } else {
+            Err(PrintError::Pdf("a page was not drawn".into()))
+        }
+    })
 }
 
 /// Render into `path` atomically: the PDF is written to a temporary file in the

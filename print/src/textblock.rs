@@ -1,14 +1,15 @@
-//! Text in a column: fit each field (shrink, wrap) and emit printpdf text ops.
+//! Text in a column: fit each field (shrink, wrap) and write PDF text operators.
 //!
 //! Fitting happens before anything is drawn, so a card's content can be measured
 //! and centred in its cell, and a field that does not fit is reported before a
-//! single op exists. Ops only change font, size or faux-bold state when a run
+//! single operator is written. Ops only change font, size or faux-bold state when a run
 //! needs it.
 
-use printpdf::{Op, PdfFontHandle, Pt, TextItem, TextMatrix, TextRenderingMode};
+use std::fmt::Write as _;
 
 use crate::glyphs::JobFonts;
 use crate::layout::{Style, LEADING};
+use crate::qrdraw::num;
 use crate::textfit::{fit, PT_PER_MM};
 
 /// Ascent of the ideographic em box above the baseline, in em (Noto CJK, HanaMin).
@@ -20,9 +21,10 @@ pub(crate) enum Align {
     Center,
 }
 
-/// Text ops with the current font state, so `Tf`/`Tr` are only emitted on change.
+/// Text content (between `BT` and `ET`) with the current font state, so `Tf`/`Tr`
+/// are only written on change.
 pub(crate) struct TextOps<'a> {
-    pub(crate) ops: Vec<Op>,
+    pub(crate) out: String,
     pub(crate) fonts: &'a JobFonts<'a>,
     pub(crate) page_h: f32,
     pub(crate) font: Option<(usize, f32)>,
@@ -35,41 +37,34 @@ impl TextOps<'_> {
         let baseline = top + ((LEADING - 1.0) / 2.0 + ASCENT) * pt / PT_PER_MM;
         let y_pt = (self.page_h - baseline) * PT_PER_MM;
         for run in self.fonts.runs(text, bold) {
-            let Some(font_id) = self.fonts.font_id(run.slot) else {
+            let Some(name) = self.fonts.font_name(run.slot) else {
                 continue;
             };
+            let out = &mut self.out;
             if self.font != Some((run.slot, pt)) {
-                self.ops.push(Op::SetFont {
-                    font: PdfFontHandle::External(font_id.clone()),
-                    size: Pt(pt),
-                });
+                let _ = writeln!(out, "/{name} {} Tf", num(pt));
                 self.font = Some((run.slot, pt));
             }
             if run.faux_bold != self.faux {
                 if run.faux_bold {
-                    self.ops
-                        .push(Op::SetOutlineThickness { pt: Pt(pt * 0.035) });
+                    let _ = writeln!(out, "{} w 2 Tr", num(pt * 0.035));
+                } else {
+                    out.push_str("0 Tr\n");
                 }
-                self.ops.push(Op::SetTextRenderingMode {
-                    mode: if run.faux_bold {
-                        TextRenderingMode::FillStroke
-                    } else {
-                        TextRenderingMode::Fill
-                    },
-                });
                 self.faux = run.faux_bold;
             }
             // Hundredths of a point are plenty and keep the content stream short.
             let round = |v: f32| (v * 100.0).round() / 100.0;
-            self.ops.push(Op::SetTextMatrix {
-                matrix: TextMatrix::Translate(
-                    Pt(round(x * PT_PER_MM + run.x_em * pt)),
-                    Pt(round(y_pt)),
-                ),
-            });
-            self.ops.push(Op::ShowText {
-                items: vec![TextItem::Text(run.text)],
-            });
+            let _ = write!(
+                out,
+                "1 0 0 1 {} {} Tm <",
+                num(round(x * PT_PER_MM + run.x_em * pt)),
+                num(round(y_pt))
+            );
+            for code in &run.codes {
+                let _ = write!(out, "{code:04X}");
+            }
+            out.push_str("> Tj\n");
         }
     }
 }
