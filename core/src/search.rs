@@ -10,16 +10,59 @@
 use crate::domain::Address;
 use pinyin::ToPinyin;
 
-/// Lower-case pinyin initials of a name; Latin letters and digits are kept, other characters
-/// without a reading (rare characters, `·`) are skipped.
+/// Surnames read differently from the character's everyday reading (曾 is zēng as a surname,
+/// céng otherwise): a volunteer types the surname reading.
+const SURNAME_INITIALS: &[(char, char)] = &[
+    ('曾', 'z'),
+    ('单', 's'),
+    ('解', 'x'),
+    ('朴', 'p'),
+    ('仇', 'q'),
+    ('区', 'o'),
+    ('查', 'z'),
+    ('盖', 'g'),
+    ('缪', 'm'),
+    ('翟', 'z'),
+    ('覃', 'q'),
+    ('乐', 'y'),
+    ('召', 's'),
+    ('重', 'c'),
+    ('种', 'c'),
+    ('秘', 'b'),
+    ('隗', 'w'),
+    ('折', 's'),
+    ('薄', 'b'),
+    ('阚', 'k'),
+    ('蔚', 'y'),
+];
+
+fn initial(c: char) -> Option<char> {
+    match c.to_pinyin() {
+        Some(p) => p.first_letter().chars().next(),
+        None if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+        None => None,
+    }
+}
+
+/// Lower-case pinyin initials of a name, the surname read as a surname; Latin letters and
+/// digits are kept, other characters without a reading (rare characters, `·`) are skipped.
 pub fn initials(name: &str) -> String {
-    name.chars()
-        .filter_map(|c| match c.to_pinyin() {
-            Some(p) => p.first_letter().chars().next(),
-            None if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
-            None => None,
-        })
-        .collect()
+    let mut chars = name.chars();
+    let first = chars.next().and_then(|c| {
+        SURNAME_INITIALS
+            .iter()
+            .find(|(s, _)| *s == c)
+            .map(|(_, i)| *i)
+            .or_else(|| initial(c))
+    });
+    first.into_iter().chain(chars.filter_map(initial)).collect()
+}
+
+/// The initials with every character read in its everyday reading, when that differs from
+/// [`initials`] (so `cgf` finds 曾国藩 as well as `zgf`).
+pub fn everyday_initials(name: &str) -> Option<String> {
+    let everyday: String = name.chars().filter_map(initial).collect();
+    (everyday != initials(name)).then_some(everyday)
 }
 
 /// Address parts with digit runs zero-padded, so "2弄" sorts before "10弄".
@@ -109,6 +152,8 @@ impl SearchTerm {
             ),
             SearchTerm::Initials(q) => (
                 "r.id IN (SELECT id FROM residents WHERE name_initials >= :q AND name_initials < :q_end
+                          UNION SELECT id FROM residents
+                                WHERE name_initials_alt >= :q AND name_initials_alt < :q_end
                           UNION SELECT rowid FROM resident_search WHERE resident_search MATCH :fts)",
                 SearchParams {
                     q: q.clone(),
@@ -180,7 +225,8 @@ pub fn index_tokens(name: &str, address: &str) -> (String, String) {
     (uni, bi)
 }
 
-/// Rewrites the search entry of one resident (after any change to their name or address).
+/// Rewrites the search entry of one resident (after any change to their name or address):
+/// the everyday-reading initials and the FTS tokens.
 pub(crate) fn index_resident(
     conn: &rusqlite::Connection,
     resident_id: i64,
@@ -191,6 +237,8 @@ pub(crate) fn index_resident(
              WHERE r.id = ?1",
         )?
         .query_row([resident_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    conn.prepare_cached("UPDATE residents SET name_initials_alt = ?2 WHERE id = ?1")?
+        .execute(rusqlite::params![resident_id, everyday_initials(&name)])?;
     let (uni, bi) = index_tokens(&name, &address);
     conn.prepare_cached("DELETE FROM resident_search WHERE rowid = ?1")?
         .execute([resident_id])?;
@@ -225,6 +273,9 @@ mod tests {
         // 𠮷 (U+20BB7) has no reading in the table: skipped, the rest still searchable.
         assert_eq!(initials("李𠮷"), "l");
         assert_eq!(initials("Anna Lee"), "annalee");
+        assert_eq!(initials("曾国藩"), "zgf", "曾 as a surname is zeng");
+        assert_eq!(everyday_initials("曾国藩").as_deref(), Some("cgf"));
+        assert_eq!(everyday_initials("张三丰"), None);
     }
 
     #[test]

@@ -54,6 +54,8 @@ CREATE TABLE residents (
     household_id   INTEGER NOT NULL REFERENCES households (id),
     name           TEXT NOT NULL,
     name_initials  TEXT NOT NULL,
+    -- initials with the everyday reading of the surname, when it differs (曾 zeng/ceng)
+    name_initials_alt TEXT,
     doc_type       TEXT NOT NULL,
     doc_number     TEXT NOT NULL,
     doc_last4      TEXT NOT NULL,
@@ -69,6 +71,8 @@ CREATE TABLE residents (
 ) STRICT;
 CREATE INDEX residents_household ON residents (household_id);
 CREATE INDEX residents_initials ON residents (name_initials);
+CREATE INDEX residents_initials_alt ON residents (name_initials_alt)
+    WHERE name_initials_alt IS NOT NULL;
 CREATE INDEX residents_doc_last4 ON residents (doc_last4);
 CREATE INDEX residents_phone_last4 ON residents (phone_last4);
 
