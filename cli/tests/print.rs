@@ -4,8 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+#[path = "../../print/tests/support/pdf.rs"]
+mod pdf;
+use pdf::{decode_all, tool};
 
 fn nac(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nac"))
@@ -17,14 +21,6 @@ fn nac(db: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn tool(program: &str, args: &[&str]) -> Output {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} is required (poppler-utils, zbar-tools): {e}"));
-    out
-}
-
 fn active_credentials(db: &Path) -> BTreeSet<String> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut stmt = conn
@@ -34,52 +30,6 @@ fn active_credentials(db: &Path) -> BTreeSet<String> {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
-}
-
-fn decode_all(pdf: &Path, dir: &Path) -> Vec<String> {
-    let prefix = dir.join("page");
-    let out = tool(
-        "pdftoppm",
-        &[
-            "-r",
-            "200",
-            "-png",
-            pdf.to_str().unwrap(),
-            prefix.to_str().unwrap(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "png"))
-        .collect();
-    pages.sort();
-    let mut texts = Vec::new();
-    for page in pages {
-        let out = tool(
-            "zbarimg",
-            &[
-                "--raw",
-                "-q",
-                "-Sdisable",
-                "-Sqrcode.enable",
-                page.to_str().unwrap(),
-            ],
-        );
-        texts.extend(
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter(|l| !l.is_empty())
-                .map(str::to_string),
-        );
-        std::fs::remove_file(page).unwrap();
-    }
-    texts
 }
 
 #[test]
@@ -114,7 +64,7 @@ fn every_layout_prints_codes_that_scan_and_verify() {
 
         let pages = dir.path().join(format!("{layout}-pages"));
         std::fs::create_dir(&pages).unwrap();
-        let mut decoded = decode_all(&pdf, &pages);
+        let (mut decoded, _) = decode_all(&pdf, &pages);
         decoded.sort();
         let unique: BTreeSet<String> = decoded.iter().cloned().collect();
         assert_eq!(

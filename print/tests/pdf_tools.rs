@@ -12,7 +12,10 @@
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+#[path = "support/pdf.rs"]
+mod pdf;
+use pdf::{decode_all, tool};
 
 use nac_print::{
     check_coverage, render, render_to_path, sample, Card, Fonts, Layout, PrintError, Progress,
@@ -37,18 +40,6 @@ impl Drop for Scratch {
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }
-}
-
-fn tool(program: &str, args: &[&str]) -> std::process::Output {
-    Command::new(program)
-        .args(args)
-        .env("LC_ALL", "C.UTF-8")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "{program} is required for this test ({e}); install poppler-utils and zbar-tools"
-            )
-        })
 }
 
 /// Cards with the hard cases: 生僻字 in Noto (𠮷, 𡈼), in HanaMin A only (𪚥), in
@@ -100,60 +91,6 @@ fn render_file(layout: Layout, cards: &[Card], dir: &Path) -> PathBuf {
     assert_eq!(stats.cards, cards.len());
     assert!(stats.qr_symbol_mm >= 35.0);
     path
-}
-
-/// Rasterise at 300 dpi and decode every QR on every page.
-fn decode_all(pdf: &Path, dir: &Path) -> (Vec<String>, usize) {
-    let prefix = dir.join("page");
-    let out = tool(
-        "pdftoppm",
-        &[
-            "-r",
-            "300",
-            "-png",
-            pdf.to_str().unwrap(),
-            prefix.to_str().unwrap(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "pdftoppm: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "png"))
-        .collect();
-    pages.sort();
-    let mut decoded = Vec::new();
-    for page in &pages {
-        let out = tool(
-            "zbarimg",
-            &[
-                "--raw",
-                "-q",
-                "-Sdisable",
-                "-Sqrcode.enable",
-                page.to_str().unwrap(),
-            ],
-        );
-        // zbarimg exits 4 when a page has no symbol: that is a failure here too.
-        assert!(
-            out.status.success(),
-            "no QR decoded on {} ({:?})",
-            page.display(),
-            out.status
-        );
-        decoded.extend(
-            String::from_utf8(out.stdout)
-                .unwrap()
-                .lines()
-                .filter(|l| !l.is_empty())
-                .map(str::to_string),
-        );
-    }
-    (decoded, pages.len())
 }
 
 fn squash(s: &str) -> String {
