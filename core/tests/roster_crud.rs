@@ -7,6 +7,7 @@ mod common;
 use common::{count, valid_id, Fixture};
 use nac_core::domain::Capacity;
 use nac_core::station::{Change, HouseholdInput, ResidentInput, ResidentQuery};
+use nac_core::roster::ColumnSet;
 use nac_core::{Error, Field, WriteSource};
 use std::sync::{Arc, Mutex};
 
@@ -265,7 +266,7 @@ fn an_import_reports_progress_and_a_cancelled_import_writes_nothing() {
     assert!(drafts.len() > 2 * IMPORT_REPORT_EVERY);
     let before = f.dump();
     let mut reports = Vec::new();
-    let cancelled = f.station.import_drafts_with(&drafts, &mut |done, total| {
+    let cancelled = f.station.import_drafts_with(&drafts, ColumnSet::ALL, &mut |done, total| {
         reports.push((done, total));
         if done >= IMPORT_REPORT_EVERY {
             ControlFlow::Break(())

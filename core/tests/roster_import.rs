@@ -629,6 +629,7 @@ fn reimporting_the_same_file_changes_nothing() {
             residents_added: 0,
             residents_updated: 0,
             residents_unchanged: 4,
+            changes: Default::default(),
         }
     );
     assert!(again.errors.is_empty());

@@ -14,6 +14,20 @@ pub enum AddressError {
     Missing(&'static str, &'static str),
     #[error("{0}过长 / {1} is too long")]
     TooLong(&'static str, &'static str),
+    #[error("{0}含有控制字符{2}（不可见字符，常见于从其他系统复制的文字），请删除后重新输入 / {1} contains the control character {2} (invisible, often pasted from another system); delete it and retype")]
+    ControlCharacter(&'static str, &'static str, String),
+}
+
+/// A control character (U+0000–U+001F, U+007F–U+009F): never part of an address, a name or a
+/// note. U+001F also separates the parts of the household key, so letting it in could merge
+/// two different addresses.
+pub fn is_control(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}')
+}
+
+/// A control character as a message shows it (`U+001F`).
+pub fn describe_control(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
 }
 
 /// Which part of an address a problem is about (for row-level messages).
@@ -60,6 +74,9 @@ impl Address {
             };
             let mut value: String = raw.chars().map(fold_full_width).collect();
             value = value.trim().to_string();
+            if let Some(c) = value.chars().find(|c| is_control(*c)) {
+                return Err((p, AddressError::ControlCharacter(zh, en, describe_control(c))));
+            }
             if let Some(u) = unit {
                 if let Some(stripped) = value.strip_suffix(u) {
                     value = stripped.trim_end().to_string();

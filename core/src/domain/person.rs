@@ -22,6 +22,8 @@ pub enum NameError {
     TooLong,
     #[error("姓名含不允许的字符“{0}” / name contains the character \"{0}\", which is not allowed")]
     Character(char),
+    #[error("姓名含有控制字符{0}（不可见字符），请删除后重新输入 / name contains the control character {0} (invisible); delete it and retype")]
+    ControlCharacter(String),
 }
 
 /// A person's name: letters of any script (Han incl. Extension B+), the middle dot `·` of
@@ -40,7 +42,11 @@ impl PersonName {
             return Err(NameError::TooLong);
         }
         if let Some(bad) = name.chars().find(|c| !is_name_char(*c)) {
-            return Err(NameError::Character(bad));
+            return Err(if super::address::is_control(bad) {
+                NameError::ControlCharacter(super::address::describe_control(bad))
+            } else {
+                NameError::Character(bad)
+            });
         }
         Ok(PersonName(name.to_string()))
     }

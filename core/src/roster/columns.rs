@@ -164,6 +164,45 @@ impl From<Field> for Column {
     }
 }
 
+/// A set of roster columns: the columns a file's header names. Importing leaves a stored value
+/// alone when its column is absent from the file (an absent column is not an empty one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ColumnSet(u16);
+
+impl ColumnSet {
+    /// Every column (what a form gives: all fields present).
+    pub const ALL: ColumnSet = ColumnSet((1 << Column::ALL.len()) - 1);
+
+    pub fn insert(&mut self, column: Column) {
+        self.0 |= 1 << column.index();
+    }
+
+    pub fn contains(self, column: Column) -> bool {
+        self.0 & (1 << column.index()) != 0
+    }
+
+    /// The columns in template order.
+    pub fn iter(self) -> impl Iterator<Item = Column> {
+        Column::ALL.into_iter().filter(move |c| self.contains(*c))
+    }
+}
+
+impl FromIterator<Column> for ColumnSet {
+    fn from_iter<I: IntoIterator<Item = Column>>(iter: I) -> ColumnSet {
+        let mut set = ColumnSet::default();
+        for c in iter {
+            set.insert(c);
+        }
+        set
+    }
+}
+
+impl Serialize for ColumnSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
 fn header_key(header: &str) -> String {
     let folded: String = header.chars().map(fold_full_width).collect();
     let mut s = folded.trim().trim_matches('*').trim();
@@ -220,6 +259,29 @@ pub(crate) fn format_number(n: f64) -> String {
 struct Header {
     by_index: Vec<Option<Column>>,
     ignored: Vec<String>,
+    present: ColumnSet,
+}
+
+/// Columns in a worksheet (A … XFD), the limit of Excel, WPS and LibreOffice alike.
+pub(crate) const MAX_COLUMNS: usize = 16_384;
+/// Rows in a worksheet.
+pub(crate) const MAX_SHEET_ROWS: usize = 1_048_576;
+
+/// A cell reference as a spreadsheet shows it (`A1`, `XFD1048576`), from 0-based indexes.
+pub(crate) fn cell_reference(row: u64, col: u64) -> String {
+    let mut letters = Vec::new();
+    let mut n = col.saturating_add(1);
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(char::from(b'A' + u8::try_from(rem).unwrap_or(0)));
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!(
+        "{}{}",
+        letters.into_iter().collect::<String>(),
+        row.saturating_add(1)
+    )
 }
 
 impl Header {
@@ -231,6 +293,11 @@ impl Header {
             let text = cell.header_text();
             if text.is_empty() {
                 continue;
+            }
+            if *index >= MAX_COLUMNS {
+                return Err(RosterError::CellOutOfRange {
+                    reference: cell_reference(0, *index as u64),
+                });
             }
             match Column::from_header(&text) {
                 Some(column) => {
@@ -257,7 +324,12 @@ impl Header {
         if !missing.is_empty() {
             return Err(RosterError::MissingColumns(missing));
         }
-        Ok(Header { by_index, ignored })
+        let present = seen.iter().map(|(c, _)| *c).collect();
+        Ok(Header {
+            by_index,
+            ignored,
+            present,
+        })
     }
 
     fn column(&self, index: usize) -> Option<Column> {
@@ -319,10 +391,11 @@ impl Assembler {
         Ok(())
     }
 
-    /// The data rows and the ignored headers; an error if no header row was found.
-    pub(crate) fn finish(self) -> Result<(Vec<RawRow>, Vec<String>), RosterError> {
+    /// The data rows, the ignored headers and the columns the header names; an error if no
+    /// header row was found.
+    pub(crate) fn finish(self) -> Result<(Vec<RawRow>, Vec<String>, ColumnSet), RosterError> {
         let header = self.header.ok_or(RosterError::NoHeader)?;
-        Ok((self.rows, header.ignored))
+        Ok((self.rows, header.ignored, header.present))
     }
 }
 
@@ -341,7 +414,7 @@ fn fill(raw: &mut RawRow, column: Column, cell: Cell) {
             raw.resident.has_smartphone = b;
             return;
         }
-        (_, Cell::Text(s)) => s,
+        (_, Cell::Text(s)) => unguard_formula(s),
         (Column::DocumentNumber, Cell::Number(n)) => {
             raw.problems
                 .push(problem(format!("{n:.0}"), NUMBER_AS_DOCUMENT.to_string()));
@@ -381,6 +454,28 @@ fn fill(raw: &mut RawRow, column: Column, cell: Cell) {
                 .problems
                 .push(problem(text.trim().to_string(), YES_NO.to_string())),
         },
+    }
+}
+
+/// Characters that make a spreadsheet read a CSV cell as a formula (OWASP "CSV injection").
+const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether `value` needs a guard quote in a CSV export: it starts with a formula trigger, or
+/// with guard quotes before one (so that a value which really starts with `'=` also survives
+/// the round trip).
+pub(crate) fn needs_formula_guard(value: &str) -> bool {
+    value
+        .trim_start_matches('\'')
+        .starts_with(FORMULA_TRIGGERS)
+}
+
+/// Exports write `'` before a cell that [`needs_formula_guard`]; an import takes one such quote
+/// away again, so the value round-trips exactly.
+pub(crate) fn unguard_formula(value: String) -> String {
+    if value.starts_with('\'') && needs_formula_guard(&value) {
+        value[1..].to_string()
+    } else {
+        value
     }
 }
 

@@ -23,12 +23,13 @@ pub(crate) fn read(path: &Path) -> Result<RosterFile, RosterError> {
     }
     let (text, encoding) = decode(&bytes)?;
     drop(bytes);
-    let (rows, ignored_columns) = parse(&text)?;
+    let (rows, ignored_columns, columns) = parse(&text)?;
     Ok(RosterFile {
         format: FileFormat::Csv,
         encoding: Some(encoding),
         rows,
         ignored_columns,
+        columns,
     })
 }
 
@@ -73,7 +74,9 @@ fn delimiter(text: &str) -> u8 {
     }
 }
 
-fn parse(text: &str) -> Result<(Vec<super::RawRow>, Vec<String>), RosterError> {
+fn parse(
+    text: &str,
+) -> Result<(Vec<super::RawRow>, Vec<String>, super::ColumnSet), RosterError> {
     // Old Mac line ends (a lone CR) become LF, so that line counting below sees every row.
     let text: Cow<'_, str> = if text.contains('\r') {
         Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
@@ -158,7 +161,7 @@ mod tests {
     fn row_numbers_follow_the_spreadsheet() {
         let text = "\n区,路,号,姓名,证件号码\n\nA,B,1,\"张\n三\",X\n\nA,B,2,李四,Y\n";
         let numbers = |text: &str| -> Vec<usize> {
-            let (rows, _) = parse(text).unwrap_or_default();
+            let (rows, _, _) = parse(text).unwrap_or_default();
             rows.iter().map(|r| r.row).collect()
         };
         assert_eq!(numbers(text), vec![4, 6]);

@@ -1,5 +1,6 @@
 //! Roster export (CSV / XLSX) and the import template.
 
+use super::columns::needs_formula_guard;
 use super::{Column, FileFormat, RosterError};
 use crate::domain::document::mask_middle;
 use crate::domain::DocumentType;
@@ -74,6 +75,15 @@ impl Station {
             },
             lines.len()
         );
+        let status_headers = EXPORT_STATUS_HEADERS.as_slice();
+        // Whole or not at all, never through a symlink, never over the station's own files.
+        crate::files::write_atomically(path, &["csv", "xlsx"], &self.own_files(), |temp| {
+            match format {
+                FileFormat::Csv => std::fs::write(temp, csv_bytes(&lines, status_headers)?)?,
+                FileFormat::Xlsx => write_xlsx(temp, &lines, status_headers)?,
+            }
+            Ok::<(), crate::Error>(())
+        })?;
         audit(
             self.connection(),
             self.now(),
@@ -82,11 +92,6 @@ impl Station {
             "roster.export",
             &subject,
         )?;
-        let status_headers = EXPORT_STATUS_HEADERS.as_slice();
-        match format {
-            FileFormat::Csv => std::fs::write(path, csv_bytes(&lines, status_headers)?)?,
-            FileFormat::Xlsx => write_xlsx(path, &lines, status_headers)?,
-        }
         Ok(lines.len())
     }
 
@@ -192,9 +197,13 @@ fn headers(status_headers: &[&'static str]) -> Vec<&'static str> {
 
 /// UTF-8 with a BOM (so that Excel does not read it as GBK), CRLF line ends.
 ///
+/// A cell that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab
+/// or a CR: the OWASP CSV-injection rule) is written with a leading `'`, which spreadsheets
+/// show as a text marker and the import takes away again, so the value round-trips exactly.
 /// A document number of digits only is written with a leading tab: Excel would otherwise turn
 /// it into a number, keep 15 digits and lose the rest (and any leading zero) when the file is
-/// opened and saved again. The tab is whitespace, which the import ignores.
+/// opened and saved again. The tab is whitespace, which the import ignores, and it stands
+/// before digits only, so it starts no formula.
 fn csv_bytes(lines: &[Line], status_headers: &[&'static str]) -> Result<Vec<u8>, RosterError> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
@@ -206,13 +215,18 @@ fn csv_bytes(lines: &[Line], status_headers: &[&'static str]) -> Result<Vec<u8>,
         let doc = Column::DocumentNumber.index();
         for line in lines {
             let mut record: Vec<String> = line.cells.to_vec();
-            if !record[doc].is_empty() && record[doc].bytes().all(|b| b.is_ascii_digit()) {
-                record[doc].insert(0, '\t');
-            }
             if !status_headers.is_empty() {
                 record.push(line.status.clone());
                 record.push(line.valid_until.clone());
                 record.push(line.days_left.map(|d| d.to_string()).unwrap_or_default());
+            }
+            for cell in &mut record {
+                if needs_formula_guard(cell) {
+                    cell.insert(0, '\'');
+                }
+            }
+            if !record[doc].is_empty() && record[doc].bytes().all(|b| b.is_ascii_digit()) {
+                record[doc].insert(0, '\t');
             }
             w.write_record(&record).map_err(csv_error)?;
         }

@@ -30,7 +30,7 @@ mod export;
 mod report;
 mod xlsx_file;
 
-pub use columns::Column;
+pub use columns::{Column, ColumnSet};
 pub use export::{write_template, EXPORT_STATUS_HEADERS};
 pub use report::{validate_rows, ImportReport, RowError};
 
@@ -91,6 +91,8 @@ pub enum RosterError {
     Workbook(String),
     #[error("工作簿中没有工作表 / the workbook has no worksheet")]
     NoWorksheet,
+    #[error("单元格{reference}超出了表格的范围（最多XFD列、1048576行），文件已损坏或不是正常的表格 / the cell {reference} lies beyond the sheet's limits (column XFD, row 1048576); the file is damaged or not an ordinary spreadsheet")]
+    CellOutOfRange { reference: String },
     #[error("无法写入Excel文件 / cannot write the workbook: {0}")]
     WriteWorkbook(String),
 }
@@ -115,7 +117,9 @@ impl RosterError {
             RosterError::DuplicateColumn { .. } => "duplicate_column",
             RosterError::Encoding => "encoding",
             RosterError::Csv { .. } => "malformed_csv",
-            RosterError::Workbook(_) | RosterError::NoWorksheet => "workbook",
+            RosterError::Workbook(_)
+            | RosterError::NoWorksheet
+            | RosterError::CellOutOfRange { .. } => "workbook",
             RosterError::WriteWorkbook(_) => "write_workbook",
         }
     }
@@ -181,6 +185,8 @@ pub struct RosterFile {
     pub rows: Vec<RawRow>,
     /// Headers of columns that are not roster columns (their cells are not read).
     pub ignored_columns: Vec<String>,
+    /// The roster columns the header names; stored values of the others are left alone.
+    pub columns: ColumnSet,
 }
 
 /// Reads the data rows of a roster file (see [`read_roster_file`]).
@@ -228,7 +234,7 @@ impl Station {
         let outcome = if drafts.is_empty() {
             Default::default()
         } else {
-            self.import_drafts_with(&drafts, progress)?
+            self.import_drafts_with(&drafts, file.columns, progress)?
         };
         Ok(ImportReport {
             file: path

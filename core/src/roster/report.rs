@@ -106,7 +106,8 @@ pub fn validate_rows(
 ) -> (Vec<(HouseholdDraft, ResidentDraft)>, Vec<RowError>) {
     let mut checked: Vec<Checked> = rows.into_iter().map(|r| check_row(r, today)).collect();
 
-    // The same document on several rows.
+    // The same document on several rows. Each row names a few of its partners and counts the
+    // rest, so the report stays linear in the rows however many share one number.
     let mut by_document: HashMap<&Document, Vec<usize>> = HashMap::new();
     for (i, c) in checked.iter().enumerate() {
         if let Some(doc) = &c.document {
@@ -116,12 +117,11 @@ pub fn validate_rows(
     let mut conflicts: Vec<(usize, Column, String)> = Vec::new();
     for indices in by_document.values().filter(|v| v.len() > 1) {
         for &i in indices {
-            let (zh, en) = list_rows(
-                indices
-                    .iter()
-                    .filter(|&&j| j != i)
-                    .map(|&j| checked[j].raw.row),
-            );
+            let partners = indices
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| checked[j].raw.row);
+            let (zh, en) = list_rows(partners, indices.len() - 1);
             conflicts.push((
                 i,
                 Column::DocumentNumber,
@@ -130,22 +130,30 @@ pub fn validate_rows(
         }
     }
 
-    // One household (address) with different phones.
-    let mut by_address: HashMap<String, Vec<(usize, &str)>> = HashMap::new();
+    // One household (address) with different phones: rows grouped by address, then by phone;
+    // a row's partners are the rows of the other phones.
+    let mut by_address: HashMap<&str, BTreeMap<&str, Vec<usize>>> = HashMap::new();
     for (i, c) in checked.iter().enumerate() {
         if let Some((key, phone)) = &c.household_phone {
-            by_address.entry(key.clone()).or_default().push((i, phone));
+            by_address
+                .entry(key)
+                .or_default()
+                .entry(phone)
+                .or_default()
+                .push(i);
         }
     }
-    for group in by_address.values() {
-        for &(i, phone) in group {
-            let differing: Vec<usize> = group
-                .iter()
-                .filter(|(_, p)| *p != phone)
-                .map(|&(j, _)| checked[j].raw.row)
-                .collect();
-            if !differing.is_empty() {
-                let (zh, en) = list_rows(differing.into_iter());
+    for phones in by_address.values().filter(|p| p.len() > 1) {
+        let total: usize = phones.values().map(Vec::len).sum();
+        for (phone, own) in phones {
+            let others = || {
+                phones
+                    .iter()
+                    .filter(move |(p, _)| *p != phone)
+                    .flat_map(|(_, rows)| rows.iter().map(|&j| checked[j].raw.row))
+            };
+            let (zh, en) = list_rows(others(), total - own.len());
+            for &i in own {
                 conflicts.push((
                     i,
                     Column::HouseholdPhone,
@@ -371,15 +379,24 @@ pub(crate) fn redact(column: Column, value: &str) -> String {
     out
 }
 
-/// Row numbers for a message: ("3、7", "3, 7").
-fn list_rows(rows: impl Iterator<Item = usize>) -> (String, String) {
-    let rows: Vec<String> = {
-        let mut n: Vec<usize> = rows.collect();
-        n.sort_unstable();
-        n.dedup();
-        n.iter().map(usize::to_string).collect()
-    };
-    (rows.join("、"), rows.join(", "))
+/// Rows named in a conflict message before the rest are only counted.
+const ROWS_NAMED: usize = 5;
+
+/// Row numbers for a message, the first [`ROWS_NAMED`] in file order and then a count:
+/// ("3、7", "3, 7"), ("2、3、4、5、6等共9行", "2, 3, 4, 5, 6 and 4 more"). `rows` yields row
+/// numbers in file order; `total` is how many it would yield (only the first few are taken).
+fn list_rows(rows: impl Iterator<Item = usize>, total: usize) -> (String, String) {
+    let mut named: Vec<usize> = rows.take(ROWS_NAMED).collect();
+    named.sort_unstable();
+    named.dedup();
+    let named: Vec<String> = named.iter().map(usize::to_string).collect();
+    let (zh, en) = (named.join("、"), named.join(", "));
+    let more = total.saturating_sub(named.len());
+    if more == 0 {
+        (zh, en)
+    } else {
+        (format!("{zh}等共{total}行"), format!("{en} and {more} more"))
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! XLSX rosters via calamine's streaming cell reader: the sheet's declared used range is checked
 //! against the row cap before any cell is read, and only the cells of roster columns are kept.
 
-use super::columns::{Assembler, Cell};
+use super::columns::{cell_reference, Assembler, Cell, MAX_COLUMNS, MAX_SHEET_ROWS};
 use super::{FileFormat, RosterError, RosterFile, MAX_DATA_ROWS};
 use calamine::{open_workbook, DataRef, Reader, SheetType, SheetVisible, Xlsx};
 use std::path::Path;
@@ -65,6 +65,15 @@ pub(crate) fn read(path: &Path) -> Result<RosterFile, RosterError> {
         .map_err(|e| RosterError::Workbook(e.to_string()))?
     {
         let (row, col) = cell.get_position();
+        // A crafted reference (`MWLQKWU1`) parses to a column in the billions; refuse it before
+        // any per-column storage is sized from it.
+        if usize::try_from(col).map_or(true, |c| c >= MAX_COLUMNS)
+            || usize::try_from(row).map_or(true, |r| r >= MAX_SHEET_ROWS)
+        {
+            return Err(RosterError::CellOutOfRange {
+                reference: cell_reference(u64::from(row), u64::from(col)),
+            });
+        }
         if current.as_ref().is_some_and(|(r, _)| *r != row) {
             if let Some((r, row_cells)) = current.take() {
                 assembler.push(spreadsheet_row(r), row_cells)?;
@@ -82,12 +91,13 @@ pub(crate) fn read(path: &Path) -> Result<RosterFile, RosterError> {
     if let Some((r, row_cells)) = current.take() {
         assembler.push(spreadsheet_row(r), row_cells)?;
     }
-    let (rows, ignored_columns) = assembler.finish()?;
+    let (rows, ignored_columns, columns) = assembler.finish()?;
     Ok(RosterFile {
         format: FileFormat::Xlsx,
         encoding: None,
         rows,
         ignored_columns,
+        columns,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Validation of what a volunteer types or a roster row holds, before anything is written:
 //! every problem is reported with its field, not just the first.
 
+use crate::domain::address::{describe_control, is_control};
 use crate::domain::{Address, AddressPart, Document, DocumentType, PersonName, Phone};
 use crate::error::{Field, FieldError};
 use chrono::NaiveDate;
@@ -113,7 +114,16 @@ impl ResidentDraft {
             }
         }
         let phone = optional_phone(&input.phone, Field::Phone, &mut errors);
-        let notes = input.notes.trim().to_string();
+        let notes = normalise_notes(&input.notes);
+        if let Some(c) = notes.chars().find(|c| is_control(*c)) {
+            errors.push(FieldError::new(
+                Field::Notes,
+                format!(
+                    "备注含有控制字符{0}（不可见字符），请删除后重新输入 / notes contain the control character {0} (invisible); delete it and retype",
+                    describe_control(c)
+                ),
+            ));
+        }
         if notes.chars().count() > MAX_NOTES_CHARS {
             errors.push(FieldError::new(
                 Field::Notes,
@@ -132,6 +142,22 @@ impl ResidentDraft {
             _ => Err(errors),
         }
     }
+}
+
+/// Notes typed in a cell often hold line breaks or tabs (Alt+Enter in Excel): they become
+/// single spaces; every other control character is refused by the caller.
+fn normalise_notes(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.trim().chars() {
+        if matches!(c, '\t' | '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{85}') {
+            if !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn optional_phone(raw: &str, field: Field, errors: &mut Vec<FieldError>) -> Option<Phone> {

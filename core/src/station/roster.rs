@@ -5,6 +5,7 @@ use super::{audit, Change, Station, WriteSource};
 use crate::domain::{Address, Document, Phone};
 use crate::error::{Error, Result};
 use crate::ids;
+use crate::roster::{Column, ColumnSet};
 use crate::search::{index_household, index_resident, initials, natural_sort_key};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -51,6 +52,64 @@ pub struct ImportOutcome {
     pub residents_added: u32,
     pub residents_updated: u32,
     pub residents_unchanged: u32,
+    /// What the updates changed, field by field.
+    pub changes: FieldChanges,
+}
+
+/// The stored fields an import changed on existing residents, each counted once per resident
+/// (one resident may count under several). A cleared phone or note is counted apart from a
+/// changed one, so the report says plainly when the file emptied a value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FieldChanges {
+    /// Moved to another household (the row gives another address).
+    pub moved: u32,
+    pub name: u32,
+    pub phone_changed: u32,
+    pub phone_cleared: u32,
+    pub notes_changed: u32,
+    pub notes_cleared: u32,
+    pub smartphone: u32,
+    /// Removed residents the file brought back.
+    pub restored: u32,
+}
+
+impl FieldChanges {
+    /// The non-zero counts as one bilingual line ("中文 / English"), e.g.
+    /// "手机号清空2人、备注修改1人 / phone cleared for 2, notes changed for 1"; empty when
+    /// nothing changed.
+    pub fn summary(&self) -> String {
+        let parts: Vec<(String, String)> = [
+            (self.moved, "换户", "moved to another household"),
+            (self.name, "姓名修改", "name changed"),
+            (self.phone_changed, "手机号修改", "phone changed"),
+            (self.phone_cleared, "手机号清空", "phone cleared"),
+            (self.notes_changed, "备注修改", "notes changed"),
+            (self.notes_cleared, "备注清空", "notes cleared"),
+            (self.smartphone, "有智能手机修改", "smartphone flag changed"),
+            (self.restored, "恢复已移除居民", "removed resident restored"),
+        ]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, zh, en)| (format!("{zh}{n}人"), format!("{en} for {n}")))
+        .collect();
+        if parts.is_empty() {
+            return String::new();
+        }
+        let zh: Vec<&str> = parts.iter().map(|(z, _)| z.as_str()).collect();
+        let en: Vec<&str> = parts.iter().map(|(_, e)| e.as_str()).collect();
+        format!("{} / {}", zh.join("、"), en.join(", "))
+    }
+
+    fn add(&mut self, other: &FieldChanges) {
+        self.moved += other.moved;
+        self.name += other.name;
+        self.phone_changed += other.phone_changed;
+        self.phone_cleared += other.phone_cleared;
+        self.notes_changed += other.notes_changed;
+        self.notes_cleared += other.notes_cleared;
+        self.smartphone += other.smartphone;
+        self.restored += other.restored;
+    }
 }
 
 impl Station {
@@ -164,7 +223,7 @@ impl Station {
                 write_resident_fields(&tx, removed, household_id, &draft, now)?;
                 removed
             }
-            None => upsert_resident(&tx, household_id, &draft, now)?.0,
+            None => upsert_resident(&tx, household_id, &draft, ColumnSet::ALL, now)?.0,
         };
         audit(
             &tx,
@@ -274,19 +333,26 @@ impl Station {
     }
 
     /// Writes validated roster rows in one transaction: households matched by address,
-    /// residents by document; rows identical to what is stored change nothing.
+    /// residents by document; rows identical to what is stored change nothing. Every field of
+    /// a draft counts (as in a form); see [`Station::import_drafts_with`] for files that have
+    /// only some columns.
     pub fn import_drafts(
         &mut self,
         rows: &[(HouseholdDraft, ResidentDraft)],
     ) -> Result<ImportOutcome> {
-        self.import_drafts_with(rows, &mut |_, _| ControlFlow::Continue(()))
+        self.import_drafts_with(rows, ColumnSet::ALL, &mut |_, _| ControlFlow::Continue(()))
     }
 
-    /// [`Station::import_drafts`] reporting `(rows done, rows)` every [`IMPORT_REPORT_EVERY`]
-    /// rows; `Break` cancels the import and rolls everything back (nothing is imported).
+    /// [`Station::import_drafts`] for rows read from a file with the header `columns`: the
+    /// optional fields of an existing resident whose column the file lacks (phone, notes, has
+    /// smartphone, household phone) keep their stored values; a present but empty phone or
+    /// notes cell clears the value, and the outcome counts it as cleared. Reports
+    /// `(rows done, rows)` every [`IMPORT_REPORT_EVERY`] rows; `Break` cancels the import and
+    /// rolls everything back (nothing is imported).
     pub fn import_drafts_with(
         &mut self,
         rows: &[(HouseholdDraft, ResidentDraft)],
+        columns: ColumnSet,
         progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
     ) -> Result<ImportOutcome> {
         let now = self.now();
@@ -317,18 +383,21 @@ impl Station {
                     insert_household(&tx, household, now)?
                 }
             };
-            match upsert_resident(&tx, household_id, resident, now)?.1 {
+            match upsert_resident(&tx, household_id, resident, columns, now)?.1 {
                 Upsert::Added => outcome.residents_added += 1,
-                Upsert::Updated => outcome.residents_updated += 1,
+                Upsert::Updated(changes) => {
+                    outcome.residents_updated += 1;
+                    outcome.changes.add(&changes);
+                }
                 Upsert::Unchanged => outcome.residents_unchanged += 1,
             }
         }
-        if outcome
-            != (ImportOutcome {
-                residents_unchanged: outcome.residents_unchanged,
-                ..Default::default()
-            })
-        {
+        let changed = outcome.households_added
+            + outcome.households_updated
+            + outcome.residents_added
+            + outcome.residents_updated
+            > 0;
+        if changed {
             let summary = format!(
                 "+{} households, ~{} households, +{} residents, ~{} residents",
                 outcome.households_added,
@@ -427,16 +496,18 @@ fn insert_household(tx: &Transaction<'_>, draft: &HouseholdDraft, now: i64) -> R
 
 enum Upsert {
     Added,
-    Updated,
+    Updated(FieldChanges),
     Unchanged,
 }
 
-/// Inserts the resident, or updates the one with the same document when anything differs
-/// (restoring a removed one). Returns the id and what happened.
+/// Inserts the resident, or updates the one with the same document when anything the file
+/// gives differs (restoring a removed one). Optional fields whose column is not in `columns`
+/// keep their stored values. Returns the id and what happened.
 fn upsert_resident(
     tx: &Transaction<'_>,
     household_id: i64,
     d: &ResidentDraft,
+    columns: ColumnSet,
     now: i64,
 ) -> Result<(i64, Upsert)> {
     let existing = tx
@@ -445,59 +516,95 @@ fn upsert_resident(
              FROM residents WHERE doc_type = ?1 AND doc_number = ?2",
         )?
         .query_row(params![d.document.kind.as_str(), d.document.number], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, bool>(5)?,
-                r.get::<_, bool>(6)?,
-            ))
+            Ok(StoredResident {
+                id: r.get(0)?,
+                household_id: r.get(1)?,
+                name: r.get(2)?,
+                phone: r.get(3)?,
+                notes: r.get(4)?,
+                removed: r.get(5)?,
+                has_smartphone: r.get(6)?,
+            })
         })
         .optional()?;
-    match existing {
-        None => {
-            tx.prepare_cached(
-                "INSERT INTO residents (uid, household_id, name, name_initials, doc_type, doc_number,
-                     doc_last4, phone, phone_last4, birth_date, notes, has_smartphone, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
-            )?
-            .execute(params![
-                ids::new_uid(),
-                household_id,
-                d.name.as_str(),
-                initials(d.name.as_str()),
-                d.document.kind.as_str(),
-                d.document.number,
-                d.document.last4(),
-                d.phone.as_ref().map(Phone::as_str),
-                d.phone.as_ref().map(Phone::last4),
-                d.birth_date.map(|b| b.to_string()),
-                d.notes,
-                d.has_smartphone,
-                now
-            ])?;
-            let id = tx.last_insert_rowid();
-            index_resident(tx, id)?;
-            Ok((id, Upsert::Added))
-        }
-        Some((id, hh, name, phone, notes, removed, stored_smartphone)) => {
-            let same = hh == household_id
-                && name == d.name.as_str()
-                && phone.as_deref() == d.phone.as_ref().map(Phone::as_str)
-                && notes == d.notes
-                && !removed;
-            if same {
-                return Ok((id, Upsert::Unchanged));
-            }
-            // A roster file has no smartphone column: keep what the volunteer recorded.
-            let d = ResidentDraft {
-                has_smartphone: stored_smartphone,
-                ..d.clone()
+    let Some(stored) = existing else {
+        tx.prepare_cached(
+            "INSERT INTO residents (uid, household_id, name, name_initials, doc_type, doc_number,
+                 doc_last4, phone, phone_last4, birth_date, notes, has_smartphone, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+        )?
+        .execute(params![
+            ids::new_uid(),
+            household_id,
+            d.name.as_str(),
+            initials(d.name.as_str()),
+            d.document.kind.as_str(),
+            d.document.number,
+            d.document.last4(),
+            d.phone.as_ref().map(Phone::as_str),
+            d.phone.as_ref().map(Phone::last4),
+            d.birth_date.map(|b| b.to_string()),
+            d.notes,
+            d.has_smartphone,
+            now
+        ])?;
+        let id = tx.last_insert_rowid();
+        index_resident(tx, id)?;
+        return Ok((id, Upsert::Added));
+    };
+    let merged = stored.merge(d, columns)?;
+    let changes = stored.changes(household_id, &merged);
+    if changes == FieldChanges::default() {
+        return Ok((stored.id, Upsert::Unchanged));
+    }
+    write_resident_fields(tx, stored.id, household_id, &merged, now)?;
+    Ok((stored.id, Upsert::Updated(changes)))
+}
+
+/// A resident as stored, for comparing with an imported row.
+struct StoredResident {
+    id: i64,
+    household_id: i64,
+    name: String,
+    phone: Option<String>,
+    notes: String,
+    removed: bool,
+    has_smartphone: bool,
+}
+
+impl StoredResident {
+    /// The draft to write: the row's values, with the stored ones for absent optional columns.
+    fn merge(&self, d: &ResidentDraft, columns: ColumnSet) -> Result<ResidentDraft> {
+        let mut merged = d.clone();
+        if !columns.contains(Column::Phone) {
+            merged.phone = match &self.phone {
+                Some(p) => Some(Phone::parse(p).map_err(|e| {
+                    Error::Invalid(vec![(crate::error::Field::Phone, e).into()])
+                })?),
+                None => None,
             };
-            write_resident_fields(tx, id, household_id, &d, now)?;
-            Ok((id, Upsert::Updated))
+        }
+        if !columns.contains(Column::Notes) {
+            merged.notes.clone_from(&self.notes);
+        }
+        if !columns.contains(Column::HasSmartphone) {
+            merged.has_smartphone = self.has_smartphone;
+        }
+        Ok(merged)
+    }
+
+    fn changes(&self, household_id: i64, merged: &ResidentDraft) -> FieldChanges {
+        let new_phone = merged.phone.as_ref().map(Phone::as_str);
+        let count = |b: bool| u32::from(b);
+        FieldChanges {
+            moved: count(self.household_id != household_id),
+            name: count(self.name != merged.name.as_str()),
+            phone_changed: count(new_phone.is_some() && self.phone.as_deref() != new_phone),
+            phone_cleared: count(new_phone.is_none() && self.phone.is_some()),
+            notes_changed: count(!merged.notes.is_empty() && self.notes != merged.notes),
+            notes_cleared: count(merged.notes.is_empty() && !self.notes.is_empty()),
+            smartphone: count(self.has_smartphone != merged.has_smartphone),
+            restored: count(self.removed),
         }
     }
 }
