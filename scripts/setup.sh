@@ -10,7 +10,8 @@ app_packages=(libwebkit2gtk-4.1-dev build-essential pkg-config libxdo-dev libssl
   libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk fonts-hanazono xdg-utils
   cups-client xvfb xauth)
 test_packages=(webkit2gtk-driver fonts-wqy-zenhei fonts-arphic-uming poppler-utils
-  zbar-tools cups printer-driver-cups-pdf procps python3-openpyxl)
+  zbar-tools cups printer-driver-cups-pdf procps python3-openpyxl
+  libreoffice-calc-nogui)
 
 packages=("${app_packages[@]}")
 if [ "$mode" = test ]; then packages+=("${test_packages[@]}"); fi

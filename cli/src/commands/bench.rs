@@ -27,6 +27,32 @@ pub struct BenchArgs {
     /// Repetitions of each timed step.
     #[arg(long, default_value_t = 5)]
     runs: usize,
+    /// A directory with `bench-10000.xls` and `bench-10000.xlsx` written by LibreOffice
+    /// (`scripts/make-office-fixtures.sh --bench DIR`): times the legacy format against the
+    /// same roster as .xlsx (target: .xls within 1.5× of .xlsx).
+    #[arg(long)]
+    office: Option<PathBuf>,
+}
+
+/// Median milliseconds to import `file` into a fresh station, over `runs` runs.
+fn time_import(dir: &Path, file: &Path, runs: usize, rows: u32) -> anyhow::Result<Figures> {
+    let mut figures = Figures(Vec::new());
+    for run in 0..runs {
+        let path = dir.join(format!("office-import-{run}.db"));
+        let _ = std::fs::remove_file(&path);
+        let mut station = Station::open(&path, Arc::new(SystemClock), WriteSource::Import)?;
+        let start = Instant::now();
+        let report = station.import_roster(file)?;
+        figures.0.push(ms(start));
+        anyhow::ensure!(
+            report.outcome.residents_added == rows,
+            "{}: imported {} of {rows} ({} rejected)",
+            file.display(),
+            report.outcome.residents_added,
+            report.rows_rejected()
+        );
+    }
+    Ok(figures)
 }
 
 struct Figures(Vec<f64>);
@@ -134,6 +160,24 @@ pub fn bench(ctx: &Context, a: BenchArgs) -> anyhow::Result<Report> {
         "import_10k_xlsx_ms_median".into(),
         json!(import.percentile(0.5)),
     );
+
+    // 2b. The same roster as .xls and .xlsx, both written by LibreOffice.
+    if let Some(office) = &a.office {
+        let xls = time_import(&dir, &office.join("bench-10000.xls"), a.runs, 10_000)?;
+        let xlsx = time_import(&dir, &office.join("bench-10000.xlsx"), a.runs, 10_000)?;
+        let ratio = xls.percentile(0.5) / xlsx.percentile(0.5);
+        lines.push(format!(
+            "import 10,000-row .xls:        median {:7.1} ms   (.xlsx {:7.1} ms, ratio {ratio:.2}; target ≤ 1.5)",
+            xls.percentile(0.5),
+            xlsx.percentile(0.5)
+        ));
+        out.insert("import_10k_xls_ms_median".into(), json!(xls.percentile(0.5)));
+        out.insert(
+            "import_10k_office_xlsx_ms_median".into(),
+            json!(xlsx.percentile(0.5)),
+        );
+        out.insert("import_xls_to_xlsx_ratio".into(), json!(ratio));
+    }
 
     // 3. A large station: search, then open + first screen.
     let big = dir.join("big.db");

@@ -245,12 +245,44 @@ impl Cell {
     }
 }
 
-/// A number as volunteers typed it: integers without a decimal point ("100", not "100.0").
+/// A number as the sheet shows it: integers without a decimal point ("100", not "100.0"), and
+/// at most 15 significant digits, as Excel, WPS and LibreOffice keep them — the double behind
+/// `310105193203221000` is `310105193203220992`, which no volunteer ever saw.
 pub(crate) fn format_number(n: f64) -> String {
-    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{n:.0}")
+    if !n.is_finite() {
+        return n.to_string();
+    }
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        return format!("{n:.0}");
+    }
+    // Scientific notation with 15 significant digits, then written out in full.
+    let sci = format!("{n:.14e}");
+    let Some((mantissa, exponent)) = sci.split_once('e') else {
+        return n.to_string();
+    };
+    let Ok(exponent) = exponent.parse::<i32>() else {
+        return n.to_string();
+    };
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    let point = exponent + 1; // digits before the decimal point
+    let body = if point <= 0 {
+        let zeros = "0".repeat(usize::try_from(-point).unwrap_or(0));
+        format!("0.{zeros}{digits}")
     } else {
-        n.to_string()
+        let point = usize::try_from(point).unwrap_or(0);
+        if digits.len() <= point {
+            format!("{digits}{}", "0".repeat(point - digits.len()))
+        } else {
+            format!("{}.{}", &digits[..point], &digits[point..])
+        }
+    };
+    if negative {
+        format!("-{body}")
+    } else {
+        body
     }
 }
 
@@ -260,12 +292,18 @@ struct Header {
     by_index: Vec<Option<Column>>,
     ignored: Vec<String>,
     present: ColumnSet,
+    /// Required columns the row does not name (empty for a real header).
+    missing: Vec<Column>,
 }
 
 /// Columns in a worksheet (A … XFD), the limit of Excel, WPS and LibreOffice alike.
 pub(crate) const MAX_COLUMNS: usize = 16_384;
 /// Rows in a worksheet.
 pub(crate) const MAX_SHEET_ROWS: usize = 1_048_576;
+
+/// Rows searched for the header: real rosters start with a merged title
+/// ("某某居委会住户名册"), a date line or a blank row above it.
+pub const HEADER_SEARCH_ROWS: usize = 10;
 
 /// A cell reference as a spreadsheet shows it (`A1`, `XFD1048576`), from 0-based indexes.
 pub(crate) fn cell_reference(row: u64, col: u64) -> String {
@@ -285,7 +323,9 @@ pub(crate) fn cell_reference(row: u64, col: u64) -> String {
 }
 
 impl Header {
-    fn parse(cells: &[(usize, Cell)]) -> Result<Header, RosterError> {
+    /// Reads a row as a header; `missing` lists the required columns it lacks. Two headers for
+    /// one column, or a cell beyond the sheet's last column, are errors.
+    fn read(cells: &[(usize, Cell)]) -> Result<Header, RosterError> {
         let mut by_index = Vec::new();
         let mut seen: Vec<(Column, String)> = Vec::new();
         let mut ignored = Vec::new();
@@ -321,15 +361,17 @@ impl Header {
             .into_iter()
             .filter(|r| !seen.iter().any(|(c, _)| c == r))
             .collect();
-        if !missing.is_empty() {
-            return Err(RosterError::MissingColumns(missing));
-        }
         let present = seen.iter().map(|(c, _)| *c).collect();
         Ok(Header {
             by_index,
             ignored,
             present,
+            missing,
         })
+    }
+
+    fn named(&self) -> usize {
+        self.present.iter().count()
     }
 
     fn column(&self, index: usize) -> Option<Column> {
@@ -337,11 +379,17 @@ impl Header {
     }
 }
 
-/// Turns rows of cells into [`RawRow`]s: the first non-empty row is the header, later rows are
-/// data; empty rows are skipped and the row cap is enforced as rows arrive.
+/// Turns rows of cells into [`RawRow`]s: the header is the first row within the first
+/// [`HEADER_SEARCH_ROWS`] that names every required column (rows above it are titles and are
+/// skipped), later rows are data; empty rows are skipped and the row cap is enforced as rows
+/// arrive.
 #[derive(Debug, Default)]
 pub(crate) struct Assembler {
-    header: Option<Header>,
+    header: Option<(usize, Header)>,
+    /// The row naming the most roster columns, while no header is found.
+    best: Option<(usize, Header)>,
+    /// Whether any non-empty row came before the header search ended.
+    seen_content: bool,
     rows: Vec<RawRow>,
 }
 
@@ -350,7 +398,7 @@ impl Assembler {
     pub(crate) fn wants(&self, index: usize) -> bool {
         self.header
             .as_ref()
-            .is_none_or(|h| h.column(index).is_some())
+            .is_none_or(|(_, h)| h.column(index).is_some())
     }
 
     /// Adds spreadsheet row `row` (1-based) with its cells (file column index, value).
@@ -359,9 +407,24 @@ impl Assembler {
         row: usize,
         cells: Vec<(usize, Cell)>,
     ) -> Result<(), RosterError> {
-        let Some(header) = &self.header else {
-            if cells.iter().any(|(_, c)| !c.is_blank()) {
-                self.header = Some(Header::parse(&cells)?);
+        let Some((_, header)) = &self.header else {
+            if row > HEADER_SEARCH_ROWS {
+                return Err(self.no_header());
+            }
+            if cells.iter().all(|(_, c)| c.is_blank()) {
+                return Ok(());
+            }
+            self.seen_content = true;
+            let candidate = Header::read(&cells)?;
+            if candidate.missing.is_empty() {
+                self.header = Some((row, candidate));
+            } else if candidate.named() > 0
+                && self
+                    .best
+                    .as_ref()
+                    .is_none_or(|(_, b)| candidate.named() > b.named())
+            {
+                self.best = Some((row, candidate));
             }
             return Ok(());
         };
@@ -391,15 +454,44 @@ impl Assembler {
         Ok(())
     }
 
-    /// The data rows, the ignored headers and the columns the header names; an error if no
-    /// header row was found.
-    pub(crate) fn finish(self) -> Result<(Vec<RawRow>, Vec<String>, ColumnSet), RosterError> {
-        let header = self.header.ok_or(RosterError::NoHeader)?;
-        Ok((self.rows, header.ignored, header.present))
+    /// Why no header was found: the row that came closest and what it lacks, or no candidate.
+    fn no_header(&self) -> RosterError {
+        match &self.best {
+            Some((row, best)) => RosterError::MissingColumns {
+                row: *row,
+                missing: best.missing.clone(),
+            },
+            None if self.seen_content => RosterError::NoHeaderInSearch,
+            None => RosterError::NoHeader,
+        }
+    }
+
+    /// What the sheet held: the data rows, the ignored headers, the columns the header names
+    /// and the header's row; an error if no header row was found.
+    pub(crate) fn finish(self) -> Result<Assembled, RosterError> {
+        let Some((header_row, header)) = self.header else {
+            return Err(self.no_header());
+        };
+        Ok(Assembled {
+            rows: self.rows,
+            ignored_columns: header.ignored,
+            columns: header.present,
+            header_row,
+        })
     }
 }
 
+/// What [`Assembler::finish`] returns.
+#[derive(Debug, Default)]
+pub(crate) struct Assembled {
+    pub rows: Vec<RawRow>,
+    pub ignored_columns: Vec<String>,
+    pub columns: ColumnSet,
+    pub header_row: usize,
+}
+
 const NUMBER_AS_DOCUMENT: &str = "证件号码在Excel中存成了数字，只保留了前15位，后几位已丢失；请把该列设置为“文本”格式后重新输入 / the document number is stored as a number in Excel, which keeps only 15 digits, so the last digits are lost; format the column as Text and re-enter the numbers";
+const SHORT_NUMBER_AS_DOCUMENT: &str = "证件号码存成了数字，开头的0可能已丢失（如01234567会变成1234567）；请把该列设置为“文本”格式后按证件原样重新输入 / the document number is stored as a number, so leading zeros may be lost (01234567 becomes 1234567); format the column as Text and re-enter it exactly as on the document";
 const DATE_CELL: &str = "单元格是日期格式（Excel会把“3-1”之类自动转成日期）；请把该列设置为“文本”格式后重新输入 / the cell holds a date (Excel turns entries such as \"3-1\" into dates); format the column as Text and re-enter it";
 const YES_NO: &str = "应填“是”或“否” / expected 是 or 否 (yes or no)";
 
@@ -416,8 +508,13 @@ fn fill(raw: &mut RawRow, column: Column, cell: Cell) {
         }
         (_, Cell::Text(s)) => unguard_formula(s),
         (Column::DocumentNumber, Cell::Number(n)) => {
+            let message = if n.abs() >= 1e15 {
+                NUMBER_AS_DOCUMENT
+            } else {
+                SHORT_NUMBER_AS_DOCUMENT
+            };
             raw.problems
-                .push(problem(format!("{n:.0}"), NUMBER_AS_DOCUMENT.to_string()));
+                .push(problem(format_number(n), message.to_string()));
             return;
         }
         (_, Cell::Number(n)) => format_number(n),
@@ -464,9 +561,7 @@ const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// with guard quotes before one (so that a value which really starts with `'=` also survives
 /// the round trip).
 pub(crate) fn needs_formula_guard(value: &str) -> bool {
-    value
-        .trim_start_matches('\'')
-        .starts_with(FORMULA_TRIGGERS)
+    value.trim_start_matches('\'').starts_with(FORMULA_TRIGGERS)
 }
 
 /// Exports write `'` before a cell that [`needs_formula_guard`]; an import takes one such quote
@@ -545,6 +640,12 @@ mod tests {
         assert_eq!(format_number(100.0), "100");
         assert_eq!(format_number(13812345678.0), "13812345678");
         assert_eq!(format_number(5.5), "5.5");
+        assert_eq!(format_number(3.10105193203221e17), "310105193203221000");
+        assert_eq!(format_number(310105193203221166.0), "310105193203221000");
+        assert_eq!(format_number(1234567.0), "1234567");
+        assert_eq!(format_number(-2.5), "-2.5");
+        assert_eq!(format_number(0.1 + 0.2), "0.3");
+        assert_eq!(format_number(1.5e-7), "0.00000015");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Delimited text rosters: encoding detection (BOM, UTF-8, GB18030), delimiter detection from
 //! the header line (comma, tab or semicolon) and spreadsheet row numbers.
 
-use super::columns::{Assembler, Cell};
+use super::columns::{Assembled, Assembler, Cell, HEADER_SEARCH_ROWS};
 use super::{FileFormat, RosterError, RosterFile, MAX_FILE_BYTES};
 use encoding_rs::{Encoding, GB18030};
 use std::borrow::Cow;
@@ -23,13 +23,16 @@ pub(crate) fn read(path: &Path) -> Result<RosterFile, RosterError> {
     }
     let (text, encoding) = decode(&bytes)?;
     drop(bytes);
-    let (rows, ignored_columns, columns) = parse(&text)?;
+    let assembled = parse(&text)?;
     Ok(RosterFile {
         format: FileFormat::Csv,
         encoding: Some(encoding),
-        rows,
-        ignored_columns,
-        columns,
+        sheet: None,
+        header_row: assembled.header_row,
+        rows: assembled.rows,
+        ignored_columns: assembled.ignored_columns,
+        columns: assembled.columns,
+        notices: Vec::new(),
     })
 }
 
@@ -57,13 +60,22 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<(String, &'static str), RosterError
         .ok_or(RosterError::Encoding)
 }
 
-/// The delimiter the header line uses most: comma, tab or semicolon (comma on a tie).
+/// The delimiter the header uses most: comma, tab or semicolon (comma on a tie). The header
+/// may stand below title lines, so each delimiter is counted on the line among the first
+/// [`HEADER_SEARCH_ROWS`] that holds most of it.
 fn delimiter(text: &str) -> u8 {
-    let header = text
+    let lines: Vec<&str> = text
         .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default();
-    let count = |d: char| header.chars().filter(|c| *c == d).count();
+        .take(HEADER_SEARCH_ROWS)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let count = |d: char| {
+        lines
+            .iter()
+            .map(|l| l.chars().filter(|c| *c == d).count())
+            .max()
+            .unwrap_or(0)
+    };
     let (comma, tab, semicolon) = (count(','), count('\t'), count(';'));
     if tab > comma && tab >= semicolon {
         b'\t'
@@ -74,9 +86,7 @@ fn delimiter(text: &str) -> u8 {
     }
 }
 
-fn parse(
-    text: &str,
-) -> Result<(Vec<super::RawRow>, Vec<String>, super::ColumnSet), RosterError> {
+fn parse(text: &str) -> Result<Assembled, RosterError> {
     // Old Mac line ends (a lone CR) become LF, so that line counting below sees every row.
     let text: Cow<'_, str> = if text.contains('\r') {
         Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
@@ -140,6 +150,7 @@ mod tests {
         assert_eq!(delimiter("\n\n区\t路\t号\n"), b'\t');
         assert_eq!(delimiter("区;路;号\n"), b';');
         assert_eq!(delimiter("区\n"), b',');
+        assert_eq!(delimiter("某某居委会住户名册\n\n区\t路\t号\n"), b'\t');
     }
 
     #[test]
@@ -161,8 +172,8 @@ mod tests {
     fn row_numbers_follow_the_spreadsheet() {
         let text = "\n区,路,号,姓名,证件号码\n\nA,B,1,\"张\n三\",X\n\nA,B,2,李四,Y\n";
         let numbers = |text: &str| -> Vec<usize> {
-            let (rows, _, _) = parse(text).unwrap_or_default();
-            rows.iter().map(|r| r.row).collect()
+            let assembled = parse(text).unwrap_or_default();
+            assembled.rows.iter().map(|r| r.row).collect()
         };
         assert_eq!(numbers(text), vec![4, 6]);
         assert_eq!(numbers(text.trim_end()), vec![4, 6]);

@@ -1,7 +1,7 @@
 //! Roster export (CSV / XLSX) and the import template.
 
 use super::columns::needs_formula_guard;
-use super::{Column, FileFormat, RosterError};
+use super::{Column, RosterError};
 use crate::domain::document::mask_middle;
 use crate::domain::DocumentType;
 use crate::error::Result;
@@ -70,8 +70,8 @@ impl Station {
             "{} {}, {} rows",
             if unmasked { "unmasked" } else { "masked" },
             match format {
-                FileFormat::Csv => "csv",
-                FileFormat::Xlsx => "xlsx",
+                ExportFormat::Csv => "csv",
+                ExportFormat::Xlsx => "xlsx",
             },
             lines.len()
         );
@@ -79,8 +79,8 @@ impl Station {
         // Whole or not at all, never through a symlink, never over the station's own files.
         crate::files::write_atomically(path, &["csv", "xlsx"], &self.own_files(), |temp| {
             match format {
-                FileFormat::Csv => std::fs::write(temp, csv_bytes(&lines, status_headers)?)?,
-                FileFormat::Xlsx => write_xlsx(temp, &lines, status_headers)?,
+                ExportFormat::Csv => std::fs::write(temp, csv_bytes(&lines, status_headers)?)?,
+                ExportFormat::Xlsx => write_xlsx(temp, &lines, status_headers)?,
             }
             Ok::<(), crate::Error>(())
         })?;
@@ -168,21 +168,28 @@ pub fn write_template(path: &Path) -> Result<(), RosterError> {
         })
         .collect();
     match export_format(path)? {
-        FileFormat::Csv => std::fs::write(path, csv_bytes(&lines, &[])?)?,
-        FileFormat::Xlsx => write_xlsx(path, &lines, &[])?,
+        ExportFormat::Csv => std::fs::write(path, csv_bytes(&lines, &[])?)?,
+        ExportFormat::Xlsx => write_xlsx(path, &lines, &[])?,
     }
     Ok(())
 }
 
-fn export_format(path: &Path) -> Result<FileFormat, RosterError> {
+/// What exports and the template are written as.
+#[derive(Debug, Clone, Copy)]
+enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+fn export_format(path: &Path) -> Result<ExportFormat, RosterError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
     match ext.as_str() {
-        "csv" => Ok(FileFormat::Csv),
-        "xlsx" => Ok(FileFormat::Xlsx),
+        "csv" => Ok(ExportFormat::Csv),
+        "xlsx" => Ok(ExportFormat::Xlsx),
         _ => Err(RosterError::UnknownFormat(ext)),
     }
 }

@@ -24,15 +24,17 @@
 //! The caps [`MAX_FILE_BYTES`] and [`MAX_DATA_ROWS`] are checked before a file is read in full.
 //! The file format is documented for volunteers in `docs/roster.md`.
 
+mod bounds;
 mod columns;
 mod csv_file;
 mod export;
 mod report;
-mod xlsx_file;
+mod sniff;
+mod workbook;
 
-pub use columns::{Column, ColumnSet};
+pub use columns::{Column, ColumnSet, HEADER_SEARCH_ROWS};
 pub use export::{write_template, EXPORT_STATUS_HEADERS};
-pub use report::{validate_rows, ImportReport, RowError};
+pub use report::{validate_rows, ImportReport, RowError, Validated};
 
 use crate::error::Result;
 use crate::station::{HouseholdInput, ResidentInput, Station};
@@ -51,10 +53,10 @@ pub const MAX_DATA_ROWS: usize = 50_000;
 /// A problem with a roster file as a whole (row problems go in the import report).
 #[derive(Debug, thiserror::Error)]
 pub enum RosterError {
-    #[error("无法识别的文件类型“{0}”，请使用 .csv 或 .xlsx / unsupported file type \"{0}\"; use .csv or .xlsx")]
+    #[error("无法识别的文件类型“{0}”，请使用 .xlsx、.xls、.ods 或 .csv / unsupported file type \"{0}\"; use .xlsx, .xls, .ods or .csv")]
     UnknownFormat(String),
-    #[error("旧版Excel或其他表格格式“{0}”无法直接导入，请在Excel/WPS中“另存为”.xlsx / \"{0}\" files cannot be imported directly; save the sheet as .xlsx in Excel or WPS")]
-    SaveAsXlsx(String),
+    #[error("这不是表格文件，而是{zh}；请在Excel、WPS或LibreOffice中打开名单并另存为.xlsx / this is not a spreadsheet but {en}; open the roster in Excel, WPS or LibreOffice and save it as .xlsx")]
+    NotASpreadsheet { zh: &'static str, en: &'static str },
     #[error("无法读取文件 / cannot read the file: {0}")]
     Io(#[from] std::io::Error),
     #[error(
@@ -68,12 +70,14 @@ pub enum RosterError {
     SheetTooLarge { rows: usize, limit: usize },
     #[error("文件中没有内容（找不到表头行） / the file is empty (no header row found)")]
     NoHeader,
+    #[error("前{HEADER_SEARCH_ROWS}行中找不到表头（须有区、路、号、姓名、证件号码等列名） / no header row in the first {HEADER_SEARCH_ROWS} rows (it must name the columns 区, 路, 号, 姓名, 证件号码 …)")]
+    NoHeaderInSearch,
     #[error(
-        "缺少必填列：{}（表头须在第一个非空行） / missing required columns: {} (the header must be the first non-empty row)",
-        .0.iter().map(|c| c.label_zh()).collect::<Vec<_>>().join("、"),
-        .0.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+        "前{HEADER_SEARCH_ROWS}行中没有完整的表头：第{row}行最像表头，但缺少必填列：{} / no complete header in the first {HEADER_SEARCH_ROWS} rows: row {row} comes closest but lacks the required columns: {}",
+        .missing.iter().map(|c| c.label_zh()).collect::<Vec<_>>().join("、"),
+        .missing.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
     )]
-    MissingColumns(Vec<Column>),
+    MissingColumns { row: usize, missing: Vec<Column> },
     #[error(
         "“{first}”和“{second}”两列都对应{}，请只保留一列 / the columns \"{first}\" and \"{second}\" both map to {}; keep only one",
         .column.label_zh(), .column.as_str()
@@ -108,12 +112,12 @@ impl RosterError {
     /// A stable machine-readable code for the kind of problem.
     pub fn code(&self) -> &'static str {
         match self {
-            RosterError::UnknownFormat(_) | RosterError::SaveAsXlsx(_) => "unknown_format",
+            RosterError::UnknownFormat(_) | RosterError::NotASpreadsheet { .. } => "unknown_format",
             RosterError::Io(_) => "io",
             RosterError::FileTooLarge { .. } => "file_too_large",
             RosterError::TooManyRows { .. } | RosterError::SheetTooLarge { .. } => "too_many_rows",
-            RosterError::NoHeader => "no_header",
-            RosterError::MissingColumns(_) => "missing_columns",
+            RosterError::NoHeader | RosterError::NoHeaderInSearch => "no_header",
+            RosterError::MissingColumns { .. } => "missing_columns",
             RosterError::DuplicateColumn { .. } => "duplicate_column",
             RosterError::Encoding => "encoding",
             RosterError::Csv { .. } => "malformed_csv",
@@ -147,30 +151,51 @@ pub struct CellProblem {
     pub message: String,
 }
 
-/// The kinds of roster file.
+/// The kinds of roster file. The kind is told by the file's first bytes, not its name (see
+/// [`FileFormat::detect`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
     /// Delimited text: `.csv`, `.tsv`, `.txt` (comma, tab or semicolon, detected from the header).
     Csv,
-    /// Office Open XML workbook: `.xlsx`, `.xlsm` (the first visible worksheet).
+    /// Office Open XML workbook: `.xlsx`, `.xlsm`.
     Xlsx,
+    /// Excel 97–2003 (BIFF8) workbook: `.xls`, also WPS's default templates.
+    Xls,
+    /// OpenDocument spreadsheet (LibreOffice): `.ods`.
+    Ods,
+    /// Excel binary workbook: `.xlsb`.
+    Xlsb,
 }
 
 impl FileFormat {
-    /// The format of `path`, from its extension (case-insensitive).
-    pub fn of(path: &Path) -> Result<FileFormat, RosterError> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        match ext.as_str() {
-            "csv" | "tsv" | "txt" => Ok(FileFormat::Csv),
-            "xlsx" | "xlsm" => Ok(FileFormat::Xlsx),
-            "xls" | "xlsb" | "et" | "ods" | "numbers" => Err(RosterError::SaveAsXlsx(ext)),
-            _ => Err(RosterError::UnknownFormat(ext)),
+    /// The usual extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "csv",
+            FileFormat::Xlsx => "xlsx",
+            FileFormat::Xls => "xls",
+            FileFormat::Ods => "ods",
+            FileFormat::Xlsb => "xlsb",
         }
+    }
+
+    /// The format an extension names (case-insensitive), if it is a roster format.
+    pub fn from_extension(ext: &str) -> Option<FileFormat> {
+        Some(match ext.to_ascii_lowercase().as_str() {
+            "csv" | "tsv" | "txt" => FileFormat::Csv,
+            "xlsx" | "xlsm" => FileFormat::Xlsx,
+            "xls" | "et" => FileFormat::Xls,
+            "ods" => FileFormat::Ods,
+            "xlsb" => FileFormat::Xlsb,
+            _ => return None,
+        })
+    }
+
+    /// The format of the file at `path`, from its first bytes (a zip's parts, the OLE2
+    /// signature) and, for text, its extension; plus a notice when the name says otherwise.
+    pub fn detect(path: &Path) -> Result<(FileFormat, Option<String>), RosterError> {
+        sniff::detect(path)
     }
 }
 
@@ -181,12 +206,19 @@ pub struct RosterFile {
     /// The text encoding of a CSV file (`UTF-8`, `UTF-8 BOM`, `GB18030`, `UTF-16LE BOM`, …);
     /// `None` for workbooks.
     pub encoding: Option<&'static str>,
+    /// The worksheet read (the first whose header maps); `None` for CSV.
+    pub sheet: Option<String>,
+    /// The header's row as the sheet shows it (rows above it are titles).
+    pub header_row: usize,
     /// Non-empty data rows in file order.
     pub rows: Vec<RawRow>,
     /// Headers of columns that are not roster columns (their cells are not read).
     pub ignored_columns: Vec<String>,
     /// The roster columns the header names; stored values of the others are left alone.
     pub columns: ColumnSet,
+    /// What the volunteer should know about the file as a whole ("named .csv but is an .xls
+    /// workbook; read as .xls"), bilingual.
+    pub notices: Vec<String>,
 }
 
 /// Reads the data rows of a roster file (see [`read_roster_file`]).
@@ -194,10 +226,10 @@ pub fn read_roster(path: &Path) -> Result<Vec<RawRow>, RosterError> {
     Ok(read_roster_file(path)?.rows)
 }
 
-/// Reads a roster file: checks the size cap from the metadata, picks the reader by extension,
-/// matches the header row and returns the non-empty data rows.
+/// Reads a roster file: checks the size cap from the metadata, tells the format from the
+/// content, finds the header (in the first [`HEADER_SEARCH_ROWS`] rows, on the first sheet
+/// where one maps) and returns the non-empty data rows.
 pub fn read_roster_file(path: &Path) -> Result<RosterFile, RosterError> {
-    let format = FileFormat::of(path)?;
     let bytes = std::fs::metadata(path)?.len();
     if bytes > MAX_FILE_BYTES {
         return Err(RosterError::FileTooLarge {
@@ -205,45 +237,72 @@ pub fn read_roster_file(path: &Path) -> Result<RosterFile, RosterError> {
             limit: MAX_FILE_BYTES,
         });
     }
-    match format {
-        FileFormat::Csv => csv_file::read(path),
-        FileFormat::Xlsx => xlsx_file::read(path),
-    }
+    let (format, notice) = FileFormat::detect(path)?;
+    let mut file = match format {
+        FileFormat::Csv => csv_file::read(path)?,
+        workbook => workbook::read(path, workbook)?,
+    };
+    file.notices.extend(notice);
+    Ok(file)
+}
+
+/// How an import treats rows with warnings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Write rows whose warnings a person has checked (the app's confirmation,
+    /// `nac import --accept-warnings`); otherwise they are held back and listed.
+    pub accept_warnings: bool,
 }
 
 impl Station {
     /// Imports a roster file: reads it ([`read_roster_file`]), validates every row
     /// ([`validate_rows`]) and writes the valid rows in one transaction
-    /// ([`Station::import_drafts`]). Bad rows are listed in the report and not imported; a
-    /// problem with the file as a whole is an error and writes nothing.
+    /// ([`Station::import_drafts`]). Bad rows are listed in the report and not imported; rows
+    /// with warnings are held back; a problem with the file as a whole is an error and writes
+    /// nothing.
     pub fn import_roster(&mut self, path: &Path) -> Result<ImportReport> {
-        self.import_roster_with(path, &mut |_, _| std::ops::ControlFlow::Continue(()))
+        self.import_roster_with(path, ImportOptions::default(), &mut |_, _| {
+            std::ops::ControlFlow::Continue(())
+        })
     }
 
-    /// [`Station::import_roster`] with progress `(rows written, valid rows)`; `Break` cancels
-    /// and nothing is imported.
+    /// [`Station::import_roster`] with options and progress `(rows written, valid rows)`;
+    /// `Break` cancels and nothing is imported.
     pub fn import_roster_with(
         &mut self,
         path: &Path,
+        options: ImportOptions,
         progress: &mut dyn FnMut(usize, usize) -> std::ops::ControlFlow<()>,
     ) -> Result<ImportReport> {
         let file = read_roster_file(path)?;
         let today = crate::time::cst_day(self.now());
         let rows_read = file.rows.len();
-        let (drafts, errors) = validate_rows(file.rows, today);
-        let outcome = if drafts.is_empty() {
+        let mut validated = validate_rows(file.rows, today);
+        if options.accept_warnings {
+            let held = std::mem::take(&mut validated.held);
+            validated.drafts.extend(held);
+        }
+        let outcome = if validated.drafts.is_empty() {
             Default::default()
         } else {
-            self.import_drafts_with(&drafts, file.columns, progress)?
+            self.import_drafts_with(&validated.drafts, file.columns, progress)?
         };
+        let mut notices = file.notices;
+        notices.extend(validated.notices);
         Ok(ImportReport {
             file: path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| path.display().to_string()),
+            format: file.format,
+            sheet: file.sheet,
+            header_row: file.header_row,
             rows_read,
             outcome,
-            errors,
+            notices,
+            errors: validated.errors,
+            warnings: validated.warnings,
+            warnings_accepted: options.accept_warnings,
             ignored_columns: file.ignored_columns,
         })
     }

@@ -1,7 +1,9 @@
 //! Row validation and the import report.
 
 use super::{Column, RawRow};
-use crate::domain::document::{fold_full_width, mask_middle, normalise_code};
+use crate::domain::document::{
+    fold_full_width, mask_middle, normalise_code, resident_id_check_char,
+};
 use crate::domain::{Document, DocumentType};
 use crate::error::FieldError;
 use crate::station::{HouseholdDraft, HouseholdInput, ImportOutcome, ResidentDraft};
@@ -41,12 +43,26 @@ impl fmt::Display for RowError {
 pub struct ImportReport {
     /// The file name.
     pub file: String,
+    /// The kind of file, as told by its content.
+    pub format: super::FileFormat,
+    /// The worksheet read (workbooks only).
+    pub sheet: Option<String>,
+    /// The header's row as the sheet shows it.
+    pub header_row: usize,
     /// Non-empty data rows in the file.
     pub rows_read: usize,
     /// What the valid rows changed.
     pub outcome: ImportOutcome,
+    /// About the file as a whole, to show above everything else (bilingual).
+    pub notices: Vec<String>,
     /// Every bad field of every rejected row, by row then column.
     pub errors: Vec<RowError>,
+    /// Rows that are valid but look wrong in a way a person must check (a document number
+    /// ending in 000, what a spreadsheet's 15-digit cut leaves). They are written only when
+    /// the import was told to accept warnings; otherwise they are held back.
+    pub warnings: Vec<RowError>,
+    /// Whether rows with warnings were written.
+    pub warnings_accepted: bool,
     /// Headers that are not roster columns (their cells were not read).
     pub ignored_columns: Vec<String>,
 }
@@ -54,17 +70,28 @@ pub struct ImportReport {
 impl ImportReport {
     /// Rows not imported because of at least one error.
     pub fn rows_rejected(&self) -> usize {
-        self.errors
-            .iter()
-            .map(|e| e.row)
-            .collect::<BTreeSet<_>>()
-            .len()
+        distinct_rows(&self.errors)
+    }
+
+    /// Rows held back until their warnings are confirmed.
+    pub fn rows_held(&self) -> usize {
+        if self.warnings_accepted {
+            0
+        } else {
+            distinct_rows(&self.warnings)
+        }
     }
 
     /// Rows that passed validation and were written (added, updated or already identical).
     pub fn rows_imported(&self) -> usize {
-        self.rows_read.saturating_sub(self.rows_rejected())
+        self.rows_read
+            .saturating_sub(self.rows_rejected())
+            .saturating_sub(self.rows_held())
     }
+}
+
+fn distinct_rows(errors: &[RowError]) -> usize {
+    errors.iter().map(|e| e.row).collect::<BTreeSet<_>>().len()
 }
 
 /// Serialised with the derived counts, for the UI.
@@ -73,38 +100,99 @@ impl Serialize for ImportReport {
         #[derive(Serialize)]
         struct Json<'a> {
             file: &'a str,
+            format: super::FileFormat,
+            sheet: Option<&'a str>,
+            header_row: usize,
             rows_read: usize,
             rows_imported: usize,
             rows_rejected: usize,
+            rows_held: usize,
             outcome: &'a ImportOutcome,
+            notices: &'a [String],
             errors: &'a [RowError],
+            warnings: &'a [RowError],
+            warnings_accepted: bool,
             ignored_columns: &'a [String],
         }
         Json {
             file: &self.file,
+            format: self.format,
+            sheet: self.sheet.as_deref(),
+            header_row: self.header_row,
             rows_read: self.rows_read,
             rows_imported: self.rows_imported(),
             rows_rejected: self.rows_rejected(),
+            rows_held: self.rows_held(),
             outcome: &self.outcome,
+            notices: &self.notices,
             errors: &self.errors,
+            warnings: &self.warnings,
+            warnings_accepted: self.warnings_accepted,
             ignored_columns: &self.ignored_columns,
         }
         .serialize(serializer)
     }
 }
 
-/// Validates every row; returns the drafts of the valid rows (in file order) and one error per
-/// bad field of every other row (by row, then in template column order).
+/// The rows of a file, validated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validated {
+    /// Valid rows without warnings, in file order.
+    pub drafts: Vec<(HouseholdDraft, ResidentDraft)>,
+    /// Valid rows with a warning a person must confirm, in file order.
+    pub held: Vec<(HouseholdDraft, ResidentDraft)>,
+    /// One error per bad field of every rejected row (by row, then template column order).
+    pub errors: Vec<RowError>,
+    /// The warnings of the held rows.
+    pub warnings: Vec<RowError>,
+    /// About the file as a whole (bilingual), e.g. that Excel cut its ID numbers.
+    pub notices: Vec<String>,
+}
+
+/// Validates every row: the drafts of the valid rows, the rows held for a warning, and one
+/// error per bad field of every other row.
 ///
 /// Beyond the per-field checks of the forms, the file is checked against itself: a document
 /// that appears on more than one row is reported on every such row and none of them is
-/// imported (which one is right cannot be told), and rows of one household (same address)
-/// that give different household phones are all rejected for the same reason.
-pub fn validate_rows(
-    rows: Vec<RawRow>,
-    today: NaiveDate,
-) -> (Vec<(HouseholdDraft, ResidentDraft)>, Vec<RowError>) {
+/// imported (which one is right cannot be told); rows of one household (same address) that
+/// give different household phones are all rejected for the same reason; and resident ID
+/// numbers ending in `000` are suspected of Excel's 15-digit cut (see [`truncation`]).
+pub fn validate_rows(rows: Vec<RawRow>, today: NaiveDate) -> Validated {
     let mut checked: Vec<Checked> = rows.into_iter().map(|r| check_row(r, today)).collect();
+    let mut notices = Vec::new();
+    let mut warned: BTreeSet<usize> = BTreeSet::new();
+    let mut warnings = Vec::new();
+    match truncation(&checked) {
+        Truncation::None => {}
+        Truncation::Likely { rows, failing } => {
+            notices.push(format!(
+                "本文件有{n}行证件号码以000结尾，其中{failing}个校验不通过：很可能是Excel/WPS把证件号码当作数字，只保留了15位（后三位变成000）。这些行都没有导入；请把证件号码列设置为“文本”后按证件重新输入，或从原系统重新导出 / {n} rows of this file have ID numbers ending in 000 and {failing} of them fail the check digit: Excel/WPS most likely stored the numbers as numbers and kept only 15 digits (the last three became 000). None of these rows was imported; set the ID column to Text and re-enter the numbers from the documents, or export the source again",
+                n = rows.len()
+            ));
+            for i in rows {
+                let c = &mut checked[i];
+                c.errors.remove(&Column::DocumentNumber);
+                c.add(Column::DocumentNumber, TRUNCATED.to_string());
+            }
+        }
+        Truncation::Single(rows) => {
+            for i in rows {
+                let c = &checked[i];
+                if c.errors.is_empty() && c.drafts.is_some() {
+                    warned.insert(i);
+                    warnings.push(RowError {
+                        row: c.raw.row,
+                        field: Column::DocumentNumber,
+                        value: redact(
+                            Column::DocumentNumber,
+                            raw_value(&c.raw, Column::DocumentNumber),
+                        ),
+                        message: ENDS_IN_000.to_string(),
+                    });
+                }
+            }
+        }
+    }
 
     // The same document on several rows. Each row names a few of its partners and counts the
     // rest, so the report stays linear in the rows however many share one number.
@@ -169,9 +257,11 @@ pub fn validate_rows(
     }
 
     let mut drafts = Vec::new();
+    let mut held = Vec::new();
     let mut errors = Vec::new();
-    for c in checked {
+    for (i, c) in checked.into_iter().enumerate() {
         match c.drafts {
+            Some(pair) if c.errors.is_empty() && warned.contains(&i) => held.push(pair),
             Some(pair) if c.errors.is_empty() => drafts.push(pair),
             _ => {
                 for (column, messages) in c.errors {
@@ -189,7 +279,62 @@ pub fn validate_rows(
         }
     }
     errors.sort_by_key(|e| (e.row, e.field.index()));
-    (drafts, errors)
+    Validated {
+        drafts,
+        held,
+        errors,
+        warnings,
+        notices,
+    }
+}
+
+const TRUNCATED: &str = "证件号码疑被Excel/WPS截成了15位（后三位变成000）：本文件中有以000结尾的号码校验不通过。请把该列设置为“文本”后按证件重新输入，或从原系统重新导出 / the ID number was probably cut to 15 digits by Excel/WPS (the last three became 000): numbers ending in 000 in this file fail the check digit. Set the column to Text and re-enter them from the documents, or export the source again";
+const ENDS_IN_000: &str = "证件号码以000结尾，校验位碰巧正确：Excel/WPS把长数字截成15位时正是这样。请对照证件核实，确认无误后再导入此行 / the ID number ends in 000 and its check digit happens to pass: this is what Excel/WPS leave when they cut a long number to 15 digits. Check it against the document and confirm to import this row";
+
+/// Resident ID numbers that may have lost their last digits to a spreadsheet.
+enum Truncation {
+    None,
+    /// Numbers ending in 000 of which some fail the check digit: the file was cut; every such
+    /// row (by index) is refused, the ones that pass by chance too.
+    Likely { rows: Vec<usize>, failing: usize },
+    /// Numbers ending in 000 that all pass: each (by index) is held for confirmation.
+    Single(Vec<usize>),
+}
+
+/// Excel, WPS and LibreOffice keep 15 significant digits of a number: an 18-digit ID typed
+/// into a General cell and then shown as text ends in `000`, and its check character `0`
+/// passes by chance for about 1 number in 11. One such number alone may be real; several in
+/// one file, some failing the check, are the cut.
+fn truncation(checked: &[Checked]) -> Truncation {
+    let mut rows = Vec::new();
+    let mut failing = 0;
+    for (i, c) in checked.iter().enumerate() {
+        if c.problem_values.contains_key(&Column::DocumentNumber) {
+            continue; // a number cell: already explained
+        }
+        let is_resident_id = c
+            .raw
+            .resident
+            .document_type
+            .parse::<DocumentType>()
+            .is_ok_and(|t| t == DocumentType::ResidentId);
+        let number = normalise_code(&c.raw.resident.document_number);
+        let suspect = is_resident_id
+            && number.len() == 18
+            && number.bytes().all(|b| b.is_ascii_digit())
+            && number.ends_with("000");
+        if suspect {
+            if resident_id_check_char(&number[..17]) != Some('0') {
+                failing += 1;
+            }
+            rows.push(i);
+        }
+    }
+    match (rows.is_empty(), failing) {
+        (true, _) => Truncation::None,
+        (false, 0) => Truncation::Single(rows),
+        (false, failing) => Truncation::Likely { rows, failing },
+    }
 }
 
 /// One row after the per-field checks.
@@ -395,7 +540,10 @@ fn list_rows(rows: impl Iterator<Item = usize>, total: usize) -> (String, String
     if more == 0 {
         (zh, en)
     } else {
-        (format!("{zh}等共{total}行"), format!("{en} and {more} more"))
+        (
+            format!("{zh}等共{total}行"),
+            format!("{en} and {more} more"),
+        )
     }
 }
 
