@@ -70,24 +70,28 @@ const XLS_BYTES_PER_CHAR: u64 = 6;
 const STRING_HEADER_BYTES: u64 = 24;
 
 fn too_many_cells(cells: u64) -> RosterError {
-    RosterError::Workbook(format!(
+    RosterError::Unreadable(format!(
         "工作表范围过大（约{cells}个单元格），文件已损坏或含大量空白格式；请把数据复制到新工作表后另存 / the sheet's extent is too large (about {cells} cells): the file is damaged or holds large formatted empty areas; copy the data to a new sheet and save again"
     ))
 }
 
 fn too_much_text(bytes: u64) -> RosterError {
     let mib = bytes.div_ceil(1024 * 1024);
-    RosterError::Workbook(format!(
+    RosterError::Unreadable(format!(
         "表格中的文字过多（约{mib} MiB），文件已损坏或异常；请把数据复制到新工作簿后另存 / the workbook holds too much text (about {mib} MiB): the file is damaged or unusual; copy the data to a new workbook and save again"
     ))
 }
 
 fn xls_error(detail: impl Display) -> RosterError {
-    RosterError::Workbook(format!("无法读取.xls文件 / cannot read the .xls file: {detail}"))
+    RosterError::Unreadable(format!(
+        "无法读取.xls文件 / cannot read the .xls file: {detail}"
+    ))
 }
 
 fn ods_error(detail: impl Display) -> RosterError {
-    RosterError::Workbook(format!("无法读取.ods文件 / cannot read the .ods file: {detail}"))
+    RosterError::Unreadable(format!(
+        "无法读取.ods文件 / cannot read the .ods file: {detail}"
+    ))
 }
 
 /// What calamine will hold for the whole workbook, so far.
@@ -131,7 +135,9 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
 // .xls
 
 /// Refuses an `.xls` file that would make calamine allocate more than a roster needs (see the
-/// module documentation), or whose container or records are damaged.
+/// module documentation), or whose container or records are damaged. The stream is read with
+/// the `cfb` crate; calamine reads the container with its own reader, so prefer
+/// [`sanitize_xls`], which makes sure calamine reads exactly what was checked.
 pub(crate) fn check_xls(bytes: &[u8]) -> Result<(), RosterError> {
     let book = read_book_stream(bytes)?;
     check_biff(&book.stream).map(|_| ())
@@ -165,6 +171,7 @@ pub(crate) fn sanitize_xls(bytes: &[u8]) -> Result<Vec<u8>, RosterError> {
 }
 
 struct BookStream {
+    /// "Workbook" or "Book" (read by [`sanitize_xls`]).
     name: &'static str,
     stream: Vec<u8>,
 }
@@ -487,7 +494,9 @@ fn check_lbl(d: &[u8], biff8: bool) -> Result<(), RosterError> {
         return Err(short());
     }
     let cce = usize::from(u16_at(d, 4).ok_or_else(short)?);
-    let rgce = d.get(d.len().checked_sub(cce).ok_or_else(short)?..).ok_or_else(short)?;
+    let rgce = d
+        .get(d.len().checked_sub(cce).ok_or_else(short)?..)
+        .ok_or_else(short)?;
     let needed = match (rgce.first(), biff8) {
         (None, _) => 0,
         (Some(0x3a | 0x5a | 0x7a), true) => 7,
@@ -570,7 +579,11 @@ fn read_sst(r: &Record<'_>, budget: &mut Budget) -> Result<Vec<u16>, RosterError
         if flags & 0x4 != 0 {
             // calamine reads it as i32 and casts: a negative size skips past the end (an error).
             let n = u32_at(c.data, 0).ok_or_else(short)?;
-            ext = if n > i32::MAX as u32 { usize::MAX } else { n as usize };
+            ext = if n > i32::MAX as u32 {
+                usize::MAX
+            } else {
+                n as usize
+            };
             c.advance(4).ok_or_else(short)?;
         }
         let mut left = usize::from(cch);
@@ -669,8 +682,7 @@ fn walk_sheet(stream: &[u8], pos: usize, sst: &[u16]) -> Result<XlsSheet, Roster
                 }
             }
             rec::DIMENSIONS => {
-                let declared =
-                    declared_cells(r.data).ok_or_else(|| cut_short("DIMENSIONS"))?;
+                let declared = declared_cells(r.data).ok_or_else(|| cut_short("DIMENSIONS"))?;
                 if declared > MAX_SHEET_CELLS {
                     return Err(too_many_cells(declared));
                 }
@@ -830,46 +842,31 @@ impl<'a> Iterator for RawAttrs<'a> {
     type Item = Result<(&'a str, &'a str), RosterError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let bytes = self.raw.as_bytes();
-        let at = |p: usize| bytes.get(p).copied();
-        let mut pos = self.pos;
-        while at(pos).is_some_and(|b| b.is_ascii_whitespace()) {
-            pos += 1;
-        }
-        if pos >= bytes.len() {
-            self.pos = pos;
+        let raw = self.raw;
+        let malformed = |this: &mut Self| {
+            this.pos = raw.len();
+            Some(Err(ods_error("malformed XML attribute")))
+        };
+        let rest = raw.get(self.pos..)?.trim_ascii_start();
+        if rest.is_empty() {
+            self.pos = raw.len();
             return None;
         }
-        let key_start = pos;
-        while at(pos).is_some_and(|b| b != b'=') {
-            pos += 1;
-        }
-        if pos >= bytes.len() {
-            self.pos = bytes.len();
-            return Some(Err(ods_error("malformed XML attribute")));
-        }
-        let key = self.raw.get(key_start..pos)?.trim_ascii_end();
-        pos += 1;
-        while at(pos).is_some_and(|b| b.is_ascii_whitespace()) {
-            pos += 1;
-        }
-        let quote = match at(pos) {
-            Some(q @ (b'"' | b'\'')) => q,
-            _ => {
-                self.pos = bytes.len();
-                return Some(Err(ods_error("malformed XML attribute")));
-            }
+        let Some(eq) = rest.find('=') else {
+            return malformed(self);
         };
-        pos += 1;
-        let value_start = pos;
-        while at(pos).is_some_and(|b| b != quote) {
-            pos += 1;
-        }
-        let value = self.raw.get(value_start..pos)?;
-        if pos < bytes.len() {
-            pos += 1;
-        }
-        self.pos = pos;
+        let key = rest.get(..eq)?.trim_ascii_end();
+        let after = rest.get(eq + 1..)?.trim_ascii_start();
+        let quote = match after.as_bytes().first() {
+            Some(&q @ (b'"' | b'\'')) => char::from(q),
+            _ => return malformed(self),
+        };
+        let value_and_rest = after.get(1..)?;
+        let (value, used) = match value_and_rest.find(quote) {
+            Some(end) => (value_and_rest.get(..end)?, end + 1),
+            None => (value_and_rest, value_and_rest.len()),
+        };
+        self.pos = raw.len() - value_and_rest.len() + used;
         Some(Ok((key, value)))
     }
 }
@@ -1102,8 +1099,10 @@ fn read_table<R: BufRead>(xml: &mut quick_xml::Reader<R>) -> Result<Table, Roste
     }
 }
 
-/// One cell as `get_datatype` reads it.
+/// One cell as `read_row` and `get_datatype` read it.
 struct CellData {
+    /// `table:number-columns-repeated`.
+    repeats: usize,
     value: bool,
     value_bytes: u64,
     formula_bytes: u64,
@@ -1126,11 +1125,8 @@ fn read_row<R: BufRead>(
                 if e.name() == QName("table:table-cell")
                     || e.name() == QName("table:covered-table-cell") =>
             {
-                let repeats: usize = match raw_attr(&e, "table:number-columns-repeated")? {
-                    Some(v) => parse_attr(v, "table:number-columns-repeated")?,
-                    None => 1,
-                };
                 let cell = read_cell(xml, &e, cell_buf)?;
+                let repeats = cell.repeats;
                 let empties = empty_repeats.min(ODS_MAX_COLUMNS.saturating_sub(row.len));
                 row.len += empties;
                 empty_repeats = 0;
@@ -1166,12 +1162,14 @@ fn read_row<R: BufRead>(
     }
 }
 
-/// `get_datatype`: whether the cell holds a value, and how long its text is.
+/// `get_datatype`: whether the cell holds a value, and how long its text is; and the cell's
+/// repeat count (one pass over the attributes where calamine makes two, with the same result).
 fn read_cell<R: BufRead>(
     xml: &mut quick_xml::Reader<R>,
     e: &BytesStart<'_>,
     buf: &mut Vec<u8>,
 ) -> Result<CellData, RosterError> {
+    let mut repeats = None;
     let mut is_string = false;
     let mut is_error = false;
     let mut value_set = false;
@@ -1191,11 +1189,17 @@ fn read_cell<R: BufRead>(
             "office:value-type" if !value_set => is_string = value == "string",
             "calcext:value-type" => is_error = value == "error",
             "table:formula" => formula_bytes = decoded_len(value)?,
+            "table:number-columns-repeated" if repeats.is_none() => repeats = Some(value),
             _ => {}
         }
     }
+    let repeats = match repeats {
+        Some(v) => parse_attr(v, "table:number-columns-repeated")?,
+        None => 1,
+    };
     if (!value_set && is_string) || (is_error && empty_string_value) {
         return Ok(CellData {
+            repeats,
             value: true,
             value_bytes: read_cell_text(xml, buf)?,
             formula_bytes,
@@ -1203,6 +1207,7 @@ fn read_cell<R: BufRead>(
         });
     }
     Ok(CellData {
+        repeats,
         value: value_set,
         value_bytes,
         formula_bytes,
@@ -1287,11 +1292,11 @@ mod tests {
     }
 
     fn is_extent_error(e: &RosterError) -> bool {
-        matches!(e, RosterError::Workbook(m) if m.contains("the sheet's extent is too large"))
+        matches!(e, RosterError::Unreadable(m) if m.contains("the sheet's extent is too large"))
     }
 
     fn is_text_error(e: &RosterError) -> bool {
-        matches!(e, RosterError::Workbook(m) if m.contains("too much text"))
+        matches!(e, RosterError::Unreadable(m) if m.contains("too much text"))
     }
 
     // --- .xls builders ---------------------------------------------------------------------
@@ -1387,7 +1392,9 @@ mod tests {
             globals.extend_from_slice(r);
         }
         let globals_len = globals.len()
-            + (0..bound.len()).map(|i| bound_sheet(0, i).len()).sum::<usize>()
+            + (0..bound.len())
+                .map(|i| bound_sheet(0, i).len())
+                .sum::<usize>()
             + eof().len();
         let mut offsets = Vec::new();
         let mut body = Vec::new();
@@ -1414,7 +1421,10 @@ mod tests {
         let mut cf =
             cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))
                 .unwrap();
-        cf.create_stream("Workbook").unwrap().write_all(stream).unwrap();
+        cf.create_stream("Workbook")
+            .unwrap()
+            .write_all(stream)
+            .unwrap();
         cf.flush().unwrap();
         cf.into_inner().into_inner()
     }
@@ -1553,7 +1563,10 @@ mod tests {
         ]);
         let original = xls(&stream);
         let mut wb = calamine_xls(original.clone());
-        assert_eq!(wb.worksheet_formula("S0").unwrap().get_value((0, 0)), Some(&"7".to_string()));
+        assert_eq!(
+            wb.worksheet_formula("S0").unwrap().get_value((0, 0)),
+            Some(&"7".to_string())
+        );
         let clean = sanitize_xls(&original).unwrap();
         let mut wb = calamine_xls(clean);
         let range = wb.worksheet_range("S0").unwrap();
@@ -1647,7 +1660,8 @@ mod tests {
         let stored = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Stored);
         zip.start_file("mimetype", stored).unwrap();
-        zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet").unwrap();
+        zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .unwrap();
         zip.start_file("META-INF/manifest.xml", stored).unwrap();
         zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#).unwrap();
         let deflated = zip::write::SimpleFileOptions::default()
@@ -1677,10 +1691,16 @@ mod tests {
         read_table(&mut xml).unwrap()
     }
 
-    fn calamine_size(bytes: Vec<u8>, sheet: &str) -> u64 {
+    /// Cells calamine allocates for the values and for the formulas of `sheet`.
+    fn calamine_cells(bytes: Vec<u8>, sheet: &str) -> (u64, u64) {
         let mut wb: calamine::Ods<_> = calamine::Ods::new(Cursor::new(bytes)).unwrap();
-        let (rows, cols) = wb.worksheet_range(sheet).unwrap().get_size();
-        (rows * cols) as u64
+        let values = wb.worksheet_range(sheet).unwrap().cells().count();
+        let formulas = wb.worksheet_formula(sheet).unwrap().cells().count();
+        (values as u64, formulas as u64)
+    }
+
+    fn calamine_size(bytes: Vec<u8>, sheet: &str) -> u64 {
+        calamine_cells(bytes, sheet).0
     }
 
     #[test]
@@ -1717,7 +1737,10 @@ mod tests {
         );
         let xml = content(&table("S", &rows));
         let t = first_table(&xml);
-        assert_eq!((t.materialized, t.values.cells(), t.formulas.cells()), (2, 2, 0));
+        assert_eq!(
+            (t.materialized, t.values.cells(), t.formulas.cells()),
+            (2, 2, 0)
+        );
         let bytes = ods(&xml);
         check_ods(&bytes).unwrap();
         assert_eq!(calamine_size(bytes, "S"), 2);
@@ -1726,7 +1749,9 @@ mod tests {
     #[test]
     fn the_ods_extent_matches_what_calamine_allocates() {
         let empty_row = |n: usize| {
-            format!(r#"<table:table-row table:number-rows-repeated="{n}"><table:table-cell table:number-columns-repeated="50"/></table:table-row>"#)
+            format!(
+                r#"<table:table-row table:number-rows-repeated="{n}"><table:table-cell table:number-columns-repeated="50"/></table:table-row>"#
+            )
         };
         let cases = [
             // leading empty rows, a gap of repeated empty rows, values at different columns
@@ -1746,6 +1771,83 @@ mod tests {
         }
     }
 
+    /// A random sheet: rows of (row repeats, cells of (kind, column repeats)).
+    fn random_rows() -> impl Strategy<Value = Vec<(usize, Vec<(u8, usize)>)>> {
+        let cell = (0u8..6, prop_oneof![Just(1usize), 1usize..4, Just(40usize)]);
+        let row = (
+            prop_oneof![Just(1usize), 1usize..4, Just(500usize)],
+            proptest::collection::vec(cell, 0..6),
+        );
+        proptest::collection::vec(row, 0..8)
+    }
+
+    fn rows_xml(rows: &[(usize, Vec<(u8, usize)>)]) -> String {
+        let mut xml = String::new();
+        for (repeats, cells) in rows {
+            xml.push_str(&format!(
+                r#"<table:table-row table:number-rows-repeated="{repeats}">"#
+            ));
+            for &(kind, n) in cells {
+                let open = format!(r#"<table:table-cell table:number-columns-repeated="{n}""#);
+                xml.push_str(&match kind {
+                    0 => format!("{open}/>"),
+                    1 => format!(r#"{open} office:value-type="float" office:value="2"/>"#),
+                    2 => format!(
+                        r#"{open} office:value-type="string"><text:p>x<text:s text:c="3"/></text:p></table:table-cell>"#
+                    ),
+                    3 => format!(r#"{open} table:formula="of:=[.A1]"/>"#),
+                    4 => format!(r#"{open} office:value-type="string" office:string-value=""/>"#),
+                    _ => format!(
+                        r#"{open} office:value-type="float" office:value="1" table:formula="of:=1"><text:p>1</text:p></table:table-cell>"#
+                    ),
+                });
+            }
+            xml.push_str("</table:table-row>");
+        }
+        xml
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        #[test]
+        fn random_ods_sheets_are_measured_as_calamine_allocates(rows in random_rows()) {
+            let xml = content(&table("S", &rows_xml(&rows)));
+            let t = first_table(&xml);
+            let (values, formulas) = calamine_cells(ods(&xml), "S");
+            prop_assert_eq!(t.values.cells(), values, "{}", xml);
+            prop_assert_eq!(t.formulas.cells(), formulas, "{}", xml);
+        }
+
+        #[test]
+        fn random_xls_sheets_are_measured_as_calamine_allocates(
+            cells in proptest::collection::vec((0u8..4, 0u16..40, 0u16..12), 0..12),
+        ) {
+            let records: Vec<Vec<u8>> = cells
+                .iter()
+                .map(|&(kind, row, col)| match kind {
+                    0 => number(row, col, 1.0),
+                    1 => label_sst(row, col, 0),
+                    2 => formula(row, col, 2.0, &[0x1E, 2, 0]),
+                    _ => {
+                        let mut d = row.to_le_bytes().to_vec();
+                        d.extend_from_slice(&col.to_le_bytes());
+                        d.extend_from_slice(&[0, 0, 0, 0, 0xF0, 0x3F, 0, 0, 0, 0, 0xF0, 0x3F]);
+                        d.extend_from_slice(&(col + 1).to_le_bytes());
+                        record(rec::MULRK, &d)
+                    }
+                })
+                .collect();
+            let stream = stream(&[sst(&["s"])], &[records.concat()], &[0]);
+            let globals = read_globals(&stream, &mut Budget::default()).unwrap();
+            let sheet = walk_sheet(&stream, globals.sheets[0], &globals.sst).unwrap();
+            let mut wb = calamine_xls(xls(&stream));
+            let values = wb.worksheet_range("S0").unwrap().cells().count() as u64;
+            let formulas = wb.worksheet_formula("S0").unwrap().cells().count() as u64;
+            prop_assert_eq!(sheet.values.cells(), values);
+            prop_assert_eq!(sheet.formulas.cells(), formulas);
+        }
+    }
+
     #[test]
     fn huge_text_in_one_cell_is_refused() {
         let rows = r#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="2000000000"/></text:p></table:table-cell></table:table-row>"#;
@@ -1753,7 +1855,9 @@ mod tests {
         assert!(is_text_error(&e), "{e}");
         // Long text copied down many rows adds up too.
         let text = "x".repeat(10_000);
-        let rows = format!(r#"<table:table-row table:number-rows-repeated="30000"><table:table-cell office:value-type="string" office:string-value="{text}"/></table:table-row>"#);
+        let rows = format!(
+            r#"<table:table-row table:number-rows-repeated="30000"><table:table-cell office:value-type="string" office:string-value="{text}"/></table:table-row>"#
+        );
         let e = scan(&content(&table("S", &rows))).unwrap_err();
         assert!(is_text_error(&e), "{e}");
     }
@@ -1761,7 +1865,10 @@ mod tests {
     #[test]
     fn content_that_ends_inside_a_sheet_is_an_error() {
         // calamine 0.38 would wait for the end tag forever.
-        let xml = content(&table("S", &format!("<table:table-row>{VALUE}</table:table-row>")));
+        let xml = content(&table(
+            "S",
+            &format!("<table:table-row>{VALUE}</table:table-row>"),
+        ));
         let cut = &xml[..xml.find("</table:table>").unwrap()];
         assert!(scan(cut).is_err());
         let comment = r#"<table:table-row><table:table-cell office:value-type="string"><office:annotation><text:p>note"#;
@@ -1824,7 +1931,10 @@ mod tests {
             for _ in 0..5 {
                 f();
             }
-            println!("{what}: {:.1} ms", start.elapsed().as_secs_f64() * 1000.0 / 5.0);
+            println!(
+                "{what}: {:.1} ms",
+                start.elapsed().as_secs_f64() * 1000.0 / 5.0
+            );
         };
         let xls_bytes = std::fs::read(format!("{dir}/bench-10000.xls")).unwrap();
         time("check_xls", &mut || check_xls(&xls_bytes).unwrap());
@@ -1845,7 +1955,8 @@ mod tests {
         let ods_bytes = std::fs::read(format!("{dir}/bench-10000.ods")).unwrap();
         time("check_ods", &mut || check_ods(&ods_bytes).unwrap());
         time("calamine Ods::new + worksheet_range", &mut || {
-            let mut wb: calamine::Ods<_> = calamine::Ods::new(Cursor::new(ods_bytes.clone())).unwrap();
+            let mut wb: calamine::Ods<_> =
+                calamine::Ods::new(Cursor::new(ods_bytes.clone())).unwrap();
             let name = wb.sheet_names()[0].clone();
             wb.worksheet_range(&name).unwrap();
         });

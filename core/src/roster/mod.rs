@@ -93,6 +93,9 @@ pub enum RosterError {
     Csv { row: usize, message: String },
     #[error("无法读取Excel文件 / cannot read the workbook: {0}")]
     Workbook(String),
+    /// A damaged or crafted workbook, told in a full bilingual sentence.
+    #[error("{0}")]
+    Unreadable(String),
     #[error("工作簿中没有工作表 / the workbook has no worksheet")]
     NoWorksheet,
     #[error("单元格{reference}超出了表格的范围（最多XFD列、1048576行），文件已损坏或不是正常的表格 / the cell {reference} lies beyond the sheet's limits (column XFD, row 1048576); the file is damaged or not an ordinary spreadsheet")]
@@ -122,6 +125,7 @@ impl RosterError {
             RosterError::Encoding => "encoding",
             RosterError::Csv { .. } => "malformed_csv",
             RosterError::Workbook(_)
+            | RosterError::Unreadable(_)
             | RosterError::NoWorksheet
             | RosterError::CellOutOfRange { .. } => "workbook",
             RosterError::WriteWorkbook(_) => "write_workbook",

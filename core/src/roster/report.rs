@@ -296,7 +296,10 @@ enum Truncation {
     None,
     /// Numbers ending in 000 of which some fail the check digit: the file was cut; every such
     /// row (by index) is refused, the ones that pass by chance too.
-    Likely { rows: Vec<usize>, failing: usize },
+    Likely {
+        rows: Vec<usize>,
+        failing: usize,
+    },
     /// Numbers ending in 000 that all pass: each (by index) is held for confirmation.
     Single(Vec<usize>),
 }

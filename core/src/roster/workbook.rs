@@ -6,9 +6,7 @@
 //! file, so [`bounds`](super::bounds) checks those numbers first. Every sheet is tried in order
 //! (visible ones first) and the first whose header maps is read; the report names it.
 
-use super::columns::{
-    cell_reference, Assembled, Assembler, Cell, MAX_COLUMNS, MAX_SHEET_ROWS,
-};
+use super::columns::{cell_reference, Assembled, Assembler, Cell, MAX_COLUMNS, MAX_SHEET_ROWS};
 use super::{bounds, FileFormat, RosterError, RosterFile, MAX_DATA_ROWS};
 use calamine::{Data, DataRef, Ods, Reader, Sheet, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
 use std::io::{Cursor, Read as _};
@@ -40,14 +38,25 @@ pub(crate) fn check_unpacked_size(path: &Path, limit: u64) -> Result<(), RosterE
     Ok(())
 }
 
-/// Reads the roster from the workbook at `path`, of the (detected) `format`.
+/// Reads the roster from the workbook at `path`, of the (detected) `format`. A panic inside
+/// calamine (a malformed record it does not expect) becomes a file error: a damaged workbook
+/// must never take the app down.
 pub(crate) fn read(path: &Path, format: FileFormat) -> Result<RosterFile, RosterError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_workbook(path, format)))
+        .unwrap_or_else(|_| {
+            Err(RosterError::Unreadable(
+                "工作簿已损坏，无法读取；请在Excel、WPS或LibreOffice中打开后另存为.xlsx / the workbook is damaged and cannot be read; open it in Excel, WPS or LibreOffice and save it as .xlsx".to_string(),
+            ))
+        })
+}
+
+fn read_workbook(path: &Path, format: FileFormat) -> Result<RosterFile, RosterError> {
     let workbook_error = |e: &dyn std::fmt::Display| RosterError::Workbook(e.to_string());
     let (sheet, assembled) = match format {
         FileFormat::Xlsx => {
             check_unpacked_size(path, MAX_UNPACKED_BYTES)?;
-            let mut wb: Xlsx<_> =
-                calamine::open_workbook(path).map_err(|e: calamine::XlsxError| workbook_error(&e))?;
+            let mut wb: Xlsx<_> = calamine::open_workbook(path)
+                .map_err(|e: calamine::XlsxError| workbook_error(&e))?;
             let sheets = sheet_order(wb.sheets_metadata());
             first_roster_sheet(&sheets, |name| {
                 let mut cells = wb
@@ -66,8 +75,8 @@ pub(crate) fn read(path: &Path, format: FileFormat) -> Result<RosterFile, Roster
         }
         FileFormat::Xlsb => {
             check_unpacked_size(path, MAX_UNPACKED_BYTES)?;
-            let mut wb: Xlsb<_> =
-                calamine::open_workbook(path).map_err(|e: calamine::XlsbError| workbook_error(&e))?;
+            let mut wb: Xlsb<_> = calamine::open_workbook(path)
+                .map_err(|e: calamine::XlsbError| workbook_error(&e))?;
             let sheets = sheet_order(wb.sheets_metadata());
             first_roster_sheet(&sheets, |name| {
                 let mut cells = wb
@@ -85,8 +94,8 @@ pub(crate) fn read(path: &Path, format: FileFormat) -> Result<RosterFile, Roster
             })?
         }
         FileFormat::Xls => {
-            let bytes = read_capped(path)?;
-            bounds::check_xls(&bytes)?;
+            // calamine sees a rebuilt container holding only the checked stream (see bounds).
+            let bytes = bounds::sanitize_xls(&read_capped(path)?)?;
             let mut wb =
                 Xls::new(Cursor::new(bytes)).map_err(|e: calamine::XlsError| workbook_error(&e))?;
             let sheets = sheet_order(wb.sheets_metadata());
@@ -192,7 +201,9 @@ type NextCell = Result<Option<((u32, u32), Option<Cell>)>, RosterError>;
 /// Feeds streamed cells (row-major, as calamine yields them) to an [`Assembler`] row by row,
 /// stopping early when no header turned up in the search rows. `next` is told which columns
 /// are wanted, so cells of other columns are never converted.
-fn stream(mut next: impl FnMut(&dyn Fn(u32) -> bool) -> NextCell) -> Result<Assembled, RosterError> {
+fn stream(
+    mut next: impl FnMut(&dyn Fn(u32) -> bool) -> NextCell,
+) -> Result<Assembled, RosterError> {
     let mut assembler = Assembler::default();
     let mut current: Option<(u32, Vec<(usize, Cell)>)> = None;
     loop {
