@@ -8,8 +8,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-/// Seconds in the 30-day validity of a code (R1: 720 hours).
-pub const VALIDITY_SECS: i64 = 30 * 24 * 3600;
+/// Seconds in the 30-day validity of a code (R1: 720 hours); the credential format's own
+/// constant, which `verify` enforces, so issuing and verifying can never disagree.
+pub const VALIDITY_SECS: i64 = nac_credential::VALIDITY_SECS;
 pub const DAY_SECS: i64 = 24 * 3600;
 
 /// China Standard Time, UTC+08:00, no daylight saving.

@@ -495,3 +495,48 @@ fn printing_needs_a_valid_code() {
     assert!(cards.is_empty());
     assert_eq!(missing, vec![id]);
 }
+
+#[test]
+fn a_failed_revocation_lookup_is_cannot_check_never_valid() {
+    let mut f = Fixture::at_cst(2026, 11, 27, 10, 0, 0);
+    let hh = f.household("302");
+    let id = f.resident(hh, "张三丰", 1);
+    let r = renewed(f.station.renew(id, Capacity::Volunteer).unwrap());
+    assert_eq!(f.station.verify(&r.code.credential).verdict, Verdict::Valid);
+
+    // The `codes` table can no longer be read: the revocation lookup fails.
+    f.station
+        .connection()
+        .execute_batch("ALTER TABLE codes RENAME TO codes_elsewhere")
+        .unwrap();
+    let v = f.station.verify(&r.code.credential);
+    assert_eq!(v.verdict, Verdict::CannotCheck, "{v:?}");
+    let reason = v.reason.unwrap_or_default();
+    assert!(reason.contains("no such table: codes"), "{reason}");
+
+    // Nor may a failed issuer lookup pass for an unknown issuer.
+    f.station
+        .connection()
+        .execute_batch("ALTER TABLE trusted_issuers RENAME TO issuers_elsewhere")
+        .unwrap();
+    let v = f.station.verify(&r.code.credential);
+    assert_eq!(v.verdict, Verdict::CannotCheck, "{v:?}");
+    assert_eq!(v.claims, None);
+}
+
+#[test]
+fn a_damaged_issuer_key_is_cannot_check_not_unknown_issuer() {
+    let mut f = Fixture::at_cst(2026, 11, 27, 10, 0, 0);
+    let hh = f.household("302");
+    let id = f.resident(hh, "张三丰", 1);
+    let r = renewed(f.station.renew(id, Capacity::Volunteer).unwrap());
+    f.station
+        .connection()
+        // 32 zero bytes: the right length, but a small-order point, never a usable key.
+        .execute_batch("UPDATE trusted_issuers SET public = zeroblob(32)")
+        .unwrap();
+    let v = f.station.verify(&r.code.credential);
+    assert_eq!(v.verdict, Verdict::CannotCheck, "{v:?}");
+    let reason = v.reason.unwrap_or_default();
+    assert!(reason.contains("Ed25519"), "{reason}");
+}

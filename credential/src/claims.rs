@@ -32,6 +32,8 @@ pub struct Claims {
     /// When the code was issued, unix seconds UTC.
     pub issued_at: i64,
     /// When the code stops being valid, unix seconds UTC (valid while `now < expires_at`).
+    /// The format only requires `expires_at > issued_at`; [`crate::verify`] accepts nothing but
+    /// `issued_at +` [`crate::VALIDITY_SECS`] (R1).
     pub expires_at: i64,
     /// The issuing station, e.g. `ST-4KQ2PZ`; must match the station the signing key belongs to.
     pub station_id: String,

@@ -47,7 +47,7 @@
 //!     masked_name: "张*丰".into(),
 //!     id_last4: "123X".into(),
 //!     issued_at: 1_767_225_600,
-//!     expires_at: 1_767_225_600 + 30 * 86_400,
+//!     expires_at: 1_767_225_600 + nac_credential::VALIDITY_SECS, // R1: exactly 720 hours
 //!     station_id: "ST-4KQ2PZ".into(),
 //! };
 //! let text = issue(&claims, &key)?;
@@ -80,8 +80,11 @@ pub use claims::{
 pub use error::CredentialError;
 pub use key::{KeyId, PublicKey, StationKey};
 pub use text::{MAX_BASE45_LEN, MAX_COSE_LEN, PREFIX};
-pub use trust::{Revocation, Trust, TrustList, TrustedIssuer};
-pub use verify::{decode_cose, decode_unverified, verify, Verdict, Verification};
+pub use trust::{Revocation, Trust, TrustError, TrustList, TrustedIssuer};
+pub use verify::{
+    decode_cose, decode_unverified, verify, Verdict, Verification, MAX_CLOCK_SKEW_SECS,
+    VALIDITY_SECS,
+};
 
 /// Signs `claims` with a station's key and returns the credential text (`NAC1:…`), ready to be
 /// put in a QR code in alphanumeric mode.

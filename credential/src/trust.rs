@@ -1,6 +1,13 @@
 //! Who is trusted to issue, and which serials have been withdrawn.
+//!
+//! A [`Trust`] source may live in a database that can fail. Its lookups therefore return a
+//! [`TrustError`] rather than "nothing found": a verifier that read a failed revocation lookup as
+//! "not revoked", or a failed issuer lookup as "unknown issuer", would tell a volunteer that a
+//! void code is valid, or a good one suspicious. [`crate::verify`] answers
+//! [`crate::Verdict::CannotCheck`] instead.
 
 use std::collections::HashMap;
+use std::error::Error;
 
 use serde::{Deserialize, Serialize};
 
@@ -25,14 +32,37 @@ pub enum Revocation {
     Rejected,
 }
 
+/// A trust source could not answer (its storage failed, or holds a damaged entry).
+///
+/// Never a statement about the credential: [`crate::verify`] reports it as
+/// [`crate::Verdict::CannotCheck`], with this error's text as the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("trust data unavailable: {source}")]
+pub struct TrustError {
+    #[source]
+    source: Box<dyn Error + Send + Sync + 'static>,
+}
+
+impl TrustError {
+    /// Wraps the failure of the underlying store (a database error, or a message such as
+    /// `"malformed key row"`).
+    pub fn new(source: impl Into<Box<dyn Error + Send + Sync + 'static>>) -> Self {
+        Self {
+            source: source.into(),
+        }
+    }
+}
+
 /// What a verifier knows: trusted issuer keys and revoked serials.
 ///
-/// Implemented by [`TrustList`] (in memory) and by the station's database.
+/// Implemented by [`TrustList`] (in memory, never fails) and by the station's database. `Ok(None)`
+/// means "looked, and there is none"; a lookup that could not be made must be an `Err`, never
+/// `Ok(None)`.
 pub trait Trust {
-    /// The trusted issuer whose key has id `kid`, if any.
-    fn issuer(&self, kid: &KeyId) -> Option<TrustedIssuer>;
-    /// Whether the code with this serial has been superseded or rejected.
-    fn revocation(&self, serial: &str) -> Option<Revocation>;
+    /// The trusted issuer whose key has id `kid`, or `None` if no such key is trusted.
+    fn issuer(&self, kid: &KeyId) -> Result<Option<TrustedIssuer>, TrustError>;
+    /// Whether the code with this serial has been superseded or rejected (`None`: neither).
+    fn revocation(&self, serial: &str) -> Result<Option<Revocation>, TrustError>;
 }
 
 /// An in-memory [`Trust`]: a trust list as published by the hub, plus revoked serials.
@@ -78,12 +108,12 @@ impl TrustList {
 }
 
 impl Trust for TrustList {
-    fn issuer(&self, kid: &KeyId) -> Option<TrustedIssuer> {
-        self.issuers.get(kid).cloned()
+    fn issuer(&self, kid: &KeyId) -> Result<Option<TrustedIssuer>, TrustError> {
+        Ok(self.issuers.get(kid).cloned())
     }
 
-    fn revocation(&self, serial: &str) -> Option<Revocation> {
-        self.revoked.get(serial).copied()
+    fn revocation(&self, serial: &str) -> Result<Option<Revocation>, TrustError> {
+        Ok(self.revoked.get(serial).copied())
     }
 }
 
@@ -96,11 +126,11 @@ mod tests {
     fn add_revoke_remove() {
         let key = StationKey::from_secret_bytes(&[1; 32]);
         let mut list = TrustList::new();
-        assert_eq!(list.issuer(&key.kid()), None);
+        assert_eq!(list.issuer(&key.kid()).unwrap(), None);
         let kid = list.add_issuer(key.public_key(), "ST-AAAAAA");
         assert_eq!(kid, key.kid());
         assert_eq!(
-            list.issuer(&kid),
+            list.issuer(&kid).unwrap(),
             Some(TrustedIssuer {
                 station_id: "ST-AAAAAA".into(),
                 public_key: key.public_key()
@@ -110,11 +140,24 @@ mod tests {
         list.revoke("S1", Revocation::Superseded);
         list.revoke("S2", Revocation::Superseded);
         list.revoke("S2", Revocation::Rejected);
-        assert_eq!(list.revocation("S1"), Some(Revocation::Superseded));
-        assert_eq!(list.revocation("S2"), Some(Revocation::Rejected));
-        assert_eq!(list.revocation("S3"), None);
+        assert_eq!(list.revocation("S1").unwrap(), Some(Revocation::Superseded));
+        assert_eq!(list.revocation("S2").unwrap(), Some(Revocation::Rejected));
+        assert_eq!(list.revocation("S3").unwrap(), None);
         assert!(list.remove_issuer(&kid).is_some());
-        assert_eq!(list.issuer(&kid), None);
+        assert_eq!(list.issuer(&kid).unwrap(), None);
+    }
+
+    #[test]
+    fn trust_error_keeps_its_source() {
+        let e = TrustError::new("no such table: codes");
+        assert_eq!(
+            e.to_string(),
+            "trust data unavailable: no such table: codes"
+        );
+        assert_eq!(
+            e.source().map(ToString::to_string).as_deref(),
+            Some("no such table: codes")
+        );
     }
 
     #[test]

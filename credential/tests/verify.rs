@@ -5,8 +5,9 @@ mod common;
 
 use common::{claims, key, trust_for, ISSUED_AT, STATION};
 use nac_credential::{
-    base45, decode_unverified, issue, verify, Claims, CredentialError, Revocation, StationKey,
-    TrustList, Verdict, Verification,
+    base45, decode_unverified, issue, verify, Claims, CredentialError, KeyId, Revocation,
+    StationKey, Trust, TrustError, TrustList, TrustedIssuer, Verdict, Verification,
+    MAX_CLOCK_SKEW_SECS, VALIDITY_SECS,
 };
 
 #[test]
@@ -20,6 +21,7 @@ fn round_trip_is_valid_with_equal_claims() {
             verdict: Verdict::Valid,
             claims: Some(claims()),
             kid: Some(key.kid()),
+            reason: None,
         }
     );
     assert_eq!(decode_unverified(&text).unwrap(), (key.kid(), claims()));
@@ -54,12 +56,166 @@ fn expiry_boundary() {
     assert_eq!(expired.verdict, Verdict::Expired);
     assert_eq!(expired.claims, Some(c.clone()));
     assert_eq!(verify(&text, &trust, i64::MAX).verdict, Verdict::Expired);
-    // Not-yet-valid is not a verdict: station clocks drift.
+}
+
+#[test]
+fn issued_in_the_future_beyond_the_clock_skew_is_not_yet_valid() {
+    let key = key();
+    let c = claims();
+    let text = issue(&c, &key).unwrap();
+    let trust = trust_for(&key);
+    // The verifier's clock 4 minutes behind the issuer's: accepted.
+    let behind_4_min = verify(&text, &trust, c.issued_at - 4 * 60);
+    assert_eq!(behind_4_min.verdict, Verdict::Valid);
+    assert_eq!(behind_4_min.reason, None);
+    // Exactly the allowance: accepted; one second more: refused.
     assert_eq!(
-        verify(&text, &trust, c.issued_at - 86_400).verdict,
+        verify(&text, &trust, c.issued_at - MAX_CLOCK_SKEW_SECS).verdict,
         Verdict::Valid
     );
-    assert_eq!(verify(&text, &trust, i64::MIN).verdict, Verdict::Valid);
+    assert_eq!(
+        verify(&text, &trust, c.issued_at - MAX_CLOCK_SKEW_SECS - 1).verdict,
+        Verdict::NotYetValid
+    );
+    // 6 minutes: refused, with the reason and the (genuine) claims.
+    let ahead_6_min = verify(&text, &trust, c.issued_at - 6 * 60);
+    assert_eq!(ahead_6_min.verdict, Verdict::NotYetValid);
+    assert_eq!(ahead_6_min.claims, Some(c.clone()));
+    assert_eq!(ahead_6_min.kid, Some(key.kid()));
+    let reason = ahead_6_min.reason.unwrap();
+    assert!(reason.contains("360 s"), "{reason}");
+    assert_eq!(
+        verify(&text, &trust, c.issued_at - 86_400).verdict,
+        Verdict::NotYetValid
+    );
+    assert_eq!(
+        verify(&text, &trust, i64::MIN).verdict,
+        Verdict::NotYetValid
+    );
+    // A revoked code is reported as revoked, whatever the clock says.
+    let mut revoked = trust_for(&key);
+    revoked.revoke(c.serial.clone(), Revocation::Superseded);
+    assert_eq!(
+        verify(&text, &revoked, i64::MIN).verdict,
+        Verdict::Superseded
+    );
+}
+
+#[test]
+fn a_genuine_signature_over_a_manipulated_window_is_refused() {
+    let key = key();
+    let trust = trust_for(&key);
+    let years = {
+        let mut c = claims();
+        c.expires_at = c.issued_at + 10 * 365 * 86_400;
+        c
+    };
+    let one_second_long = {
+        let mut c = claims();
+        c.expires_at += 1;
+        c
+    };
+    let one_second_short = {
+        let mut c = claims();
+        c.expires_at -= 1;
+        c
+    };
+    let extreme = {
+        let mut c = claims();
+        c.issued_at = i64::MIN;
+        c.expires_at = i64::MAX;
+        c
+    };
+    for c in [years, one_second_long, one_second_short, extreme] {
+        // The crate signs any window the format allows; the verifier enforces R1.
+        let text = issue(&c, &key).unwrap();
+        for now in [c.issued_at, c.issued_at.saturating_add(86_400), i64::MAX] {
+            let v = verify(&text, &trust, now);
+            assert_eq!(v.verdict, Verdict::InvalidWindow, "{c:?} at {now}");
+            assert_eq!(v.claims.as_ref(), Some(&c));
+            let reason = v.reason.unwrap();
+            assert!(reason.contains("2592000 s (720 h)"), "{reason}");
+        }
+    }
+    // Exactly 720 hours: valid.
+    let c = claims();
+    assert_eq!(c.expires_at - c.issued_at, VALIDITY_SECS);
+    assert_eq!(
+        verify(&issue(&c, &key).unwrap(), &trust, c.issued_at).verdict,
+        Verdict::Valid
+    );
+    // The window is checked before revocation: a revoked serial with a bad window is refused for
+    // its window.
+    let mut long = claims();
+    long.expires_at += 86_400;
+    let mut revoked = trust_for(&key);
+    revoked.revoke(long.serial.clone(), Revocation::Rejected);
+    assert_eq!(
+        verify(&issue(&long, &key).unwrap(), &revoked, ISSUED_AT).verdict,
+        Verdict::InvalidWindow
+    );
+}
+
+/// A trust source whose storage fails on the chosen lookups.
+struct Failing {
+    inner: TrustList,
+    issuer_fails: bool,
+    revocation_fails: bool,
+}
+
+impl Trust for Failing {
+    fn issuer(&self, kid: &KeyId) -> Result<Option<TrustedIssuer>, TrustError> {
+        if self.issuer_fails {
+            return Err(TrustError::new("disk I/O error"));
+        }
+        self.inner.issuer(kid)
+    }
+
+    fn revocation(&self, serial: &str) -> Result<Option<Revocation>, TrustError> {
+        if self.revocation_fails {
+            return Err(TrustError::new("no such table: codes"));
+        }
+        self.inner.revocation(serial)
+    }
+}
+
+#[test]
+fn a_failed_trust_lookup_is_cannot_check_never_valid() {
+    let key = key();
+    let text = issue(&claims(), &key).unwrap();
+    let failing = |issuer_fails, revocation_fails| Failing {
+        inner: trust_for(&key),
+        issuer_fails,
+        revocation_fails,
+    };
+
+    let v = verify(&text, &failing(false, true), ISSUED_AT);
+    assert_eq!(v.verdict, Verdict::CannotCheck);
+    assert_eq!(
+        v.reason.as_deref(),
+        Some("trust data unavailable: no such table: codes")
+    );
+    assert_eq!(v.kid, Some(key.kid()));
+    assert_eq!(v.claims, Some(claims()), "the signature did verify");
+
+    let v = verify(&text, &failing(true, false), ISSUED_AT);
+    assert_eq!(v.verdict, Verdict::CannotCheck, "not unknown_issuer");
+    assert_eq!(
+        v.reason.as_deref(),
+        Some("trust data unavailable: disk I/O error")
+    );
+    assert_eq!(v.claims, None, "nothing was verified");
+
+    // Control: the same source, working, says valid.
+    assert_eq!(
+        verify(&text, &failing(false, false), ISSUED_AT).verdict,
+        Verdict::Valid
+    );
+    // Malformed text needs no lookup: still malformed.
+    assert_eq!(
+        verify("hello", &failing(true, true), ISSUED_AT).verdict,
+        Verdict::Malformed
+    );
 }
 
 #[test]
@@ -238,14 +394,15 @@ fn largest_allowed_claims_still_issue_and_verify() {
         resident_ref: "R".repeat(64),
         masked_name: "𠮷".repeat(32),
         id_last4: "𠮷𠮷𠮷𠮷".into(),
-        issued_at: i64::MIN,
+        // Nine-byte integers, the longest, 720 hours apart.
+        issued_at: i64::MAX - VALIDITY_SECS,
         expires_at: i64::MAX,
         station_id: "T".repeat(32),
     };
     let text = issue(&c, &key).unwrap();
     let mut trust = TrustList::new();
     trust.add_issuer(key.public_key(), c.station_id.clone());
-    let v = verify(&text, &trust, 0);
+    let v = verify(&text, &trust, c.issued_at);
     assert_eq!(v.verdict, Verdict::Valid);
     assert_eq!(v.claims, Some(c));
     assert!(text.len() < 700, "{}", text.len());
@@ -293,11 +450,14 @@ fn verification_serialises_for_the_ui() {
     let malformed = serde_json::to_value(verify("hello", &trust_for(&key), 0)).unwrap();
     assert_eq!(
         malformed,
-        serde_json::json!({"verdict": "malformed", "claims": null, "kid": null})
+        serde_json::json!({"verdict": "malformed", "claims": null, "kid": null, "reason": null})
     );
     let unknown = verify(&text, &TrustList::new(), 0);
     assert_eq!(
         serde_json::to_value(unknown).unwrap()["verdict"],
         "unknown_issuer"
     );
+    let future = serde_json::to_value(verify(&text, &trust_for(&key), 0)).unwrap();
+    assert_eq!(future["verdict"], "not_yet_valid");
+    assert!(future["reason"].is_string());
 }

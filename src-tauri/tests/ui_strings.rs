@@ -104,6 +104,9 @@ fn used_keys() -> BTreeSet<String> {
                 "unknown_issuer",
                 "forged",
                 "malformed",
+                "invalid_window",
+                "not_yet_valid",
+                "cannot_check",
                 "no_qr",
             ],
         ),
@@ -122,6 +125,9 @@ fn used_keys() -> BTreeSet<String> {
         "unknown_issuer",
         "forged",
         "malformed",
+        "invalid_window",
+        "not_yet_valid",
+        "cannot_check",
         "no_qr",
     ] {
         keys.insert(format!("verdict_{v}_help"));

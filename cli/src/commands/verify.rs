@@ -1,4 +1,5 @@
-//! `nac verify`: what a checkpoint sees when it scans a card.
+//! `nac verify`: what a checkpoint sees when it scans a card. Exit 0 valid, 1 refused,
+//! 2 when the station could not check (`cannot_check`).
 
 use super::Context;
 use crate::output::{Lang, Report};
@@ -22,6 +23,9 @@ pub fn verdict_text(v: Verdict, lang: Lang) -> &'static str {
         Verdict::UnknownIssuer => lang.t("签发站点未知", "UNKNOWN ISSUER"),
         Verdict::Forged => lang.t("伪造或被篡改", "FORGED"),
         Verdict::Malformed => lang.t("无法识别", "MALFORMED"),
+        Verdict::InvalidWindow => lang.t("有效期不是30天（拒绝）", "INVALID VALIDITY WINDOW"),
+        Verdict::NotYetValid => lang.t("签发时间在未来（拒绝）", "NOT YET VALID"),
+        Verdict::CannotCheck => lang.t("无法核验（数据库故障）", "CANNOT CHECK"),
     }
 }
 
@@ -37,6 +41,9 @@ pub fn verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<Report> {
     let v = station.verify(&text);
     let lang = ctx.lang;
     let mut human = verdict_text(v.verdict, lang).to_string();
+    if let Some(reason) = &v.reason {
+        human.push_str(&format!(" ({reason})"));
+    }
     if let Some(c) = &v.claims {
         human.push_str(&format!(
             "\n{} {}  {} ****{}\n{} {}  {} {}",
@@ -51,9 +58,16 @@ pub fn verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<Report> {
         ));
     }
     let json = json!({ "verification": v });
-    Ok(if v.verdict == Verdict::Valid {
-        Report::ok(human, json)
-    } else {
-        Report::refused(human, json)
+    Ok(match v.verdict {
+        Verdict::Valid => Report::ok(human, json),
+        // Not a verdict on the card: the station failed. Exit 2 like any other error, so a
+        // script cannot take it for a refusal (1) of the code.
+        Verdict::CannotCheck => Report {
+            human,
+            json,
+            exit: 2,
+            error: true,
+        },
+        _ => Report::refused(human, json),
     })
 }

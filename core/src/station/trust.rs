@@ -1,8 +1,15 @@
 //! Verifying a scanned code against what this station knows: its trusted issuers (its own key,
 //! later the hub's trust list) and the codes it has seen superseded or rejected.
+//!
+//! Every lookup that fails — a database error, a key row that does not hold a valid key, a code
+//! state the schema does not know — is a [`TrustError`], which `verify` turns into
+//! `cannot_check`. Reading a failed revocation lookup as "not revoked" would call a void card
+//! valid.
 
 use super::Station;
-use nac_credential::{KeyId, PublicKey, Revocation, Trust, TrustedIssuer, Verification};
+use nac_credential::{
+    KeyId, PublicKey, Revocation, Trust, TrustError, TrustedIssuer, Verification,
+};
 use rusqlite::{Connection, OptionalExtension};
 
 /// The station database seen as a [`Trust`] source.
@@ -11,7 +18,7 @@ pub struct StationTrust<'a> {
 }
 
 impl Trust for StationTrust<'_> {
-    fn issuer(&self, kid: &KeyId) -> Option<TrustedIssuer> {
+    fn issuer(&self, kid: &KeyId) -> Result<Option<TrustedIssuer>, TrustError> {
         let row: Option<(String, Vec<u8>)> = self
             .conn
             .query_row(
@@ -20,29 +27,39 @@ impl Trust for StationTrust<'_> {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
-            .ok()
-            .flatten();
-        let (station_id, public) = row?;
-        let bytes = <[u8; 32]>::try_from(public.as_slice()).ok()?;
-        Some(TrustedIssuer {
+            .map_err(TrustError::new)?;
+        let Some((station_id, public)) = row else {
+            return Ok(None);
+        };
+        let bytes = <[u8; 32]>::try_from(public.as_slice()).map_err(|_| {
+            TrustError::new(format!(
+                "trusted_issuers: the key of {kid} is {} bytes, not 32",
+                public.len()
+            ))
+        })?;
+        let public_key = PublicKey::from_bytes(&bytes).map_err(TrustError::new)?;
+        Ok(Some(TrustedIssuer {
             station_id,
-            public_key: PublicKey::from_bytes(&bytes).ok()?,
-        })
+            public_key,
+        }))
     }
 
-    fn revocation(&self, serial: &str) -> Option<Revocation> {
+    fn revocation(&self, serial: &str) -> Result<Option<Revocation>, TrustError> {
         let state: Option<String> = self
             .conn
             .query_row("SELECT state FROM codes WHERE serial = ?1", [serial], |r| {
                 r.get(0)
             })
             .optional()
-            .ok()
-            .flatten();
+            .map_err(TrustError::new)?;
+        // No row: a code this station never issued nor heard of is not known to be revoked.
         match state.as_deref() {
-            Some("superseded") => Some(Revocation::Superseded),
-            Some("rejected") => Some(Revocation::Rejected),
-            _ => None,
+            None | Some("active") => Ok(None),
+            Some("superseded") => Ok(Some(Revocation::Superseded)),
+            Some("rejected") => Ok(Some(Revocation::Rejected)),
+            Some(other) => Err(TrustError::new(format!(
+                "codes: unknown state {other:?} for serial {serial}"
+            ))),
         }
     }
 }
@@ -52,7 +69,8 @@ impl Station {
         StationTrust { conn: &self.conn }
     }
 
-    /// Verifies a scanned or pasted credential text now (valid / expired / superseded / …).
+    /// Verifies a scanned or pasted credential text now (valid / expired / superseded / …;
+    /// `cannot_check` when the database cannot answer).
     pub fn verify(&self, text: &str) -> Verification {
         nac_credential::verify(text, &self.trust(), self.now())
     }
