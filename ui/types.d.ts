@@ -16,7 +16,12 @@ export type AppInfo = { station_id: string, station_name: string, expiring_days:
 /**
  * Where the station database lives (shown in Settings, for backups).
  */
-data_file: string, version: string, };
+data_file: string, version: string, 
+/**
+ * A demo station (fictional residents, never synced): the UI shows a banner and marks
+ * the window title.
+ */
+demo: boolean, };
 
 export type Counts = { households: number, residents: number, active: number, expiring: number, expired: number, never: number, cards_to_replace: number, queued_for_sync: number, };
 
@@ -136,7 +141,37 @@ export type JobDone = { job: number, kind: string, cancelled: boolean, error: Ap
 
 export type BatchSummary = { total: number, renewed: number, already_applied: number, failed: number, };
 
-export type ImportSummary = { file: string, rows_read: number, rows_imported: number, rows_rejected: number, households_added: number, residents_added: number, residents_updated: number, residents_unchanged: number, errors: Array<ImportRowError>, ignored_columns: Array<string>, };
+export type ImportSummary = { file: string, 
+/**
+ * The worksheet read (workbooks only): the first whose header maps.
+ */
+sheet: string | null, 
+/**
+ * The header's row as the sheet shows it (title rows above it are skipped).
+ */
+header_row: number, 
+/**
+ * About the file as a whole, in the UI language (a renamed file, ID numbers cut to 15
+ * digits), shown above everything else.
+ */
+notices: Array<string>, rows_read: number, rows_imported: number, rows_rejected: number, 
+/**
+ * Rows held back until their warnings are confirmed.
+ */
+rows_held: number, 
+/**
+ * Whether this import wrote the rows with warnings (the volunteer confirmed them).
+ */
+warnings_accepted: boolean, 
+/**
+ * Rows that look wrong in a way a person must check (e.g. an ID ending in 000).
+ */
+warnings: Array<ImportRowError>, households_added: number, residents_added: number, residents_updated: number, residents_unchanged: number, 
+/**
+ * What the updates changed field by field, in the UI language ("手机号清空2人"); empty
+ * when no stored value changed.
+ */
+changes: string, errors: Array<ImportRowError>, ignored_columns: Array<string>, };
 
 export type ImportRowError = { row: number, 
 /**
@@ -169,9 +204,15 @@ code_state: string, current_serial: string | null, };
 export type VerifyResult = { 
 /**
  * `valid`, `expired`, `superseded`, `rejected`, `unknown_issuer`, `forged`, `malformed`,
- * or `no_qr` when an image holds no readable QR code.
+ * `invalid_window` (not signed for exactly 720 h), `not_yet_valid` (issued more than
+ * 5 minutes ahead of this computer's clock), `cannot_check` (the station's data could not
+ * be read), or `no_qr` when an image holds no readable QR code.
  */
-verdict: string, masked_name: string | null, id_last4: string | null, serial: string | null, issued_at: string | null, expires_at: string | null, station_id: string | null, };
+verdict: string, 
+/**
+ * A technical detail (English) for `invalid_window`, `not_yet_valid` and `cannot_check`.
+ */
+reason: string | null, masked_name: string | null, id_last4: string | null, serial: string | null, issued_at: string | null, expires_at: string | null, station_id: string | null, };
 
 export type SyncQueue = { queued: number, sending: number, synced: number, rejected: number, error: number, last_synced_at: string | null, errors: Array<SyncError>, };
 

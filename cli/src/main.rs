@@ -16,7 +16,8 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "nac", version, about = "NAC Station 核酸码服务站 command line")]
 struct Cli {
-    /// Station database file (default: the desktop app's data file, or $NAC_DB).
+    /// Station database file (default: the desktop app's data file, or $NAC_DB; for `nac demo`,
+    /// `demo-station.db` beside it).
     #[arg(long, global = true, env = "NAC_DB")]
     db: Option<PathBuf>,
     /// Machine-readable JSON output.
@@ -41,8 +42,33 @@ fn main() -> ExitCode {
         }
     };
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
+    // `nac demo` never fills the real station file: without `--db` it makes the demo beside it.
+    let default_db = cli.db.is_none();
+    let db = match (cli.db, &cli.command) {
+        (Some(db), _) => db,
+        (None, commands::Command::Demo(_)) => {
+            nac_core::demo::path_beside(&commands::default_db_path())
+        }
+        (None, _) => commands::default_db_path(),
+    };
+    // The station's directory is created owner-only before anything else touches it; the
+    // default one is the station's own, so one left 0755 by an older version is fixed too.
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let private = nac_core::files::create_private_dir(dir).and_then(|()| {
+            if default_db {
+                nac_core::files::set_private_dir_mode(dir)
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = private {
+            let report = Report::from_error(&anyhow::Error::new(nac_core::Error::Io(e)), lang);
+            report.print(cli.json);
+            return ExitCode::from(report.exit);
+        }
+    }
     let ctx = commands::Context {
-        db: cli.db.unwrap_or_else(commands::default_db_path),
+        db,
         lang,
         volunteer: cli.volunteer,
     };

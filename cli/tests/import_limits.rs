@@ -30,7 +30,11 @@ fn fifty_thousand_duplicates_import_under_a_memory_cap_with_a_linear_report() {
     let doc = valid_id("31010419450312007");
     let mut csv = String::from("区,路,弄,号,室,姓名,证件号码\n");
     for i in 0..rows {
-        csv.push_str(&format!("徐汇区,天钥桥路,100,{},{},张三,{doc}\n", i / 100 + 1, i % 100 + 1));
+        csv.push_str(&format!(
+            "徐汇区,天钥桥路,100,{},{},张三,{doc}\n",
+            i / 100 + 1,
+            i % 100 + 1
+        ));
     }
     let file = dir.path().join("dups.csv");
     std::fs::write(&file, csv).unwrap();

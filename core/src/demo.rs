@@ -2,8 +2,17 @@
 //! rare-character (生僻字) and minority names, and codes in every state (active, expiring,
 //! expired, never, superseded with a printed card still in circulation).
 //!
-//! It is what a volunteer sees on first start, what the benchmarks load, and what tests use for
-//! realistic volume. Generation is deterministic for a given seed.
+//! It is what a volunteer sees when trying the app (`--demo`), what the benchmarks load, and
+//! what tests use for realistic volume. Generation is deterministic for a given seed.
+//!
+//! The people are fictional, but their ID numbers pass the checksum and their codes are signed
+//! with a real station key, so a demo must never be mistaken for a real station or reach the
+//! hub. Hence a demo lives in its own file ([`DEMO_FILE_NAME`], next to `station.db`), and the
+//! file itself says it is a demo: [`create`] opens it with [`Station::open_demo`], which marks
+//! a new station (`settings.demo = 1`) in the transaction that creates its identity, before any
+//! of its data exists, and refuses a real station. The database files a demo's outbox events
+//! as `demo`, never sendable; the app shows "演示 DEMO" in the title bar and a banner, and
+//! every printed card carries the mark.
 
 use crate::domain::document::resident_id_check_char;
 use crate::domain::Capacity;
@@ -16,7 +25,7 @@ use crate::time::{ManualClock, DAY_SECS};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const DISTRICTS: &[(&str, &str, &[&str])] = &[
@@ -188,11 +197,26 @@ pub struct DemoSummary {
     pub cards_printed: u32,
 }
 
-/// Fills the station database at `path` with a demo roster as of `now`: codes issued over the
-/// past two months so that every state appears. Returns what was written.
+/// The demo's file name, next to where `station.db` would be.
+pub const DEMO_FILE_NAME: &str = "demo-station.db";
+
+/// The demo file that goes with the station file `station_db`: `demo-station.db` in the same
+/// directory.
+pub fn path_beside(station_db: &Path) -> PathBuf {
+    station_db.with_file_name(DEMO_FILE_NAME)
+}
+
+/// Creates a demo station at `path` (or fills an empty one) with a demo roster as of `now`:
+/// codes issued over the past two months so that every state appears. Returns what was
+/// written. Refuses a real station ([`crate::Error::NotADemo`]) and a demo that already holds
+/// residents ([`crate::Error::DemoNotEmpty`]).
 pub fn create(path: &Path, households: usize, now: DateTime<Utc>) -> Result<DemoSummary> {
     let clock = ManualClock::at(now);
-    let mut station = Station::open(path, Arc::new(clock.clone()), WriteSource::Demo)?;
+    let mut station = Station::open_demo(path, Arc::new(clock.clone()), WriteSource::Demo)?;
+    let residents = station.counts(None)?.residents;
+    if residents > 0 {
+        return Err(crate::Error::DemoNotEmpty { residents });
+    }
     station.use_volunteer("demo")?;
     if station.station_name()? == "社区服务站" {
         station.set_station_name("天平街道示范社区服务站")?;

@@ -118,6 +118,16 @@ pub enum Error {
     Print(#[from] nac_print::PrintError),
     #[error("所选居民都没有有效的核酸码，请先申领 / none of the selected residents has a valid code; renew first")]
     NothingToPrint,
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
+    #[error("这是演示站点，其数据不能注册到区平台或同步 / this is a demo station; it is never enrolled or synced with the hub")]
+    DemoStation,
+    #[error("{path} 是真实站点的数据文件，不能加入演示数据 / {path} is a real station's data file; demo data is never added to it")]
+    NotADemo { path: String },
+    #[error("演示数据库已有{residents}位居民，未再生成 / the demo database already holds {residents} residents; nothing added")]
+    DemoNotEmpty { residents: u32 },
+    #[error("数据库中的签名密钥已损坏 / the signing key stored in the database is damaged")]
+    DamagedKey,
 }
 
 /// Splits a core message written as "中文 / English" into its Chinese and English halves
@@ -156,6 +166,11 @@ impl Error {
             Error::Print(nac_print::PrintError::Cancelled) => "cancelled",
             Error::Print(_) => "print",
             Error::NothingToPrint => "nothing_to_print",
+            Error::File(e) => e.code(),
+            Error::DemoStation => "demo_station",
+            Error::NotADemo { .. } => "not_a_demo",
+            Error::DemoNotEmpty { .. } => "demo_not_empty",
+            Error::DamagedKey => "damaged_key",
         }
     }
 

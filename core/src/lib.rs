@@ -6,13 +6,17 @@
 //! - [`station::Station`]: the rules R1–R8 over the store, with an injected [`time::Clock`];
 //! - [`roster`]: roster files in and out (CSV in UTF-8 or GB18030, XLSX) with row-level reports;
 //! - [`search`]: name, pinyin initials, last four digits, address fragments;
-//! - [`demo`]: a realistic demo roster for first start and benchmarks.
+//! - [`demo`]: a realistic demo roster in its own demo-marked file, for trying the app and
+//!   benchmarks;
+//! - [`files`]: safe writes of exports (atomic, never a symlink or the station's own files)
+//!   and the station's private file modes.
 //!
 //! The desktop shell and the `nac` CLI are thin layers over [`station::Station`].
 
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod ids;
 pub mod roster;
 pub mod search;

@@ -89,7 +89,18 @@ fn full_rows() -> Vec<Vec<String>> {
             "女儿代办",
         ]),
         row(&[
-            "徐汇区", "天钥桥路", "100", "5", "302", "", "王秀兰", "", &id(5), "", "", "",
+            "徐汇区",
+            "天钥桥路",
+            "100",
+            "5",
+            "302",
+            "",
+            "王秀兰",
+            "",
+            &id(5),
+            "",
+            "",
+            "",
         ]),
     ]
 }
@@ -248,7 +259,10 @@ fn edits_made_in_an_exported_file_come_back_and_nothing_else_changes() {
             (1, 1, 1),
             "{ext}"
         );
-        assert_eq!((c.phone_cleared, c.notes_cleared, c.moved, c.name), (0, 0, 0, 0));
+        assert_eq!(
+            (c.phone_cleared, c.notes_cleared, c.moved, c.name),
+            (0, 0, 0, 0)
+        );
         // Exactly those three edits: 张桂英 (id 2) notes, 李建国 (id 3) phone, 王秀兰 (id 5) flag.
         expected[0] = expected[0].replace("\"独居\"", "\"=独居，需上门\"");
         expected[1] = expected[1].replace("13812345678", "13955556666");
@@ -269,7 +283,18 @@ fn a_document_on_thousands_of_rows_gives_a_report_linear_in_the_rows() {
     for i in 0..n {
         let room = (i + 1).to_string();
         rows.push(row(&[
-            "徐汇区", "天钥桥路", "100", "5", &room, "", "张三", "", &id(7), "", "", "",
+            "徐汇区",
+            "天钥桥路",
+            "100",
+            "5",
+            &room,
+            "",
+            "张三",
+            "",
+            &id(7),
+            "",
+            "",
+            "",
         ]));
     }
     let path = dir.path().join("dups.csv");
@@ -286,7 +311,8 @@ fn a_document_on_thousands_of_rows_gives_a_report_linear_in_the_rows() {
     let first = &report.errors[0];
     assert_eq!(first.field, Column::DocumentNumber);
     assert!(
-        first.message.contains("3、4、5、6、7等共3999行") && first.message.contains("and 3994 more"),
+        first.message.contains("3、4、5、6、7等共3999行")
+            && first.message.contains("and 3994 more"),
         "names a few partners, then counts: {}",
         first.message
     );
@@ -304,7 +330,18 @@ fn one_household_with_many_phones_gives_a_report_linear_in_the_rows() {
         let region = ["310104", "310105", "310106"][(i / 1000) as usize];
         let doc = valid_id(region, "19500101", i % 1000);
         rows.push(row(&[
-            "徐汇区", "天钥桥路", "100", "5", "301", &phone, "张三", "", &doc, "", "", "",
+            "徐汇区",
+            "天钥桥路",
+            "100",
+            "5",
+            "301",
+            &phone,
+            "张三",
+            "",
+            &doc,
+            "",
+            "",
+            "",
         ]));
     }
     let path = dir.path().join("phones.csv");
@@ -451,7 +488,11 @@ fn csv_exports_neutralise_formulas_and_round_trip_exactly() {
     let mut fresh = open(&dir, "fresh.db");
     let report = fresh.import_roster(&path).unwrap();
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!(residents(&fresh), expected, "the guard quote is taken away again");
+    assert_eq!(
+        residents(&fresh),
+        expected,
+        "the guard quote is taken away again"
+    );
 }
 
 // ------------------------------------------------ 7. control characters
@@ -486,7 +527,11 @@ fn control_characters_are_refused_with_the_row_and_field() {
             (5, Column::Room)
         ]
     );
-    for (e, code) in report.errors.iter().zip(["U+001F", "U+0000", "U+0007", "U+009F"]) {
+    for (e, code) in report
+        .errors
+        .iter()
+        .zip(["U+001F", "U+0000", "U+0007", "U+009F"])
+    {
         assert!(e.message.contains(code), "{}: {}", code, e.message);
     }
     assert_eq!(report.outcome.residents_added, 1);

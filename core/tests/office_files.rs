@@ -142,9 +142,15 @@ fn no_header_in_the_first_rows_names_the_closest_row_and_what_it_lacks() {
     let RosterError::MissingColumns { row, missing } = &err else {
         panic!("expected MissingColumns, got {err}");
     };
-    assert_eq!((*row, missing.as_slice()), (4, &[Column::DocumentNumber][..]));
+    assert_eq!(
+        (*row, missing.as_slice()),
+        (4, &[Column::DocumentNumber][..])
+    );
     let message = err.to_string();
-    assert!(message.contains("第4行") && message.contains("证件号码"), "{message}");
+    assert!(
+        message.contains("第4行") && message.contains("证件号码"),
+        "{message}"
+    );
 
     let dir = TempDir::new().unwrap();
     let mut s = station(&dir, "s.db");
@@ -188,7 +194,12 @@ fn numbers_cut_to_15_digits_are_refused_with_the_cause_and_never_stored() {
     ];
     for name in ["truncated-ids.csv", "truncated-ids.xlsx"] {
         let (report, stored) = import(&fixture(name), false);
-        assert_eq!(rows_of(&report), [2, 4, 5, 7, 8], "{name}: {:?}", report.errors);
+        assert_eq!(
+            rows_of(&report),
+            [2, 4, 5, 7, 8],
+            "{name}: {:?}",
+            report.errors
+        );
         for e in &report.errors {
             assert_eq!(e.field, Column::DocumentNumber);
             assert!(
@@ -255,7 +266,11 @@ fn a_short_number_stored_as_a_number_is_told_that_leading_zeros_may_be_lost() {
         "{}",
         e.message
     );
-    assert!(!e.message.contains("15"), "not the 15-digit message: {}", e.message);
+    assert!(
+        !e.message.contains("15"),
+        "not the 15-digit message: {}",
+        e.message
+    );
     assert_eq!(stored.len(), 1);
 }
 
@@ -279,8 +294,11 @@ fn resave(soffice: &Path, file: &Path, work: &Path) -> PathBuf {
     let profile = format!("file://{}", work.join("lo-profile").display());
     let ext = file.extension().unwrap().to_str().unwrap();
     let mut cmd = Command::new(soffice);
-    cmd.arg(format!("-env:UserInstallation={profile}"))
-        .args(["--headless", "--norestore", "--nolockcheck"]);
+    cmd.arg(format!("-env:UserInstallation={profile}")).args([
+        "--headless",
+        "--norestore",
+        "--nolockcheck",
+    ]);
     if ext == "csv" {
         // What Calc's CSV dialog offers for a UTF-8 file: comma, double quotes, UTF-8 (76),
         // from line 1; saving keeps the same (the text as shown, quoted where needed).
@@ -298,7 +316,11 @@ fn resave(soffice: &Path, file: &Path, work: &Path) -> PathBuf {
         String::from_utf8_lossy(&status.stderr)
     );
     let resaved = out.join(file.file_name().unwrap());
-    assert!(resaved.exists(), "soffice wrote nothing for {}", file.display());
+    assert!(
+        resaved.exists(),
+        "soffice wrote nothing for {}",
+        file.display()
+    );
     resaved
 }
 

@@ -6,8 +6,8 @@ mod common;
 
 use common::{count, valid_id, Fixture};
 use nac_core::domain::Capacity;
-use nac_core::station::{Change, HouseholdInput, ResidentInput, ResidentQuery};
 use nac_core::roster::ColumnSet;
+use nac_core::station::{Change, HouseholdInput, ResidentInput, ResidentQuery};
 use nac_core::{Error, Field, WriteSource};
 use std::sync::{Arc, Mutex};
 
@@ -266,14 +266,16 @@ fn an_import_reports_progress_and_a_cancelled_import_writes_nothing() {
     assert!(drafts.len() > 2 * IMPORT_REPORT_EVERY);
     let before = f.dump();
     let mut reports = Vec::new();
-    let cancelled = f.station.import_drafts_with(&drafts, ColumnSet::ALL, &mut |done, total| {
-        reports.push((done, total));
-        if done >= IMPORT_REPORT_EVERY {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    });
+    let cancelled = f
+        .station
+        .import_drafts_with(&drafts, ColumnSet::ALL, &mut |done, total| {
+            reports.push((done, total));
+            if done >= IMPORT_REPORT_EVERY {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
     assert!(matches!(cancelled, Err(Error::Cancelled)));
     assert_eq!(
         reports,

@@ -679,7 +679,10 @@ fn a_missing_required_column_is_a_file_error_naming_it() {
         "{err:?}"
     );
     let message = err.to_string();
-    assert!(message.contains("第2行最像表头，但缺少必填列：号"), "{message}");
+    assert!(
+        message.contains("第2行最像表头，但缺少必填列：号"),
+        "{message}"
+    );
     assert!(
         message.contains("row 2 comes closest but lacks the required columns: number"),
         "{message}"
@@ -713,7 +716,10 @@ fn a_missing_required_column_is_a_file_error_naming_it() {
     std::fs::write(&path, b"not really").unwrap();
     let err = roster_error(station.import_roster(&path));
     assert!(
-        matches!(err, RosterError::MissingColumns { .. } | RosterError::NoHeaderInSearch),
+        matches!(
+            err,
+            RosterError::MissingColumns { .. } | RosterError::NoHeaderInSearch
+        ),
         "text named .xls is read as text: {err}"
     );
     assert_eq!(dump(station.connection()), before);

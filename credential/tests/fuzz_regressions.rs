@@ -90,6 +90,10 @@ fn seed_credentials_reach_their_verdicts() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/credential_verify");
     for (name, verdict) in expected {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();
-        assert_eq!(credential_check::check_text(&text).verdict, verdict, "{name}");
+        assert_eq!(
+            credential_check::check_text(&text).verdict,
+            verdict,
+            "{name}"
+        );
     }
 }

@@ -22,7 +22,13 @@ pub struct Card {
     pub serial: String,
     /// Household key/label: cards with the same value share a household sheet.
     pub household: String,
+    /// A card of a demo station (fictional resident): printed with [`DEMO_MARK`] in bold
+    /// above the name, so that it can never pass for a real code on paper.
+    pub demo: bool,
 }
+
+/// What a demo card says, above the name.
+pub const DEMO_MARK: &str = "演示 DEMO · 非真实核酸码";
 
 impl Card {
     /// The expiry line as printed (Chinese).
@@ -63,6 +69,8 @@ pub(crate) fn clean(s: &str) -> String {
 
 /// The strings a card prints, cleaned, with the field each comes from.
 pub(crate) struct Printed {
+    /// [`DEMO_MARK`] on a demo card, empty otherwise (an empty field is not drawn).
+    pub demo: String,
     pub name: String,
     pub expiry: String,
     pub english: String,
@@ -75,6 +83,11 @@ pub(crate) struct Printed {
 impl Printed {
     pub(crate) fn of(card: &Card) -> Printed {
         Printed {
+            demo: if card.demo {
+                DEMO_MARK.to_string()
+            } else {
+                String::new()
+            },
             name: clean(&card.name),
             expiry: clean(&card.expiry_line()),
             english: clean(&card.english_line()),
@@ -90,8 +103,9 @@ impl Printed {
     }
 
     /// (field, text, bold) for every printed string.
-    pub(crate) fn fields(&self) -> [(&'static str, &str, bool); 7] {
+    pub(crate) fn fields(&self) -> [(&'static str, &str, bool); 8] {
         [
+            ("demo", &self.demo, true),
             ("name", &self.name, true),
             ("expires_at", &self.expiry, true),
             ("expires_at", &self.english, false),

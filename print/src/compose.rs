@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use crate::card::{household_heading, Card, Printed};
 use crate::error::PrintError;
 use crate::glyphs::JobFonts;
-use crate::layout::{Arrangement, Boxmm, Separators, Spec};
+use crate::layout::{Arrangement, Boxmm, Separators, Spec, Style};
 use crate::qr;
 use crate::qrdraw::{self, num};
 use crate::textblock::{emit, fit_items, height, item, Align, Item, TextOps};
@@ -39,8 +39,17 @@ pub(crate) struct PageOut {
     pub min_module_mm: f32,
 }
 
-fn header_items(card: &Printed, spec: &Spec) -> [Item; 2] {
+/// The demo mark (empty on a real card, then not drawn), the name and the expiry. The mark
+/// is the first line of the card's text, in bold at the details' size (the household sheet
+/// has no room for more): never on the QR, whose quiet zone the layout keeps free.
+fn header_items(card: &Printed, spec: &Spec) -> [Item; 3] {
+    let mark = Style {
+        bold: true,
+        max_lines: 1,
+        ..spec.detail
+    };
     [
+        item(card.demo.clone(), mark, true, "演示 demo"),
         item(card.name.clone(), spec.name, true, "姓名 name"),
         item(card.expiry.clone(), spec.expiry, true, "有效期 expiry"),
     ]

@@ -42,7 +42,7 @@ mod system;
 mod textblock;
 mod textfit;
 
-pub use card::{Card, Progress, RenderStats, Stage};
+pub use card::{Card, Progress, RenderStats, Stage, DEMO_MARK};
 pub use coverage::check_coverage;
 pub use error::{PrintError, UncoveredItem, UncoveredText};
 pub use fonts::{FontFace, Fonts};

@@ -338,7 +338,7 @@ fn draw_pages(
 /// Render into `path` atomically: the PDF is written to a temporary file in the
 /// same directory and renamed over `path` only when complete, so a cancelled or
 /// failed job never leaves a partial file where a viewer or printer could pick it
-/// up.
+/// up. The file is created with mode `0600`: cards carry names and addresses.
 pub fn render_to_path(
     layout: Layout,
     cards: &[Card],
@@ -354,9 +354,18 @@ pub fn render_to_path(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "cards.pdf".into());
-    let tmp = dir.join(format!(".{name}.{}.part", std::process::id()));
+    // A fresh name per job (two jobs of one process may write the same target), created
+    // exclusively (never through a file or link already there) and private: cards carry
+    // names and addresses.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}-{n}.part", std::process::id()));
     let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp)?;
         let stats = render(layout, cards, fonts, &mut file, progress)?;
         file.sync_all()?;
         drop(file);

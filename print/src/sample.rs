@@ -108,6 +108,7 @@ pub fn cards(n: usize, seed: u64) -> Vec<Card> {
             station_name: "天平街道社区服务站".into(),
             serial,
             household: format!("H{household:05}"),
+            demo: false,
         });
     }
     out

@@ -69,6 +69,10 @@ fn seed_pictures_with_a_code_decode() {
     assert!(!coded.is_empty(), "no code_* seeds in fuzz/seeds/qr_image");
     for p in coded {
         let found = scan_check::check_image(&std::fs::read(p).unwrap());
-        assert!(matches!(found, Ok(n) if n >= 1), "{}: {found:?}", p.display());
+        assert!(
+            matches!(found, Ok(n) if n >= 1),
+            "{}: {found:?}",
+            p.display()
+        );
     }
 }

@@ -159,18 +159,36 @@ pub fn verify_text(host: State<'_, Host>, text: String) -> VerifyResult {
     codes::verify_text(&host, &text)
 }
 
-/// The picture's bytes arrive as the raw request body.
+/// The picture's bytes arrive as the raw request body. Decoding a photo is CPU work: it runs on
+/// a blocking thread, so the window never freezes while it does.
 #[tauri::command]
-pub fn verify_image(
+pub async fn verify_image(
     host: State<'_, Host>,
     request: tauri::ipc::Request<'_>,
 ) -> Result<VerifyResult, ApiError> {
-    let bytes = raw_body(&request);
-    answer(&host, bytes.and_then(|b| codes::verify_image(&host, b)))
+    let result = match raw_body(&request) {
+        Ok(bytes) => {
+            let bytes = bytes.to_vec();
+            on_blocking_thread(&host, move |h| codes::verify_image(h, &bytes)).await
+        }
+        Err(e) => Err(e),
+    };
+    answer(&host, result)
+}
+
+/// Runs `body` with a clone of the host on the async runtime's blocking pool.
+async fn on_blocking_thread<T: Send + 'static>(
+    host: &Host,
+    body: impl FnOnce(&Host) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let host = host.clone();
+    tauri::async_runtime::spawn_blocking(move || body(&host))
+        .await
+        .map_err(AppError::Task)?
 }
 
 /// The roster file's bytes arrive as the raw request body, its name in `x-file-name`
-/// (URI-encoded).
+/// (URI-encoded); `x-accept-warnings: 1` writes rows whose warnings the volunteer confirmed.
 #[tauri::command]
 pub fn import_roster(
     host: State<'_, Host>,
@@ -182,7 +200,12 @@ pub fn import_roster(
         .and_then(|v| v.to_str().ok())
         .map(percent_decode)
         .unwrap_or_default();
-    let result = raw_body(&request).and_then(|b| files::start_import(&host, &name, b.to_vec()));
+    let accept_warnings = request
+        .headers()
+        .get("x-accept-warnings")
+        .is_some_and(|v| v.as_bytes() == b"1");
+    let result = raw_body(&request)
+        .and_then(|b| files::start_import(&host, &name, b.to_vec(), accept_warnings));
     answer(&host, result)
 }
 

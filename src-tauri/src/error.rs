@@ -21,6 +21,13 @@ pub enum AppError {
     NothingToPrint,
     #[error("找不到打印用的中文字体，请安装 fonts-noto-cjk / no Chinese font for printing; install fonts-noto-cjk: {0}")]
     Fonts(String),
+    /// A picture to verify that could not be scanned (too large, not an image, decoder failure).
+    #[error(transparent)]
+    Scan(#[from] nac_scan::ScanError),
+    /// Work handed to a background thread did not come back (it panicked, or the app is
+    /// shutting down).
+    #[error("后台任务意外中止，请重试 / the background task stopped unexpectedly; try again: {0}")]
+    Task(#[source] tauri::Error),
 }
 
 impl AppError {
@@ -34,6 +41,11 @@ impl AppError {
             AppError::NoSuchJob => "no_such_job",
             AppError::NothingToPrint => "nothing_to_print",
             AppError::Fonts(_) => "fonts",
+            AppError::Scan(
+                nac_scan::ScanError::TooLarge { .. } | nac_scan::ScanError::Limits(_),
+            ) => "image_too_large",
+            AppError::Scan(_) => "image",
+            AppError::Task(_) => "task",
         }
     }
 
@@ -83,5 +95,24 @@ mod tests {
         let en = e.to_api(Lang::En);
         assert_eq!(en.fields[0].message, "name is empty");
         assert!(en.message.contains("correct"));
+    }
+
+    #[test]
+    fn picture_errors_reach_the_ui_in_one_language() {
+        let not_an_image = nac_scan::decode_image(b"hello").err().map(AppError::from);
+        let api = not_an_image.map(|e| e.to_api(Lang::Zh));
+        assert_eq!(api.as_ref().map(|a| a.code.as_str()), Some("image"));
+        assert_eq!(
+            api.map(|a| a.message.starts_with("无法读取图片")),
+            Some(true)
+        );
+        let too_large = AppError::from(nac_scan::ScanError::TooLarge { size: 2, max: 1 });
+        let api = too_large.to_api(Lang::En);
+        assert_eq!(api.code, "image_too_large");
+        assert!(
+            api.message.starts_with("the picture file is too large"),
+            "{}",
+            api.message
+        );
     }
 }

@@ -1,6 +1,19 @@
 //! The host the command bodies run against: the open station, the UI language, background jobs
 //! and a way to send events to the UI. The Tauri app builds one around an `AppHandle`; tests
 //! build one around a recording [`EventSink`], so every command body runs without a window.
+//!
+//! Connections, and who waits for whom:
+//!
+//! - [`Host::station`], the writer, behind a mutex: every command that writes. A long job
+//!   holds it only while it writes (a batch per chunk, a print to record its job and again to
+//!   mark it sent); it never holds it while rendering a PDF or talking to CUPS.
+//! - [`Host::reader`], a small pool of read connections: every command that only reads (the
+//!   list, search, counts, the building tree, a household, the print and sync screens). WAL
+//!   lets them read while the writer writes, so the screens answer during any job.
+//! - [`Host::job_station`], a connection of its own for a roster import: it reads and checks
+//!   the file holding nothing, and takes the database's write lock only for the transaction
+//!   that writes the rows. The writer's busy timeout ([`WRITER_BUSY_TIMEOUT`]) is long enough
+//!   that a renewal clicked meanwhile waits for that transaction instead of failing.
 
 use crate::error::AppResult;
 use crate::view::{Lang, StationChanged};
@@ -8,8 +21,17 @@ use nac_core::{Clock, Station, WriteSource};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::time::Duration;
+
+/// Read connections in the pool: two cores, and the list must not wait behind one slow
+/// aggregate (the building tree, the header counts).
+const READERS: usize = 2;
+
+/// How long a write waits for another connection's write transaction (an import writing its
+/// rows, the `nac` CLI) before it fails.
+pub const WRITER_BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Event names the UI listens to.
 pub mod events {
@@ -28,10 +50,11 @@ pub trait EventSink: Send + Sync + 'static {
 
 struct Shared {
     station: Mutex<Station>,
-    /// A second connection for the latency-critical reads (the list, search, one household):
-    /// they never wait behind a slow aggregate (the building tree, the header counts) or a
-    /// batch chunk on the main connection. WAL lets it read while the other writes.
-    reader: Mutex<Station>,
+    /// Read connections (see the module docs).
+    readers: Vec<Mutex<Station>>,
+    next_reader: AtomicUsize,
+    clock: Arc<dyn Clock>,
+    demo: bool,
     lang: Mutex<Lang>,
     data_file: PathBuf,
     jobs: Mutex<HashMap<u64, Arc<AtomicBool>>>,
@@ -71,21 +94,20 @@ impl Host {
         clock: Arc<dyn Clock>,
         emitter: Arc<dyn EventSink>,
     ) -> AppResult<Host> {
-        if let Some(dir) = data_file.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut station = Station::open(data_file, clock, WriteSource::Ui)?;
-        let forward = emitter.clone();
-        station.set_listener(move |change| {
-            let payload = serde_json::to_value(StationChanged::from(change)).unwrap_or_default();
-            forward.emit(events::STATION_CHANGED, payload);
-        });
-        let reader = Station::open(data_file, station.clock().clone(), WriteSource::Ui)?;
-        let lang = read_language(&prefs_path(data_file));
+        let mut station = Station::open(data_file, clock.clone(), WriteSource::Ui)?;
+        station.set_busy_timeout(WRITER_BUSY_TIMEOUT)?;
+        station.set_listener(forwarder(emitter.clone()));
+        let readers = (0..READERS)
+            .map(|_| Station::open(data_file, clock.clone(), WriteSource::Ui).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        let lang = read_language(&nac_core::files::prefs_file(data_file));
         Ok(Host {
             shared: Arc::new(Shared {
+                demo: station.is_demo(),
                 station: Mutex::new(station),
-                reader: Mutex::new(reader),
+                readers,
+                next_reader: AtomicUsize::new(0),
+                clock,
                 lang: Mutex::new(lang),
                 data_file: data_file.to_path_buf(),
                 jobs: Mutex::new(HashMap::new()),
@@ -95,7 +117,7 @@ impl Host {
         })
     }
 
-    /// The station, locked for one command (a poisoned lock is recovered: the station's own
+    /// The writer, locked for one command (a poisoned lock is recovered: the station's own
     /// transactions keep the database consistent whatever a panicking thread left behind).
     pub fn station(&self) -> MutexGuard<'_, Station> {
         self.shared
@@ -104,12 +126,33 @@ impl Host {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The read connection for the list, search and household screens (see [`Shared`]).
+    /// A read connection for a command that only reads: a free one if any, else the next in
+    /// turn. Never use it to write (its changes would not reach the UI as events).
     pub fn reader(&self) -> MutexGuard<'_, Station> {
-        self.shared
-            .reader
+        for reader in &self.shared.readers {
+            match reader.try_lock() {
+                Ok(guard) => return guard,
+                Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        let turn = self.shared.next_reader.fetch_add(1, Ordering::Relaxed);
+        self.shared.readers[turn % self.shared.readers.len()]
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A connection of its own for a long job that must not hold the writer while it reads
+    /// (a roster import); its changes reach the UI like the writer's.
+    pub fn job_station(&self, source: WriteSource) -> nac_core::Result<Station> {
+        let mut station = Station::open(&self.shared.data_file, self.shared.clock.clone(), source)?;
+        station.set_listener(forwarder(self.emitter.clone()));
+        Ok(station)
+    }
+
+    /// Whether this is a demo station (fictional residents; see `nac_core::demo`).
+    pub fn is_demo(&self) -> bool {
+        self.shared.demo
     }
 
     pub fn lang(&self) -> Lang {
@@ -120,7 +163,8 @@ impl Host {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Switches the UI language and remembers it next to the data file.
+    /// Switches the UI language and remembers it next to the data file (owner-only, like the
+    /// database).
     pub fn set_lang(&self, lang: Lang) -> AppResult<()> {
         *self
             .shared
@@ -128,12 +172,33 @@ impl Host {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = lang;
         let json = serde_json::json!({ "language": lang });
-        std::fs::write(prefs_path(&self.shared.data_file), json.to_string())?;
+        let path = nac_core::files::prefs_file(&self.shared.data_file);
+        std::fs::write(&path, json.to_string())?;
+        nac_core::files::set_private_mode(&path)?;
         Ok(())
     }
 
     pub fn data_file(&self) -> &Path {
         &self.shared.data_file
+    }
+
+    /// Where the station's own directory `name` is (or would be), next to the data file.
+    pub fn own_dir(&self, name: &str) -> PathBuf {
+        self.shared
+            .data_file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join(name)
+    }
+
+    /// A directory of the station's own next to the data file (`printed/`, `previews/`),
+    /// created owner-only; one left `0755` by an older version is made owner-only too.
+    pub fn private_dir(&self, name: &str) -> AppResult<PathBuf> {
+        let dir = self.own_dir(name);
+        nac_core::files::create_private_dir(&dir)?;
+        nac_core::files::set_private_dir_mode(&dir)?;
+        Ok(dir)
     }
 
     pub fn emit<T: Serialize>(&self, event: &str, payload: &T) {
@@ -161,6 +226,13 @@ impl Host {
         }
     }
 
+    /// Ends a job: its ticket goes first, then `job-done` is sent, so a job the UI has heard
+    /// end can no longer be cancelled (`cancel_job` answers "already finished").
+    pub fn finish_job<T: Serialize>(&self, ticket: JobTicket, done: &T) {
+        drop(ticket);
+        self.emit(events::JOB_DONE, done);
+    }
+
     /// Asks a running job to stop after its current step; false when it has already ended.
     pub fn cancel_job(&self, id: u64) -> bool {
         match self.jobs().get(&id) {
@@ -173,16 +245,17 @@ impl Host {
     }
 }
 
-/// UI preferences live next to the data file (`station.prefs.json`), so a test's temporary
-/// database never inherits a language from the volunteer's real one.
-fn prefs_path(data_file: &Path) -> PathBuf {
-    let stem = data_file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "station".into());
-    data_file.with_file_name(format!("{stem}.prefs.json"))
+/// Forwards the core's change events to the UI as `station-changed`.
+fn forwarder(emitter: Arc<dyn EventSink>) -> impl Fn(&nac_core::station::Change) + Send + 'static {
+    move |change| {
+        let payload = serde_json::to_value(StationChanged::from(change)).unwrap_or_default();
+        emitter.emit(events::STATION_CHANGED, payload);
+    }
 }
 
+/// UI preferences live next to the data file (`station.prefs.json`,
+/// [`nac_core::files::prefs_file`]), so a test's temporary database never inherits a language
+/// from the volunteer's real one.
 fn read_language(path: &Path) -> Lang {
     std::fs::read_to_string(path)
         .ok()

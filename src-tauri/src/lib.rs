@@ -6,8 +6,11 @@
 //! - [`qr`]: the QR preview (SVG) and decoding QR codes from pictures.
 //!
 //! The data file is `$NAC_DB` or `station.db` in the platform's app-data directory
-//! (`~/.local/share/cn.nacstation.station/` on Linux), the same file the `nac` CLI uses. On
-//! first start without data a demo roster is created, unless `NAC_NO_DEMO=1`.
+//! (`~/.local/share/cn.nacstation.station/` on Linux), the same file the `nac` CLI uses; a
+//! real station starts empty. With `--demo` (or `NAC_DEMO=1`) the app opens the demo instead:
+//! `demo-station.db` beside that file, created with a fictional roster on first use and marked
+//! as a demo in the database itself, in the window title, by a banner and on every card (see
+//! `nac_core::demo`). Demo data never enters the real station file.
 
 pub mod api;
 pub mod bindings;
@@ -36,8 +39,12 @@ fn now_ms() -> f64 {
         .unwrap_or_default()
 }
 
-/// Households in the demo roster created on first start.
+/// Households in the demo roster.
 const DEMO_HOUSEHOLDS: usize = 120;
+
+/// The window title; a demo says so first.
+pub const TITLE: &str = "NAC Station 核酸码服务站";
+pub const DEMO_TITLE: &str = "演示 DEMO — NAC Station 核酸码服务站";
 
 struct WindowEvents(tauri::AppHandle);
 
@@ -48,36 +55,59 @@ impl EventSink for WindowEvents {
     }
 }
 
-/// `$NAC_DB`, or `station.db` in the app-data directory.
-fn data_file(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
+/// Whether the demo was asked for: `--demo` on the command line or `NAC_DEMO=1`.
+pub fn demo_requested(args: impl IntoIterator<Item = String>, env: Option<String>) -> bool {
+    args.into_iter().any(|a| a == "--demo") || env.is_some_and(|v| v == "1")
+}
+
+/// `$NAC_DB`, or `station.db` in the app-data directory (created owner-only; a directory
+/// left `0755` by an older version is made owner-only: it is the station's own).
+fn station_file(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
     if let Some(path) = std::env::var_os("NAC_DB").filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(path));
     }
-    Ok(app.path().app_data_dir()?.join("station.db"))
+    let dir = app.path().app_data_dir()?;
+    nac_core::files::create_private_dir(&dir)?;
+    nac_core::files::set_private_dir_mode(&dir)?;
+    Ok(dir.join("station.db"))
 }
 
-/// Creates the demo roster when the data file does not exist yet (skipped with `NAC_NO_DEMO=1`).
-fn create_demo_if_new(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let skip = std::env::var("NAC_NO_DEMO").is_ok_and(|v| v == "1");
-    if skip || path.exists() {
-        return Ok(());
+/// The file the app opens: the station file, or with `demo` the demo beside it (created with
+/// its roster when it does not exist yet; an existing real station there is refused).
+pub fn data_file(station_file: &Path, demo: bool) -> Result<PathBuf, nac_core::Error> {
+    if !demo {
+        return Ok(station_file.to_path_buf());
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+    let path = nac_core::demo::path_beside(station_file);
+    if !path.exists() {
+        nac_core::demo::create(&path, DEMO_HOUSEHOLDS, chrono::Utc::now())?;
     }
-    nac_core::demo::create(path, DEMO_HOUSEHOLDS, chrono::Utc::now())?;
-    Ok(())
+    Ok(path)
 }
 
 pub fn run() {
     started_at_ms();
     let result = tauri::Builder::default()
         .setup(|app| {
-            let path = data_file(app)?;
-            create_demo_if_new(&path)?;
+            let demo = demo_requested(std::env::args(), std::env::var("NAC_DEMO").ok());
+            let path = data_file(&station_file(app)?, demo)?;
             let events = Arc::new(WindowEvents(app.handle().clone()));
             let host = Host::open(&path, Arc::new(nac_core::SystemClock), events)
                 .map_err(|e| e.to_api(view::Lang::Zh).message)?;
+            if demo && !host.is_demo() {
+                return Err(nac_core::Error::NotADemo {
+                    path: path.display().to_string(),
+                }
+                .into());
+            }
+            if let Some(window) = app.get_webview_window("main") {
+                window.set_title(if host.is_demo() { DEMO_TITLE } else { TITLE })?;
+            }
+            // Previews of earlier sessions: the viewer is long done with them.
+            api::print::remove_stale_previews(
+                &host.own_dir(api::print::PREVIEWS_DIR),
+                api::print::STALE_PREVIEW,
+            );
             app.manage(host);
             Ok(())
         })

@@ -1,12 +1,10 @@
-//! QR codes on screen and from pictures.
+//! QR codes on screen.
 //!
 //! The preview is drawn from the same credential text the card prints, with the same error
 //! correction (Q), as an SVG of one path (one `h` run per dark stretch of a row), so it is sharp
-//! at any zoom and small to send. Decoding takes a phone screenshot or a photo of a paper card:
-//! `image` reads PNG/JPEG, `rqrr` finds and decodes the QR grids.
+//! at any zoom and small to send. Reading QR codes *from* a picture is `nac_scan`'s job: untrusted
+//! pictures are decoded there, within memory and size limits, off the main thread.
 
-use crate::error::{AppError, AppResult};
-use image::imageops::FilterType;
 use qrcode::{Color, EcLevel, QrCode};
 use std::fmt::Write as _;
 
@@ -49,34 +47,8 @@ pub fn svg(text: &str) -> Option<String> {
     ))
 }
 
-/// The texts of the QR codes found in a PNG or JPEG picture (empty when none is readable).
-pub fn decode_image(bytes: &[u8]) -> AppResult<Vec<String>> {
-    let picture = image::load_from_memory(bytes).map_err(|_| AppError::Image)?;
-    // Large photos first at a size where modules are still several pixels wide, then smaller
-    // (a blurry photo often decodes better downscaled).
-    for limit in [2400u32, 1200, 700] {
-        let scaled = if picture.width().max(picture.height()) > limit {
-            picture.resize(limit, limit, FilterType::Triangle)
-        } else {
-            picture.clone()
-        };
-        let mut prepared = rqrr::PreparedImage::prepare(scaled.to_luma8());
-        let found: Vec<String> = prepared
-            .detect_grids()
-            .iter()
-            .filter_map(|grid| grid.decode().ok().map(|(_, text)| text))
-            .collect();
-        if !found.is_empty() {
-            return Ok(found);
-        }
-        if picture.width().max(picture.height()) <= limit {
-            continue;
-        }
-    }
-    Ok(Vec::new())
-}
-
-/// A PNG of `text`'s QR code as a screenshot would hold it; for tests of the picture path.
+/// A PNG of `text`'s QR code as a screenshot would hold it; for the shell's tests of the picture
+/// path (`tests/commands.rs`). `nac-scan`'s own tests render theirs.
 #[doc(hidden)]
 pub fn test_png(text: &str) -> Vec<u8> {
     let Ok(code) = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::Q) else {
@@ -110,20 +82,5 @@ mod tests {
         let svg = svg("NAC1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDEXWK G2EP4J0BGJLFX3R3VHXK.PJ:2DPF6R:5SVBHABVCNN95SWMPHQUHQN%A0SOE+QQAB-HQ/HQ7IR.SQEEOK9SAI4- 7Y15KBPD34  QWSP0WRGTQFNPLIR.KQJA3E3MCG0C").unwrap_or_default();
         assert!(svg.starts_with("<svg"));
         assert_eq!(svg.matches("<path").count(), 1);
-    }
-
-    #[test]
-    fn a_rendered_code_decodes_back() {
-        let text = "NAC1:HELLO WORLD 12345";
-        let png = test_png(text);
-        assert_eq!(decode_image(&png).ok(), Some(vec![text.to_string()]));
-    }
-
-    #[test]
-    fn not_a_picture_is_a_clear_error() {
-        assert_eq!(
-            decode_image(b"hello").err().map(|e| e.code()),
-            Some("image")
-        );
     }
 }

@@ -54,6 +54,9 @@ pub struct AppInfo {
     /// Where the station database lives (shown in Settings, for backups).
     pub data_file: String,
     pub version: String,
+    /// A demo station (fictional residents, never synced): the UI shows a banner and marks
+    /// the window title.
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -585,13 +588,29 @@ pub struct BatchSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ImportSummary {
     pub file: String,
+    /// The worksheet read (workbooks only): the first whose header maps.
+    pub sheet: Option<String>,
+    /// The header's row as the sheet shows it (title rows above it are skipped).
+    pub header_row: u32,
+    /// About the file as a whole, in the UI language (a renamed file, ID numbers cut to 15
+    /// digits), shown above everything else.
+    pub notices: Vec<String>,
     pub rows_read: u32,
     pub rows_imported: u32,
     pub rows_rejected: u32,
+    /// Rows held back until their warnings are confirmed.
+    pub rows_held: u32,
+    /// Whether this import wrote the rows with warnings (the volunteer confirmed them).
+    pub warnings_accepted: bool,
+    /// Rows that look wrong in a way a person must check (e.g. an ID ending in 000).
+    pub warnings: Vec<ImportRowError>,
     pub households_added: u32,
     pub residents_added: u32,
     pub residents_updated: u32,
     pub residents_unchanged: u32,
+    /// What the updates changed field by field, in the UI language ("手机号清空2人"); empty
+    /// when no stored value changed.
+    pub changes: String,
     pub errors: Vec<ImportRowError>,
     pub ignored_columns: Vec<String>,
 }
@@ -662,8 +681,12 @@ impl From<core::CardToReplace> for CardToReplace {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct VerifyResult {
     /// `valid`, `expired`, `superseded`, `rejected`, `unknown_issuer`, `forged`, `malformed`,
-    /// or `no_qr` when an image holds no readable QR code.
+    /// `invalid_window` (not signed for exactly 720 h), `not_yet_valid` (issued more than
+    /// 5 minutes ahead of this computer's clock), `cannot_check` (the station's data could not
+    /// be read), or `no_qr` when an image holds no readable QR code.
     pub verdict: String,
+    /// A technical detail (English) for `invalid_window`, `not_yet_valid` and `cannot_check`.
+    pub reason: Option<String>,
     pub masked_name: Option<String>,
     pub id_last4: Option<String>,
     pub serial: Option<String>,
@@ -763,7 +786,7 @@ pub struct PrintCandidate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PrintDestination {
-    /// Render to a temporary PDF and open it in the system viewer; nothing is recorded.
+    /// Render to a private preview PDF and open it in the system viewer; nothing is recorded.
     Preview,
     /// Save the PDF here (recorded in the print ledger).
     Pdf { path: String },

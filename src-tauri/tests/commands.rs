@@ -5,21 +5,31 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nac_core::ManualClock;
-use nac_station::api::{codes, files, roster, station};
+use nac_station::api::{codes, files, print, roster, station};
 use nac_station::host::{events, EventSink, Host};
 use nac_station::view::*;
 use serde_json::Value;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
+/// Called on every `job-progress` event, on the job's thread (see
+/// `a_print_renders_without_holding_the_writer`).
+type Probe = Box<dyn Fn() + Send + Sync>;
+
 #[derive(Default)]
 struct Recorder {
     events: Mutex<Vec<(String, Value)>>,
     done: Mutex<Option<mpsc::Sender<Value>>>,
+    probe: Mutex<Option<Probe>>,
 }
 
 impl EventSink for Recorder {
     fn emit(&self, event: &str, payload: Value) {
+        if event == events::JOB_PROGRESS {
+            if let Some(probe) = self.probe.lock().ok().as_deref().and_then(Option::as_ref) {
+                probe();
+            }
+        }
         if event == events::JOB_DONE {
             if let Some(tx) = self.done.lock().ok().and_then(|g| g.clone()) {
                 let _ = tx.send(payload.clone());
@@ -342,7 +352,8 @@ fn verify_text_and_picture() {
 fn import_report_lists_bad_rows() {
     let f = fixture();
     let csv = "区,路,弄,号,室,姓名,证件号码\n徐汇区,天钥桥路,100,5,302,张三丰,11010519491231002X\n徐汇区,天钥桥路,100,5,303,李四,110105194912310021\n";
-    let job = files::start_import(&f.host, "名单.csv", csv.as_bytes().to_vec()).expect("start");
+    let job =
+        files::start_import(&f.host, "名单.csv", csv.as_bytes().to_vec(), false).expect("start");
     let done = f
         .done
         .recv_timeout(Duration::from_secs(30))
@@ -356,11 +367,44 @@ fn import_report_lists_bad_rows() {
     assert_eq!(report["errors"][0]["row"], 3);
     assert_eq!(report["errors"][0]["value"], "110***********0021");
     assert_eq!(
-        files::start_import(&f.host, "roster", vec![])
+        files::start_import(&f.host, "roster", vec![], false)
             .err()
             .map(|e| e.code()),
         Some("file_name")
     );
+}
+
+#[test]
+fn an_import_holds_rows_with_warnings_until_the_volunteer_confirms() {
+    let f = fixture();
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../core/tests/fixtures/office/single-truncated.csv"),
+    )
+    .expect("fixture");
+    let run = |accept: bool| {
+        let job = files::start_import(&f.host, "名单.csv", bytes.clone(), accept).expect("start");
+        let done = f
+            .done
+            .recv_timeout(Duration::from_secs(30))
+            .expect("job-done");
+        assert_eq!(done["job"], job);
+        done["import"].clone()
+    };
+    let held = run(false);
+    assert_eq!(held["rows_held"], 1, "{held}");
+    assert_eq!(held["rows_imported"], 6);
+    assert_eq!(held["warnings"][0]["row"], 5);
+    assert_eq!(held["warnings_accepted"], false);
+    let confirmed = run(true);
+    assert_eq!(confirmed["rows_held"], 0, "{confirmed}");
+    assert_eq!(confirmed["rows_imported"], 7);
+    assert_eq!(
+        confirmed["residents_added"], 1,
+        "only the confirmed row is new"
+    );
+    assert_eq!(confirmed["residents_unchanged"], 6);
+    assert_eq!(confirmed["warnings_accepted"], true);
 }
 
 #[test]
@@ -396,4 +440,253 @@ fn settings_and_info() {
     );
     let queue = station::sync_queue(&f.host).expect("queue");
     assert_eq!(queue.queued, 0);
+}
+
+/// Runs `f` on another thread and waits at most `within` for its answer.
+fn answers_within<T: Send + 'static>(
+    within: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(within).ok()
+}
+
+/// A long import or print holds the writer (here: the test holds its mutex and an open write
+/// transaction): every screen that only reads still answers at once.
+#[test]
+fn reads_answer_while_a_job_holds_the_writer() {
+    let f = fixture();
+    let (hh, zhang, _) = with_household(&f);
+    codes::renew(&f.host, zhang, Capacity::Volunteer).expect("renew");
+    let writer = f.host.station();
+    writer
+        .connection()
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("hold the write lock");
+
+    let host = f.host.clone();
+    let answered = answers_within(Duration::from_secs(3), move || {
+        let page = roster::household_page(&host, &query("zsf")).map(|p| p.total);
+        let request = BatchRequest {
+            target: BatchTarget::Household { id: hh },
+            within_days: 7,
+            capacity: Capacity::Volunteer,
+        };
+        (
+            page,
+            roster::buildings(&host).map(|b| b.len()),
+            roster::household(&host, hh).map(|h| h.members.len()),
+            codes::resident(&host, zhang).map(|r| r.history.len()),
+            station::counts(&host).map(|c| c.residents),
+            station::app_info(&host).map(|i| i.demo),
+            station::sync_queue(&host).map(|q| q.queued),
+            codes::cards_to_replace(&host).map(|c| c.len()),
+            codes::preview_batch(&host, &request).map(|p| p.total),
+            print::candidates(&host, &[zhang]).map(|c| c.len()),
+        )
+    })
+    .expect("the read commands waited for the writer");
+    assert_eq!(answered.0.ok(), Some(1), "household_page");
+    assert_eq!(answered.1.ok(), Some(1), "buildings");
+    assert_eq!(answered.2.ok(), Some(2), "household");
+    assert_eq!(answered.3.ok(), Some(1), "resident");
+    assert_eq!(answered.4.ok(), Some(2), "counts");
+    assert_eq!(answered.5.ok(), Some(false), "app_info");
+    assert_eq!(answered.6.ok(), Some(1), "sync_queue");
+    assert_eq!(answered.7.ok(), Some(0), "cards_to_replace");
+    assert_eq!(answered.8.ok(), Some(1), "preview_batch");
+    assert_eq!(answered.9.ok(), Some(1), "print_candidates");
+
+    writer
+        .connection()
+        .execute_batch("ROLLBACK")
+        .expect("release");
+}
+
+fn print_request(residents: Vec<i64>, destination: PrintDestination) -> PrintJobRequest {
+    PrintJobRequest {
+        residents,
+        layout: "a4-8up".into(),
+        destination,
+    }
+}
+
+fn job_state(f: &Fixture, job: i64) -> String {
+    f.host.station().print_job_state(job).expect("job state")
+}
+
+fn last_job(f: &Fixture) -> i64 {
+    f.host
+        .station()
+        .connection()
+        .query_row("SELECT max(id) FROM print_jobs", [], |r| r.get(0))
+        .expect("a print job")
+}
+
+/// While a print renders, the writer is free: each progress report (sent from the job's
+/// thread mid-render) checks that another command can take the writer.
+#[test]
+fn a_print_renders_without_holding_the_writer() {
+    let f = fixture();
+    let (_, zhang, li) = with_household(&f);
+    codes::renew(&f.host, zhang, Capacity::Volunteer).expect("renew");
+    codes::renew(&f.host, li, Capacity::Volunteer).expect("renew");
+    let free: Arc<Mutex<Vec<bool>>> = Arc::default();
+    let (host, seen) = (f.host.clone(), free.clone());
+    *f.recorder.probe.lock().expect("lock") = Some(Box::new(move || {
+        let host = host.clone();
+        let took = answers_within(Duration::from_secs(2), move || {
+            host.station().station_name().is_ok()
+        });
+        seen.lock().expect("lock").push(took == Some(true));
+    }));
+    let out = f._dir.path().join("out/cards.pdf");
+    let request = print_request(
+        vec![zhang, li],
+        PrintDestination::Pdf {
+            path: out.display().to_string(),
+        },
+    );
+    let job = print::start(&f.host, &request).expect("start");
+    let done = f
+        .done
+        .recv_timeout(Duration::from_secs(60))
+        .expect("job-done");
+    *f.recorder.probe.lock().expect("lock") = None;
+    assert_eq!(done["job"], job);
+    assert_eq!(done["error"], Value::Null, "{done}");
+    assert_eq!(done["print"]["recorded"], true);
+    assert_eq!(done["print"]["cards"], 2);
+    let probes = free.lock().expect("lock").clone();
+    assert!(!probes.is_empty(), "progress was reported");
+    assert!(
+        probes.iter().all(|&free| free),
+        "the writer was held while rendering: {probes:?}"
+    );
+    assert!(out.exists());
+    assert_eq!(job_state(&f, last_job(&f)), "sent");
+}
+
+#[test]
+fn a_print_the_printer_refuses_is_recorded_as_failed() {
+    let f = fixture();
+    let (_, zhang, _) = with_household(&f);
+    codes::renew(&f.host, zhang, Capacity::Volunteer).expect("renew");
+    let request = print_request(
+        vec![zhang],
+        PrintDestination::Printer {
+            name: "nac-test-no-such-printer".into(),
+        },
+    );
+    let job = print::start(&f.host, &request).expect("start");
+    let done = f
+        .done
+        .recv_timeout(Duration::from_secs(60))
+        .expect("job-done");
+    assert_eq!(done["job"], job);
+    assert_ne!(done["error"], Value::Null, "{done}");
+    let id = last_job(&f);
+    assert_eq!(job_state(&f, id), "failed");
+    let cards: i64 = f
+        .host
+        .station()
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM printed_cards WHERE job_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(cards, 0, "a failed job's cards do not count as printed");
+    #[cfg(unix)]
+    assert_eq!(mode(&f._dir.path().join("printed")), 0o700);
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn previews_are_private_and_stale_ones_are_removed() {
+    let f = fixture();
+    let path = print::preview_path(&f.host, 7).expect("preview path");
+    let dir = path.parent().expect("dir").to_path_buf();
+    assert_eq!(dir, f._dir.path().join(print::PREVIEWS_DIR));
+    #[cfg(unix)]
+    assert_eq!(mode(&dir), 0o700);
+
+    let old = dir.join("preview-old.pdf");
+    let fresh = dir.join("preview-fresh.pdf");
+    for p in [&old, &fresh] {
+        std::fs::write(p, "%PDF").expect("write");
+    }
+    let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .and_then(|file| file.set_modified(two_days_ago))
+        .expect("age the file");
+    assert_eq!(print::remove_stale_previews(&dir, print::STALE_PREVIEW), 1);
+    assert!(!old.exists() && fresh.exists());
+}
+
+#[test]
+fn a_real_station_starts_empty_and_the_demo_lives_beside_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let station_file = dir.path().join("station.db");
+    let recorder = Arc::new(Recorder::default());
+    let clock = Arc::new(ManualClock::at_cst(2026, 11, 27, 10, 0, 0));
+
+    let real = nac_station::data_file(&station_file, false).expect("real");
+    assert_eq!(real, station_file);
+    let host = Host::open(&real, clock.clone(), recorder.clone()).expect("open real");
+    assert!(!host.is_demo());
+    assert!(!station::app_info(&host).expect("info").demo);
+    assert_eq!(station::counts(&host).expect("counts").households, 0);
+    drop(host);
+
+    let demo = nac_station::data_file(&station_file, true).expect("demo");
+    assert_eq!(demo, dir.path().join("demo-station.db"));
+    let host = Host::open(&demo, clock, recorder).expect("open demo");
+    assert!(host.is_demo());
+    assert!(station::app_info(&host).expect("info").demo);
+    let counts = station::counts(&host).expect("counts");
+    assert!(counts.households > 0);
+    assert_eq!(counts.queued_for_sync, 0, "a demo never queues for the hub");
+    // The real station is untouched by the demo.
+    let real = nac_core::Station::open(
+        &station_file,
+        Arc::new(ManualClock::at_cst(2026, 11, 27, 10, 0, 0)),
+        nac_core::WriteSource::Cli,
+    )
+    .expect("reopen real");
+    assert_eq!(real.counts(None).expect("counts").residents, 0);
+
+    assert!(nac_station::demo_requested(
+        ["nac-station".to_string(), "--demo".to_string()],
+        None
+    ));
+    assert!(nac_station::demo_requested(Vec::new(), Some("1".into())));
+    assert!(!nac_station::demo_requested(
+        vec!["nac-station".to_string()],
+        Some("0".into())
+    ));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_preferences_are_private() {
+    let f = fixture();
+    station::set_language(&f.host, Lang::En).expect("english");
+    assert_eq!(mode(&f._dir.path().join("station.prefs.json")), 0o600);
+    assert_eq!(mode(&f._dir.path().join("station.db")), 0o600);
 }

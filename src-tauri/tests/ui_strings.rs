@@ -92,7 +92,7 @@ fn used_keys() -> BTreeSet<String> {
         ("code_state_", &["active", "superseded", "rejected"]),
         (
             "sync_",
-            &["queued", "sending", "synced", "rejected", "error"],
+            &["queued", "sending", "synced", "rejected", "error", "demo"],
         ),
         (
             "verdict_",

@@ -306,6 +306,13 @@ impl App {
     /// Saves a PNG screenshot of the window as `<name>.png`; returns its path.
     pub fn screenshot(&self, name: &str) -> Result<PathBuf> {
         use base64::Engine as _;
+        // WebKit's screenshot is the last painted frame: let the page paint what the step
+        // changed first, or each picture shows the step before (best effort).
+        let _ = self.script_async(
+            "const done = arguments[arguments.length - 1];
+             requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 100)));",
+            json!([]),
+        );
         let v = self.get(&self.session_path("/screenshot"))?;
         let data = base64::engine::general_purpose::STANDARD
             .decode(v.as_str().unwrap_or_default())

@@ -35,7 +35,8 @@ fn volunteer_flow_on_an_empty_database() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("station.db");
     let db = db.to_string_lossy();
-    let app = App::launch(&binary, &driver, &[("NAC_DB", &db), ("NAC_NO_DEMO", "1")])
+    // A real station (no `NAC_DEMO`) starts empty.
+    let app = App::launch(&binary, &driver, &[("NAC_DB", &db)])
         .expect("launch the app through tauri-driver");
     app.set_window(1366, 768).expect("window size");
 
@@ -47,6 +48,15 @@ fn volunteer_flow_on_an_empty_database() {
             app.wait_text("#list-status", "没有符合条件的住户", WAIT)?;
             app.wait_text("header.top", "0户 0人", WAIT)?;
             app.wait_text("nav.tabs", "住户", WAIT)?;
+            let demo = app.script(
+                "return [document.getElementById('demo-banner').hidden, document.title];",
+                serde_json::json!([]),
+            )?;
+            if demo[0] != serde_json::Value::Bool(true)
+                || demo[1].as_str().is_some_and(|t| t.contains("DEMO"))
+            {
+                return Err(format!("a real station is marked as a demo: {demo}"));
+            }
             Ok(())
         })(),
     );

@@ -80,8 +80,8 @@ export const api = {
   /** @param {number} cardId @returns {Promise<void>} */ withdrawCard: (cardId) => call('withdraw_card', { cardId }),
   /** @param {string} text @returns {Promise<VerifyResult>} */ verifyText: (text) => call('verify_text', { text }),
   /** @param {Uint8Array} bytes @returns {Promise<VerifyResult>} */ verifyImage: (bytes) => call('verify_image', bytes),
-  /** @param {string} fileName @param {Uint8Array} bytes @returns {Promise<number>} */
-  importRoster: (fileName, bytes) => call('import_roster', bytes, { headers: { 'x-file-name': encodeURIComponent(fileName) } }),
+  /** @param {string} fileName @param {Uint8Array} bytes @param {boolean} [acceptWarnings] @returns {Promise<number>} */
+  importRoster: (fileName, bytes, acceptWarnings = false) => call('import_roster', bytes, { headers: { 'x-file-name': encodeURIComponent(fileName), 'x-accept-warnings': acceptWarnings ? '1' : '0' } }),
   /** @param {ExportRequest} request @returns {Promise<ExportResult>} */ exportRoster: (request) => call('export_roster', { request }),
   /** @returns {Promise<string>} */ defaultExportPath: () => call('default_export_path'),
   /** @returns {Promise<PrintOptions>} */ printOptions: () => call('print_options'),
@@ -97,6 +97,58 @@ export const api = {
  */
 export function on(event, handler) {
   return tauri().event.listen(event, (/** @type {{payload: any}} */ e) => handler(e.payload));
+}
+
+/**
+ * Starts a background job (batch renewal, import, print) and follows it to its end without
+ * missing an event. The listeners are registered before the job is started, and the events
+ * that arrive before `start` has answered with the job's id — a short job can end before its
+ * `invoke` returns — are kept by job id and replayed once the id is known. Rejects when the
+ * job could not be started (nothing is listened to then).
+ * @param {() => Promise<number>} start
+ * @param {{ progress?: (p: JobProgress) => void, done: (d: JobDone) => void }} handlers
+ * @returns {Promise<{ job: number, stop: () => void }>} `stop` stops listening (the job goes on)
+ */
+export async function runJob(start, handlers) {
+  /** @type {number | null} */
+  let job = null;
+  let ended = false;
+  /** @type {Map<number, { progress: JobProgress[], done: JobDone | null }>} */
+  const early = new Map();
+  /** @param {number} id */
+  const kept = (id) => {
+    let k = early.get(id);
+    if (!k) { k = { progress: [], done: null }; early.set(id, k); }
+    return k;
+  };
+  /** @type {(() => void)[]} */
+  const unlisten = [];
+  const stop = () => { ended = true; early.clear(); unlisten.splice(0).forEach((f) => f()); };
+  /** @param {JobDone} d */
+  const finish = (d) => { stop(); handlers.done(d); };
+  unlisten.push(await on('job-progress', (/** @type {JobProgress} */ p) => {
+    if (ended) return;
+    if (job === null) kept(p.job).progress.push(p);
+    else if (p.job === job) handlers.progress?.(p);
+  }));
+  unlisten.push(await on('job-done', (/** @type {JobDone} */ d) => {
+    if (ended) return;
+    if (job === null) kept(d.job).done = d;
+    else if (d.job === job) finish(d);
+  }));
+  try {
+    job = await start();
+  } catch (e) {
+    stop();
+    throw e;
+  }
+  const before = early.get(job);
+  early.clear();
+  if (before) {
+    before.progress.forEach((p) => handlers.progress?.(p));
+    if (before.done) finish(before.done);
+  }
+  return { job, stop };
 }
 
 /** @param {unknown} e @returns {ApiError} */

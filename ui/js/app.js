@@ -5,7 +5,7 @@
  * the open screen and the header refresh.
  */
 import { api, on, asApiError } from './api.js';
-import { t, setLang, getLang, applyStatic } from './i18n.js';
+import { t, setLang, setDemo, getLang, applyStatic } from './i18n.js';
 import { byId, replace, h } from './dom.js';
 import * as households from './screens/households.js';
 import * as household from './screens/household.js';
@@ -109,6 +109,8 @@ async function start() {
   metrics.startedAtMs = await api.startedAtMs().catch(() => 0);
   info = await api.appInfo();
   setLang(info.language);
+  setDemo(info.demo);
+  byId('demo-banner').hidden = !info.demo;
   applyStatic();
   byId('lang-switch').textContent = info.language === 'zh' ? 'English' : '中文';
   byId('lang-switch').addEventListener('click', () => switchLanguage(getLang() === 'zh' ? 'en' : 'zh'));

@@ -28,5 +28,11 @@ export function t(key, params) {
 export function applyStatic() {
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(/** @type {HTMLElement} */ (el).dataset.i18n || '');
   for (const el of document.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(/** @type {HTMLElement} */ (el).dataset.i18nAria || ''));
-  document.title = lang === 'zh' ? 'NAC Station 核酸码服务站' : 'NAC Station';
+  document.title = demo ? t('demo_title') : lang === 'zh' ? 'NAC Station 核酸码服务站' : 'NAC Station';
 }
+
+/** A demo station: the title says so (the shell sets the window title the same way). */
+let demo = false;
+
+/** @param {boolean} d */
+export function setDemo(d) { demo = d; }

@@ -5,7 +5,7 @@
  * new code does to the old one and its paper cards (R2, R8) and asks in what capacity (R5);
  * "already applied today" (R3) is shown plainly with the code that stays active.
  */
-import { api, on, asApiError } from './api.js';
+import { api, runJob, asApiError } from './api.js';
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
 import { openDialog } from './dialog.js';
@@ -120,31 +120,26 @@ export async function openBatchDialog(target, label, after) {
     replace(d.actions, cancel, closeBtn);
     /** @type {number | null} */
     let job = null;
-    /** @type {(() => void)[]} */
-    const stop = [];
-    stop.push(await on('job-progress', (/** @type {import('../types').JobProgress} */ p) => {
-      if (p.job !== job) return;
-      bar.value = p.done;
-      counter.textContent = t('batch_progress', { done: p.done, total: p.total });
-      results.append(...p.items.map(resultLine));
-    }));
-    stop.push(await on('job-done', (/** @type {import('../types').JobDone} */ done) => {
-      if (done.job !== job) return;
-      stop.forEach((f) => f());
-      const b = done.batch;
-      counter.textContent = done.error ? done.error.message
-        : t(done.cancelled ? 'batch_cancelled' : 'batch_done', { renewed: b?.renewed ?? 0, already: b?.already_applied ?? 0, failed: b?.failed ?? 0, total: b?.total ?? 0 });
-      counter.id = 'batch-done';
-      cancel.setAttribute('disabled', '');
-      closeBtn.removeAttribute('disabled');
-      closeBtn.focus();
-      after?.();
-    }));
     cancel.addEventListener('click', () => { if (job !== null) api.cancelJob(job).catch(() => {}); cancel.setAttribute('disabled', ''); });
     try {
-      job = await api.startBatch(request);
+      ({ job } = await runJob(() => api.startBatch(request), {
+        progress: (p) => {
+          bar.value = p.done;
+          counter.textContent = t('batch_progress', { done: p.done, total: p.total });
+          results.append(...p.items.map(resultLine));
+        },
+        done: (done) => {
+          const b = done.batch;
+          counter.textContent = done.error ? done.error.message
+            : t(done.cancelled ? 'batch_cancelled' : 'batch_done', { renewed: b?.renewed ?? 0, already: b?.already_applied ?? 0, failed: b?.failed ?? 0, total: b?.total ?? 0 });
+          counter.id = 'batch-done';
+          cancel.setAttribute('disabled', '');
+          closeBtn.removeAttribute('disabled');
+          closeBtn.focus();
+          after?.();
+        },
+      }));
     } catch (e) {
-      stop.forEach((f) => f());
       counter.textContent = asApiError(e).message;
       closeBtn.removeAttribute('disabled');
     }

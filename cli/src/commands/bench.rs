@@ -171,7 +171,10 @@ pub fn bench(ctx: &Context, a: BenchArgs) -> anyhow::Result<Report> {
             xls.percentile(0.5),
             xlsx.percentile(0.5)
         ));
-        out.insert("import_10k_xls_ms_median".into(), json!(xls.percentile(0.5)));
+        out.insert(
+            "import_10k_xls_ms_median".into(),
+            json!(xls.percentile(0.5)),
+        );
         out.insert(
             "import_10k_office_xlsx_ms_median".into(),
             json!(xlsx.percentile(0.5)),

@@ -15,31 +15,22 @@ pub struct DemoArgs {
     households: usize,
 }
 
+// The demo file goes beside the station file unless `--db` / `$NAC_DB` names one: see `main`.
+
+/// Creates a demo station at `ctx.db` (by default `demo-station.db` beside the station file,
+/// see `main`): a new file marked as a demo in the database itself. Refuses a real station
+/// and a demo that already has residents (the core's `not_a_demo` / `demo_not_empty`).
 pub fn demo(ctx: &Context, a: DemoArgs) -> anyhow::Result<Report> {
-    {
-        let station = ctx.open()?;
-        let existing = station.counts(None)?.residents;
-        if existing > 0 {
-            anyhow::bail!(
-                "{}",
-                ctx.lang.t(
-                    &format!("数据库已有{existing}位居民，未生成演示数据"),
-                    &format!("the database already holds {existing} residents; no demo data added"),
-                )
-            );
-        }
-    }
     let summary = nac_core::demo::create(&ctx.db, a.households, chrono::Utc::now())?;
+    let db = ctx.db.display();
     let human = match ctx.lang {
         Lang::Zh => format!(
-            "已生成演示数据：{}户，{}位居民，签发{}个核酸码，打印{}张纸质码\n数据库：{}",
+            "已生成演示数据（演示站点，不会同步）：{}户，{}位居民，签发{}个核酸码，打印{}张纸质码\n数据库：{db}\n使用演示数据：nac --db {db} …",
             summary.households, summary.residents, summary.codes_issued, summary.cards_printed,
-            ctx.db.display()
         ),
         Lang::En => format!(
-            "Demo roster created: {} households, {} residents, {} codes issued, {} cards printed\nDatabase: {}",
+            "Demo roster created (a demo station, never synced): {} households, {} residents, {} codes issued, {} cards printed\nDatabase: {db}\nUse it with: nac --db {db} …",
             summary.households, summary.residents, summary.codes_issued, summary.cards_printed,
-            ctx.db.display()
         ),
     };
     Ok(Report::ok(human, json!({ "demo": summary, "db": ctx.db })))
@@ -47,13 +38,22 @@ pub fn demo(ctx: &Context, a: DemoArgs) -> anyhow::Result<Report> {
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
-    /// Roster file: .csv or .xlsx.
+    /// Roster file: .xlsx, .xls, .ods, .xlsb or .csv (the kind is told from the content).
     file: PathBuf,
+    /// Also import rows whose warnings you have checked (e.g. an ID number ending in 000,
+    /// which is what Excel's 15-digit cut leaves); without it they are held back and listed.
+    #[arg(long)]
+    accept_warnings: bool,
 }
 
 pub fn import(ctx: &Context, a: ImportArgs) -> anyhow::Result<Report> {
     let mut station = ctx.open()?;
-    let report = station.import_roster(&a.file)?;
+    let options = nac_core::roster::ImportOptions {
+        accept_warnings: a.accept_warnings,
+    };
+    let report = station.import_roster_with(&a.file, options, &mut |_, _| {
+        std::ops::ControlFlow::Continue(())
+    })?;
     let o = &report.outcome;
     let mut human = match ctx.lang {
         Lang::Zh => format!(
@@ -67,6 +67,26 @@ pub fn import(ctx: &Context, a: ImportArgs) -> anyhow::Result<Report> {
             o.residents_unchanged, report.rows_rejected()
         ),
     };
+    let notices: String = report
+        .notices
+        .iter()
+        .map(|n| format!("{}\n", ctx.lang.pick(n)))
+        .collect();
+    human.insert_str(0, &notices);
+    if let Some(sheet) = &report.sheet {
+        let _ = writeln!(
+            human,
+            "  {}",
+            match ctx.lang {
+                Lang::Zh => format!("工作表“{sheet}”，表头在第{}行", report.header_row),
+                Lang::En => format!("sheet \"{sheet}\", header on row {}", report.header_row),
+            }
+        );
+    }
+    let changes = o.changes.summary();
+    if !changes.is_empty() {
+        let _ = writeln!(human, "  {}", ctx.lang.pick(&changes));
+    }
     for e in &report.errors {
         let _ = writeln!(
             human,
@@ -77,8 +97,35 @@ pub fn import(ctx: &Context, a: ImportArgs) -> anyhow::Result<Report> {
             ctx.lang.pick(&e.message)
         );
     }
+    for w in &report.warnings {
+        let _ = writeln!(
+            human,
+            "  {} {} {}  {}  {}",
+            ctx.lang.t("提醒", "warning"),
+            ctx.lang.t("第", "row"),
+            w.row,
+            ctx.lang.t(w.field.label_zh(), w.field.as_str()),
+            ctx.lang.pick(&w.message)
+        );
+    }
+    if report.rows_held() > 0 {
+        let _ = writeln!(
+            human,
+            "{}",
+            match ctx.lang {
+                Lang::Zh => format!(
+                    "有{}行因提醒暂未导入；核实无误后加 --accept-warnings 重新导入",
+                    report.rows_held()
+                ),
+                Lang::En => format!(
+                    "{} rows with warnings were held back; check them, then import again with --accept-warnings",
+                    report.rows_held()
+                ),
+            }
+        );
+    }
     let json = json!({ "import": report });
-    Ok(if report.rows_rejected() > 0 {
+    Ok(if report.rows_rejected() > 0 || report.rows_held() > 0 {
         Report::refused(human, json)
     } else {
         Report::ok(human, json)

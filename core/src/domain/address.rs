@@ -75,7 +75,10 @@ impl Address {
             let mut value: String = raw.chars().map(fold_full_width).collect();
             value = value.trim().to_string();
             if let Some(c) = value.chars().find(|c| is_control(*c)) {
-                return Err((p, AddressError::ControlCharacter(zh, en, describe_control(c))));
+                return Err((
+                    p,
+                    AddressError::ControlCharacter(zh, en, describe_control(c)),
+                ));
             }
             if let Some(u) = unit {
                 if let Some(stripped) = value.strip_suffix(u) {

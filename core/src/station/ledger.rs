@@ -1,6 +1,12 @@
 //! The print ledger (R7, R8): every paper card handed out is recorded with the code it carries,
 //! so when a code is superseded or rejected the station knows which cards in circulation are now
 //! worthless and whom to give a current one. Printing never counts as an application.
+//!
+//! A print job is `pending` from before its PDF is written until it is `sent` or `failed`
+//! (see `print_job`). Only cards that may exist on paper are in `printed_cards`: those of sent
+//! jobs and, conservatively, of pending ones (a crash mid-send may or may not have printed
+//! them); a failed job's cards are deleted, so every R8 query (here and in `status`) can read
+//! `printed_cards` as "cards in circulation" without looking at job states.
 
 use super::{audit, Change, Station};
 use crate::domain::document::mask_middle;
@@ -104,20 +110,33 @@ impl Station {
         Ok((cards, without))
     }
 
-    /// Records a finished print job; returns its id. Unknown serials are refused (nothing
-    /// recorded), so the ledger never holds a card that does not match a code.
+    /// Records a print job that has already been handed out (state `sent`); returns its id.
+    /// Unknown serials are refused (nothing recorded), so the ledger never holds a card that
+    /// does not match a code.
     pub fn record_print(&mut self, request: &PrintRequest) -> Result<i64> {
+        self.insert_print_job(request, "sent")
+    }
+
+    /// Records a print job about to be rendered or sent (state `pending`), with its cards,
+    /// which count as handed out until [`Station::mark_print_failed`] (see `print_job`).
+    pub fn record_pending_print(&mut self, request: &PrintRequest) -> Result<i64> {
+        self.insert_print_job(request, "pending")
+    }
+
+    fn insert_print_job(&mut self, request: &PrintRequest, state: &str) -> Result<i64> {
         let now = self.now();
         let tx = self.write()?;
         tx.execute(
-            "INSERT INTO print_jobs (printed_at, layout, volunteer_id, destination, card_count)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO print_jobs (printed_at, layout, volunteer_id, destination, card_count,
+                                     state, finished_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?6 = 'sent' THEN ?1 END)",
             params![
                 now,
                 request.layout,
                 self.volunteer_id,
                 request.destination,
-                request.serials.len() as i64
+                request.serials.len() as i64,
+                state
             ],
         )?;
         let job = tx.last_insert_rowid();
@@ -146,7 +165,7 @@ impl Station {
             self.volunteer_id,
             "print",
             &format!(
-                "job {job}: {} cards, {}",
+                "job {job}: {} cards, {} ({state})",
                 request.serials.len(),
                 request.layout
             ),
@@ -156,6 +175,67 @@ impl Station {
             source: self.source,
         });
         Ok(job)
+    }
+
+    /// Marks a pending print job as handed out (the PDF is written, or CUPS took it).
+    pub fn mark_print_sent(&mut self, job: i64) -> Result<()> {
+        let now = self.now();
+        let tx = self.write()?;
+        let changed = tx.execute(
+            "UPDATE print_jobs SET state = 'sent', finished_at = ?2
+             WHERE id = ?1 AND state = 'pending'",
+            params![job, now],
+        )?;
+        if changed == 0 {
+            return Err(pending_job_not_found());
+        }
+        tx.commit()?;
+        self.emit(Change::Ledger {
+            source: self.source,
+        });
+        Ok(())
+    }
+
+    /// Marks a pending print job as failed with its reason: its cards leave the ledger, so
+    /// they never count as printed (R8); the job row stays as the record of the attempt.
+    pub fn mark_print_failed(&mut self, job: i64, reason: &str) -> Result<()> {
+        let now = self.now();
+        let tx = self.write()?;
+        let changed = tx.execute(
+            "UPDATE print_jobs SET state = 'failed', finished_at = ?2, error = ?3
+             WHERE id = ?1 AND state = 'pending'",
+            params![job, now, reason],
+        )?;
+        if changed == 0 {
+            return Err(pending_job_not_found());
+        }
+        tx.execute("DELETE FROM printed_cards WHERE job_id = ?1", [job])?;
+        audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "print.failed",
+            &format!("job {job}"),
+        )?;
+        tx.commit()?;
+        self.emit(Change::Ledger {
+            source: self.source,
+        });
+        Ok(())
+    }
+
+    /// The state of a print job: `pending`, `sent` or `failed`.
+    pub fn print_job_state(&self, job: i64) -> Result<String> {
+        self.conn
+            .query_row("SELECT state FROM print_jobs WHERE id = ?1", [job], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or(Error::NotFound {
+                what: "print job",
+                what_zh: "打印任务",
+            })
     }
 
     /// Printed cards of superseded or rejected codes not yet replaced by a card of the
@@ -232,5 +312,12 @@ impl Station {
             source: self.source,
         });
         Ok(())
+    }
+}
+
+fn pending_job_not_found() -> Error {
+    Error::NotFound {
+        what: "pending print job",
+        what_zh: "待完成的打印任务",
     }
 }

@@ -20,12 +20,14 @@ pub use households::{
     OutboxSummary, Place, RevealedIdentity,
 };
 pub use ledger::{CardToReplace, PrintRequest, PrintedCard};
-pub use print_job::{card as print_card, PrintOutcome};
+pub use print_job::{card as print_card, render_and_send, PrintOutcome, PrintPlan, Rendered};
 pub use renew::{
     BatchItem, BatchOutcome, BatchProgress, BatchScope, DueSelection, RenewOutcome, Renewal,
     DEFAULT_CHUNK,
 };
-pub use roster::{HouseholdDetail, HouseholdSummary, ImportOutcome, IMPORT_REPORT_EVERY};
+pub use roster::{
+    FieldChanges, HouseholdDetail, HouseholdSummary, ImportOutcome, IMPORT_REPORT_EVERY,
+};
 pub use status::{
     CodeState, CodeView, HistoryEntry, ResidentDetail, ResidentQuery, ResidentRow, ResidentStatus,
     StationCounts, StatusFilter,
@@ -39,7 +41,7 @@ use crate::time::Clock;
 use nac_credential::StationKey;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where a write came from; recorded in the audit log and passed with change events.
@@ -94,6 +96,9 @@ pub struct StationInfo {
     pub expiring_days: u32,
     pub volunteer: String,
     pub schema_version: u32,
+    /// A demo station (fictional residents): never enrolled or synced, marked on every
+    /// screen and card.
+    pub demo: bool,
 }
 
 /// Default expiring threshold (R6: ≤ 7 days left).
@@ -104,30 +109,73 @@ type Listener = Box<dyn Fn(&Change) + Send>;
 
 pub struct Station {
     conn: Connection,
+    path: PathBuf,
     clock: Arc<dyn Clock>,
     station_id: String,
     key: StationKey,
     kid: String,
+    demo: bool,
     volunteer_id: i64,
     volunteer: String,
     source: WriteSource,
     listener: Option<Listener>,
 }
 
+/// What an open does with a file that has no station identity yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A real station; any existing station (real or demo) opens as it is.
+    Any,
+    /// A demo: a new station is marked as one when its identity is created; an existing real
+    /// station is refused.
+    Demo,
+}
+
 impl Station {
     /// Opens the station database at `path`, creating it (with a fresh station id and signing
     /// key) when it does not exist.
+    ///
+    /// Opening an existing station only reads (schema version, identity, volunteer), so it
+    /// works while another process holds the write lock, e.g. the desktop app importing a
+    /// roster while `nac list` runs; a write lock is taken only to create what is missing.
     pub fn open(path: &Path, clock: Arc<dyn Clock>, source: WriteSource) -> Result<Station> {
-        let mut conn = store::open(path)?;
+        Station::open_kind(path, clock, source, Kind::Any)
+    }
+
+    /// Opens the demo station at `path`, creating it marked as a demo (`settings.demo = 1`, in
+    /// the same transaction as its identity, so no row of it ever exists unmarked). Refuses an
+    /// existing real station with [`crate::Error::NotADemo`]. Used by [`crate::demo::create`].
+    pub fn open_demo(path: &Path, clock: Arc<dyn Clock>, source: WriteSource) -> Result<Station> {
+        Station::open_kind(path, clock, source, Kind::Demo)
+    }
+
+    fn open_kind(
+        path: &Path,
+        clock: Arc<dyn Clock>,
+        source: WriteSource,
+        kind: Kind,
+    ) -> Result<Station> {
+        let conn = store::open(path)?;
         let now = clock.now().timestamp();
-        let (station_id, key) = ensure_identity(&mut conn, now)?;
+        let (station_id, key) = match read_identity(&conn)? {
+            Some(identity) => identity,
+            None => create_identity(&conn, now, kind == Kind::Demo)?,
+        };
+        let demo = read_demo(&conn)?;
+        if kind == Kind::Demo && !demo {
+            return Err(crate::Error::NotADemo {
+                path: path.display().to_string(),
+            });
+        }
         let kid = key.kid().to_string();
         let mut station = Station {
             conn,
+            path: path.to_path_buf(),
             clock,
             station_id,
             key,
             kid,
+            demo,
             volunteer_id: 0,
             volunteer: String::new(),
             source,
@@ -135,6 +183,37 @@ impl Station {
         };
         station.use_volunteer(DEFAULT_VOLUNTEER)?;
         Ok(station)
+    }
+
+    /// Whether this is a demo station (see [`Station::ensure_not_demo`]).
+    pub fn is_demo(&self) -> bool {
+        self.demo
+    }
+
+    /// Refuses with [`crate::Error::DemoStation`] when this is a demo station.
+    ///
+    /// A demo's residents are fictional but their ID numbers look valid and its codes are
+    /// signed with a real key: nothing of it may reach the district hub. Its outbox events are
+    /// filed as `demo` by the database itself (migration 0002) and can never be sent, and
+    /// **every operation that talks to the hub — enrolment, push, pull, trust-list updates —
+    /// must call this first** and stop on the error.
+    pub fn ensure_not_demo(&self) -> Result<()> {
+        if self.demo {
+            Err(crate::Error::DemoStation)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The database file this station lives in.
+    pub fn data_file(&self) -> &Path {
+        &self.path
+    }
+
+    /// The station's own files (database, `-wal`, `-shm`, preferences): never an export
+    /// target.
+    pub fn own_files(&self) -> Vec<PathBuf> {
+        crate::files::station_files(&self.path)
     }
 
     /// Acts as the volunteer with this account from now on (created on first use).
@@ -145,18 +224,41 @@ impl Station {
         } else {
             account
         };
-        let now = self.now();
-        self.conn.execute(
-            "INSERT INTO volunteers (account, display_name, created_at) VALUES (?1, ?1, ?2)
-             ON CONFLICT (account) DO NOTHING",
-            params![account, now],
-        )?;
-        self.volunteer_id = self.conn.query_row(
-            "SELECT id FROM volunteers WHERE account = ?1",
-            [account],
-            |r| r.get(0),
-        )?;
+        // Look first: an INSERT, even one that changes nothing, takes the write lock, and a
+        // read-only command must not wait for (or fail on) another process's write.
+        let find = |conn: &Connection| -> rusqlite::Result<Option<i64>> {
+            conn.query_row(
+                "SELECT id FROM volunteers WHERE account = ?1",
+                [account],
+                |r| r.get(0),
+            )
+            .optional()
+        };
+        let id = match find(&self.conn)? {
+            Some(id) => id,
+            None => {
+                let now = self.now();
+                self.conn.execute(
+                    "INSERT INTO volunteers (account, display_name, created_at) VALUES (?1, ?1, ?2)
+                     ON CONFLICT (account) DO NOTHING",
+                    params![account, now],
+                )?;
+                find(&self.conn)?.ok_or(crate::Error::NotFound {
+                    what: "volunteer",
+                    what_zh: "志愿者账号",
+                })?
+            }
+        };
+        self.volunteer_id = id;
         self.volunteer = account.to_string();
+        Ok(())
+    }
+
+    /// How long this connection waits for another connection's write lock before a write
+    /// fails (default [`store::BUSY_TIMEOUT`]). The desktop app's writer waits longer, for an
+    /// import writing on a connection of its own.
+    pub fn set_busy_timeout(&self, timeout: std::time::Duration) -> Result<()> {
+        self.conn.busy_timeout(timeout)?;
         Ok(())
     }
 
@@ -198,6 +300,7 @@ impl Station {
             expiring_days: self.expiring_days()?,
             volunteer: self.volunteer.clone(),
             schema_version: store::schema_version(&self.conn)?,
+            demo: self.demo,
         })
     }
 
@@ -277,8 +380,48 @@ impl Station {
     }
 }
 
-fn ensure_identity(conn: &mut Connection, now: i64) -> Result<(String, StationKey)> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+/// The station id and newest signing key, if the station has been created.
+fn read_identity(conn: &Connection) -> Result<Option<(String, StationKey)>> {
+    let station_id: Option<String> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'station_id'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let secret: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT secret FROM station_keys ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match (station_id, secret) {
+        (Some(id), Some(secret)) => Ok(Some((id, key_from(&secret)?))),
+        _ => Ok(None),
+    }
+}
+
+/// A stored key that is not 32 bytes is damaged: refuse rather than sign with a new key the
+/// hub has never seen.
+fn key_from(secret: &[u8]) -> Result<StationKey> {
+    let bytes = <[u8; 32]>::try_from(secret).map_err(|_| crate::Error::DamagedKey)?;
+    Ok(StationKey::from_secret_bytes(&bytes))
+}
+
+fn read_demo(conn: &Connection) -> Result<bool> {
+    let value: Option<String> = conn
+        .query_row("SELECT value FROM settings WHERE key = 'demo'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(value.as_deref() == Some("1"))
+}
+
+/// Creates what is missing of the station's identity (id, signing key) under the write lock;
+/// `demo` marks a station created here as a demo in the same transaction.
+fn create_identity(conn: &Connection, now: i64, demo: bool) -> Result<(String, StationKey)> {
+    let tx = store::immediate(conn)?;
     let station_id: Option<String> = tx
         .query_row(
             "SELECT value FROM settings WHERE key = 'station_id'",
@@ -294,6 +437,9 @@ fn ensure_identity(conn: &mut Connection, now: i64) -> Result<(String, StationKe
                 "INSERT INTO settings (key, value) VALUES ('station_id', ?1)",
                 [&id],
             )?;
+            if demo {
+                tx.execute("INSERT INTO settings (key, value) VALUES ('demo', '1')", [])?;
+            }
             id
         }
     };
@@ -304,8 +450,8 @@ fn ensure_identity(conn: &mut Connection, now: i64) -> Result<(String, StationKe
             |r| r.get(0),
         )
         .optional()?;
-    let key = match secret.and_then(|s| <[u8; 32]>::try_from(s.as_slice()).ok()) {
-        Some(bytes) => StationKey::from_secret_bytes(&bytes),
+    let key = match secret {
+        Some(secret) => key_from(&secret)?,
         None => {
             let key = StationKey::generate()?;
             let public = key.public_key().to_bytes();

@@ -577,12 +577,13 @@ impl StoredResident {
     fn merge(&self, d: &ResidentDraft, columns: ColumnSet) -> Result<ResidentDraft> {
         let mut merged = d.clone();
         if !columns.contains(Column::Phone) {
-            merged.phone = match &self.phone {
-                Some(p) => Some(Phone::parse(p).map_err(|e| {
-                    Error::Invalid(vec![(crate::error::Field::Phone, e).into()])
-                })?),
-                None => None,
-            };
+            merged.phone =
+                match &self.phone {
+                    Some(p) => Some(Phone::parse(p).map_err(|e| {
+                        Error::Invalid(vec![(crate::error::Field::Phone, e).into()])
+                    })?),
+                    None => None,
+                };
         }
         if !columns.contains(Column::Notes) {
             merged.notes.clone_from(&self.notes);

@@ -1,20 +1,36 @@
-//! The station's SQLite file: connection settings and schema migrations.
+//! The station's SQLite file: connection settings, file permissions and schema migrations.
 //!
 //! Every connection gets WAL (readers never block the volunteer's write), `foreign_keys=ON`,
 //! a `busy_timeout` (the desktop app and the `nac` CLI may touch the file at once) and
 //! `synchronous=FULL`, so a renewal reported as done survives a power cut. Migrations are
 //! append-only and numbered by `PRAGMA user_version`; a binary refuses a database written by a
 //! newer one instead of guessing at a schema it does not know.
+//!
+//! Opening a database whose schema is current only reads: a read-only `nac list` or `nac
+//! verify` must work while the desktop app holds the write lock for an import, so the schema
+//! check is a plain read and the write lock is taken (in an IMMEDIATE transaction, waiting up
+//! to the busy timeout) only when a migration is actually due.
+//!
+//! The file holds residents' ID numbers and phones, so it is private to its owner: a missing
+//! data directory is created `0700`, the database is created `0600` (SQLite gives its `-wal`
+//! and `-shm` files the database's mode), and the modes of an existing database and its
+//! `-wal`/`-shm` are set to `0600` at every open, so files made by older versions are fixed too.
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Migrations in order; the schema version of a database is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_demo_and_print_state.sql"),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// How long a connection waits for another one's write lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -26,10 +42,16 @@ pub enum StoreError {
     SchemaTooNew { found: u32, supported: u32 },
     #[error("无法打开数据库 / cannot open the database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("无法创建或保护数据文件{} / cannot create or protect the data file {}: {source}", .path.display(), .path.display())]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Opens (creating if needed) the station database at `path` and brings its schema up to date.
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
+    create_private(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -38,12 +60,18 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     )?;
     configure(&conn)?;
     migrate(&conn)?;
+    restrict_modes(path)?;
     Ok(conn)
 }
 
 fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
-    conn.busy_timeout(Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Switching to WAL writes the file header; a database already in WAL is left alone so
+    // that opening it needs no lock at all.
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.set_prepared_statement_cache_capacity(64);
@@ -62,6 +90,9 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
             supported: SCHEMA_VERSION,
         });
     }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = immediate(conn)?;
         // Re-read inside the write lock: another process may have migrated meanwhile.
@@ -79,4 +110,63 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
 /// `BEGIN` under `busy_timeout` instead of failing half-way). Dropped without commit = rollback.
 pub fn immediate(conn: &Connection) -> Result<rusqlite::Transaction<'_>, rusqlite::Error> {
     rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+}
+
+fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::File {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Creates the data directory (`0700`) and an empty database file (`0600`) when missing, so
+/// the file never exists with a wider mode, not even for a moment.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::files::create_private_dir(dir).map_err(file_error(dir))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(file_error(path))?;
+    Ok(())
+}
+
+/// Sets `0600` on the database and on its `-wal` and `-shm` files when they exist.
+fn restrict_modes(path: &Path) -> Result<(), StoreError> {
+    for file in crate::files::database_files(path) {
+        match crate::files::set_private_mode(&file) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => other.map_err(file_error(&file))?,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_current_schema_opens_while_another_connection_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        drop(open(&path).unwrap());
+        let writer = Connection::open(&path).unwrap();
+        writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+        writer
+            .execute("INSERT INTO settings (key, value) VALUES ('x', 'y')", [])
+            .unwrap();
+        let started = std::time::Instant::now();
+        let conn = open(&path).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION);
+        assert!(
+            started.elapsed() < BUSY_TIMEOUT / 2,
+            "opening waited for the writer: {:?}",
+            started.elapsed()
+        );
+        writer.execute_batch("ROLLBACK").unwrap();
+    }
 }

@@ -70,7 +70,7 @@ fn due_query(request: &BatchRequest) -> Option<ResidentQuery> {
 
 /// Who the batch would renew, for the confirmation dialog.
 pub fn preview_batch(host: &Host, request: &BatchRequest) -> AppResult<BatchPreview> {
-    let station = host.station();
+    let station = host.reader();
     let rows = match (&request.target, due_query(request)) {
         (BatchTarget::Residents { ids }, _) => ids
             .iter()
@@ -91,11 +91,11 @@ pub fn preview_batch(host: &Host, request: &BatchRequest) -> AppResult<BatchPrev
 pub fn start_batch(host: &Host, request: &BatchRequest) -> AppResult<u64> {
     let ids = match &request.target {
         BatchTarget::Residents { ids } => ids.clone(),
-        BatchTarget::Station => host.station().due_residents(
+        BatchTarget::Station => host.reader().due_residents(
             BatchScope::Station,
             DueSelection::within(request.within_days),
         )?,
-        BatchTarget::Household { id } => host.station().due_residents(
+        BatchTarget::Household { id } => host.reader().due_residents(
             BatchScope::Household(*id),
             DueSelection::within(request.within_days),
         )?,
@@ -112,6 +112,7 @@ pub fn start_batch(host: &Host, request: &BatchRequest) -> AppResult<u64> {
 
 /// Renews `ids` chunk by chunk, emitting `job-progress` after each and `job-done` at the end.
 pub fn run_batch(host: &Host, ticket: JobTicket, ids: &[i64], capacity: Capacity) {
+    let job = ticket.id;
     let lang = host.lang();
     let mut summary = BatchSummary {
         total: ids.len() as u32,
@@ -158,10 +159,10 @@ pub fn run_batch(host: &Host, ticket: JobTicket, ids: &[i64], capacity: Capacity
             },
         );
     }
-    host.emit(
-        events::JOB_DONE,
+    host.finish_job(
+        ticket,
         &JobDone {
-            job: ticket.id,
+            job,
             kind: "batch_renew".into(),
             cancelled,
             error,
@@ -181,7 +182,7 @@ pub fn cancel_job(host: &Host, job: u64) -> AppResult<()> {
 }
 
 pub fn cards_to_replace(host: &Host) -> AppResult<Vec<CardToReplace>> {
-    let cards = host.station().cards_to_replace()?;
+    let cards = host.reader().cards_to_replace()?;
     Ok(cards.into_iter().map(CardToReplace::from).collect())
 }
 
@@ -191,10 +192,11 @@ pub fn withdraw_card(host: &Host, card_id: i64) -> AppResult<()> {
 
 /// Verifies a scanned or pasted credential text.
 pub fn verify_text(host: &Host, text: &str) -> VerifyResult {
-    let verification = host.station().verify(text.trim());
+    let verification = host.reader().verify(text.trim());
     let claims = verification.claims.as_ref();
     VerifyResult {
         verdict: verification.verdict.as_str().to_string(),
+        reason: verification.reason.clone(),
         masked_name: claims.map(|c| c.masked_name.clone()),
         id_last4: claims.map(|c| c.id_last4.clone()),
         serial: claims.map(|c| display_serial(&c.serial)),
@@ -205,8 +207,10 @@ pub fn verify_text(host: &Host, text: &str) -> VerifyResult {
 }
 
 /// Finds the QR code in a picture and verifies it; `no_qr` when none is readable.
+///
+/// CPU-heavy (decoding a photo takes up to a second): the command runs it on a blocking thread.
 pub fn verify_image(host: &Host, bytes: &[u8]) -> AppResult<VerifyResult> {
-    let texts = qr::decode_image(bytes)?;
+    let texts = nac_scan::decode_image(bytes)?;
     // Prefer a NAC credential if the picture holds several codes.
     let text = texts
         .iter()
@@ -216,6 +220,7 @@ pub fn verify_image(host: &Host, bytes: &[u8]) -> AppResult<VerifyResult> {
         Some(t) => verify_text(host, t),
         None => VerifyResult {
             verdict: "no_qr".into(),
+            reason: None,
             masked_name: None,
             id_last4: None,
             serial: None,

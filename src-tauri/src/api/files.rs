@@ -7,18 +7,27 @@ use crate::host::{events, Host};
 use crate::view::{
     ExportRequest, ExportResult, ImportRowError, ImportSummary, JobDone, JobProgress, Lang,
 };
-use nac_core::roster::ImportReport;
+use nac_core::roster::{ImportReport, RowError};
 use std::io::Write as _;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 /// Starts an import on a background thread; the report arrives in the `job-done` event.
-pub fn start_import(host: &Host, file_name: &str, bytes: Vec<u8>) -> AppResult<u64> {
+/// `accept_warnings` writes rows whose warnings the volunteer confirmed (a second import of the
+/// same file after "确认并导入": the rows already written are unchanged).
+pub fn start_import(
+    host: &Host,
+    file_name: &str,
+    bytes: Vec<u8>,
+    accept_warnings: bool,
+) -> AppResult<u64> {
+    // The reader tells the kind by content; the extension only names text files.
     let extension = Path::new(file_name)
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .ok_or(AppError::FileName)?;
+    let options = nac_core::roster::ImportOptions { accept_warnings };
     let mut temp = tempfile::Builder::new()
         .prefix("nac-import-")
         .suffix(&format!(".{extension}"))
@@ -50,19 +59,24 @@ pub fn start_import(host: &Host, file_name: &str, bytes: Vec<u8>) -> AppResult<u
                     ControlFlow::Continue(())
                 }
             };
-            let result = worker
-                .station()
-                .import_roster_with(temp.path(), &mut progress);
+            // A connection of its own: the file is read and checked holding nothing, and the
+            // database's write lock is held only while the rows are written (see `host`).
+            let result =
+                worker
+                    .job_station(nac_core::WriteSource::Import)
+                    .and_then(|mut station| {
+                        station.import_roster_with(temp.path(), options, &mut progress)
+                    });
             let cancelled = matches!(result, Err(nac_core::Error::Cancelled));
             let (import, error) = match result {
                 Ok(report) => (Some(summary(report, &name, lang)), None),
                 Err(_) if cancelled => (None, None),
                 Err(e) => (None, Some(AppError::from(e).to_api(lang))),
             };
-            worker.emit(
-                events::JOB_DONE,
+            worker.finish_job(
+                ticket,
                 &JobDone {
-                    job: ticket.id,
+                    job,
                     kind: "import".into(),
                     cancelled,
                     error,
@@ -76,29 +90,40 @@ pub fn start_import(host: &Host, file_name: &str, bytes: Vec<u8>) -> AppResult<u
     Ok(job)
 }
 
+fn row_error(e: &RowError, lang: Lang) -> ImportRowError {
+    ImportRowError {
+        row: e.row as u32,
+        column: match lang {
+            Lang::Zh => e.field.label_zh().to_string(),
+            Lang::En => e.field.as_str().to_string(),
+        },
+        value: e.value.clone(),
+        message: crate::view::pick(lang, &e.message),
+    }
+}
+
 pub fn summary(report: ImportReport, file_name: &str, lang: Lang) -> ImportSummary {
     ImportSummary {
         file: file_name.to_string(),
+        sheet: report.sheet.clone(),
+        header_row: report.header_row as u32,
+        notices: report
+            .notices
+            .iter()
+            .map(|n| crate::view::pick(lang, n))
+            .collect(),
         rows_read: report.rows_read as u32,
         rows_imported: report.rows_imported() as u32,
         rows_rejected: report.rows_rejected() as u32,
+        rows_held: report.rows_held() as u32,
+        warnings_accepted: report.warnings_accepted,
+        warnings: report.warnings.iter().map(|w| row_error(w, lang)).collect(),
         households_added: report.outcome.households_added,
         residents_added: report.outcome.residents_added,
         residents_updated: report.outcome.residents_updated,
         residents_unchanged: report.outcome.residents_unchanged,
-        errors: report
-            .errors
-            .iter()
-            .map(|e| ImportRowError {
-                row: e.row as u32,
-                column: match lang {
-                    Lang::Zh => e.field.label_zh().to_string(),
-                    Lang::En => e.field.as_str().to_string(),
-                },
-                value: e.value.clone(),
-                message: crate::view::pick(lang, &e.message),
-            })
-            .collect(),
+        changes: crate::view::pick(lang, &report.outcome.changes.summary()),
+        errors: report.errors.iter().map(|e| row_error(e, lang)).collect(),
         ignored_columns: report.ignored_columns,
     }
 }

@@ -1,7 +1,16 @@
 //! Printing through the `nac-print` engine: choose residents and a layout, preview (a PDF in
 //! the system viewer, not recorded), save a PDF or send it to a CUPS printer. A print runs as
-//! a background job with page progress and can be cancelled until the file is being written;
-//! the core records the cards in the print ledger only after a successful job (R7, R8).
+//! a background job with page progress and can be cancelled until the file is being written.
+//!
+//! The core records the job as `pending` with its cards before anything is written, and as
+//! `sent` or `failed` after (R7, R8; see `nac_core::station::print_job`). The writer is held
+//! only for those two records: rendering and CUPS run holding nothing, so the list, search
+//! and every other screen answer while a long job prints.
+//!
+//! Previews go to `previews/` next to the data file (owner-only directory, `0600` files; the
+//! cards carry names and addresses), never to a guessable name in `/tmp`. The viewer opens
+//! the file after the job has ended, so a preview cannot be deleted right away; previews older
+//! than [`STALE_PREVIEW`] are removed at every start and before every new preview.
 
 use crate::error::{AppError, AppResult};
 use crate::host::{events, Host, JobTicket};
@@ -9,10 +18,17 @@ use crate::view::{
     pick, JobDone, JobProgress, PrintCandidate, PrintDestination, PrintJobRequest, PrintOptions,
     PrintSummary, PrinterChoice,
 };
-use nac_print::{Card, Fonts, Layout, Stage};
+use nac_print::{Fonts, Layout, Progress, Stage};
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::Duration;
+
+/// Previews older than this are removed.
+pub const STALE_PREVIEW: Duration = Duration::from_secs(24 * 3600);
+
+/// The directory of previews, next to the data file.
+pub const PREVIEWS_DIR: &str = "previews";
 
 /// The installed fonts, looked up once (it may run `fc-match`).
 fn fonts() -> AppResult<&'static Fonts> {
@@ -58,7 +74,7 @@ fn default_pdf_path() -> String {
 
 /// The residents as the print screen lists them; those without a valid code cannot print.
 pub fn candidates(host: &Host, ids: &[i64]) -> AppResult<Vec<PrintCandidate>> {
-    let station = host.station();
+    let station = host.reader();
     let ids = if ids.is_empty() {
         station.residents_without_card()?
     } else {
@@ -115,10 +131,10 @@ pub fn start(host: &Host, request: &PrintJobRequest) -> AppResult<u64> {
                     (None, (!cancelled).then(|| e.to_api(lang)), cancelled)
                 }
             };
-            worker.emit(
-                events::JOB_DONE,
+            worker.finish_job(
+                ticket,
                 &JobDone {
-                    job: ticket.id,
+                    job,
                     kind: "print".into(),
                     cancelled,
                     error,
@@ -156,77 +172,113 @@ fn run(
         }
     };
     match &request.destination {
-        PrintDestination::Preview => {
-            // Not a print: rendered from the same cards, opened in the viewer, not recorded.
-            let (printed, skipped) = host.station().cards_for(&request.residents)?;
-            if printed.is_empty() {
-                return Err(AppError::Core(nac_core::Error::NothingToPrint));
-            }
-            let station_name = host.station().station_name()?;
-            let cards: Vec<Card> = printed
-                .iter()
-                .map(|c| nac_core::station::print_card(c, &station_name))
-                .collect();
-            let path = std::env::temp_dir().join(format!("nac-preview-{}.pdf", ticket.id));
-            let stats = nac_print::render_to_path(layout, &cards, fonts, &path, &mut progress)
-                .map_err(|e| AppError::Core(e.into()))?;
-            nac_print::open_with_system_viewer(&path).map_err(|e| AppError::Core(e.into()))?;
-            Ok(PrintSummary {
-                cards: stats.cards as u32,
-                pages: stats.pages as u32,
-                path: path.display().to_string(),
-                printer_job: None,
-                recorded: false,
-                skipped: skipped.len() as u32,
-            })
-        }
+        PrintDestination::Preview => preview(host, ticket, request, layout, fonts, &mut progress),
         PrintDestination::Pdf { path } => {
             let path = PathBuf::from(path.trim());
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
             }
-            let outcome = host.station().print_cards(
-                &request.residents,
-                layout,
-                fonts,
-                &path,
-                None,
-                &mut progress,
-            )?;
-            Ok(summary(
-                &outcome.path,
-                outcome.cards,
-                outcome.pages,
-                None,
-                outcome.skipped.len(),
-            ))
+            print(host, request, layout, fonts, &path, None, &mut progress)
         }
         PrintDestination::Printer { name } => {
-            let dir = host
-                .data_file()
-                .parent()
-                .map(|d| d.join("printed"))
-                .unwrap_or_else(std::env::temp_dir);
-            std::fs::create_dir_all(&dir)?;
+            let dir = host.private_dir("printed")?;
             let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
             let path = dir.join(format!("cards-{stamp}-{}.pdf", ticket.id));
-            let outcome = host.station().print_cards(
-                &request.residents,
+            print(
+                host,
+                request,
                 layout,
                 fonts,
                 &path,
                 Some(name),
                 &mut progress,
-            )?;
-            Ok(summary(
-                &outcome.path,
-                outcome.cards,
-                outcome.pages,
-                outcome.printer_job.clone(),
-                outcome.skipped.len(),
-            ))
+            )
         }
     }
+}
+
+/// A recorded print: the writer only to record the job and its end; rendering and CUPS hold
+/// nothing.
+fn print(
+    host: &Host,
+    request: &PrintJobRequest,
+    layout: Layout,
+    fonts: &Fonts,
+    path: &Path,
+    printer: Option<&str>,
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> AppResult<PrintSummary> {
+    let plan = host
+        .station()
+        .plan_print(&request.residents, layout, path, printer)?;
+    let result = nac_core::station::render_and_send(&plan, fonts, progress);
+    let outcome = host.station().finish_print(plan, result)?;
+    Ok(summary(
+        &outcome.path,
+        outcome.cards,
+        outcome.pages,
+        outcome.printer_job,
+        outcome.skipped.len(),
+    ))
+}
+
+/// Not a print: the same cards rendered into a private preview file and opened in the
+/// viewer; nothing is recorded.
+fn preview(
+    host: &Host,
+    ticket: &JobTicket,
+    request: &PrintJobRequest,
+    layout: Layout,
+    fonts: &Fonts,
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> AppResult<PrintSummary> {
+    let (cards, skipped) = host.reader().cards_to_print(&request.residents)?;
+    if cards.is_empty() {
+        return Err(AppError::Core(nac_core::Error::NothingToPrint));
+    }
+    let path = preview_path(host, ticket.id)?;
+    let stats = nac_print::render_to_path(layout, &cards, fonts, &path, progress)
+        .map_err(|e| AppError::Core(e.into()))?;
+    nac_print::open_with_system_viewer(&path).map_err(|e| AppError::Core(e.into()))?;
+    Ok(PrintSummary {
+        cards: stats.cards as u32,
+        pages: stats.pages as u32,
+        path: path.display().to_string(),
+        printer_job: None,
+        recorded: false,
+        skipped: skipped.len() as u32,
+    })
+}
+
+/// A fresh file name for job `job`'s preview in the private previews directory (created if
+/// needed), after removing stale previews.
+pub fn preview_path(host: &Host, job: u64) -> AppResult<PathBuf> {
+    let dir = host.private_dir(PREVIEWS_DIR)?;
+    remove_stale_previews(&dir, STALE_PREVIEW);
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    Ok(dir.join(format!("preview-{stamp}-{job}.pdf")))
+}
+
+/// Removes the files in `dir` last modified more than `max_age` ago; returns how many. A
+/// file that cannot be removed is left for next time (nothing depends on it).
+pub fn remove_stale_previews(dir: &Path, max_age: Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > max_age);
+        if stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 fn summary(

@@ -1,4 +1,6 @@
-//! Households and residents: the list, one household, and the forms.
+//! Households and residents: the list, one household, and the forms. The list, the building
+//! tree and a household are read on a reader connection (see `host`), so they answer while a
+//! long job writes; the forms and revealing a number (audited) take the writer.
 
 use crate::error::AppResult;
 use crate::host::Host;
@@ -8,14 +10,12 @@ use crate::view::{
 use nac_core::station::HouseholdQuery;
 
 pub fn household_page(host: &Host, query: &ListQuery) -> AppResult<HouseholdPage> {
-    let page = host
-        .station()
-        .household_page(&HouseholdQuery::from(query))?;
+    let page = host.reader().household_page(&HouseholdQuery::from(query))?;
     Ok(page.into())
 }
 
 pub fn buildings(host: &Host) -> AppResult<Vec<Building>> {
-    let list = host.station().building_counts()?;
+    let list = host.reader().building_counts()?;
     Ok(list.into_iter().map(Building::from).collect())
 }
 

@@ -1,4 +1,5 @@
-//! The station itself: identity, settings, counts, the sync queue.
+//! The station itself: identity, settings, counts, the sync queue. Reads use a reader
+//! connection (see `host`); only saving settings takes the writer.
 
 use crate::error::AppResult;
 use crate::host::Host;
@@ -6,7 +7,7 @@ use crate::view::{AppInfo, Counts, Lang, Settings, SyncError, SyncQueue};
 use nac_core::time::format_cst_minute;
 
 pub fn app_info(host: &Host) -> AppResult<AppInfo> {
-    let info = host.station().info()?;
+    let info = host.reader().info()?;
     Ok(AppInfo {
         station_id: info.station_id,
         station_name: info.station_name,
@@ -15,11 +16,12 @@ pub fn app_info(host: &Host) -> AppResult<AppInfo> {
         language: host.lang(),
         data_file: host.data_file().display().to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
+        demo: info.demo,
     })
 }
 
 pub fn counts(host: &Host) -> AppResult<Counts> {
-    Ok(host.station().counts(None)?.into())
+    Ok(host.reader().counts(None)?.into())
 }
 
 pub fn set_language(host: &Host, lang: Lang) -> AppResult<()> {
@@ -42,7 +44,7 @@ pub fn save_settings(host: &Host, settings: &Settings) -> AppResult<AppInfo> {
 }
 
 pub fn sync_queue(host: &Host) -> AppResult<SyncQueue> {
-    let s = host.station().outbox_summary()?;
+    let s = host.reader().outbox_summary()?;
     let lang = host.lang();
     Ok(SyncQueue {
         queued: s.queued,

@@ -1,11 +1,12 @@
 // @ts-check
 /**
  * Print: choose members and a layout, preview (the real PDF in the system viewer, not
- * recorded), then save a PDF or send it to a printer. Cards come from the print engine; every
- * printed card is recorded in the print ledger by the core after the job succeeds.
+ * recorded), then save a PDF or send it to a printer. Cards come from the print engine; the core
+ * records every job in the print ledger before anything is written (pending) and marks it sent
+ * or failed after. A demo station's cards carry the "演示 DEMO" mark.
  * Without a selection from another screen, it offers everyone whose valid code has no card yet.
  */
-import { api, on, asApiError } from '../api.js';
+import { api, runJob, asApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { toast } from '../app.js';
@@ -54,30 +55,29 @@ export async function mount(main, params) {
     replace(status, bar, ' ', cancel);
     /** @type {number | null} */
     let job = null;
-    stop.push(await on('job-progress', (/** @type {import('../../types').JobProgress} */ p) => {
-      if (p.job !== job || p.total === 0) return;
-      bar.max = p.total;
-      bar.value = p.done;
-    }));
-    stop.push(await on('job-done', (/** @type {import('../../types').JobDone} */ done) => {
-      if (done.job !== job) return;
-      stop.forEach((f) => f());
-      stop = [];
-      const p = done.print;
-      if (done.cancelled) replace(status, h('p', { id: 'print-result' }, t('print_cancelled')));
-      else if (done.error) replace(status, h('p', { class: 'form-error', id: 'print-result' }, done.error.message));
-      else if (p) {
-        replace(status, h('p', { class: 'lead', id: 'print-result' },
-          t(p.recorded ? 'print_done' : 'print_previewed', { cards: p.cards, pages: p.pages, path: p.path }),
-          p.printer_job ? ` ${t('print_sent', { job: p.printer_job })}` : '',
-          p.skipped ? ` ${t('print_skipped', { n: p.skipped })}` : ''));
-      }
-    }));
     cancel.addEventListener('click', () => { if (job !== null) api.cancelJob(job).catch(() => {}); cancel.setAttribute('disabled', ''); });
     try {
-      job = await api.startPrint({ residents, layout: layout.value, destination });
+      const started = await runJob(() => api.startPrint({ residents, layout: layout.value, destination }), {
+        progress: (p) => {
+          if (p.total === 0) return;
+          bar.max = p.total;
+          bar.value = p.done;
+        },
+        done: (done) => {
+          const p = done.print;
+          if (done.cancelled) replace(status, h('p', { id: 'print-result' }, t('print_cancelled')));
+          else if (done.error) replace(status, h('p', { class: 'form-error', id: 'print-result' }, done.error.message));
+          else if (p) {
+            replace(status, h('p', { class: 'lead', id: 'print-result' },
+              t(p.recorded ? 'print_done' : 'print_previewed', { cards: p.cards, pages: p.pages, path: p.path }),
+              p.printer_job ? ` ${t('print_sent', { job: p.printer_job })}` : '',
+              p.skipped ? ` ${t('print_skipped', { n: p.skipped })}` : ''));
+          }
+        },
+      });
+      job = started.job;
+      stop.push(started.stop);
     } catch (e) {
-      stop.forEach((f) => f());
       replace(status, h('p', { class: 'form-error', id: 'print-result' }, asApiError(e).message));
     }
   }

@@ -3,6 +3,7 @@
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
+import { appInfo } from '../app.js';
 
 /** @param {HTMLElement} main */
 export async function mount(main) {
@@ -17,6 +18,7 @@ export async function mount(main) {
         cell(t('sync_rejected'), q.rejected, 'state-rejected'), cell(t('sync_error'), q.error, 'state-expired')),
       h('p', null, t('last_sync'), ': ', q.last_synced_at || t('never_synced')),
       h('p', { class: 'muted' }, t('sync_pending_feature')),
+      appInfo()?.demo ? h('p', { class: 'warning', id: 'sync-demo' }, t('sync_demo_station')) : null,
       q.errors.length === 0 ? null : h('table', { class: 'table' },
         h('thead', null, h('tr', null, [t('col_name'), t('h_state'), t('h_reason'), t('h_attempts')].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', null, q.errors.map((e) => h('tr', null, h('th', { scope: 'row' }, e.name), h('td', null, t(`sync_${e.state}`)), h('td', null, e.reason), h('td', null, String(e.attempts))))))));

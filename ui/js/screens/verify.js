@@ -42,16 +42,22 @@ export function mount(main) {
     file.value = '';
   });
 
-  /** @param {import('../../types').VerifyResult} r */
+  /**
+   * Only `valid` is shown as good; `cannot_check` (the station's data could not be read) is
+   * refused too, with its technical reason, so a failure never looks like a pass.
+   * @param {import('../../types').VerifyResult} r
+   */
   function show(r) {
     const good = r.verdict === 'valid';
     replace(result,
       h('p', { class: `verdict ${good ? 'ok' : 'refused'}` }, t(`verdict_${r.verdict}`)),
       h('p', { class: 'verdict-help' }, t(`verdict_${r.verdict}_help`)),
+      r.reason ? h('p', { class: 'verdict-help' }, `${t('verify_reason')}: ${r.reason}`) : null,
       r.masked_name ? h('dl', { class: 'facts' },
         h('dt', null, t('f_name')), h('dd', null, r.masked_name),
         h('dt', null, t('id_last4')), h('dd', null, r.id_last4 || ''),
         h('dt', null, t('h_serial')), h('dd', null, r.serial || ''),
+        h('dt', null, t('verify_issued_at')), h('dd', null, r.issued_at || ''),
         h('dt', null, t('valid_until_label')), h('dd', null, r.expires_at || ''),
         h('dt', null, t('issuing_station')), h('dd', null, r.station_id || '')) : null);
   }
