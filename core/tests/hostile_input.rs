@@ -366,6 +366,11 @@ fn one_household_with_many_phones_gives_a_report_linear_in_the_rows() {
 
 /// A real workbook whose first header cell's reference is replaced by `reference`.
 fn workbook_with_reference(path: &Path, reference: &str) {
+    workbook_with_replaced_reference(path, "A1", reference);
+}
+
+/// A real workbook (header and one data row) with the cell reference `from` renamed `to`.
+fn workbook_with_replaced_reference(path: &Path, from: &str, reference: &str) {
     let plain = path.with_extension("plain.xlsx");
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
@@ -386,9 +391,9 @@ fn workbook_with_reference(path: &Path, reference: &str) {
         entry.read_to_end(&mut bytes).unwrap();
         if name == "xl/worksheets/sheet1.xml" {
             let xml = String::from_utf8(bytes).unwrap();
-            assert!(xml.contains("r=\"A1\""));
+            assert!(xml.contains(&format!("r=\"{from}\"")));
             bytes = xml
-                .replacen("r=\"A1\"", &format!("r=\"{reference}\""), 1)
+                .replacen(&format!("r=\"{from}\""), &format!("r=\"{reference}\""), 1)
                 .into_bytes();
         }
         out.start_file(name, zip::write::SimpleFileOptions::default())
@@ -424,6 +429,20 @@ fn a_cell_reference_beyond_the_sheet_is_a_file_error_not_an_abort() {
         read_roster_file(&path),
         Err(RosterError::CellOutOfRange { .. })
     ));
+}
+
+#[test]
+fn a_cell_that_names_an_earlier_row_is_a_file_error() {
+    // Found by fuzzing: a cell of row 2 whose reference says row 1 split row 2 in three and
+    // put errors on the header row.
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("out-of-order.xlsx");
+    workbook_with_replaced_reference(&path, "D2", "D1");
+    let err = read_roster_file(&path).unwrap_err();
+    assert!(
+        matches!(err, RosterError::Unreadable(_)) && err.to_string().contains("D1"),
+        "{err}"
+    );
 }
 
 // ------------------------------------------------ 4. CSV formula injection

@@ -123,7 +123,10 @@ fn parse(text: &str) -> Result<Assembled, RosterError> {
             .sum();
         let position = reader.position();
         let at_end = usize::try_from(position.byte()).is_ok_and(|b| b >= text.len());
-        let terminator = u64::from(!at_end || ends_with_newline);
+        // The file's last line break ends the last record, unless an unclosed quote swallowed
+        // it into the last cell (then it is already counted in `inner`).
+        let swallowed = at_end && record.iter().last().is_some_and(|f| f.ends_with('\n'));
+        let terminator = u64::from(!at_end || (ends_with_newline && !swallowed));
         let line = position
             .line()
             .saturating_sub(inner + terminator + breaks_before);
@@ -181,6 +184,11 @@ mod tests {
         assert_eq!(numbers(&text.replace('\n', "\r")), vec![4, 6]);
         assert_eq!(
             numbers("区,路,号,姓名,证件号码\nA,B,1,C,D\nA,B,2,C,E"),
+            vec![2, 3]
+        );
+        // An unclosed quote in the last row swallows the final line break (found by fuzzing).
+        assert_eq!(
+            numbers("区,路,号,姓名,证件号码\nA,B,1,C,D\nA,B,2,C,\"E\n"),
             vec![2, 3]
         );
     }

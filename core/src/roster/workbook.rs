@@ -212,6 +212,15 @@ fn stream(
             break;
         };
         let index = check_position(row, col)?;
+        // Rows arrive in order in every file an office suite writes; a cell naming an earlier
+        // row (a crafted or damaged sheet) would split rows and misnumber the report.
+        if current.as_ref().is_some_and(|(r, _)| row < *r) {
+            return Err(RosterError::Unreadable(format!(
+                "单元格{}出现在后面的行之后，工作表已损坏；请在Excel、WPS或LibreOffice中打开后另存 / the cell {} comes after a later row: the sheet is damaged; open it in Excel, WPS or LibreOffice and save it again",
+                cell_reference(u64::from(row), u64::from(col)),
+                cell_reference(u64::from(row), u64::from(col))
+            )));
+        }
         if current.as_ref().is_some_and(|(r, _)| *r != row) {
             if let Some((r, row_cells)) = current.take() {
                 assembler.push(spreadsheet_row(r), row_cells)?;
