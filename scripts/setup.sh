@@ -11,7 +11,7 @@ app_packages=(libwebkit2gtk-4.1-dev build-essential pkg-config libxdo-dev libssl
   cups-client xvfb xauth)
 test_packages=(webkit2gtk-driver fonts-wqy-zenhei fonts-arphic-uming poppler-utils
   zbar-tools cups printer-driver-cups-pdf procps python3-openpyxl
-  libreoffice-calc-nogui)
+  libreoffice-calc-nogui postgresql)
 
 packages=("${app_packages[@]}")
 if [ "$mode" = test ]; then packages+=("${test_packages[@]}"); fi

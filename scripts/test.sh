@@ -15,6 +15,10 @@ if [ -f scripts/cups-queue.sh ]; then
   bash scripts/cups-queue.sh && export NAC_TEST_CUPS=1
 fi
 
+echo "== PostgreSQL for the hub's tests (throwaway cluster, stopped when this script exits)"
+NAC_TEST_PG_URL=$(bash scripts/pg-test.sh start --watch $$)
+export NAC_TEST_PG_URL
+
 echo "== tests"
 cargo test --workspace --locked
 

@@ -1,0 +1,76 @@
+//! `nac-hub phone renew`: a resident's own renewal, as the phone gateway would send it — to a
+//! running hub (`--hub URL`, signed with the gateway key from the database) or straight into
+//! the database.
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use nac_hub::client::HubClient;
+use nac_hub::{AnyStore, Hub, Store};
+use nac_protocol::{
+    new_event_id, Capacity, PersonKey, PhoneRenewRequest, PATH_PHONE_RENEW, PHONE_CHANNEL, V1,
+};
+
+#[derive(Debug, Subcommand)]
+pub enum PhoneCommand {
+    /// Renew a person's code through the phone channel; prints the hub's answer (JSON).
+    Renew {
+        /// The person key (64 hex digits).
+        #[arg(long)]
+        person_key: String,
+        /// `self` or `family`.
+        #[arg(long, default_value = "self")]
+        capacity: String,
+        /// Send through a running hub (e.g. http://127.0.0.1:8700) instead of the database.
+        #[arg(long)]
+        hub: Option<String>,
+        /// The idempotency key (default: a fresh one).
+        #[arg(long)]
+        event_id: Option<String>,
+    },
+}
+
+pub async fn run(hub: &Hub<AnyStore>, command: &PhoneCommand) -> Result<()> {
+    let PhoneCommand::Renew {
+        person_key,
+        capacity,
+        hub: url,
+        event_id,
+    } = command;
+    let person_key = PersonKey::parse(person_key)?;
+    let Some(capacity) = Capacity::parse(capacity).filter(|c| *c != Capacity::Volunteer) else {
+        bail!("--capacity must be self or family");
+    };
+    let event_id = match event_id {
+        Some(id) => id.clone(),
+        None => new_event_id().context("random source")?,
+    };
+    let req = PhoneRenewRequest {
+        v: V1,
+        event_id,
+        person_key,
+        capacity,
+        issued_at: hub.clock.now(),
+    };
+    match url {
+        Some(url) => {
+            let client = HubClient::new(
+                url,
+                PHONE_CHANNEL,
+                hub.store.hub_secrets().phone_gateway.clone(),
+            );
+            let body = serde_json::to_vec(&req)?;
+            let answer =
+                tokio::task::spawn_blocking(move || client.send("POST", PATH_PHONE_RENEW, &body))
+                    .await??;
+            if answer.status != 200 {
+                bail!("hub answered {}: {}", answer.status, answer.text());
+            }
+            println!("{}", answer.text());
+        }
+        None => {
+            let answer = hub.phone_renew(&req).await?;
+            println!("{{\"v\":1,\"result\":{answer}}}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! `nac-hub station add | list | disable`.
+
+use anyhow::{bail, Result};
+use clap::Subcommand;
+use nac_hub::{AnyStore, Hub, Store};
+
+#[derive(Debug, Subcommand)]
+pub enum StationCommand {
+    /// Register a station and print its one-time enrolment code (valid 24 hours).
+    Add {
+        /// Display name, e.g. "Lane 1200 Residents' Committee".
+        #[arg(long)]
+        name: String,
+        /// The area it serves.
+        #[arg(long)]
+        area: String,
+        /// Print JSON (field `enrolment_code`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List stations.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a station: its pushes get 403; its key stays in the trust list as disabled.
+    Disable {
+        /// The station id (ST-XXXXXX).
+        id: String,
+    },
+}
+
+pub async fn run(hub: &Hub<AnyStore>, command: &StationCommand) -> Result<()> {
+    match command {
+        StationCommand::Add { name, area, json } => {
+            if name.trim().is_empty() || area.trim().is_empty() {
+                bail!("--name and --area must not be empty");
+            }
+            let (station, code) = hub.add_station(name.trim(), area.trim()).await?;
+            let expires_at = station.created_at + nac_hub::service::ENROLMENT_CODE_TTL_SECS;
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "station": station.id,
+                        "name": station.name,
+                        "area": station.area,
+                        "enrolment_code": code,
+                        "expires_at": expires_at,
+                    })
+                );
+            } else {
+                println!(
+                    "station {} ({}, {})",
+                    station.id, station.name, station.area
+                );
+                println!("enrolment code: {code}");
+                println!("single use; valid for 24 hours. On the station: nac enrol --hub URL --code {code}");
+            }
+        }
+        StationCommand::List { json } => {
+            let stations = hub.store.list_stations().await?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&stations)?);
+            } else {
+                for s in stations {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        s.id,
+                        s.status.as_str(),
+                        s.kid.as_deref().unwrap_or("-"),
+                        s.name,
+                        s.area
+                    );
+                }
+            }
+        }
+        StationCommand::Disable { id } => {
+            if !hub.store.disable_station(id).await? {
+                bail!("no station {id}");
+            }
+            println!("station {id} disabled");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! Who is asking: signature check, station status, rate limit and replay check, in that order,
+//! so a refused request changes nothing (its nonce is only recorded once everything else
+//! passed).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::http::{HeaderMap, Method, Uri};
+use nac_protocol::{
+    verify_request, SignedHeaders, HEADER_NONCE, HEADER_SIGNATURE, HEADER_STATION, HEADER_TIMESTAMP,
+};
+
+use super::error::ApiError;
+use crate::store::{Principal, PrincipalKind, StationStatus, Store};
+use crate::Hub;
+
+/// A per-principal token bucket: `rate` requests per second on average, bursts of `burst`.
+pub struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// A limiter allowing `rate` requests per second per principal, `burst` at once.
+    pub fn new(rate: f64, burst: u32) -> Self {
+        Self {
+            rate: rate.max(0.001),
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a token for `who`; `Err(seconds)` to wait if none is left.
+    pub fn take(&self, who: &str) -> Result<(), u64> {
+        let now = Instant::now();
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return Ok(());
+        };
+        if buckets.len() > 100_000 {
+            buckets.clear();
+        }
+        let (tokens, last) = buckets.entry(who.to_owned()).or_insert((self.burst, now));
+        let refilled =
+            (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(self.burst);
+        *last = now;
+        if refilled >= 1.0 {
+            *tokens = refilled - 1.0;
+            Ok(())
+        } else {
+            *tokens = refilled;
+            Err(((1.0 - refilled) / self.rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Authenticates a signed request as a principal of kind `kind`.
+pub async fn authenticate<S: Store>(
+    hub: &Hub<S>,
+    limiter: &RateLimiter,
+    kind: PrincipalKind,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Principal, ApiError> {
+    let signed = SignedHeaders::parse(
+        header(headers, HEADER_STATION),
+        header(headers, HEADER_TIMESTAMP),
+        header(headers, HEADER_NONCE),
+        header(headers, HEADER_SIGNATURE),
+    )
+    .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    let principal = hub
+        .store
+        .principal(&signed.station)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("unknown station"))?;
+    let key = principal
+        .public_key
+        .ok_or_else(|| ApiError::unauthorized("station is not enrolled"))?;
+    let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+    let now = hub.clock.now();
+    verify_request(&key, method.as_str(), path_and_query, body, &signed, now)
+        .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    if principal.status == StationStatus::Disabled {
+        return Err(ApiError::forbidden("station is disabled"));
+    }
+    if principal.kind != kind {
+        return Err(ApiError::forbidden(
+            "this endpoint is not for this principal",
+        ));
+    }
+    limiter
+        .take(&principal.id)
+        .map_err(ApiError::rate_limited)?;
+    if !hub
+        .store
+        .remember_nonce(&principal.id, &signed.nonce, now)
+        .await?
+    {
+        return Err(ApiError::unauthorized("nonce already used (replay)"));
+    }
+    Ok(principal)
+}

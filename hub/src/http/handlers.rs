@@ -1,0 +1,289 @@
+//! One function per endpoint.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use nac_protocol::{
+    Channel, EnrolRequest, EnrolResponse, PhoneRenewRequest, PullResponse, PushRequest,
+    RevocationsResponse, SubscribeRequest, SubscribeResponse, TrustListResponse, MAX_BODY_BYTES,
+    MAX_EVENTS_PER_PAGE, MAX_ITEMS_PER_PAGE, MAX_PERSON_KEYS_PER_PAGE, V1,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::auth::authenticate;
+use super::error::ApiError;
+use super::AppState;
+use crate::store::{Principal, PrincipalKind, Store};
+
+type App<S> = State<Arc<AppState<S>>>;
+
+/// The request's parts and its body, read up to the cap.
+struct Received {
+    parts: axum::http::request::Parts,
+    body: axum::body::Bytes,
+}
+
+async fn receive(req: Request) -> Result<Received, ApiError> {
+    let too_large = || ApiError::too_large(format!("body over {MAX_BODY_BYTES} bytes"));
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())?;
+    Ok(Received { parts, body })
+}
+
+impl Received {
+    async fn authenticate<S: Store>(
+        &self,
+        app: &AppState<S>,
+        kind: PrincipalKind,
+    ) -> Result<Principal, ApiError> {
+        authenticate(
+            &app.hub,
+            &app.limiter,
+            kind,
+            &self.parts.method,
+            &self.parts.uri,
+            &self.parts.headers,
+            &self.body,
+        )
+        .await
+    }
+
+    fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| ApiError::bad_request(format!("malformed request: {e}")))
+    }
+
+    /// `since` and `limit` from the query string; anything else is refused.
+    fn page_query(&self) -> Result<(i64, usize), ApiError> {
+        let mut since = 0i64;
+        let mut limit = MAX_ITEMS_PER_PAGE;
+        for pair in self
+            .parts
+            .uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty())
+        {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let number = value
+                .parse::<u64>()
+                .ok()
+                .filter(|_| value.bytes().all(|b| b.is_ascii_digit()));
+            match (key, number) {
+                ("since", Some(n)) if i64::try_from(n).is_ok() => since = n as i64,
+                ("limit", Some(n)) if (1..=MAX_ITEMS_PER_PAGE as u64).contains(&n) => {
+                    limit = n as usize
+                }
+                _ => {
+                    return Err(ApiError::bad_request(format!(
+                    "bad query parameter {key:?}: use since=<cursor>&limit=1..{MAX_ITEMS_PER_PAGE}"
+                )))
+                }
+            }
+        }
+        Ok((since, limit))
+    }
+}
+
+fn json_response(text: String) -> Response {
+    let mut response = (StatusCode::OK, Body::from(text)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn to_response<T: Serialize>(value: &T) -> Response {
+    match serde_json::to_string(value) {
+        Ok(text) => json_response(text),
+        Err(e) => ApiError::internal(&e).into_response(),
+    }
+}
+
+fn respond(result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn own_station(principal: &Principal, station: &str) -> Result<(), ApiError> {
+    if station == principal.id {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "the request names another station than the signer",
+        ))
+    }
+}
+
+pub async fn push<S: Store>(State(app): App<S>, req: Request) -> Response {
+    respond(
+        async {
+            let req = receive(req).await?;
+            let principal = req.authenticate(&app, PrincipalKind::Station).await?;
+            let push: PushRequest = req.json()?;
+            own_station(&principal, &push.station)?;
+            if push.events.len() > MAX_EVENTS_PER_PAGE {
+                return Err(ApiError::too_large(format!(
+                    "at most {MAX_EVENTS_PER_PAGE} events per page"
+                )));
+            }
+            let own = Channel::Station(principal.id.clone());
+            if push.events.iter().any(|e| e.channel != own) {
+                return Err(ApiError::forbidden(
+                    "an event's channel is not the pushing station",
+                ));
+            }
+            let now = app.hub.clock.now();
+            let hub = app.hub.clone();
+            let signer = principal.clone();
+            let checked = tokio::task::spawn_blocking(move || {
+                hub.check_station_events(&signer, push.events, now)
+            })
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
+            let answers = app.hub.store.push(&principal.id, checked, now).await?;
+            tracing::debug!(station = %principal.id, events = answers.len(), "pushed");
+            // The answers are stored JSON texts: joined as they are, so a duplicate's
+            // `original` and a replayed page are byte-for-byte what was first sent.
+            let mut body =
+                String::with_capacity(answers.iter().map(String::len).sum::<usize>() + 32);
+            body.push_str("{\"v\":1,\"results\":[");
+            body.push_str(&answers.join(","));
+            body.push_str("]}");
+            Ok(json_response(body))
+        }
+        .await,
+    )
+}
+
+pub async fn subscribe<S: Store>(State(app): App<S>, req: Request) -> Response {
+    respond(
+        async {
+            let req = receive(req).await?;
+            let principal = req.authenticate(&app, PrincipalKind::Station).await?;
+            let sub: SubscribeRequest = req.json()?;
+            own_station(&principal, &sub.station)?;
+            if sub.person_keys.len() > MAX_PERSON_KEYS_PER_PAGE {
+                return Err(ApiError::too_large(format!(
+                    "at most {MAX_PERSON_KEYS_PER_PAGE} person keys per request"
+                )));
+            }
+            let (added, active) = app
+                .hub
+                .store
+                .subscribe(&principal.id, sub.person_keys)
+                .await?;
+            Ok(to_response(&SubscribeResponse {
+                v: V1,
+                added,
+                active,
+            }))
+        }
+        .await,
+    )
+}
+
+pub async fn pull<S: Store>(State(app): App<S>, req: Request) -> Response {
+    respond(
+        async {
+            let req = receive(req).await?;
+            let principal = req.authenticate(&app, PrincipalKind::Station).await?;
+            let (since, limit) = req.page_query()?;
+            let page = app.hub.store.pull(&principal.id, since, limit).await?;
+            Ok(to_response(&PullResponse {
+                v: V1,
+                changes: page.items,
+                next: page.next.to_string(),
+                more: page.more,
+            }))
+        }
+        .await,
+    )
+}
+
+pub async fn trust<S: Store>(State(app): App<S>, req: Request) -> Response {
+    respond(
+        async {
+            let req = receive(req).await?;
+            req.authenticate(&app, PrincipalKind::Station).await?;
+            let (since, limit) = req.page_query()?;
+            let page = app.hub.store.trust_entries(since, limit).await?;
+            Ok(to_response(&TrustListResponse {
+                v: V1,
+                generated_at: app.hub.clock.now(),
+                issuers: page.items,
+                next: page.next.to_string(),
+                more: page.more,
+            }))
+        }
+        .await,
+    )
+}
+
+pub async fn revocations<S: Store>(State(app): App<S>, req: Request) -> Response {
+    respond(
+        async {
+            let req = receive(req).await?;
+            req.authenticate(&app, PrincipalKind::Station).await?;
+            let (since, limit) = req.page_query()?;
+            let page = app.hub.store.revocations(since, limit).await?;
+            Ok(to_response(&RevocationsResponse {
+                v: V1,
+                generated_at: app.hub.clock.now(),
+                revocations: page.items,
+                next: page.next.to_string(),
+                more: page.more,
+            }))
+        }
+        .await,
+    )
+}
+
+pub async fn enrol<S: Store>(State(app): App<S>, req: Request) -> Response {
+    respond(
+        async {
+            let req = receive(req).await?;
+            app.enrol_limiter
+                .take("enrol")
+                .map_err(ApiError::rate_limited)?;
+            let enrol: EnrolRequest = req.json()?;
+            let station = app.hub.enrol(&enrol).await?;
+            tracing::info!(station, "station enrolled");
+            Ok(to_response(&EnrolResponse {
+                v: V1,
+                station,
+                district_secret: app.hub.store.hub_secrets().district_secret.clone(),
+                issuers: app.hub.full_trust_list().await?,
+            }))
+        }
+        .await,
+    )
+}
+
+pub async fn phone_renew<S: Store>(State(app): App<S>, req: Request) -> Response {
+    respond(
+        async {
+            let req = receive(req).await?;
+            req.authenticate(&app, PrincipalKind::PhoneGateway).await?;
+            let renew: PhoneRenewRequest = req.json()?;
+            let answer = app.hub.phone_renew(&renew).await?;
+            Ok(json_response(format!("{{\"v\":1,\"result\":{answer}}}")))
+        }
+        .await,
+    )
+}

@@ -1,0 +1,253 @@
+//! Hub storage: one trait, two databases.
+//!
+//! Like atuin's server (a `Database` trait with a PostgreSQL and a SQLite implementation and one
+//! set of tests over both), every backend offers the same operations with the same results, and
+//! `hub/tests/conformance/` runs one suite against each. The decision about a pushed event is
+//! not taken in SQL but by [`rules::decide_page`] from a [`rules::PageState`] that the backend
+//! loads inside its transaction, so the two backends cannot disagree on the rules; they differ
+//! only in how they lock, load and write.
+//!
+//! Durability and races: a page of events is one transaction. SQLite has a single writer
+//! (`BEGIN IMMEDIATE`); PostgreSQL locks the page's person keys (advisory locks, in sorted order)
+//! and serialises appends to the change feed, and retries a page that lost a race to a
+//! constraint. Either way the database's own constraints — one row per person in
+//! `active_codes` (R2), a partial unique index on `(person_key, day)` of accepted applications
+//! (R3), unique event ids and serials — are the last line, not the Rust code.
+
+pub mod postgres;
+mod rows;
+pub mod rules;
+pub mod sqlite;
+mod types;
+
+use std::future::Future;
+
+pub use postgres::PgStore;
+pub use rules::{CheckedEvent, PageState, PageWrites};
+pub use sqlite::SqliteStore;
+pub use types::*;
+
+use nac_protocol::{Change, IssuedCode, PersonKey, RevokedSerial, TrustEntry};
+
+/// A storage failure (the request gets HTTP 500; nothing is half-written, every operation is one
+/// transaction).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite said no.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL said no.
+    #[error("postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No PostgreSQL connection could be had.
+    #[error("postgres pool: {0}")]
+    Pool(String),
+    /// The schema is missing, damaged or newer than this hub.
+    #[error("schema: {0}")]
+    Schema(String),
+    /// A stored value is not what the schema promises.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// A background task died.
+    #[error("storage task failed: {0}")]
+    Task(String),
+}
+
+impl StoreError {
+    /// The error for the log: PostgreSQL's `DETAIL` (which quotes the conflicting key values,
+    /// e.g. a person key) is left out, so even an error line names no person.
+    pub fn for_log(&self) -> String {
+        match self {
+            StoreError::Postgres(e) => match e.as_db_error() {
+                Some(db) => format!("postgres {}: {}", db.code().code(), db.message()),
+                None => format!("postgres: {e}"),
+            },
+            other => other.to_string(),
+        }
+    }
+}
+
+/// What every hub database offers. Methods take `now` (unix seconds) from the caller, so tests
+/// inject time.
+pub trait Store: Clone + Send + Sync + 'static {
+    /// The hub's own secrets and identities (created with the database).
+    fn hub_secrets(&self) -> &HubSecrets;
+
+    /// Registers a station (status `pending`) with a one-time enrolment code (its SHA-256 hex).
+    fn add_station(
+        &self,
+        new: NewStation,
+    ) -> impl Future<Output = Result<StationRecord, StoreError>> + Send;
+
+    /// Every station, oldest first (the phone gateway excluded).
+    fn list_stations(&self) -> impl Future<Output = Result<Vec<StationRecord>, StoreError>> + Send;
+
+    /// Disables a station: its key stays in the trust list (as `disabled`), its requests get 403.
+    /// `false` if there is no such station.
+    fn disable_station(&self, id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Uses an enrolment code: single use, before its expiry. Registers the key and activates
+    /// the station; returns its id.
+    fn enrol(
+        &self,
+        enrolment: Enrolment,
+    ) -> impl Future<Output = Result<Result<String, EnrolRefusal>, StoreError>> + Send;
+
+    /// The principal (station or phone gateway) named by a request's `x-nac-station` header.
+    fn principal(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<Principal>, StoreError>> + Send;
+
+    /// Records a request nonce; `false` if this principal used it before (a replay).
+    fn remember_nonce(
+        &self,
+        principal: &str,
+        nonce: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Decides and records a page of events from `station` (one transaction); returns one answer
+    /// (JSON text of an `EventAnswer`) per event, in order.
+    fn push(
+        &self,
+        station: &str,
+        events: Vec<CheckedEvent>,
+        now: i64,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+
+    /// Subscribes `station` to person keys; returns how many were new and the active codes of
+    /// the requested keys, ordered by person key.
+    fn subscribe(
+        &self,
+        station: &str,
+        keys: Vec<PersonKey>,
+    ) -> impl Future<Output = Result<(u64, Vec<IssuedCode>), StoreError>> + Send;
+
+    /// Changes for `station`'s subscribed keys after cursor `since`.
+    fn pull(
+        &self,
+        station: &str,
+        since: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Page<Change>, StoreError>> + Send;
+
+    /// The trust list after position `since`.
+    fn trust_entries(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Page<TrustEntry>, StoreError>> + Send;
+
+    /// Superseded and rejected serials after cursor `since`.
+    fn revocations(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Page<RevokedSerial>, StoreError>> + Send;
+
+    /// Deletes idempotency records older than [`nac_protocol::IDEMPOTENCY_RETENTION_SECS`]
+    /// (plus a day of margin) and nonces older than the request window.
+    fn purge(&self, now: i64) -> impl Future<Output = Result<PurgeReport, StoreError>> + Send;
+
+    /// Every row that makes up the hub's state (not nonces, not secrets), as sorted text lines in
+    /// the same format for both backends: tests compare it before and after a refused request.
+    fn dump(&self) -> impl Future<Output = Result<String, StoreError>> + Send;
+}
+
+/// A store of either kind, chosen at start-up (`--data FILE` or `--database postgres://…`).
+#[derive(Clone)]
+pub enum AnyStore {
+    /// Embedded SQLite.
+    Sqlite(SqliteStore),
+    /// PostgreSQL.
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// Opens (creating and migrating if needed) the database at `location`: a
+    /// `postgres://`/`postgresql://` URL, or a SQLite file path.
+    pub async fn open(location: &str, now: i64) -> Result<Self, StoreError> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            Ok(AnyStore::Postgres(PgStore::connect(location, now).await?))
+        } else {
+            Ok(AnyStore::Sqlite(SqliteStore::open(location, now).await?))
+        }
+    }
+}
+
+macro_rules! delegate {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            AnyStore::Sqlite($s) => $e,
+            AnyStore::Postgres($s) => $e,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    fn hub_secrets(&self) -> &HubSecrets {
+        delegate!(self, s => s.hub_secrets())
+    }
+    async fn add_station(&self, new: NewStation) -> Result<StationRecord, StoreError> {
+        delegate!(self, s => s.add_station(new).await)
+    }
+    async fn list_stations(&self) -> Result<Vec<StationRecord>, StoreError> {
+        delegate!(self, s => s.list_stations().await)
+    }
+    async fn disable_station(&self, id: &str) -> Result<bool, StoreError> {
+        delegate!(self, s => s.disable_station(id).await)
+    }
+    async fn enrol(&self, e: Enrolment) -> Result<Result<String, EnrolRefusal>, StoreError> {
+        delegate!(self, s => s.enrol(e).await)
+    }
+    async fn principal(&self, id: &str) -> Result<Option<Principal>, StoreError> {
+        delegate!(self, s => s.principal(id).await)
+    }
+    async fn remember_nonce(&self, p: &str, n: &str, now: i64) -> Result<bool, StoreError> {
+        delegate!(self, s => s.remember_nonce(p, n, now).await)
+    }
+    async fn push(
+        &self,
+        station: &str,
+        events: Vec<CheckedEvent>,
+        now: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        delegate!(self, s => s.push(station, events, now).await)
+    }
+    async fn subscribe(
+        &self,
+        station: &str,
+        keys: Vec<PersonKey>,
+    ) -> Result<(u64, Vec<IssuedCode>), StoreError> {
+        delegate!(self, s => s.subscribe(station, keys).await)
+    }
+    async fn pull(
+        &self,
+        station: &str,
+        since: i64,
+        limit: usize,
+    ) -> Result<Page<Change>, StoreError> {
+        delegate!(self, s => s.pull(station, since, limit).await)
+    }
+    async fn trust_entries(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> Result<Page<TrustEntry>, StoreError> {
+        delegate!(self, s => s.trust_entries(since, limit).await)
+    }
+    async fn revocations(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> Result<Page<RevokedSerial>, StoreError> {
+        delegate!(self, s => s.revocations(since, limit).await)
+    }
+    async fn purge(&self, now: i64) -> Result<PurgeReport, StoreError> {
+        delegate!(self, s => s.purge(now).await)
+    }
+    async fn dump(&self) -> Result<String, StoreError> {
+        delegate!(self, s => s.dump().await)
+    }
+}

@@ -1,0 +1,359 @@
+//! The decision about each pushed event, shared by every backend.
+//!
+//! A backend loads a [`PageState`] — the idempotency records, taken serials, accepted
+//! (person, day) pairs and active codes that the page's events touch — inside its transaction,
+//! calls [`decide_page`], and writes the resulting [`PageWrites`] in the same transaction.
+//! Deciding in one place keeps the backends from drifting apart; the databases' constraints
+//! still refuse anything that breaks R2/R3 should a backend load the wrong rows.
+//!
+//! The rules (docs/sync.md §Rules):
+//! 1. An event id seen before: same content (SHA-256 of its canonical JSON) → `duplicate`, with
+//!    the first answer replayed byte for byte; different content → `conflict`. Nothing changes.
+//! 2. An event refused before the store (malformed, forged, future-dated) → that answer, nothing
+//!    recorded (so a station cannot revoke another's serial by pushing garbage with it).
+//! 3. A serial already recorded → `rejected`/`serial_in_use`, nothing recorded.
+//! 4. R3: an accepted application for the same person on the same CST day exists → `rejected`/
+//!    `already_applied_today` with the active code; recorded (its serial is revoked as rejected).
+//! 5. Otherwise `accepted`. R2: the person's active code is the accepted one with the latest
+//!    `issued_at` (ties: the greater serial); the other one is superseded.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use nac_protocol::{
+    cst_day, ChangeKind, Event, EventAnswer, IssuedCode, Outcome, RejectReason, StoredAnswer,
+    PHONE_CHANNEL,
+};
+use sha2::{Digest, Sha256};
+
+use super::StoreError;
+
+/// A pushed event with the checks that need no database already made.
+#[derive(Debug, Clone)]
+pub struct CheckedEvent {
+    /// The event as received.
+    pub event: Event,
+    /// SHA-256 hex of the event's canonical JSON (its identity for idempotency).
+    pub content_hash: String,
+    /// `Some` if the event was refused before the store (never recorded).
+    pub refusal: Option<EventAnswer>,
+}
+
+impl CheckedEvent {
+    /// Wraps an event, computing its content hash.
+    pub fn new(event: Event, refusal: Option<EventAnswer>) -> Self {
+        let canonical = serde_json::to_vec(&event).unwrap_or_default();
+        Self {
+            content_hash: hex::encode(Sha256::digest(canonical)),
+            event,
+            refusal,
+        }
+    }
+}
+
+/// A stored idempotency record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// The event's content hash.
+    pub content_hash: String,
+    /// The first answer, as JSON text.
+    pub answer: String,
+}
+
+/// The rows a page of events touches, loaded by the backend inside its transaction.
+#[derive(Debug, Clone, Default)]
+pub struct PageState {
+    /// Idempotency records of the page's event ids.
+    pub records: HashMap<String, StoredRecord>,
+    /// Which of the page's serials are already recorded.
+    pub taken_serials: HashSet<String>,
+    /// (person key, CST day) pairs of the page's persons that have an accepted application.
+    pub accepted_days: HashSet<(String, i64)>,
+    /// The active codes of the page's persons.
+    pub active: HashMap<String, IssuedCode>,
+}
+
+/// What a backend must load for a page: sorted, without repeats.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageKeys {
+    /// Event ids.
+    pub event_ids: Vec<String>,
+    /// Serials.
+    pub serials: Vec<String>,
+    /// Person keys (lock them in this order).
+    pub person_keys: Vec<String>,
+}
+
+impl PageKeys {
+    /// The keys of `events`.
+    pub fn of(events: &[CheckedEvent]) -> Self {
+        let mut ids = BTreeSet::new();
+        let mut serials = BTreeSet::new();
+        let mut persons = BTreeSet::new();
+        for e in events {
+            ids.insert(e.event.event_id.clone());
+            serials.insert(e.event.code.serial.clone());
+            persons.insert(e.event.person_key.as_str().to_owned());
+        }
+        Self {
+            event_ids: ids.into_iter().collect(),
+            serials: serials.into_iter().collect(),
+            person_keys: persons.into_iter().collect(),
+        }
+    }
+}
+
+/// An application row to insert.
+#[derive(Debug, Clone)]
+pub struct ApplicationRow {
+    /// The code.
+    pub code: IssuedCode,
+    /// The event it came with.
+    pub event_id: String,
+    /// CST day of `issued_at`.
+    pub day: i64,
+    /// `self` / `family` / `volunteer`.
+    pub capacity: &'static str,
+    /// Volunteer id, if any.
+    pub volunteer: Option<String>,
+    /// The serial the issuer meant to replace.
+    pub supersedes: Option<String>,
+    /// `accepted` or `rejected`.
+    pub status: &'static str,
+    /// For `rejected`.
+    pub reason: Option<&'static str>,
+    /// Unix seconds.
+    pub received_at: i64,
+}
+
+/// An idempotency record to insert.
+#[derive(Debug, Clone)]
+pub struct RecordRow {
+    /// The event id.
+    pub event_id: String,
+    /// Who pushed it.
+    pub station: String,
+    /// Its content hash.
+    pub content_hash: String,
+    /// The answer given, JSON text.
+    pub answer: String,
+    /// Unix seconds.
+    pub received_at: i64,
+}
+
+/// A change-feed row to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRow {
+    /// Whose code.
+    pub person_key: String,
+    /// What happened.
+    pub kind: ChangeKind,
+    /// The code concerned.
+    pub serial: String,
+    /// For `superseded`: the replacing serial.
+    pub by: Option<String>,
+    /// For `rejected`.
+    pub reason: Option<RejectReason>,
+}
+
+/// Everything a page's decisions write, in order.
+#[derive(Debug, Clone, Default)]
+pub struct PageWrites {
+    /// The pushing station (or `phone`).
+    pub station: String,
+    /// New applications (insert first: the others refer to them).
+    pub applications: Vec<ApplicationRow>,
+    /// Final active code (serial, issued_at) of each person whose active code changed.
+    pub active: BTreeMap<String, (String, i64)>,
+    /// New idempotency records.
+    pub records: Vec<RecordRow>,
+    /// Change-feed rows, in order.
+    pub changes: Vec<ChangeRow>,
+    /// Person keys the pushing station is now subscribed to.
+    pub subscriptions: BTreeSet<String>,
+}
+
+/// Whether code `a` beats code `b` as the active one: later `issued_at`, ties by serial.
+pub fn is_newer(a: &IssuedCode, b: &IssuedCode) -> bool {
+    (a.issued_at, a.serial.as_str()) > (b.issued_at, b.serial.as_str())
+}
+
+/// The wire name of a capacity.
+fn capacity_name(e: &Event) -> &'static str {
+    e.capacity.as_str()
+}
+
+/// The [`IssuedCode`] an event records.
+pub fn issued_code(e: &Event) -> IssuedCode {
+    IssuedCode {
+        person_key: e.person_key.clone(),
+        channel: e.channel.clone(),
+        serial: e.code.serial.clone(),
+        issued_at: e.code.issued_at,
+        expires_at: e.code.expires_at,
+        kid: e.code.kid,
+        credential: e.code.credential.clone(),
+    }
+}
+
+/// Decides a page of events from `station` against `state` (updated as the page goes, so an
+/// event sees the decisions on the events before it). Returns one answer (JSON) per event and
+/// the rows to write.
+pub fn decide_page(
+    station: &str,
+    events: &[CheckedEvent],
+    state: &mut PageState,
+    now: i64,
+) -> Result<(Vec<String>, PageWrites), StoreError> {
+    let mut answers = Vec::with_capacity(events.len());
+    let mut writes = PageWrites {
+        station: station.to_owned(),
+        ..PageWrites::default()
+    };
+    for item in events {
+        let e = &item.event;
+        if let Some(record) = state.records.get(&e.event_id) {
+            let answer = if record.content_hash == item.content_hash {
+                let original = StoredAnswer::from_json(record.answer.clone())
+                    .map_err(|err| StoreError::Corrupt(format!("stored answer: {err}")))?;
+                EventAnswer {
+                    original: Some(original),
+                    ..EventAnswer::new(&e.event_id, Outcome::Duplicate)
+                }
+            } else {
+                EventAnswer {
+                    message: Some(
+                        "this event id was already used with different content; nothing changed"
+                            .into(),
+                    ),
+                    ..EventAnswer::new(&e.event_id, Outcome::Conflict)
+                }
+            };
+            answers.push(to_json(&answer)?);
+            continue;
+        }
+        if let Some(refusal) = &item.refusal {
+            answers.push(to_json(refusal)?);
+            continue;
+        }
+        if state.taken_serials.contains(&e.code.serial) {
+            let answer = EventAnswer {
+                reason: Some(RejectReason::SerialInUse),
+                message: Some("this serial belongs to another application; nothing changed".into()),
+                ..EventAnswer::new(&e.event_id, Outcome::Rejected)
+            };
+            answers.push(to_json(&answer)?);
+            continue;
+        }
+        let code = issued_code(e);
+        let person = e.person_key.as_str().to_owned();
+        let day = cst_day(code.issued_at);
+        state.taken_serials.insert(code.serial.clone());
+        let answer = if state.accepted_days.contains(&(person.clone(), day)) {
+            writes
+                .applications
+                .push(application(item, &code, day, "rejected", now));
+            if let Some(last) = writes.applications.last_mut() {
+                last.reason = Some(RejectReason::AlreadyAppliedToday.as_str());
+            }
+            writes.changes.push(ChangeRow {
+                person_key: person.clone(),
+                kind: ChangeKind::Rejected,
+                serial: code.serial.clone(),
+                by: None,
+                reason: Some(RejectReason::AlreadyAppliedToday),
+            });
+            EventAnswer {
+                reason: Some(RejectReason::AlreadyAppliedToday),
+                message: Some(
+                    "already applied today (当日已完成申领): one application per person per day; \
+                     the active code is attached"
+                        .into(),
+                ),
+                active: state.active.get(&person).cloned(),
+                ..EventAnswer::new(&e.event_id, Outcome::Rejected)
+            }
+        } else {
+            writes
+                .applications
+                .push(application(item, &code, day, "accepted", now));
+            state.accepted_days.insert((person.clone(), day));
+            writes.changes.push(ChangeRow {
+                person_key: person.clone(),
+                kind: ChangeKind::Issued,
+                serial: code.serial.clone(),
+                by: None,
+                reason: None,
+            });
+            let (loser, winner) = match state.active.get(&person) {
+                None => (None, code.clone()),
+                Some(current) if is_newer(&code, current) => {
+                    (Some(current.serial.clone()), code.clone())
+                }
+                Some(current) => (Some(code.serial.clone()), current.clone()),
+            };
+            if let Some(loser) = loser {
+                writes.changes.push(ChangeRow {
+                    person_key: person.clone(),
+                    kind: ChangeKind::Superseded,
+                    serial: loser,
+                    by: Some(winner.serial.clone()),
+                    reason: None,
+                });
+            }
+            if winner.serial == code.serial {
+                writes
+                    .active
+                    .insert(person.clone(), (code.serial.clone(), code.issued_at));
+                state.active.insert(person.clone(), code.clone());
+            }
+            EventAnswer {
+                active: Some(winner),
+                ..EventAnswer::new(&e.event_id, Outcome::Accepted)
+            }
+        };
+        let answer = to_json(&answer)?;
+        state.records.insert(
+            e.event_id.clone(),
+            StoredRecord {
+                content_hash: item.content_hash.clone(),
+                answer: answer.clone(),
+            },
+        );
+        writes.records.push(RecordRow {
+            event_id: e.event_id.clone(),
+            station: station.to_owned(),
+            content_hash: item.content_hash.clone(),
+            answer: answer.clone(),
+            received_at: now,
+        });
+        if station != PHONE_CHANNEL {
+            writes.subscriptions.insert(person);
+        }
+        answers.push(answer);
+    }
+    Ok((answers, writes))
+}
+
+fn application(
+    item: &CheckedEvent,
+    code: &IssuedCode,
+    day: i64,
+    status: &'static str,
+    now: i64,
+) -> ApplicationRow {
+    ApplicationRow {
+        code: code.clone(),
+        event_id: item.event.event_id.clone(),
+        day,
+        capacity: capacity_name(&item.event),
+        volunteer: item.event.volunteer.clone(),
+        supersedes: item.event.supersedes.clone(),
+        status,
+        reason: None,
+        received_at: now,
+    }
+}
+
+fn to_json(answer: &EventAnswer) -> Result<String, StoreError> {
+    serde_json::to_string(answer).map_err(|e| StoreError::Corrupt(format!("answer: {e}")))
+}

@@ -1,0 +1,84 @@
+//! The NAC Station ↔ NAC Hub sync protocol: the wire types both sides speak, the pseudonymous
+//! person key, and the request signatures.
+//!
+//! # Why a crate of its own
+//!
+//! The station (core, CLI, app) and the hub (a server) must agree on every byte, yet must not
+//! depend on each other: a server must not link the station's PDF engine or window, and the
+//! station must not link a web server. Both depend on this crate, which holds no database and no
+//! HTTP code — only types, validation and the signing scheme — so it builds in seconds and can
+//! be tested alone.
+//!
+//! # What is in it
+//!
+//! * [`Event`]: one application (renewal) as it leaves a station's outbox: the idempotency key,
+//!   the [`PersonKey`] (never an ID number, name or phone), capacity, channel, volunteer, the
+//!   signed code and the serial it supersedes.
+//! * The messages ([`messages`]): push, subscribe, pull, trust list, revocation list, enrolment,
+//!   phone renewal and the error body. Every top-level message carries `"v": 1` ([`V1`]); a
+//!   decoder refuses any other version and any unknown field, so a hub and a station of
+//!   different protocol versions fail loudly instead of half-understanding each other.
+//! * [`auth`]: the canonical request string and its Ed25519 signature (headers `x-nac-*`).
+//! * Size caps ([`MAX_BODY_BYTES`], [`MAX_EVENTS_PER_PAGE`], …) that both sides enforce.
+//!
+//! The protocol is specified, with a worked example of every message, in `docs/sync.md`; the
+//! crate's tests parse those examples, so the document cannot drift from the code.
+
+pub mod auth;
+mod error;
+mod event;
+mod ids;
+pub mod messages;
+mod person;
+mod version;
+
+pub use auth::{
+    canonical_request, sign_request, verify_request, AuthError, SignedHeaders, HEADER_NONCE,
+    HEADER_SIGNATURE, HEADER_STATION, HEADER_TIMESTAMP, MAX_REQUEST_SKEW_SECS, SIGNATURE_TAG,
+};
+pub use error::ProtocolError;
+pub use event::{Capacity, Channel, Code, Event, MAX_VOLUNTEER_LEN, PHONE_CHANNEL};
+pub use ids::{is_event_id, is_serial, is_station_id, new_event_id, random_hex};
+pub use messages::*;
+pub use person::{person_key, DistrictSecret, PersonKey};
+pub use version::V1;
+
+/// The largest request or response body either side accepts: 1 MiB.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The most events one push request may carry (a full page of ~500 events is ~300 KiB).
+pub const MAX_EVENTS_PER_PAGE: usize = 500;
+/// The most person keys one subscribe request may carry (66 bytes each on the wire).
+pub const MAX_PERSON_KEYS_PER_PAGE: usize = 5000;
+/// The most changes, trust entries or revocations one pull-style answer holds.
+pub const MAX_ITEMS_PER_PAGE: usize = 1000;
+/// How long the hub keeps the answer of every event it decided, at least (60 days): a station
+/// offline for less than that which re-sends an event gets the original answer back.
+pub const IDEMPOTENCY_RETENTION_SECS: i64 = 60 * 86_400;
+/// China Standard Time, UTC+08:00 (no DST): R3's "calendar day" is a day in this offset.
+pub const CST_OFFSET_SECS: i64 = 8 * 3600;
+
+/// The CST calendar day of a unix time, as days since 1970-01-01 (CST): the "day" of R3.
+///
+/// Two applications for a person are on the same day exactly when this number is equal.
+pub fn cst_day(unix_secs: i64) -> i64 {
+    (unix_secs.saturating_add(CST_OFFSET_SECS)).div_euclid(86_400)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cst_day_boundaries() {
+        // 2026-01-01T00:00:00+08:00 = 2025-12-31T16:00:00Z = 1767196800.
+        let midnight_cst = 1_767_196_800;
+        assert_eq!(cst_day(midnight_cst) - cst_day(midnight_cst - 1), 1);
+        assert_eq!(cst_day(midnight_cst), cst_day(midnight_cst + 86_399));
+        assert_eq!(cst_day(midnight_cst + 86_400) - cst_day(midnight_cst), 1);
+        assert_eq!(cst_day(0), 0);
+        assert_eq!(cst_day(-CST_OFFSET_SECS - 1), -1);
+        // Never panics at the extremes.
+        let _ = cst_day(i64::MAX);
+        let _ = cst_day(i64::MIN);
+    }
+}
