@@ -25,5 +25,8 @@ cargo test --workspace --locked
 echo "== UI types (JSDoc + ts-check against the generated ui/types.d.ts; needs Node)"
 bash scripts/check-ui.sh
 
+echo "== fuzzing (every target for a bounded time; fails on any crash, abort, OOM or timeout)"
+bash scripts/fuzz.sh "${NAC_FUZZ_SECONDS:-30}"
+
 echo "== desktop app end-to-end (Xvfb + WebDriver)"
 bash scripts/e2e.sh

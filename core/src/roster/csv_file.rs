@@ -125,7 +125,7 @@ fn parse(text: &str) -> Result<Assembled, RosterError> {
         let at_end = usize::try_from(position.byte()).is_ok_and(|b| b >= text.len());
         // The file's last line break ends the last record, unless an unclosed quote swallowed
         // it into the last cell (then it is already counted in `inner`).
-        let swallowed = at_end && record.iter().last().is_some_and(|f| f.ends_with('\n'));
+        let swallowed = at_end && record.iter().next_back().is_some_and(|f| f.ends_with('\n'));
         let terminator = u64::from(!at_end || (ends_with_newline && !swallowed));
         let line = position
             .line()
