@@ -1,4 +1,6 @@
 //! Writes the hand-made seed inputs under `fuzz/seeds/<target>/` (deterministic; commit them).
+//! Also copies the office-suite fixtures of `core/tests/fixtures/office/` (and their sheet XML,
+//! `content.xml` and BIFF streams for the structure-aware targets).
 //! `scripts/fuzz.sh` starts every run from these plus the minimised corpus in `fuzz/corpus/`:
 //!
 //! ```sh
@@ -16,7 +18,7 @@ use nac_credential::VALIDITY_SECS;
 use nac_credential::{decode_cose, issue, Claims, StationKey};
 use nac_fuzz::credential_check::{self, ISSUED_AT, REJECTED_SERIAL, STATION, SUPERSEDED_SERIAL};
 use nac_fuzz::office_wrap::{self, SST_MARKER};
-use rust_xlsxwriter::{Format, Workbook};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
 fn corpus(target: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -135,6 +137,9 @@ enum Cell<'a> {
 
 fn workbook(path: &Path, hidden_first: bool, rows: &[Vec<Cell>]) {
     let mut wb = Workbook::new();
+    // A fixed creation time, so regenerating the seeds rewrites identical files.
+    let created = ExcelDateTime::from_ymd(2026, 1, 1).unwrap();
+    wb.set_properties(&DocProperties::new().set_creation_datetime(&created));
     if hidden_first {
         let ws = wb.add_worksheet();
         ws.set_name("说明").unwrap();
@@ -248,7 +253,12 @@ fn xlsx_seeds() {
     books.push(("template", std::fs::read(&p).unwrap()));
 
     for (name, bytes) in &books {
-        put("roster_xlsx", &format!("{name}.xlsx"), bytes);
+        let seed = corpus("roster_xlsx").join(format!("{name}.xlsx"));
+        // nac-core's template writer stamps the current time: keep an existing copy, so that
+        // regenerating changes no file whose content is the same.
+        if *name != "template" || !seed.exists() {
+            std::fs::write(&seed, bytes).unwrap();
+        }
         let sheet = part(bytes, "xl/worksheets/sheet1.xml")
             .or_else(|| part(bytes, "xl/worksheets/sheet2.xml"))
             .unwrap();
@@ -391,12 +401,12 @@ fn credential_seeds() {
     put(
         "credential_verify",
         "no_prefix.txt",
-        valid["NAC1:".len()..].as_bytes(),
+        &valid.as_bytes()["NAC1:".len()..],
     );
     put(
         "credential_verify",
         "truncated.txt",
-        valid[..valid.len() - 7].as_bytes(),
+        &valid.as_bytes()[..valid.len() - 7],
     );
     put(
         "credential_verify",
