@@ -7,11 +7,10 @@ mod common;
 use common::{dump, valid_id};
 use nac_core::roster::{read_roster_file, Column, RosterError};
 use nac_core::station::{HouseholdInput, ResidentInput};
-use nac_core::{Error, Field, ManualClock, Station, WriteSource};
+use nac_core::{Error, Field, Station};
 use rusqlite::params;
 use std::io::{Read as _, Write as _};
 use std::path::Path;
-use std::sync::Arc;
 use tempfile::TempDir;
 
 const HEADER: [&str; 12] = [
@@ -30,12 +29,7 @@ const HEADER: [&str; 12] = [
 ];
 
 fn open(dir: &TempDir, name: &str) -> Station {
-    Station::open(
-        &dir.path().join(name),
-        Arc::new(ManualClock::at_cst(2026, 11, 27, 10, 0, 0)),
-        WriteSource::Import,
-    )
-    .unwrap()
+    common::import_station(dir, name)
 }
 
 fn id(seq: u32) -> String {

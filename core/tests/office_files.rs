@@ -10,11 +10,10 @@ mod common;
 use nac_core::roster::{
     read_roster_file, Column, FileFormat, ImportOptions, ImportReport, RosterError,
 };
-use nac_core::{Error, ManualClock, Station, WriteSource};
+use nac_core::{Error, Station};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use tempfile::TempDir;
 
 fn fixture(name: &str) -> PathBuf {
@@ -24,12 +23,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn station(dir: &TempDir, name: &str) -> Station {
-    Station::open(
-        &dir.path().join(name),
-        Arc::new(ManualClock::at_cst(2026, 11, 27, 10, 0, 0)),
-        WriteSource::Import,
-    )
-    .unwrap()
+    common::import_station(dir, name)
 }
 
 fn import(path: &Path, accept_warnings: bool) -> (ImportReport, Vec<String>) {

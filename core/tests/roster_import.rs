@@ -11,21 +11,15 @@ use nac_core::roster::{
     read_roster, read_roster_file, write_template, Column, ImportReport, RosterError,
     HEADER_SEARCH_ROWS, MAX_DATA_ROWS, MAX_FILE_BYTES,
 };
-use nac_core::{Error, ManualClock, Station, WriteSource};
+use nac_core::{Error, Station};
 use rust_xlsxwriter::Workbook;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use tempfile::TempDir;
 
 // ---------------------------------------------------------------- helpers
 
 fn open(dir: &TempDir, name: &str) -> Station {
-    Station::open(
-        &dir.path().join(name),
-        Arc::new(ManualClock::at_cst(2026, 11, 27, 10, 0, 0)),
-        WriteSource::Import,
-    )
-    .unwrap()
+    common::import_station(dir, name)
 }
 
 fn id(seq: u32) -> String {

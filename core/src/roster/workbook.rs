@@ -8,7 +8,7 @@
 
 use super::columns::{cell_reference, Assembled, Assembler, Cell, MAX_COLUMNS, MAX_SHEET_ROWS};
 use super::{bounds, FileFormat, RosterError, RosterFile, MAX_DATA_ROWS};
-use calamine::{Data, DataRef, Ods, Reader, Sheet, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
+use calamine::{Data, Ods, Reader, Sheet, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
 use std::io::{Cursor, Read as _};
 use std::path::Path;
 
@@ -52,47 +52,35 @@ pub(crate) fn read(path: &Path, format: FileFormat) -> Result<RosterFile, Roster
 
 fn read_workbook(path: &Path, format: FileFormat) -> Result<RosterFile, RosterError> {
     let workbook_error = |e: &dyn std::fmt::Display| RosterError::Workbook(e.to_string());
+    // `.xlsx` and `.xlsb` share calamine's streaming API, but their cell readers are distinct
+    // (and the `.xlsb` one unnameable) types, so the one reading loop is written once here.
+    macro_rules! streamed {
+        ($workbook:ty, $error:ty) => {{
+            check_unpacked_size(path, MAX_UNPACKED_BYTES)?;
+            let mut wb: $workbook =
+                calamine::open_workbook(path).map_err(|e: $error| workbook_error(&e))?;
+            let sheets = sheet_order(wb.sheets_metadata());
+            first_roster_sheet(&sheets, |name| {
+                let mut cells = wb
+                    .worksheet_cells_reader(name)
+                    .map_err(|e| workbook_error(&e))?;
+                check_declared_rows(cells.dimensions().end.0, cells.dimensions().start.0)?;
+                stream(|wants| {
+                    let cell = cells.next_cell().map_err(|e| workbook_error(&e))?;
+                    Ok(cell.map(|c| {
+                        let (row, col) = c.get_position();
+                        let value = wants(col)
+                            .then(|| convert(Data::from(c.get_value().clone())))
+                            .flatten();
+                        ((row, col), value)
+                    }))
+                })
+            })?
+        }};
+    }
     let (sheet, assembled) = match format {
-        FileFormat::Xlsx => {
-            check_unpacked_size(path, MAX_UNPACKED_BYTES)?;
-            let mut wb: Xlsx<_> = calamine::open_workbook(path)
-                .map_err(|e: calamine::XlsxError| workbook_error(&e))?;
-            let sheets = sheet_order(wb.sheets_metadata());
-            first_roster_sheet(&sheets, |name| {
-                let mut cells = wb
-                    .worksheet_cells_reader(name)
-                    .map_err(|e| workbook_error(&e))?;
-                check_declared_rows(cells.dimensions().end.0, cells.dimensions().start.0)?;
-                stream(|wants| {
-                    let cell = cells.next_cell().map_err(|e| workbook_error(&e))?;
-                    Ok(cell.map(|c| {
-                        let (row, col) = c.get_position();
-                        let value = wants(col).then(|| convert_ref(c.get_value())).flatten();
-                        ((row, col), value)
-                    }))
-                })
-            })?
-        }
-        FileFormat::Xlsb => {
-            check_unpacked_size(path, MAX_UNPACKED_BYTES)?;
-            let mut wb: Xlsb<_> = calamine::open_workbook(path)
-                .map_err(|e: calamine::XlsbError| workbook_error(&e))?;
-            let sheets = sheet_order(wb.sheets_metadata());
-            first_roster_sheet(&sheets, |name| {
-                let mut cells = wb
-                    .worksheet_cells_reader(name)
-                    .map_err(|e| workbook_error(&e))?;
-                check_declared_rows(cells.dimensions().end.0, cells.dimensions().start.0)?;
-                stream(|wants| {
-                    let cell = cells.next_cell().map_err(|e| workbook_error(&e))?;
-                    Ok(cell.map(|c| {
-                        let (row, col) = c.get_position();
-                        let value = wants(col).then(|| convert_ref(c.get_value())).flatten();
-                        ((row, col), value)
-                    }))
-                })
-            })?
-        }
+        FileFormat::Xlsx => streamed!(Xlsx<_>, calamine::XlsxError),
+        FileFormat::Xlsb => streamed!(Xlsb<_>, calamine::XlsbError),
         FileFormat::Xls => {
             // calamine sees a rebuilt container holding only the checked stream (see bounds).
             let bytes = bounds::sanitize_xls(&read_capped(path)?)?;
@@ -249,7 +237,11 @@ fn from_range(range: &calamine::Range<Data>) -> Result<Assembled, RosterError> {
         for (c, value) in cells.iter().enumerate() {
             let col = start_col.saturating_add(u32::try_from(c).unwrap_or(u32::MAX));
             let index = check_position(row, col)?;
-            if let Some(value) = convert(value).filter(|_| assembler.wants(index)) {
+            if let Some(value) = assembler
+                .wants(index)
+                .then(|| convert(value.clone()))
+                .flatten()
+            {
                 row_cells.push((index, value));
             }
         }
@@ -292,33 +284,19 @@ fn date_cell(dt: &calamine::ExcelDateTime) -> Cell {
     }
 }
 
-fn convert_ref(value: &DataRef<'_>) -> Option<Cell> {
+/// A cell as the roster reader sees it (streamed cells arrive as `DataRef`, which converts to
+/// `Data` without a second copy of their text).
+fn convert(value: Data) -> Option<Cell> {
     Some(match value {
-        DataRef::Empty => return None,
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
-            Cell::Text(s.clone())
-        }
-        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
-        DataRef::Float(f) => Cell::Number(*f),
+        Data::Empty => return None,
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
+        Data::Float(f) => Cell::Number(f),
         // Integers beyond 2^53 do not occur in workbooks (numbers are doubles); the cast only
         // matters for formats that store integers.
         #[allow(clippy::cast_precision_loss)]
-        DataRef::Int(i) => Cell::Number(*i as f64),
-        DataRef::Bool(b) => Cell::Bool(*b),
-        DataRef::DateTime(dt) => date_cell(dt),
-        DataRef::Error(e) => Cell::Error(e.to_string()),
-    })
-}
-
-fn convert(value: &Data) -> Option<Cell> {
-    Some(match value {
-        Data::Empty => return None,
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
-        Data::Float(f) => Cell::Number(*f),
-        #[allow(clippy::cast_precision_loss)]
-        Data::Int(i) => Cell::Number(*i as f64),
-        Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(dt) => date_cell(dt),
+        Data::Int(i) => Cell::Number(i as f64),
+        Data::Bool(b) => Cell::Bool(b),
+        Data::DateTime(dt) => date_cell(&dt),
         Data::Error(e) => Cell::Error(e.to_string()),
     })
 }

@@ -64,6 +64,17 @@ impl Fixture {
     }
 }
 
+/// A station file `name` in `dir` whose clock reads 2026-11-27 10:00 CST, writing as an import
+/// (the roster-file tests' station).
+pub fn import_station(dir: &TempDir, name: &str) -> Station {
+    Station::open(
+        &dir.path().join(name),
+        Arc::new(ManualClock::at_cst(2026, 11, 27, 10, 0, 0)),
+        WriteSource::Import,
+    )
+    .unwrap()
+}
+
 pub fn valid_id(region: &str, birth: &str, seq: u32) -> String {
     let first17 = format!("{region}{birth}{:03}", seq % 1000);
     format!("{first17}{}", resident_id_check_char(&first17).unwrap())
