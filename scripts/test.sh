@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
 export CARGO_TERM_COLOR=never
+# A one-shot build gains nothing from incremental caches, which cost gigabytes of disk.
+export CARGO_INCREMENTAL=0
+echo "== disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free before building"
 
 echo "== format"
 cargo fmt --all -- --check
@@ -28,5 +31,6 @@ bash scripts/check-ui.sh
 echo "== fuzzing (every target for a bounded time; fails on any crash, abort, OOM or timeout)"
 bash scripts/fuzz.sh "${NAC_FUZZ_SECONDS:-30}"
 
+echo "== disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free; target/ $(du -sh target 2>/dev/null | cut -f1), fuzz/target $(du -sh fuzz/target 2>/dev/null | cut -f1)"
 echo "== desktop app end-to-end (Xvfb + WebDriver)"
 bash scripts/e2e.sh

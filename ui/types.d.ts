@@ -137,7 +137,7 @@ kind: string, done: number, total: number,
  */
 items: Array<RenewResult>, };
 
-export type JobDone = { job: number, kind: string, cancelled: boolean, error: ApiError | null, batch: BatchSummary | null, import: ImportSummary | null, print: PrintSummary | null, };
+export type JobDone = { job: number, kind: string, cancelled: boolean, error: ApiError | null, batch: BatchSummary | null, import: ImportSummary | null, print: PrintSummary | null, sync: SyncSummary | null, };
 
 export type BatchSummary = { total: number, renewed: number, already_applied: number, failed: number, };
 
@@ -214,9 +214,53 @@ verdict: string,
  */
 reason: string | null, masked_name: string | null, id_last4: string | null, serial: string | null, issued_at: string | null, expires_at: string | null, station_id: string | null, };
 
-export type SyncQueue = { queued: number, sending: number, synced: number, rejected: number, error: number, last_synced_at: string | null, errors: Array<SyncError>, };
+export type SyncQueue = { 
+/**
+ * Enrolled with a hub (otherwise the screen offers enrolment).
+ */
+enrolled: boolean, demo: boolean, station_id: string, hub_url: string | null, queued: number, sending: number, synced: number, rejected: number, error: number, 
+/**
+ * Renewals recorded before enrolment (never sent).
+ */
+local: number, last_synced_at: string | null, 
+/**
+ * Why the last sync stopped, in the UI language.
+ */
+last_error: string | null, 
+/**
+ * The next automatic attempt after a failure (backoff).
+ */
+next_sync_at: string | null, 
+/**
+ * When the hub made the trust list held for offline verification.
+ */
+trust_list_at: string | null, 
+/**
+ * A sync is running now.
+ */
+syncing: boolean, errors: Array<SyncError>, };
 
-export type SyncError = { name: string, state: string, reason: string, attempts: number, };
+export type SyncError = { resident_id: number | null, name: string, 
+/**
+ * `rejected` or `error`.
+ */
+state: string, 
+/**
+ * The hub's reason code (`already_applied_today`, `conflict`, …) or `unreachable`.
+ */
+reason: string, 
+/**
+ * The explanation, in the UI language when the core wrote both.
+ */
+message: string, serial: string, attempts: number, next_retry: string | null, };
+
+export type EnrolForm = { hub_url: string, code: string, };
+
+export type SyncSummary = { pushed: number, synced: number, rejected: number, failed: number, adopted: number, pulled: number, 
+/**
+ * The run stopped early (hub unreachable); the message in the UI language.
+ */
+stopped: string | null, next_attempt_at: string | null, };
 
 export type Settings = { station_name: string, expiring_days: number, language: Lang, };
 

@@ -128,6 +128,16 @@ pub enum Error {
     DemoNotEmpty { residents: u32 },
     #[error("数据库中的签名密钥已损坏 / the signing key stored in the database is damaged")]
     DamagedKey,
+    #[error("本站尚未注册到区平台，请先运行 nac enrol / this station is not enrolled with a hub; run `nac enrol` first")]
+    NotEnrolled,
+    #[error("本站已注册到区平台（{station}） / this station is already enrolled with the hub as {station}")]
+    AlreadyEnrolled { station: String },
+    #[error("本站注册前已签发{codes}个核酸码；请在首次申领之前注册 / this station issued {codes} codes before enrolling; enrol a station before its first renewal")]
+    CodesBeforeEnrolment { codes: u32 },
+    #[error(transparent)]
+    Hub(#[from] crate::station::TransportError),
+    #[error("正在同步，请稍候 / a sync is already running; wait for it to finish")]
+    SyncRunning,
 }
 
 /// Splits a core message written as "中文 / English" into its Chinese and English halves
@@ -171,6 +181,11 @@ impl Error {
             Error::NotADemo { .. } => "not_a_demo",
             Error::DemoNotEmpty { .. } => "demo_not_empty",
             Error::DamagedKey => "damaged_key",
+            Error::NotEnrolled => "not_enrolled",
+            Error::AlreadyEnrolled { .. } => "already_enrolled",
+            Error::CodesBeforeEnrolment { .. } => "codes_before_enrolment",
+            Error::Hub(e) => e.code(),
+            Error::SyncRunning => "sync_running",
         }
     }
 

@@ -25,5 +25,8 @@ pub mod store;
 pub mod time;
 
 pub use error::{Error, Field, FieldError, Result};
-pub use station::{Station, WriteSource};
+pub use station::{
+    HttpTransport, QueueEntry, Station, SyncReport, SyncStatus, Transport, TransportError,
+    WriteSource,
+};
 pub use time::{Clock, ManualClock, SystemClock};

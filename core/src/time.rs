@@ -12,6 +12,8 @@ use std::sync::Arc;
 /// constant, which `verify` enforces, so issuing and verifying can never disagree.
 pub const VALIDITY_SECS: i64 = nac_credential::VALIDITY_SECS;
 pub const DAY_SECS: i64 = 24 * 3600;
+/// UTC+08:00 in seconds.
+pub const CST_OFFSET_SECS: i64 = 8 * 3600;
 
 /// China Standard Time, UTC+08:00, no daylight saving.
 pub fn cst() -> FixedOffset {

@@ -137,19 +137,21 @@ fn a_real_station_is_never_filled_with_demo_data() {
 }
 
 #[test]
-fn a_real_station_queues_its_renewals() {
+fn a_real_station_records_its_renewals_for_the_hub_never_as_demo() {
     let mut f = common::Fixture::at_cst(2026, 11, 27, 10, 0, 0);
     let hh = f.household("302");
     let id = f.resident(hh, "张三丰", 1);
     f.station.renew(id, Capacity::Volunteer).unwrap();
+    // Not enrolled yet: kept as local history (an enrolled station queues; cli/tests/sync.rs).
     assert_eq!(
         count(
             f.station.connection(),
-            "SELECT count(*) FROM outbox WHERE state = 'queued'"
+            "SELECT count(*) FROM outbox WHERE state = 'local'"
         ),
         1
     );
-    assert_eq!(f.station.counts(None).unwrap().queued_for_sync, 1);
+    // Nothing waits for a hub the station has not joined.
+    assert_eq!(f.station.counts(None).unwrap().queued_for_sync, 0);
 }
 
 #[test]

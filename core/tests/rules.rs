@@ -232,9 +232,69 @@ fn r5_application_records_whom_by_whom_capacity_and_channel() {
     assert_eq!(h.day, "2026-11-27");
     assert_eq!(
         h.sync_state.as_deref(),
-        Some("queued"),
-        "the outbox event is queued for the hub"
+        Some("local"),
+        "before enrolment the application is local history, never sent"
     );
+}
+
+/// A hub that answers the enrolment request and nothing else (the real hub is exercised in
+/// cli/tests/sync.rs).
+struct EnrolOnly;
+
+impl nac_core::Transport for EnrolOnly {
+    fn send(
+        &mut self,
+        request: &nac_core::station::HubRequest,
+    ) -> Result<Vec<u8>, nac_core::TransportError> {
+        assert_eq!(request.path_and_query, nac_protocol::PATH_ENROL);
+        let answer = nac_protocol::EnrolResponse {
+            v: nac_protocol::V1,
+            station: "ST-TEST01".into(),
+            district_secret: nac_protocol::DistrictSecret([7; 32]),
+            issuers: Vec::new(),
+        };
+        Ok(serde_json::to_vec(&answer).unwrap())
+    }
+}
+
+#[test]
+fn r5_the_event_for_the_hub_says_whom_by_whom_capacity_and_channel_and_no_identity() {
+    let mut f = Fixture::at_cst(2026, 11, 27, 10, 0, 0);
+    f.station
+        .enrol(&mut EnrolOnly, "http://127.0.0.1:9", "CODE")
+        .unwrap();
+    assert_eq!(f.station.station_id(), "ST-TEST01");
+    let hh = f.household("302");
+    let id = f.resident(hh, "张三丰", 1);
+    f.station.use_volunteer("li.mei").unwrap();
+    let code = renewed(f.station.renew(id, Capacity::Family).unwrap());
+    let (state, payload): (String, String) = f
+        .station
+        .connection()
+        .query_row("SELECT state, payload FROM outbox", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(state, "queued", "an enrolled station queues its events");
+    let event: nac_protocol::Event = serde_json::from_str(&payload).unwrap();
+    event.validate().unwrap();
+    let number = f.station.reveal_resident(id).unwrap().document_number;
+    assert_eq!(
+        event.person_key,
+        nac_protocol::person_key(
+            &nac_protocol::DistrictSecret([7; 32]),
+            "resident_id",
+            &number
+        )
+    );
+    assert_eq!(event.capacity, nac_protocol::Capacity::Family);
+    assert_eq!(event.channel.as_str(), "ST-TEST01");
+    let volunteer = event.volunteer.clone().unwrap();
+    assert!(!volunteer.contains("li.mei") && volunteer.parse::<i64>().is_err());
+    assert_eq!(event.code.serial, code.code.serial);
+    for secret in [number.as_str(), "张三丰", "li.mei"] {
+        assert!(!payload.contains(secret), "the event carries {secret}");
+    }
 }
 
 /// Residents in every state, renewed at chosen ages.

@@ -150,7 +150,10 @@ fn a_schema_1_database_with_data_is_upgraded() {
     }
     let station = open(&path);
     let conn = station.connection();
-    assert_eq!(station.info().unwrap().schema_version, 2);
+    assert_eq!(
+        station.info().unwrap().schema_version,
+        nac_core::store::SCHEMA_VERSION
+    );
     assert_eq!(station.station_id(), "ST-OLD");
     assert!(!station.is_demo());
     assert_eq!(
@@ -252,5 +255,8 @@ fn a_database_named_like_an_export_is_still_the_station() {
         err.to_string().contains("station's own data files"),
         "{err}"
     );
-    assert_eq!(station.info().unwrap().schema_version, 2);
+    assert_eq!(
+        station.info().unwrap().schema_version,
+        nac_core::store::SCHEMA_VERSION
+    );
 }

@@ -45,6 +45,8 @@ pub fn typescript() -> String {
         VerifyResult::decl(),
         SyncQueue::decl(),
         SyncError::decl(),
+        EnrolForm::decl(),
+        SyncSummary::decl(),
         Settings::decl(),
         StationChanged::decl(),
         PrintOptions::decl(),

@@ -3,7 +3,7 @@
 //! happens here. Commands run off the main thread (`async`) so a slow query never freezes the
 //! window.
 
-use crate::api::{codes, files, print, roster, station};
+use crate::api::{codes, files, print, roster, station, sync};
 use crate::error::{AppError, AppResult};
 use crate::host::Host;
 use crate::view::*;
@@ -41,7 +41,17 @@ pub fn save_settings(host: State<'_, Host>, settings: Settings) -> Result<AppInf
 
 #[tauri::command(async)]
 pub fn sync_queue(host: State<'_, Host>) -> Result<SyncQueue, ApiError> {
-    answer(&host, station::sync_queue(&host))
+    answer(&host, sync::sync_queue(&host))
+}
+
+#[tauri::command(async)]
+pub fn start_sync(host: State<'_, Host>) -> Result<u64, ApiError> {
+    answer(&host, sync::start_sync(&host))
+}
+
+#[tauri::command(async)]
+pub fn enrol_station(host: State<'_, Host>, form: EnrolForm) -> Result<SyncQueue, ApiError> {
+    answer(&host, sync::enrol(&host, &form))
 }
 
 #[tauri::command(async)]

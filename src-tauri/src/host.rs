@@ -59,6 +59,8 @@ struct Shared {
     data_file: PathBuf,
     jobs: Mutex<HashMap<u64, Arc<AtomicBool>>>,
     next_job: AtomicU64,
+    /// A sync with the hub is running (one at a time).
+    syncing: AtomicBool,
 }
 
 /// Cheap to clone; background jobs take a clone into their thread.
@@ -112,6 +114,7 @@ impl Host {
                 data_file: data_file.to_path_buf(),
                 jobs: Mutex::new(HashMap::new()),
                 next_job: AtomicU64::new(1),
+                syncing: AtomicBool::new(false),
             }),
             emitter,
         })
@@ -233,6 +236,20 @@ impl Host {
         self.emit(events::JOB_DONE, done);
     }
 
+    /// Whether a sync with the hub is running.
+    pub fn sync_running(&self) -> bool {
+        self.shared.syncing.load(Ordering::SeqCst)
+    }
+
+    /// Claims the right to sync; `None` while another sync runs. Released when dropped.
+    pub fn try_begin_sync(&self) -> Option<SyncClaim> {
+        self.shared
+            .syncing
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .ok()
+            .map(|_| SyncClaim(self.shared.clone()))
+    }
+
     /// Asks a running job to stop after its current step; false when it has already ended.
     pub fn cancel_job(&self, id: u64) -> bool {
         match self.jobs().get(&id) {
@@ -242,6 +259,15 @@ impl Host {
             }
             None => false,
         }
+    }
+}
+
+/// The one running sync (see [`Host::try_begin_sync`]).
+pub struct SyncClaim(Arc<Shared>);
+
+impl Drop for SyncClaim {
+    fn drop(&mut self) {
+        self.0.syncing.store(false, Ordering::SeqCst);
     }
 }
 

@@ -108,6 +108,7 @@ pub fn run() {
                 &host.own_dir(api::print::PREVIEWS_DIR),
                 api::print::STALE_PREVIEW,
             );
+            api::sync::start_auto_sync(&host);
             app.manage(host);
             Ok(())
         })
@@ -118,6 +119,8 @@ pub fn run() {
             commands::set_language,
             commands::save_settings,
             commands::sync_queue,
+            commands::start_sync,
+            commands::enrol_station,
             commands::household_page,
             commands::buildings,
             commands::household,

@@ -438,7 +438,7 @@ fn settings_and_info() {
         "{:?}",
         err.fields
     );
-    let queue = station::sync_queue(&f.host).expect("queue");
+    let queue = nac_station::api::sync::sync_queue(&f.host).expect("queue");
     assert_eq!(queue.queued, 0);
 }
 
@@ -482,7 +482,7 @@ fn reads_answer_while_a_job_holds_the_writer() {
             codes::resident(&host, zhang).map(|r| r.history.len()),
             station::counts(&host).map(|c| c.residents),
             station::app_info(&host).map(|i| i.demo),
-            station::sync_queue(&host).map(|q| q.queued),
+            nac_station::api::sync::sync_queue(&host).map(|q| q.local),
             codes::cards_to_replace(&host).map(|c| c.len()),
             codes::preview_batch(&host, &request).map(|p| p.total),
             print::candidates(&host, &[zhang]).map(|c| c.len()),

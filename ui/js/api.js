@@ -24,6 +24,7 @@
  * @typedef {import('../types').CardToReplace} CardToReplace
  * @typedef {import('../types').VerifyResult} VerifyResult
  * @typedef {import('../types').SyncQueue} SyncQueue
+ * @typedef {import('../types').EnrolForm} EnrolForm
  * @typedef {import('../types').Settings} Settings
  * @typedef {import('../types').Lang} Lang
  * @typedef {import('../types').ExportRequest} ExportRequest
@@ -59,6 +60,8 @@ export const api = {
   /** @param {Lang} language @returns {Promise<void>} */ setLanguage: (language) => call('set_language', { language }),
   /** @param {Settings} settings @returns {Promise<AppInfo>} */ saveSettings: (settings) => call('save_settings', { settings }),
   /** @returns {Promise<SyncQueue>} */ syncQueue: () => call('sync_queue'),
+  /** @returns {Promise<number>} */ startSync: () => call('start_sync'),
+  /** @param {EnrolForm} form @returns {Promise<SyncQueue>} */ enrolStation: (form) => call('enrol_station', { form }),
   /** @param {ListQuery} query @returns {Promise<HouseholdPage>} */ householdPage: (query) => call('household_page', { query }),
   /** @returns {Promise<Building[]>} */ buildings: () => call('buildings'),
   /** @param {number} id @returns {Promise<Household>} */ household: (id) => call('household', { id }),

@@ -175,7 +175,7 @@ export async function openCodeDialog(residentId) {
       h('table', { class: 'table' },
         h('thead', null, h('tr', null, [t('h_applied_at'), t('h_serial'), t('h_capacity'), t('h_state'), t('h_cards'), t('h_sync')].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', null, view.history.map((line) => h('tr', null,
-          h('td', null, line.applied_at), h('td', null, line.code.serial), h('td', null, t(`capacity_${line.capacity}`)),
+          h('td', null, line.applied_at), h('td', null, line.code.serial), h('td', null, line.capacity ? t(`capacity_${line.capacity}`) : line.channel === 'phone' ? t('from_phone') : t('from_other_station', { id: line.channel })),
           h('td', null, t(`code_state_${line.code.state}`)), h('td', null, String(line.cards_printed)),
           h('td', null, line.sync_state ? t(`sync_${line.sync_state}`) : '—')))))));
 }

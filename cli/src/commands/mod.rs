@@ -5,6 +5,7 @@ mod bench;
 mod print;
 mod renew;
 mod roster;
+mod sync;
 mod verify;
 
 use crate::output::{Lang, Report};
@@ -67,6 +68,13 @@ pub enum Command {
     Printers(print::PrintersArgs),
     /// Measure the core's speed on generated data and print the figures.
     Bench(bench::BenchArgs),
+    /// Register this station with the district hub (once, with the one-time code).
+    Enrol(sync::EnrolArgs),
+    /// Push queued renewals to the hub and pull codes issued elsewhere. Exit 0 all synced,
+    /// 1 some rejected or failed, 2 hub unreachable.
+    Sync(sync::SyncArgs),
+    /// The sync queue: each event's state, the hub's reason and the next retry.
+    Queue(sync::QueueArgs),
 }
 
 pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Report> {
@@ -83,6 +91,9 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Report> {
         Command::Bench(a) => bench::bench(ctx, a),
         Command::Print(a) => print::print(ctx, a),
         Command::Printers(a) => print::printers(ctx, a),
+        Command::Enrol(a) => sync::enrol(ctx, a),
+        Command::Sync(a) => sync::sync(ctx, a),
+        Command::Queue(a) => sync::queue(ctx, a),
     }
 }
 

@@ -57,7 +57,26 @@ pub fn verify(ctx: &Context, a: VerifyArgs) -> anyhow::Result<Report> {
             c.station_id
         ));
     }
-    let json = json!({ "verification": v });
+    // Offline verification is only as current as the hub's lists the station last fetched.
+    let status = station.sync_status()?;
+    let trust_age = status.trust_list_at.map(|at| (station.now() - at).max(0));
+    if status.enrolled {
+        human.push_str(&match status.trust_list_at {
+            Some(at) => format!(
+                "\n{} {} ({} {:.1} {})",
+                lang.t("区平台名单更新于", "hub lists as of"),
+                format_cst_minute(at),
+                lang.t("距今", "age"),
+                trust_age.unwrap_or(0) as f64 / 86_400.0,
+                lang.t("天", "days")
+            ),
+            None => format!(
+                "\n{}",
+                lang.t("尚未从区平台获取名单", "no hub lists fetched yet")
+            ),
+        });
+    }
+    let json = json!({ "verification": v, "trust_list_at": status.trust_list_at, "trust_list_age_secs": trust_age });
     Ok(match v.verdict {
         Verdict::Valid => Report::ok(human, json),
         // Not a verdict on the card: the station failed. Exit 2 like any other error, so a

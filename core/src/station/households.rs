@@ -106,8 +106,10 @@ pub struct RevealedIdentity {
 }
 
 const MAX_PAGE: u32 = 500;
-const REJECTED: &str = "coalesce((SELECT lc.state FROM codes lc WHERE lc.resident_id = r.id
-     ORDER BY lc.issued_at DESC, lc.id DESC LIMIT 1) = 'rejected', 0)";
+/// The resident's latest renewal at this station was rejected by the hub (someone else
+/// applied first that day); the hub's code was adopted and is the one to print.
+const REJECTED: &str = "coalesce((SELECT la.state FROM applications la WHERE la.resident_id = r.id
+     ORDER BY la.applied_at DESC, la.id DESC LIMIT 1) = 'rejected', 0)";
 
 impl Station {
     /// A page of households matching `query`, in address order, with member badges.
@@ -596,10 +598,10 @@ mod tests {
 
         // The hub rejected 张三丰's code.
         s.connection()
-            .execute(
-                "UPDATE codes SET state = 'rejected' WHERE resident_id = ?1",
-                [zhang],
-            )
+            .execute_batch(&format!(
+                "UPDATE codes SET state = 'rejected' WHERE resident_id = {zhang};
+                 UPDATE applications SET state = 'rejected' WHERE resident_id = {zhang};"
+            ))
             .unwrap_or_else(|e| panic!("{e}"));
         let rejected = HouseholdQuery {
             rejected: true,

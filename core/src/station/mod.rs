@@ -12,6 +12,7 @@ mod print_job;
 mod renew;
 mod roster;
 mod status;
+mod sync;
 mod trust;
 
 pub use drafts::{HouseholdDraft, HouseholdInput, ResidentDraft, ResidentInput};
@@ -31,6 +32,11 @@ pub use roster::{
 pub use status::{
     CodeState, CodeView, HistoryEntry, ResidentDetail, ResidentQuery, ResidentRow, ResidentStatus,
     StationCounts, StatusFilter,
+};
+pub use sync::http::HttpTransport;
+pub use sync::{
+    backoff_secs, Enrolment, HubRequest, Method, QueueEntry, RequestSigner, SyncProgress,
+    SyncReport, SyncStage, SyncStatus, Transport, TransportError,
 };
 pub use trust::StationTrust;
 
@@ -115,8 +121,12 @@ pub struct Station {
     key: StationKey,
     kid: String,
     demo: bool,
+    /// Set once enrolled with a hub: the key of person keys (DESIGN §5).
+    district_secret: Option<nac_protocol::DistrictSecret>,
     volunteer_id: i64,
     volunteer: String,
+    /// The volunteer's station-scoped stable id, as events carry it (never the rowid).
+    volunteer_uid: String,
     source: WriteSource,
     listener: Option<Listener>,
 }
@@ -168,6 +178,7 @@ impl Station {
             });
         }
         let kid = key.kid().to_string();
+        let district_secret = sync::read_district_secret(&conn)?;
         let mut station = Station {
             conn,
             path: path.to_path_buf(),
@@ -176,8 +187,10 @@ impl Station {
             key,
             kid,
             demo,
+            district_secret,
             volunteer_id: 0,
             volunteer: String::new(),
+            volunteer_uid: String::new(),
             source,
             listener: None,
         };
@@ -226,15 +239,15 @@ impl Station {
         };
         // Look first: an INSERT, even one that changes nothing, takes the write lock, and a
         // read-only command must not wait for (or fail on) another process's write.
-        let find = |conn: &Connection| -> rusqlite::Result<Option<i64>> {
+        let find = |conn: &Connection| -> rusqlite::Result<Option<(i64, String)>> {
             conn.query_row(
-                "SELECT id FROM volunteers WHERE account = ?1",
+                "SELECT id, uid FROM volunteers WHERE account = ?1",
                 [account],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
         };
-        let id = match find(&self.conn)? {
+        let (id, uid) = match find(&self.conn)? {
             Some(id) => id,
             None => {
                 let now = self.now();
@@ -251,6 +264,7 @@ impl Station {
         };
         self.volunteer_id = id;
         self.volunteer = account.to_string();
+        self.volunteer_uid = uid;
         Ok(())
     }
 
@@ -293,8 +307,9 @@ impl Station {
     }
 
     pub fn info(&self) -> Result<StationInfo> {
+        let (station_id, _) = sync::current_identity(&self.conn)?;
         Ok(StationInfo {
-            station_id: self.station_id.clone(),
+            station_id,
             station_name: self.station_name()?,
             kid: self.kid.clone(),
             expiring_days: self.expiring_days()?,

@@ -124,8 +124,12 @@ pub const DEFAULT_CHUNK: usize = 100;
 struct Signer<'a> {
     key: &'a StationKey,
     kid: &'a str,
-    station_id: &'a str,
+    /// Read in the writing transaction (see [`super::sync::current_identity`]).
+    station_id: String,
     volunteer_id: i64,
+    volunteer_uid: &'a str,
+    /// Set once enrolled: events are then written for the hub, with the person key.
+    district_secret: Option<nac_protocol::DistrictSecret>,
     source: super::WriteSource,
 }
 
@@ -134,7 +138,7 @@ impl Station {
     pub fn renew(&mut self, resident_id: i64, capacity: Capacity) -> Result<RenewOutcome> {
         let now = self.now();
         let tx = self.write()?;
-        let outcome = apply(&tx, &self.signer(), resident_id, capacity, now)?;
+        let outcome = apply(&tx, &self.signer(&tx)?, resident_id, capacity, now)?;
         tx.commit()?;
         if let RenewOutcome::Renewed(_) = &outcome {
             self.emit(Change::Codes {
@@ -174,7 +178,7 @@ impl Station {
         for part in ids.chunks(chunk.max(1)) {
             let now = self.now();
             let tx = self.write()?;
-            let signer = self.signer();
+            let signer = self.signer(&tx)?;
             let mut items = Vec::with_capacity(part.len());
             for &id in part {
                 tx.execute_batch("SAVEPOINT resident")?;
@@ -255,14 +259,17 @@ impl Station {
         Ok(self.residents(&query)?.into_iter().map(|r| r.id).collect())
     }
 
-    fn signer(&self) -> Signer<'_> {
-        Signer {
+    fn signer(&self, conn: &Connection) -> Result<Signer<'_>> {
+        let (station_id, district_secret) = super::sync::current_identity(conn)?;
+        Ok(Signer {
             key: &self.key,
             kid: &self.kid,
-            station_id: &self.station_id,
+            station_id,
             volunteer_id: self.volunteer_id,
+            volunteer_uid: &self.volunteer_uid,
+            district_secret,
             source: self.source,
-        }
+        })
     }
 }
 
@@ -315,6 +322,22 @@ fn apply(
         )?
         .query_row(params![resident_id, day], |r| r.get(0))
         .optional()?;
+    // A code issued elsewhere today (the phone, another station; learned from the hub) counts
+    // too: it has no application row here.
+    let day_start = now - (now + crate::time::CST_OFFSET_SECS).rem_euclid(crate::time::DAY_SECS);
+    let earlier = match earlier {
+        Some(at) => Some(at),
+        None => conn
+            .prepare_cached(
+                "SELECT issued_at FROM codes WHERE resident_id = ?1 AND application_id IS NULL
+                   AND state <> 'rejected' AND issued_at >= ?2 AND issued_at < ?3",
+            )?
+            .query_row(
+                params![resident_id, day_start, day_start + crate::time::DAY_SECS],
+                |r| r.get(0),
+            )
+            .optional()?,
+    };
     if let Some(applied_at) = earlier {
         return Ok(RenewOutcome::AlreadyAppliedToday {
             resident_id,
@@ -378,32 +401,45 @@ fn apply(
             .query_row([old_id], |r| r.get(0))?;
     }
 
-    let payload = serde_json::json!({
-        "event_id": event_id,
-        "resident": {
-            "uid": resident.uid,
-            "document_type": resident.doc_type,
-            "document_number": resident.doc_number,
-        },
-        "day": day,
-        "applied_at": now,
-        "capacity": capacity.as_str(),
-        "volunteer_id": signer.volunteer_id,
-        "channel": signer.station_id,
-        "code": {
-            "serial": serial,
-            "issued_at": now,
-            "expires_at": expires_at,
-            "kid": signer.kid,
-            "credential": credential,
-        },
-        "supersedes": previous.as_ref().map(|p| &p.1),
-    });
+    // Enrolled: the event as the hub will receive it (person key, never the number). Before
+    // enrolment the application is only local history and is never sent.
+    let (payload, state) = match &signer.district_secret {
+        Some(secret) => {
+            let event = nac_protocol::Event {
+                event_id: event_id.clone(),
+                person_key: nac_protocol::person_key(
+                    secret,
+                    &resident.doc_type,
+                    &resident.doc_number,
+                ),
+                capacity: match capacity {
+                    Capacity::OwnBehalf => nac_protocol::Capacity::Own,
+                    Capacity::Family => nac_protocol::Capacity::Family,
+                    Capacity::Volunteer => nac_protocol::Capacity::Volunteer,
+                },
+                channel: nac_protocol::Channel::Station(signer.station_id.clone()),
+                volunteer: Some(signer.volunteer_uid.to_string()),
+                code: nac_protocol::Code {
+                    serial: serial.clone(),
+                    issued_at: now,
+                    expires_at,
+                    kid: signer.key.kid(),
+                    credential: credential.clone(),
+                },
+                supersedes: previous.as_ref().map(|p| p.1.clone()),
+            };
+            (
+                serde_json::to_string(&event).map_err(|e| Error::Io(e.into()))?,
+                "queued",
+            )
+        }
+        None => ("{}".to_string(), "local"),
+    };
     conn.prepare_cached(
-        "INSERT INTO outbox (event_id, kind, application_id, payload, created_at, updated_at)
-         VALUES (?1, 'application', ?2, ?3, ?4, ?4)",
+        "INSERT INTO outbox (event_id, kind, application_id, payload, state, created_at, updated_at)
+         VALUES (?1, 'application', ?2, ?3, ?4, ?5, ?5)",
     )?
-    .execute(params![event_id, application_id, payload.to_string(), now])?;
+    .execute(params![event_id, application_id, payload, state, now])?;
     audit(
         conn,
         now,

@@ -408,18 +408,24 @@ impl Station {
 
     fn history(&self, resident_id: i64) -> Result<Vec<HistoryEntry>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT a.applied_at, a.day, a.capacity, v.account, a.channel,
+            "SELECT coalesce(a.applied_at, c.issued_at), a.day, coalesce(a.capacity, ''),
+                    v.account, coalesce(a.channel, c.station_id),
                     c.serial, c.issued_at, c.expires_at, c.station_id, c.state, c.credential,
                     (SELECT count(*) FROM printed_cards p WHERE p.code_id = c.id),
+                    CASE WHEN a.id IS NULL THEN 'from_hub' ELSE
                     (SELECT o.state FROM outbox o WHERE o.application_id = a.id ORDER BY o.id DESC LIMIT 1)
-             FROM applications a JOIN codes c ON c.application_id = a.id
+                    END
+             FROM codes c LEFT JOIN applications a ON a.id = c.application_id
              LEFT JOIN volunteers v ON v.id = a.volunteer_id
-             WHERE a.resident_id = ?1 ORDER BY a.applied_at DESC, a.id DESC",
+             WHERE c.resident_id = ?1 ORDER BY c.issued_at DESC, c.id DESC",
         )?;
         let rows = stmt.query_map([resident_id], |r| {
+            let issued_at: i64 = r.get(6)?;
             Ok(HistoryEntry {
                 applied_at: r.get(0)?,
-                day: r.get(1)?,
+                day: r
+                    .get::<_, Option<String>>(1)?
+                    .unwrap_or_else(|| crate::time::cst_day(issued_at).to_string()),
                 capacity: r.get(2)?,
                 volunteer: r.get(3)?,
                 channel: r.get(4)?,

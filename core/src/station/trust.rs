@@ -45,6 +45,26 @@ impl Trust for StationTrust<'_> {
     }
 
     fn revocation(&self, serial: &str) -> Result<Option<Revocation>, TrustError> {
+        // The hub's revocation list first: it knows about codes issued at other stations.
+        let listed: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT status FROM revoked_serials WHERE serial = ?1",
+                [serial],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(TrustError::new)?;
+        match listed.as_deref() {
+            Some("superseded") => return Ok(Some(Revocation::Superseded)),
+            Some("rejected") => return Ok(Some(Revocation::Rejected)),
+            Some(other) => {
+                return Err(TrustError::new(format!(
+                    "revoked_serials: unknown status {other:?} for serial {serial}"
+                )))
+            }
+            None => {}
+        }
         let state: Option<String> = self
             .conn
             .query_row("SELECT state FROM codes WHERE serial = ?1", [serial], |r| {

@@ -24,7 +24,13 @@ use std::time::Duration;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_demo_and_print_state.sql"),
+    include_str!("migrations/0003_sync.sql"),
 ];
+
+/// A migration containing this marker rebuilds a table other tables reference: it runs with
+/// foreign keys off (SQLite's documented procedure; the pragma cannot change inside a
+/// transaction) and commits only if `PRAGMA foreign_key_check` then finds no broken reference.
+const FOREIGN_KEYS_OFF: &str = "-- nac:foreign-keys-off";
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -40,6 +46,12 @@ pub enum StoreError {
          ({supported}); please upgrade NAC Station"
     )]
     SchemaTooNew { found: u32, supported: u32 },
+    #[error(
+        "数据库升级到版本{version}时发现{broken}处失效引用，未作任何更改 / upgrading the \
+         database to schema version {version} found {broken} broken references; nothing was \
+         changed"
+    )]
+    BrokenReferences { version: u32, broken: i64 },
     #[error("无法打开数据库 / cannot open the database: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("无法创建或保护数据文件{} / cannot create or protect the data file {}: {source}", .path.display(), .path.display())]
@@ -94,15 +106,45 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         return Ok(());
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let tx = immediate(conn)?;
-        // Re-read inside the write lock: another process may have migrated meanwhile.
-        if schema_version(&tx)? > index as u32 {
-            continue;
+        let rebuilds = sql.contains(FOREIGN_KEYS_OFF);
+        if rebuilds {
+            conn.pragma_update(None, "foreign_keys", "OFF")?;
         }
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", index as u32 + 1)?;
-        tx.commit()?;
+        let applied = apply_migration(conn, index, sql, rebuilds);
+        if rebuilds {
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+        }
+        applied?;
     }
+    Ok(())
+}
+
+fn apply_migration(
+    conn: &Connection,
+    index: usize,
+    sql: &str,
+    check_references: bool,
+) -> Result<(), StoreError> {
+    let tx = immediate(conn)?;
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    if schema_version(&tx)? > index as u32 {
+        return Ok(());
+    }
+    tx.execute_batch(sql)?;
+    if check_references {
+        let broken: i64 =
+            tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })?;
+        if broken > 0 {
+            return Err(StoreError::BrokenReferences {
+                version: index as u32 + 1,
+                broken,
+            });
+        }
+    }
+    tx.pragma_update(None, "user_version", index as u32 + 1)?;
+    tx.commit()?;
     Ok(())
 }
 

@@ -169,6 +169,7 @@ pub fn run_batch(host: &Host, ticket: JobTicket, ids: &[i64], capacity: Capacity
             batch: Some(summary),
             import: None,
             print: None,
+            sync: None,
         },
     );
 }

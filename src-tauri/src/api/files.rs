@@ -83,6 +83,7 @@ pub fn start_import(
                     batch: None,
                     import,
                     print: None,
+                    sync: None,
                 },
             );
             drop(temp);

@@ -7,3 +7,4 @@ pub mod files;
 pub mod print;
 pub mod roster;
 pub mod station;
+pub mod sync;

@@ -141,6 +141,7 @@ pub fn start(host: &Host, request: &PrintJobRequest) -> AppResult<u64> {
                     batch: None,
                     import: None,
                     print,
+                    sync: None,
                 },
             );
         })?;

@@ -1,10 +1,9 @@
-//! The station itself: identity, settings, counts, the sync queue. Reads use a reader
+//! The station itself: identity, settings, counts. Reads use a reader
 //! connection (see `host`); only saving settings takes the writer.
 
 use crate::error::AppResult;
 use crate::host::Host;
-use crate::view::{AppInfo, Counts, Lang, Settings, SyncError, SyncQueue};
-use nac_core::time::format_cst_minute;
+use crate::view::{AppInfo, Counts, Lang, Settings};
 
 pub fn app_info(host: &Host) -> AppResult<AppInfo> {
     let info = host.reader().info()?;
@@ -41,27 +40,4 @@ pub fn save_settings(host: &Host, settings: &Settings) -> AppResult<AppInfo> {
         }
     }
     app_info(host)
-}
-
-pub fn sync_queue(host: &Host) -> AppResult<SyncQueue> {
-    let s = host.reader().outbox_summary()?;
-    let lang = host.lang();
-    Ok(SyncQueue {
-        queued: s.queued,
-        sending: s.sending,
-        synced: s.synced,
-        rejected: s.rejected,
-        error: s.error,
-        last_synced_at: s.last_synced_at.map(format_cst_minute),
-        errors: s
-            .problems
-            .into_iter()
-            .map(|p| SyncError {
-                name: p.name.unwrap_or_default(),
-                state: p.state,
-                reason: crate::view::pick(lang, &p.reason),
-                attempts: p.attempts,
-            })
-            .collect(),
-    })
 }

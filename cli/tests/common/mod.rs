@@ -1,0 +1,498 @@
+//! Support for the sync tests: the real `nac-hub` process on 127.0.0.1 (port 0) over SQLite or
+//! PostgreSQL, a hub clock the stations sign with, a transport that injects faults, and
+//! residents with valid ID numbers.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use nac_core::station::{HouseholdInput, ResidentInput};
+use nac_core::{Clock, HttpTransport, Station, Transport, TransportError, WriteSource};
+
+/// 2026-03-02T09:00:00+08:00.
+pub const T0: i64 = 1_772_413_200;
+pub const DAY: i64 = 86_400;
+
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// The `nac-hub` binary beside this test's binary, brought up to date by `cargo build` once
+/// per test process (a no-op under `cargo test --workspace`, which built it already; without
+/// it a test of one package would run a stale hub).
+pub fn hub_binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--locked", "-p", "nac-hub", "--bin", "nac-hub"])
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .status()
+            .expect("run cargo build -p nac-hub");
+        assert!(status.success(), "cargo build -p nac-hub failed");
+        let bin = dir.join("nac-hub");
+        assert!(bin.exists(), "no nac-hub binary at {}", bin.display());
+        bin
+    })
+    .clone()
+}
+
+/// Where a hub keeps its data.
+#[derive(Debug, Clone)]
+pub enum HubData {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl HubData {
+    fn args(&self) -> Vec<String> {
+        match self {
+            HubData::Sqlite(p) => vec!["--data".into(), p.display().to_string()],
+            HubData::Postgres(u) => vec!["--database".into(), u.clone()],
+        }
+    }
+
+    /// Rows of a query on the hub's database, each column as text.
+    pub fn query(&self, sql: &str) -> Vec<Vec<String>> {
+        match self {
+            HubData::Sqlite(p) => {
+                let conn = rusqlite::Connection::open(p).unwrap();
+                conn.busy_timeout(Duration::from_secs(10)).unwrap();
+                let mut stmt = conn.prepare(sql).unwrap();
+                let n = stmt.column_count();
+                let rows = stmt
+                    .query_map([], |r| {
+                        (0..n)
+                            .map(|i| {
+                                Ok(match r.get_ref(i)? {
+                                    rusqlite::types::ValueRef::Null => String::new(),
+                                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                                    rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                                    rusqlite::types::ValueRef::Text(t) => {
+                                        String::from_utf8_lossy(t).into_owned()
+                                    }
+                                    rusqlite::types::ValueRef::Blob(b) => {
+                                        String::from_utf8_lossy(b).into_owned()
+                                    }
+                                })
+                            })
+                            .collect::<rusqlite::Result<Vec<String>>>()
+                    })
+                    .unwrap();
+                rows.map(Result::unwrap).collect()
+            }
+            HubData::Postgres(url) => {
+                let out = Command::new("psql")
+                    .args([url.as_str(), "-X", "-At", "-F", "\t", "-c", sql])
+                    .output()
+                    .expect("run psql");
+                assert!(
+                    out.status.success(),
+                    "psql: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .map(|l| l.split('\t').map(str::to_string).collect())
+                    .collect()
+            }
+        }
+    }
+}
+
+/// The hub's clock as the stations must sign with it: `start` at `since`, advancing in real
+/// time (the hub runs with `NAC_HUB_FAKE_NOW`, so simulated days are in its past).
+#[derive(Debug, Clone, Copy)]
+pub struct HubTime {
+    start: i64,
+    since: Instant,
+}
+
+impl HubTime {
+    pub fn at(start: i64) -> HubTime {
+        HubTime {
+            start,
+            since: Instant::now(),
+        }
+    }
+
+    pub fn now_secs(&self) -> i64 {
+        self.start + self.since.elapsed().as_secs() as i64
+    }
+}
+
+impl Clock for HubTime {
+    fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp(self.now_secs(), 0).unwrap()
+    }
+}
+
+/// A running `nac-hub serve`; killed when dropped.
+pub struct Hub {
+    pub data: HubData,
+    pub time: HubTime,
+    pub url: String,
+    dir: PathBuf,
+    child: Option<Child>,
+    log: PathBuf,
+    gateway_secret: std::sync::Mutex<Option<String>>,
+}
+
+impl Hub {
+    pub fn start(data: HubData, dir: &Path, time: HubTime) -> Hub {
+        let mut hub = Hub {
+            data,
+            time,
+            url: String::new(),
+            dir: dir.to_path_buf(),
+            child: None,
+            log: dir.join("hub.log"),
+            gateway_secret: std::sync::Mutex::new(None),
+        };
+        hub.spawn();
+        hub
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(hub_binary());
+        cmd.args(self.data.args())
+            .env_remove("RUST_LOG")
+            .env("NAC_HUB_FAKE_NOW", self.time.now_secs().to_string());
+        cmd
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        let mut child = self
+            .command()
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--rate",
+                "100000",
+                "--burst",
+                "100000",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("spawn nac-hub");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("nac-hub listening on ") {
+                    let _ = tx.send(url.to_owned());
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        self.url = loop {
+            if let Ok(url) = rx.recv_timeout(Duration::from_millis(50)) {
+                break url;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("nac-hub exited ({status}): {}", self.log_text());
+            }
+            assert!(Instant::now() < deadline, "nac-hub did not start");
+        };
+        self.child = Some(child);
+    }
+
+    /// SIGKILL and start again on the same data (a new port).
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// `nac-hub station add`; returns the one-time enrolment code.
+    pub fn station_code(&self, name: &str) -> String {
+        let out = self
+            .command()
+            .args(["station", "add", "--name", name, "--area", "test", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["enrolment_code"].as_str().unwrap().to_string()
+    }
+
+    /// A transport to this hub, signing with the hub's clock.
+    pub fn transport(&self) -> HttpTransport {
+        HttpTransport::with_clock(&self.url, Arc::new(self.time))
+    }
+
+    /// A resident's own renewal through the phone endpoint, applied at `issued_at`.
+    pub fn phone_renew(
+        &self,
+        person_key: &str,
+        issued_at: i64,
+        event_id: &str,
+    ) -> serde_json::Value {
+        let secret = self
+            .gateway_secret
+            .lock()
+            .unwrap()
+            .get_or_insert_with(|| {
+                self.data
+                    .query("SELECT value FROM meta WHERE key = 'phone_gateway_secret'")[0][0]
+                    .clone()
+            })
+            .clone();
+        let mut bytes = [0u8; 32];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&secret[2 * i..2 * i + 2], 16).unwrap();
+        }
+        let key = nac_credential::StationKey::from_secret_bytes(&bytes);
+        let body = serde_json::json!({
+            "v": 1, "event_id": event_id, "person_key": person_key,
+            "capacity": "self", "issued_at": issued_at,
+        })
+        .to_string();
+        let mut transport = self.transport();
+        let answer = transport
+            .send(&nac_core::station::HubRequest {
+                method: nac_core::station::Method::Post,
+                path_and_query: nac_protocol::PATH_PHONE_RENEW.into(),
+                body: body.into_bytes(),
+                signer: Some(nac_core::station::RequestSigner {
+                    station: "phone".into(),
+                    key,
+                }),
+            })
+            .unwrap_or_else(|e| panic!("phone renewal: {e}"));
+        serde_json::from_slice(&answer).unwrap()
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A fresh database on the test PostgreSQL server (`NAC_TEST_PG_URL`, or one started by
+/// `scripts/pg-test.sh`); `None` outside CI when there is none, a failure under CI.
+pub fn postgres_database() -> Option<String> {
+    static SERVER: OnceLock<Option<String>> = OnceLock::new();
+    let admin = SERVER
+        .get_or_init(|| {
+            if let Ok(url) = std::env::var("NAC_TEST_PG_URL") {
+                return Some(url);
+            }
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-test.sh");
+            let out = Command::new("bash")
+                .arg(script)
+                .args(["start", "--watch", &std::process::id().to_string()])
+                .output();
+            match out {
+                Ok(o) if o.status.success() => {
+                    Some(String::from_utf8_lossy(&o.stdout).trim().to_string())
+                }
+                other if in_ci() => panic!("PostgreSQL is required under CI=true: {other:?}"),
+                other => {
+                    eprintln!("SKIPPING PostgreSQL sync tests: {other:?}");
+                    None
+                }
+            }
+        })
+        .clone()?;
+    let name = format!("nac_sync_{}", nac_protocol::random_hex(6).unwrap());
+    let out = Command::new("psql")
+        .args([
+            admin.as_str(),
+            "-X",
+            "-c",
+            &format!("CREATE DATABASE {name}"),
+        ])
+        .output()
+        .expect("run psql");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    Some(format!("{base}/{name}"))
+}
+
+/// A valid 18-digit resident ID number (GB 11643 check digit) made from `n`.
+pub fn resident_id(n: u32) -> String {
+    let body = format!(
+        "310104{}{:02}{:02}{:03}",
+        1930 + n % 40,
+        1 + n % 12,
+        1 + n % 28,
+        n % 1000
+    );
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{body}{check}")
+}
+
+/// Opens (creating) a station at `path` on `clock`.
+pub fn open_station(path: &Path, clock: Arc<dyn Clock>) -> Station {
+    Station::open(path, clock, WriteSource::Cli).unwrap()
+}
+
+/// Adds one household per resident (room = n) holding resident `n`; returns resident ids.
+pub fn add_residents(station: &mut Station, people: &[u32]) -> Vec<i64> {
+    people
+        .iter()
+        .map(|&n| {
+            let household = station
+                .add_household(&HouseholdInput {
+                    district: "徐汇区".into(),
+                    road: "天钥桥路".into(),
+                    lane: "100".into(),
+                    number: "5".into(),
+                    room: format!("{}", 100 + n),
+                    phone: String::new(),
+                })
+                .unwrap();
+            station
+                .add_resident(
+                    household,
+                    &ResidentInput {
+                        name: format!("居民{}", chinese_number(n)),
+                        document_number: resident_id(n),
+                        ..ResidentInput::default()
+                    },
+                )
+                .unwrap()
+        })
+        .collect()
+}
+
+fn chinese_number(n: u32) -> String {
+    const D: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    n.to_string()
+        .bytes()
+        .map(|b| D[usize::from(b - b'0')])
+        .collect()
+}
+
+/// A deterministic random source (SplitMix64) for reproducible simulations.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// A deterministic UUID-shaped event id.
+    pub fn event_id(&mut self) -> String {
+        let h = format!("{:016x}{:016x}", self.next_u64(), self.next_u64());
+        format!(
+            "{}-{}-4{}-8{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[13..16],
+            &h[17..20],
+            &h[20..32]
+        )
+    }
+}
+
+/// Faults between a station and the hub: requests lost before the hub, answers lost after it
+/// committed, requests delivered twice, and old requests delivered again later (reordering).
+pub struct FaultyTransport<'a> {
+    pub inner: HttpTransport,
+    pub rng: &'a mut Rng,
+    pub lose_request: f64,
+    pub lose_answer: f64,
+    pub duplicate: f64,
+    pub replay_old: f64,
+    /// Requests already delivered, for late re-delivery.
+    pub delivered: &'a mut Vec<nac_core::station::HubRequest>,
+}
+
+impl Transport for FaultyTransport<'_> {
+    fn send(&mut self, request: &nac_core::station::HubRequest) -> Result<Vec<u8>, TransportError> {
+        if !self.delivered.is_empty() && self.rng.chance(self.replay_old) {
+            let i = self.rng.below(self.delivered.len() as u64) as usize;
+            let old = self.delivered[i].clone();
+            let _ = self.inner.send(&old);
+        }
+        if self.rng.chance(self.lose_request) {
+            return Err(TransportError::Unreachable(
+                "request lost (simulated)".into(),
+            ));
+        }
+        let answer = self.inner.send(request);
+        if answer.is_ok() && request.method == nac_core::station::Method::Post {
+            self.delivered.push(request.clone());
+            if self.delivered.len() > 20 {
+                self.delivered.remove(0);
+            }
+        }
+        if self.rng.chance(self.duplicate) {
+            let _ = self.inner.send(request);
+        }
+        if self.rng.chance(self.lose_answer) {
+            return Err(TransportError::Unreachable(
+                "answer lost (simulated)".into(),
+            ));
+        }
+        answer
+    }
+}
+
+/// A temp dir on tmpfs when there is one (the simulation fsyncs a lot), else the default.
+pub fn fast_tempdir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(dir) = tempfile::TempDir::new_in(shm) {
+            return dir;
+        }
+    }
+    tempfile::TempDir::new().unwrap()
+}

@@ -1,0 +1,529 @@
+//! Stations against the real `nac-hub` process on 127.0.0.1: enrolment, idempotent pushes,
+//! two offline stations converging, phone renewals reaching a station, crash points, an
+//! unreachable or refusing hub, offline verification from the cached lists, and no identity
+//! on the hub.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use nac_core::domain::Capacity;
+use nac_core::station::{PrintRequest, RenewOutcome, SyncReport};
+use nac_core::{ManualClock, Station, Transport, TransportError};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+fn nac(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nac"))
+        .arg("--db")
+        .arg(db)
+        .args(["--lang", "en"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn hub(dir: &Path) -> Hub {
+    Hub::start(
+        HubData::Sqlite(dir.join("hub.db")),
+        dir,
+        HubTime::at(chrono::Utc::now().timestamp()),
+    )
+}
+
+/// A station enrolled with `hub`, on a manual clock, holding residents `people`.
+fn enrolled(hub: &Hub, path: &Path, clock: &ManualClock, people: &[u32]) -> (Station, Vec<i64>) {
+    let mut station = open_station(path, Arc::new(clock.clone()));
+    let code = hub.station_code("station");
+    station
+        .enrol(&mut hub.transport(), &hub.url, &code)
+        .unwrap();
+    let ids = add_residents(&mut station, people);
+    (station, ids)
+}
+
+fn sync(station: &mut Station, hub: &Hub) -> SyncReport {
+    station.sync(&mut hub.transport(), &mut |_| {}).unwrap()
+}
+
+fn renewed_serial(outcome: RenewOutcome) -> String {
+    match outcome {
+        RenewOutcome::Renewed(r) => r.code.serial,
+        other => panic!("expected a renewal, got {other:?}"),
+    }
+}
+
+fn active_serial(station: &Station, resident: i64) -> Option<String> {
+    station.active_code(resident).unwrap().map(|c| c.serial)
+}
+
+fn hub_active(hub: &Hub) -> Vec<Vec<String>> {
+    hub.data
+        .query("SELECT person_key, serial FROM active_codes ORDER BY person_key")
+}
+
+fn hub_count(hub: &Hub, sql: &str) -> i64 {
+    hub.data.query(sql)[0][0].parse().unwrap()
+}
+
+#[test]
+fn enrol_and_push_through_the_cli_is_idempotent_and_the_hub_holds_no_identity() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let hub = hub(dir.path());
+    let db = dir.path().join("station.db");
+    let csv = dir.path().join("roster.csv");
+    let people = [
+        ("张三丰", resident_id(1), "13812345678"),
+        ("李四光", resident_id(2), "13987654321"),
+        ("王五洲", resident_id(3), "13700001111"),
+    ];
+    let mut roster = String::from("区,路,弄,号,室,姓名,证件号码,手机号\n");
+    for (i, (name, id, phone)) in people.iter().enumerate() {
+        roster.push_str(&format!(
+            "徐汇区,天钥桥路,100,5,{},{name},{id},{phone}\n",
+            301 + i
+        ));
+    }
+    std::fs::write(&csv, roster).unwrap();
+
+    // A demo station never enrols.
+    let demo = dir.path().join("demo.db");
+    assert!(nac(&demo, &["demo", "--households", "3"]).status.success());
+    let refused = nac(
+        &demo,
+        &["--json", "enrol", "--hub", &hub.url, "--code", "X"],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("demo_station"));
+
+    // Unenrolled: sync says so, exit 2.
+    let out = nac(&db, &["--json", "sync", "--hub", &hub.url]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not_enrolled"));
+
+    let code = hub.station_code("Lane 1200");
+    let out = nac(
+        &db,
+        &["--json", "enrol", "--hub", &hub.url, "--code", &code],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // The code works once.
+    let again = nac(
+        &db,
+        &["--json", "enrol", "--hub", &hub.url, "--code", &code],
+    );
+    assert_eq!(again.status.code(), Some(2));
+    assert!(nac(&db, &["import", csv.to_str().unwrap()])
+        .status
+        .success());
+    for (_, id, _) in &people {
+        assert!(nac(&db, &["renew", "--id", id]).status.success());
+    }
+    let out = nac(&db, &["--json", "sync"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["sync"]["synced"], 3, "{v}");
+    let before = hub_active(&hub);
+    assert_eq!(before.len(), 3);
+
+    // Answers lost 4 times in a row: the same batch is pushed again each time, and the hub
+    // answers duplicate with its first answer: one renewal each, nothing else changes.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let first_answers = hub
+        .data
+        .query("SELECT event_id, answer FROM event_records ORDER BY event_id");
+    for round in 2..=5 {
+        conn.execute(
+            "UPDATE outbox SET state = 'queued' WHERE state = 'synced'",
+            [],
+        )
+        .unwrap();
+        let out = nac(&db, &["--json", "sync"]);
+        assert_eq!(out.status.code(), Some(0), "round {round}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["sync"]["pushed"], 3, "round {round}: {v}");
+        assert_eq!(hub_count(&hub, "SELECT count(*) FROM applications"), 3);
+        assert_eq!(hub_active(&hub), before);
+        assert_eq!(
+            hub.data
+                .query("SELECT event_id, answer FROM event_records ORDER BY event_id"),
+            first_answers
+        );
+    }
+    let queue = nac(&db, &["--json", "queue", "--all"]);
+    let v: serde_json::Value = serde_json::from_slice(&queue.stdout).unwrap();
+    assert_eq!(v["status"]["synced"], 3, "{v}");
+    assert!(v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["state"] == "synced"));
+
+    // Nothing of a resident's identity is on the hub: not in its database, not in its log.
+    drop(conn);
+    let mut hub = hub;
+    hub.kill();
+    let mut bytes = std::fs::read(dir.path().join("hub.db")).unwrap();
+    for extra in ["hub.db-wal", "hub.log"] {
+        bytes.extend(std::fs::read(dir.path().join(extra)).unwrap_or_default());
+    }
+    let haystack = String::from_utf8_lossy(&bytes);
+    for (name, id, phone) in &people {
+        for needle in [name, id.as_str(), phone] {
+            assert!(!haystack.contains(needle), "the hub holds {needle}");
+        }
+    }
+}
+
+#[test]
+fn a_station_that_issued_codes_before_enrolling_is_refused_and_keeps_them() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let hub = hub(dir.path());
+    let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+    let mut station = open_station(&dir.path().join("s.db"), Arc::new(clock));
+    let ids = add_residents(&mut station, &[1]);
+    station.renew(ids[0], Capacity::Volunteer).unwrap();
+    let code = hub.station_code("late");
+    let err = station
+        .enrol(&mut hub.transport(), &hub.url, &code)
+        .unwrap_err();
+    assert_eq!(err.code(), "codes_before_enrolment", "{err}");
+    assert!(!station.is_enrolled());
+    assert_eq!(station.sync_status().unwrap().local, 1);
+    // Its queue never sends them.
+    assert_eq!(
+        station
+            .sync(&mut hub.transport(), &mut |_| {})
+            .unwrap_err()
+            .code(),
+        "not_enrolled"
+    );
+}
+
+/// Two stations renew the same person on the same day while both are offline; whichever
+/// syncs second is rejected, adopts the winner's code and lists its printed card to replace.
+#[test]
+fn two_offline_stations_converge_in_either_order() {
+    for a_first in [true, false] {
+        let dir = tempfile::TempDir::new().unwrap();
+        let hub = hub(dir.path());
+        let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+        let (mut a, ra) = enrolled(&hub, &dir.path().join("a.db"), &clock, &[7, 8]);
+        let (mut b, rb) = enrolled(&hub, &dir.path().join("b.db"), &clock, &[7]);
+        sync(&mut a, &hub);
+        sync(&mut b, &hub);
+
+        let sa = renewed_serial(a.renew(ra[0], Capacity::Volunteer).unwrap());
+        a.renew(ra[1], Capacity::Volunteer).unwrap();
+        clock.advance_secs(600);
+        let sb = renewed_serial(b.renew(rb[0], Capacity::Family).unwrap());
+        for (station, serial) in [(&mut a, &sa), (&mut b, &sb)] {
+            station
+                .record_print(&PrintRequest {
+                    layout: "card".into(),
+                    destination: "/tmp/cards.pdf".into(),
+                    serials: vec![serial.clone()],
+                })
+                .unwrap();
+        }
+
+        let (first, second) = if a_first {
+            (&mut a, &mut b)
+        } else {
+            (&mut b, &mut a)
+        };
+        let r1 = sync(first, &hub);
+        assert_eq!((r1.synced, r1.rejected, r1.exit_code()), (r1.pushed, 0, 0));
+        let r2 = sync(second, &hub);
+        assert_eq!(r2.rejected, 1, "{r2:?}");
+        assert_eq!(r2.exit_code(), 1);
+        let (winner, loser) = if a_first { (&sa, &sb) } else { (&sb, &sa) };
+        let (loser_station, loser_resident) = if a_first { (&b, rb[0]) } else { (&a, ra[0]) };
+        assert_eq!(
+            active_serial(loser_station, loser_resident).as_ref(),
+            Some(winner)
+        );
+        let queue = loser_station.queue(true, 100).unwrap();
+        let rejected: Vec<_> = queue.iter().filter(|e| e.state == "rejected").collect();
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(rejected[0].reason.as_deref(), Some("already_applied_today"));
+        assert_eq!(rejected[0].serial.as_ref(), Some(loser));
+        let cards = loser_station.cards_to_replace().unwrap();
+        assert_eq!(cards.len(), 1, "{cards:?}");
+        assert_eq!(&cards[0].serial, loser);
+        assert_eq!(cards[0].code_state, "rejected");
+        assert_eq!(cards[0].current_serial.as_ref(), Some(winner));
+        assert_eq!(
+            loser_station.rejected_among(&[loser_resident]).unwrap(),
+            vec![loser_resident]
+        );
+        // The same day stays refused at the loser (the winner's code counts, R3).
+        let loser_station = if a_first { &mut b } else { &mut a };
+        assert!(matches!(
+            loser_station
+                .renew(loser_resident, Capacity::Volunteer)
+                .unwrap(),
+            RenewOutcome::AlreadyAppliedToday { .. }
+        ));
+
+        // After another round everyone agrees with the hub.
+        sync(&mut a, &hub);
+        sync(&mut b, &hub);
+        assert_eq!(active_serial(&a, ra[0]).as_ref(), Some(winner));
+        assert_eq!(active_serial(&b, rb[0]).as_ref(), Some(winner));
+        assert_eq!(hub_active(&hub).len(), 2);
+        assert_eq!(
+            hub_count(
+                &hub,
+                "SELECT count(*) FROM applications WHERE status = 'accepted'"
+            ),
+            2
+        );
+    }
+}
+
+#[test]
+fn a_phone_renewal_reaches_the_station_and_counts_for_the_day() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let hub = hub(dir.path());
+    let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+    let (mut station, ids) = enrolled(&hub, &dir.path().join("s.db"), &clock, &[4]);
+    let first = renewed_serial(station.renew(ids[0], Capacity::Volunteer).unwrap());
+    sync(&mut station, &hub);
+
+    // Next day, the resident renews on the phone.
+    clock.advance_secs(DAY);
+    let secret = nac_protocol::DistrictSecret::from_hex(
+        &rusqlite::Connection::open(dir.path().join("s.db"))
+            .unwrap()
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'district_secret'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .unwrap(),
+    )
+    .unwrap();
+    let key = nac_protocol::person_key(&secret, "resident_id", &resident_id(4));
+    let answer = hub.phone_renew(key.as_str(), T0 + DAY, &Rng::new(4).event_id());
+    assert_eq!(answer["result"]["status"], "accepted", "{answer}");
+    let phone_serial = answer["result"]["active"]["serial"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let report = sync(&mut station, &hub);
+    assert_eq!(report.adopted, 1, "{report:?}");
+    assert_eq!(active_serial(&station, ids[0]), Some(phone_serial.clone()));
+    let detail = station.resident(ids[0]).unwrap();
+    assert_eq!(detail.history.len(), 2);
+    assert_eq!(detail.history[0].channel, "phone");
+    assert_eq!(detail.history[1].code.serial, first);
+    assert_eq!(detail.history[1].code.state, "superseded");
+    // The phone's renewal counts for the day here too (R3), and the next day is free again.
+    assert!(matches!(
+        station.renew(ids[0], Capacity::Volunteer).unwrap(),
+        RenewOutcome::AlreadyAppliedToday { .. }
+    ));
+    clock.advance_secs(DAY);
+    renewed_serial(station.renew(ids[0], Capacity::Volunteer).unwrap());
+    assert_eq!(sync(&mut station, &hub).synced, 1);
+
+    // The station's first code is void everywhere: verified offline from the cached lists.
+    let old = station
+        .resident(ids[0])
+        .unwrap()
+        .history
+        .into_iter()
+        .find(|h| h.code.serial == first)
+        .unwrap();
+    let verdict = station.verify(&old.code.credential).verdict;
+    assert_eq!(verdict, nac_credential::Verdict::Superseded);
+}
+
+/// A transport that "crashes" (panics, so nothing after it runs, as a SIGKILL would) at a
+/// chosen point: before a push leaves, after the hub committed a push, or mid-pull.
+struct CrashAt {
+    inner: nac_core::HttpTransport,
+    point: &'static str,
+}
+
+impl Transport for CrashAt {
+    fn send(&mut self, request: &nac_core::station::HubRequest) -> Result<Vec<u8>, TransportError> {
+        let push = request.path_and_query.starts_with("/v1/push");
+        let pull = request.path_and_query.starts_with("/v1/pull");
+        if self.point == "before_send" && push {
+            panic!("crash before the push is sent");
+        }
+        let answer = self.inner.send(request);
+        if (self.point == "after_commit" && push) || (self.point == "mid_pull" && pull) {
+            panic!("crash after the hub answered");
+        }
+        answer
+    }
+}
+
+#[test]
+fn crash_points_resume_without_duplicates_or_gaps() {
+    for point in ["before_send", "after_commit", "mid_pull"] {
+        let dir = tempfile::TempDir::new().unwrap();
+        let hub = hub(dir.path());
+        let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+        let path = dir.path().join("s.db");
+        let (mut other, oids) = enrolled(&hub, &dir.path().join("o.db"), &clock, &[1, 2]);
+        let (mut station, ids) = enrolled(&hub, &path, &clock, &[1, 2, 3]);
+        sync(&mut station, &hub);
+        // Another station renews person 1 so the pull has something to bring.
+        other.renew(oids[0], Capacity::Volunteer).unwrap();
+        other.renew(oids[1], Capacity::Volunteer).unwrap();
+        sync(&mut other, &hub);
+        clock.advance_secs(DAY);
+        for id in &ids {
+            station.renew(*id, Capacity::Volunteer).unwrap();
+        }
+        let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut t = CrashAt {
+                inner: hub.transport(),
+                point,
+            };
+            let _ = station.sync(&mut t, &mut |_| {});
+        }));
+        assert!(crashed.is_err(), "{point}: the crash did not happen");
+        drop(station);
+
+        let mut station = open_station(&path, Arc::new(clock.clone()));
+        let report = sync(&mut station, &hub);
+        assert_eq!(report.exit_code(), 0, "{point}: {report:?}");
+        let status = station.sync_status().unwrap();
+        assert_eq!(
+            (status.queued, status.sending, status.error, status.rejected),
+            (0, 0, 0, 0),
+            "{point}"
+        );
+        // Exactly the station's 3 applications of day 2 plus the other's 2: no duplicate,
+        // no gap.
+        assert_eq!(
+            hub_count(&hub, "SELECT count(*) FROM applications"),
+            5,
+            "{point}"
+        );
+        sync(&mut other, &hub);
+        for (i, id) in ids.iter().enumerate().take(2) {
+            assert_eq!(
+                active_serial(&station, *id),
+                active_serial(&other, oids[i]),
+                "{point}: stations disagree"
+            );
+        }
+        let integrity: String = station
+            .connection()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+    }
+}
+
+#[test]
+fn sigkill_mid_sync_then_a_plain_sync_converges() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let hub = hub(dir.path());
+    let db = dir.path().join("s.db");
+    let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+    let people: Vec<u32> = (0..1200).collect();
+    {
+        let (mut station, _) = enrolled(&hub, &db, &clock, &people);
+        let batch = station
+            .renew_batch(
+                nac_core::station::BatchScope::Station,
+                nac_core::station::DueSelection::within(7),
+                Capacity::Volunteer,
+                200,
+                &mut |_| std::ops::ControlFlow::Continue(()),
+            )
+            .unwrap();
+        assert_eq!(batch.renewed, 1200);
+    }
+    for delay_ms in [40u64, 120, 300, 700] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nac"))
+            .arg("--db")
+            .arg(&db)
+            .args(["sync", "--hub", &hub.url])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let mut station = open_station(&db, Arc::new(clock.clone()));
+    let report = sync(&mut station, &hub);
+    assert_eq!(report.exit_code(), 0, "{report:?}");
+    assert_eq!(station.sync_status().unwrap().synced, 1200);
+    assert_eq!(hub_count(&hub, "SELECT count(*) FROM applications"), 1200);
+}
+
+#[test]
+fn an_unreachable_hub_backs_off_and_a_disabled_station_is_refused() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut hub = hub(dir.path());
+    let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+    let (mut station, ids) = enrolled(&hub, &dir.path().join("s.db"), &clock, &[1]);
+    station.renew(ids[0], Capacity::Volunteer).unwrap();
+    let url = hub.url.clone();
+    hub.kill();
+    let mut previous = 0;
+    for failure in 1..=3 {
+        let mut t = nac_core::HttpTransport::with_clock(&url, Arc::new(hub.time));
+        let report = station.sync(&mut t, &mut |_| {}).unwrap();
+        assert_eq!(report.exit_code(), 2);
+        let next = report.next_attempt_at.unwrap() - station.now();
+        let base = 30 << (failure - 1);
+        assert!(
+            (base / 2..=base).contains(&next),
+            "failure {failure}: {next} s"
+        );
+        assert!(next >= previous / 2);
+        previous = next;
+        let queue = station.queue(true, 10).unwrap();
+        assert_eq!(queue[0].state, "error");
+        assert_eq!(queue[0].reason.as_deref(), Some("unreachable"));
+        assert!(queue[0].next_attempt_at.is_some());
+    }
+    hub.restart();
+    let report = sync(&mut station, &hub);
+    assert_eq!(report.exit_code(), 0, "{report:?}");
+    let status = station.sync_status().unwrap();
+    assert_eq!(
+        (status.synced, status.error, status.next_sync_at),
+        (1, 0, None)
+    );
+
+    // Disabled on the hub: refused (403), nothing changes at the station.
+    let id = station.station_id().to_string();
+    let out = Command::new(hub_binary())
+        .args(["--data", dir.path().join("hub.db").to_str().unwrap()])
+        .args(["station", "disable", &id])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    clock.advance_secs(DAY);
+    station.renew(ids[0], Capacity::Volunteer).unwrap();
+    let err = station.sync(&mut hub.transport(), &mut |_| {}).unwrap_err();
+    assert_eq!(err.code(), "hub_refused", "{err}");
+    assert_eq!(station.sync_status().unwrap().queued, 1);
+}

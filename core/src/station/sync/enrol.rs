@@ -1,0 +1,110 @@
+//! Enrolment: the station registers its key with the hub once, using the one-time code the
+//! district IT office gave it, and receives its hub-assigned station id, the district secret
+//! and the trust list.
+//!
+//! A station enrols before its first renewal: its credentials carry its station id, and the
+//! hub verifies every pushed credential under the id it assigned. A station that already
+//! issued codes under its provisional id is refused with the count (its cards would not
+//! verify anywhere else), and nothing changes.
+
+use super::apply::store_issuers;
+use super::transport::{HubRequest, Method, Transport};
+use super::{keys, write_setting};
+use crate::error::{Error, Result};
+use crate::station::{audit, Change, Station};
+use nac_protocol::{EnrolRequest, EnrolResponse, PATH_ENROL, V1};
+use rusqlite::params;
+use serde::Serialize;
+
+/// What enrolment gave the station.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enrolment {
+    /// The hub-assigned station id, now this station's id.
+    pub station_id: String,
+    pub hub_url: String,
+    /// Trusted issuers received (stations and the phone issuer).
+    pub issuers: usize,
+}
+
+impl Station {
+    /// Enrols this station with the hub at `hub_url` using its one-time `code`.
+    pub fn enrol(
+        &mut self,
+        transport: &mut dyn Transport,
+        hub_url: &str,
+        code: &str,
+    ) -> Result<Enrolment> {
+        self.ensure_not_demo()?;
+        if let (station, Some(_)) = super::current_identity(&self.conn)? {
+            return Err(Error::AlreadyEnrolled { station });
+        }
+        let codes: u32 = self
+            .conn
+            .query_row("SELECT count(*) FROM codes", [], |r| r.get(0))?;
+        if codes > 0 {
+            return Err(Error::CodesBeforeEnrolment { codes });
+        }
+        let code = code.trim();
+        let request = EnrolRequest {
+            v: V1,
+            enrolment_code: code.to_string(),
+            station_name: self.station_name()?,
+            public_key: self.key.public_key(),
+            kid: self.key.kid(),
+            proof: nac_protocol::auth::enrolment_proof(&self.key, code),
+        };
+        let body = serde_json::to_vec(&request)
+            .map_err(|e| super::TransportError::BadAnswer(e.to_string()))?;
+        let answer = transport.send(&HubRequest {
+            method: Method::Post,
+            path_and_query: PATH_ENROL.to_string(),
+            body,
+            signer: None,
+        })?;
+        let response: EnrolResponse = serde_json::from_slice(&answer)
+            .map_err(|e| super::TransportError::BadAnswer(e.to_string()))?;
+        if !nac_protocol::is_station_id(&response.station) {
+            return Err(super::TransportError::BadAnswer(format!(
+                "station id {:?} is not a station id",
+                response.station
+            ))
+            .into());
+        }
+
+        let now = self.now();
+        let hub_url = hub_url.trim_end_matches('/').to_string();
+        let tx = self.write()?;
+        write_setting(&tx, "station_id", &response.station)?;
+        write_setting(&tx, keys::HUB_URL, &hub_url)?;
+        write_setting(
+            &tx,
+            keys::DISTRICT_SECRET,
+            &response.district_secret.to_hex(),
+        )?;
+        write_setting(&tx, keys::ENROLLED_AT, &now.to_string())?;
+        tx.execute(
+            "UPDATE trusted_issuers SET station_id = ?1 WHERE kid = ?2",
+            params![response.station, self.kid],
+        )?;
+        store_issuers(&tx, &response.issuers)?;
+        audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "station.enrol",
+            &format!("{} at {hub_url}", response.station),
+        )?;
+        tx.commit()?;
+        self.station_id = response.station.clone();
+        self.district_secret = Some(response.district_secret);
+        self.emit(Change::Settings {
+            source: self.source,
+        });
+        Ok(Enrolment {
+            station_id: response.station,
+            hub_url,
+            issuers: response.issuers.len(),
+        })
+    }
+}

@@ -1,0 +1,114 @@
+//! The outbox as volunteers see it (`nac queue`, the Sync screen): each event's state, the
+//! hub's reason and the next retry, and the station's sync status.
+
+use super::{keys, read_setting};
+use crate::error::Result;
+use crate::station::Station;
+use serde::Serialize;
+
+/// One outbox event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueEntry {
+    pub event_id: String,
+    /// queued, sending, synced, rejected, error, demo or local.
+    pub state: String,
+    pub resident_id: Option<i64>,
+    pub name: Option<String>,
+    pub serial: Option<String>,
+    pub applied_at: Option<i64>,
+    pub attempts: u32,
+    /// The hub's reason code or the transport failure (`unreachable`).
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub next_attempt_at: Option<i64>,
+    pub synced_at: Option<i64>,
+}
+
+/// The station's link with the hub.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    pub enrolled: bool,
+    pub hub_url: Option<String>,
+    pub last_sync_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub next_sync_at: Option<i64>,
+    /// When the hub made the trust list this station holds (offline verification's age).
+    pub trust_list_at: Option<i64>,
+    pub queued: u32,
+    pub sending: u32,
+    pub synced: u32,
+    pub rejected: u32,
+    pub error: u32,
+    /// Applications recorded before enrolment (never sent).
+    pub local: u32,
+}
+
+impl Station {
+    /// Outbox events, oldest first; `only_open` leaves out synced, demo and local ones.
+    pub fn queue(&self, only_open: bool, limit: u32) -> Result<Vec<QueueEntry>> {
+        let filter = if only_open {
+            "WHERE o.state IN ('queued', 'sending', 'rejected', 'error')"
+        } else {
+            ""
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT o.event_id, o.state, a.resident_id, r.name, c.serial, a.applied_at, o.attempts,
+                    o.reason, o.last_error, o.next_attempt_at, o.synced_at
+             FROM outbox o
+             LEFT JOIN applications a ON a.id = o.application_id
+             LEFT JOIN residents r ON r.id = a.resident_id
+             LEFT JOIN codes c ON c.application_id = a.id
+             {filter} ORDER BY o.id LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok(QueueEntry {
+                event_id: r.get(0)?,
+                state: r.get(1)?,
+                resident_id: r.get(2)?,
+                name: r.get(3)?,
+                serial: r.get(4)?,
+                applied_at: r.get(5)?,
+                attempts: r.get(6)?,
+                reason: r.get(7)?,
+                message: r.get(8)?,
+                next_attempt_at: r.get(9)?,
+                synced_at: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Enrolment, last sync, next attempt, trust-list age and outbox counts.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let number = |key: &str| -> Result<Option<i64>> {
+            Ok(read_setting(&self.conn, key)?.and_then(|v| v.parse().ok()))
+        };
+        let mut status = SyncStatus {
+            enrolled: self.is_enrolled(),
+            hub_url: read_setting(&self.conn, keys::HUB_URL)?,
+            last_sync_at: number(keys::LAST_SYNC_AT)?,
+            last_error: read_setting(&self.conn, keys::LAST_SYNC_ERROR)?,
+            next_sync_at: number(keys::NEXT_SYNC_AT)?,
+            trust_list_at: number(keys::TRUST_GENERATED_AT)?,
+            ..SyncStatus::default()
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT state, count(*) FROM outbox GROUP BY state")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let state: String = r.get(0)?;
+            let n: u32 = r.get(1)?;
+            match state.as_str() {
+                "queued" => status.queued = n,
+                "sending" => status.sending = n,
+                "synced" => status.synced = n,
+                "rejected" => status.rejected = n,
+                "error" => status.error = n,
+                "local" => status.local = n,
+                _ => {}
+            }
+        }
+        Ok(status)
+    }
+}

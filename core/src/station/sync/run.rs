@@ -1,0 +1,499 @@
+//! One sync run: push the outbox in pages, subscribe the roster, pull, refresh the trust and
+//! revocation lists. Each step commits what it learned before the next request, so a run cut
+//! short anywhere is resumed by the next one without duplicates or gaps.
+
+use std::collections::HashMap;
+
+use super::apply::{apply_answer, apply_change, store_issuers, store_revocations, Applied};
+use super::transport::{HubRequest, Method, RequestSigner, Transport, TransportError};
+use super::{backoff_secs, delete_setting, jitter, keys, read_setting, write_setting};
+use crate::error::Result;
+use crate::station::{Change, Station};
+use nac_protocol::{
+    DistrictSecret, Event, PageQuery, PullResponse, PushRequest, PushResponse, RevocationsResponse,
+    SubscribeRequest, SubscribeResponse, TrustListResponse, MAX_EVENTS_PER_PAGE,
+    MAX_PERSON_KEYS_PER_PAGE, PATH_PULL, PATH_PUSH, PATH_REVOCATIONS, PATH_SUBSCRIBE, PATH_TRUST,
+    V1,
+};
+use rusqlite::{params, Connection};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Which step a sync is at (for progress).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStage {
+    Push,
+    Subscribe,
+    Pull,
+    Trust,
+}
+
+/// Progress after each page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncProgress {
+    pub stage: SyncStage,
+    /// Events pushed so far and events to push (push stage); items so far otherwise.
+    pub done: u32,
+    pub total: u32,
+}
+
+/// What a sync run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// Events whose answer arrived (accepted, duplicate, rejected or refused).
+    pub pushed: u32,
+    pub synced: u32,
+    /// Rejected by the hub (already applied that day elsewhere): the hub's code adopted.
+    pub rejected: u32,
+    /// Refused for good (conflict, invalid): see the queue.
+    pub failed: u32,
+    /// Codes issued elsewhere that are now the active code here.
+    pub adopted: u32,
+    pub subscribed: u32,
+    pub pulled: u32,
+    pub issuers: u32,
+    pub revocations: u32,
+    /// Events still waiting (not sent because the hub could not be reached).
+    pub waiting: u32,
+    /// Why the run stopped early, if it did; then the next attempt is at `next_attempt_at`.
+    pub stopped: Option<String>,
+    pub next_attempt_at: Option<i64>,
+    /// Residents whose codes changed (for the UI).
+    #[serde(skip)]
+    pub residents: Vec<i64>,
+}
+
+impl SyncReport {
+    /// `nac sync`'s exit status: 0 all synced, 1 some rejected or failed, 2 unreachable.
+    pub fn exit_code(&self) -> i32 {
+        if self.stopped.is_some() {
+            2
+        } else if self.rejected > 0 || self.failed > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+struct Page {
+    outbox_id: i64,
+    event: Event,
+}
+
+impl Station {
+    /// Syncs with the hub through `transport`. Transport failures end the run early and are
+    /// reported in [`SyncReport::stopped`] with the next attempt time (backoff with jitter);
+    /// a refusal of the whole request (4xx: disabled station, bad signature) is an error.
+    pub fn sync(
+        &mut self,
+        transport: &mut dyn Transport,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<SyncReport> {
+        let signer = self.signer_for_hub()?;
+        let secret = self
+            .district_secret
+            .clone()
+            .ok_or(crate::Error::NotEnrolled)?;
+        let mut report = SyncReport::default();
+        let outcome = self
+            .push_all(transport, &signer, &mut report, progress)
+            .and_then(|()| {
+                self.subscribe_roster(transport, &signer, &secret, &mut report, progress)
+            })
+            .and_then(|()| self.pull_all(transport, &signer, &secret, &mut report, progress))
+            .and_then(|()| self.refresh_lists(transport, &signer, &mut report, progress));
+        report.waiting = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE state IN ('queued', 'sending')
+                 OR (state = 'error' AND next_attempt_at IS NOT NULL)",
+            [],
+            |r| r.get(0),
+        )?;
+        let now = self.now();
+        let result = match outcome {
+            Ok(()) => {
+                let tx = self.write()?;
+                write_setting(&tx, keys::LAST_SYNC_AT, &now.to_string())?;
+                delete_setting(&tx, keys::LAST_SYNC_ERROR)?;
+                delete_setting(&tx, keys::SYNC_FAILURES)?;
+                delete_setting(&tx, keys::NEXT_SYNC_AT)?;
+                tx.commit()?;
+                Ok(())
+            }
+            Err(crate::Error::Hub(e)) if e.is_transient() => {
+                let failures = read_setting(&self.conn, keys::SYNC_FAILURES)?
+                    .and_then(|v| v.parse::<u32>().ok())
+                    .unwrap_or(0)
+                    .saturating_add(1);
+                let wait = match &e {
+                    TransportError::Busy { retry_after_secs } => *retry_after_secs as i64,
+                    _ => backoff_secs(failures, jitter()),
+                };
+                let next = now + wait;
+                let tx = self.write()?;
+                write_setting(&tx, keys::LAST_SYNC_ERROR, &e.to_string())?;
+                write_setting(&tx, keys::SYNC_FAILURES, &failures.to_string())?;
+                write_setting(&tx, keys::NEXT_SYNC_AT, &next.to_string())?;
+                // Events caught mid-send wait for the next attempt, visibly.
+                tx.execute(
+                    "UPDATE outbox SET state = 'error', reason = 'unreachable', last_error = ?1,
+                         next_attempt_at = ?2, updated_at = ?3
+                     WHERE state = 'sending'",
+                    params![e.to_string(), next, now],
+                )?;
+                tx.commit()?;
+                report.stopped = Some(e.to_string());
+                report.next_attempt_at = Some(next);
+                Ok(())
+            }
+            Err(e) => {
+                let tx = self.write()?;
+                write_setting(&tx, keys::LAST_SYNC_ERROR, &e.to_string())?;
+                tx.execute(
+                    "UPDATE outbox SET state = 'queued', updated_at = ?1 WHERE state = 'sending'",
+                    [now],
+                )?;
+                tx.commit()?;
+                Err(e)
+            }
+        };
+        if !report.residents.is_empty() {
+            report.residents.sort_unstable();
+            report.residents.dedup();
+            self.emit(Change::Codes {
+                source: crate::WriteSource::Sync,
+                residents: report.residents.clone(),
+            });
+        }
+        result.map(|()| report)
+    }
+
+    /// When the next automatic sync is due (after failures: backoff), if one is scheduled.
+    pub fn next_sync_at(&self) -> Result<Option<i64>> {
+        Ok(read_setting(&self.conn, keys::NEXT_SYNC_AT)?.and_then(|v| v.parse().ok()))
+    }
+
+    fn push_all(
+        &mut self,
+        transport: &mut dyn Transport,
+        signer: &RequestSigner,
+        report: &mut SyncReport,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<()> {
+        let total: u32 = self.conn.query_row(
+            &format!("SELECT count(*) FROM outbox WHERE {SENDABLE}"),
+            [],
+            |r| r.get(0),
+        )?;
+        let mut after = 0i64;
+        loop {
+            let page = sendable_page(&self.conn, after)?;
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
+            after = last.outbox_id;
+            let now = self.now();
+            let tx = self.write()?;
+            for item in &page {
+                tx.prepare_cached(
+                    "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2
+                     WHERE id = ?1",
+                )?
+                .execute(params![item.outbox_id, now])?;
+            }
+            tx.commit()?;
+            let request = PushRequest {
+                v: V1,
+                station: signer.station.clone(),
+                events: page.iter().map(|p| p.event.clone()).collect(),
+            };
+            let response: PushResponse =
+                call(transport, signer, Method::Post, PATH_PUSH.into(), &request)?;
+            let now = self.now();
+            let tx = self.write()?;
+            for (item, answer) in page.iter().zip(&response.results) {
+                if answer.event_id != item.event.event_id {
+                    continue;
+                }
+                let (applied, adopted) = apply_answer(&tx, item.outbox_id, answer, now)?;
+                report.pushed += 1;
+                report.adopted += adopted;
+                match applied {
+                    Applied::Synced => report.synced += 1,
+                    Applied::Rejected => report.rejected += 1,
+                    Applied::Failed => report.failed += 1,
+                }
+                if adopted > 0 || applied == Applied::Rejected {
+                    if let Some(r) = resident_of_event(&tx, item.outbox_id)? {
+                        report.residents.push(r);
+                    }
+                }
+            }
+            // Events the hub did not answer go back to the queue for the next run.
+            tx.execute(
+                "UPDATE outbox SET state = 'queued', updated_at = ?1 WHERE state = 'sending'",
+                [now],
+            )?;
+            tx.commit()?;
+            progress(&SyncProgress {
+                stage: SyncStage::Push,
+                done: report.pushed,
+                total,
+            });
+        }
+    }
+
+    fn subscribe_roster(
+        &mut self,
+        transport: &mut dyn Transport,
+        signer: &RequestSigner,
+        secret: &DistrictSecret,
+        report: &mut SyncReport,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<()> {
+        let keys_by_resident = person_keys(&self.conn, secret)?;
+        let mut unsubscribed: Vec<(String, i64)> = Vec::new();
+        {
+            let mut known = self
+                .conn
+                .prepare_cached("SELECT 1 FROM hub_subscriptions WHERE person_key = ?1")?;
+            for (key, resident) in &keys_by_resident {
+                if !known.exists([key])? {
+                    unsubscribed.push((key.clone(), *resident));
+                }
+            }
+        }
+        unsubscribed.sort();
+        for page in unsubscribed.chunks(MAX_PERSON_KEYS_PER_PAGE) {
+            let request = SubscribeRequest {
+                v: V1,
+                station: signer.station.clone(),
+                person_keys: page
+                    .iter()
+                    .filter_map(|(k, _)| nac_protocol::PersonKey::parse(k).ok())
+                    .collect(),
+            };
+            let response: SubscribeResponse = call(
+                transport,
+                signer,
+                Method::Post,
+                PATH_SUBSCRIBE.into(),
+                &request,
+            )?;
+            let now = self.now();
+            let tx = self.write()?;
+            for code in &response.active {
+                if let Some(&resident) = keys_by_resident.get(code.person_key.as_str()) {
+                    let adopted = super::apply::adopt_active(&tx, resident, code, now)?;
+                    if adopted > 0 {
+                        report.adopted += adopted;
+                        report.residents.push(resident);
+                    }
+                }
+            }
+            for (key, _) in page {
+                tx.prepare_cached(
+                    "INSERT INTO hub_subscriptions (person_key) VALUES (?1) ON CONFLICT DO NOTHING",
+                )?
+                .execute([key])?;
+            }
+            tx.commit()?;
+            report.subscribed += page.len() as u32;
+            progress(&SyncProgress {
+                stage: SyncStage::Subscribe,
+                done: report.subscribed,
+                total: unsubscribed.len() as u32,
+            });
+        }
+        Ok(())
+    }
+
+    fn pull_all(
+        &mut self,
+        transport: &mut dyn Transport,
+        signer: &RequestSigner,
+        secret: &DistrictSecret,
+        report: &mut SyncReport,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<()> {
+        let mut keys_by_resident: Option<HashMap<String, i64>> = None;
+        loop {
+            let since = read_setting(&self.conn, keys::PULL_CURSOR)?;
+            let query = PageQuery { since, limit: None }.to_query_string();
+            let path = paged(PATH_PULL, &query);
+            let page: PullResponse = call(transport, signer, Method::Get, path, &())?;
+            if !page.changes.is_empty() && keys_by_resident.is_none() {
+                keys_by_resident = Some(person_keys(&self.conn, secret)?);
+            }
+            let now = self.now();
+            let tx = self.write()?;
+            if let Some(map) = &keys_by_resident {
+                for change in &page.changes {
+                    if let Some(&resident) = map.get(change.person_key.as_str()) {
+                        let adopted = apply_change(&tx, resident, change, now)?;
+                        report.adopted += adopted;
+                        report.residents.push(resident);
+                    }
+                }
+            }
+            write_setting(&tx, keys::PULL_CURSOR, &page.next)?;
+            tx.commit()?;
+            report.pulled += page.changes.len() as u32;
+            progress(&SyncProgress {
+                stage: SyncStage::Pull,
+                done: report.pulled,
+                total: report.pulled,
+            });
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+
+    fn refresh_lists(
+        &mut self,
+        transport: &mut dyn Transport,
+        signer: &RequestSigner,
+        report: &mut SyncReport,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<()> {
+        loop {
+            let since = read_setting(&self.conn, keys::TRUST_CURSOR)?;
+            let path = paged(
+                PATH_TRUST,
+                &PageQuery { since, limit: None }.to_query_string(),
+            );
+            let page: TrustListResponse = call(transport, signer, Method::Get, path, &())?;
+            let tx = self.write()?;
+            store_issuers(&tx, &page.issuers)?;
+            write_setting(&tx, keys::TRUST_CURSOR, &page.next)?;
+            write_setting(
+                &tx,
+                keys::TRUST_GENERATED_AT,
+                &page.generated_at.to_string(),
+            )?;
+            tx.commit()?;
+            report.issuers += page.issuers.len() as u32;
+            if !page.more {
+                break;
+            }
+        }
+        loop {
+            let since = read_setting(&self.conn, keys::REVOCATIONS_CURSOR)?;
+            let path = paged(
+                PATH_REVOCATIONS,
+                &PageQuery { since, limit: None }.to_query_string(),
+            );
+            let page: RevocationsResponse = call(transport, signer, Method::Get, path, &())?;
+            let tx = self.write()?;
+            store_revocations(&tx, &page.revocations)?;
+            write_setting(&tx, keys::REVOCATIONS_CURSOR, &page.next)?;
+            tx.commit()?;
+            report.revocations += page.revocations.len() as u32;
+            progress(&SyncProgress {
+                stage: SyncStage::Trust,
+                done: report.issuers + report.revocations,
+                total: report.issuers + report.revocations,
+            });
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Outbox rows a run sends: queued, caught mid-send by a crash, or failed transiently.
+const SENDABLE: &str = "state IN ('queued', 'sending')
+     OR (state = 'error' AND next_attempt_at IS NOT NULL)";
+
+fn sendable_page(conn: &Connection, after: i64) -> Result<Vec<Page>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, payload FROM outbox WHERE id > ?1 AND ({SENDABLE}) ORDER BY id LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![after, MAX_EVENTS_PER_PAGE as i64], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut page = Vec::new();
+    for row in rows {
+        let (outbox_id, payload) = row?;
+        match serde_json::from_str::<Event>(&payload) {
+            Ok(event) => page.push(Page { outbox_id, event }),
+            Err(e) => {
+                // A payload that does not decode can never be sent: park it visibly.
+                conn.prepare_cached(
+                    "UPDATE outbox SET state = 'error', reason = 'bad_payload', last_error = ?2,
+                         next_attempt_at = NULL
+                     WHERE id = ?1",
+                )?
+                .execute(params![outbox_id, e.to_string()])?;
+            }
+        }
+    }
+    Ok(page)
+}
+
+fn resident_of_event(conn: &Connection, outbox_id: i64) -> rusqlite::Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(
+        "SELECT a.resident_id FROM outbox o JOIN applications a ON a.id = o.application_id
+         WHERE o.id = ?1",
+    )?
+    .query_row([outbox_id], |r| r.get(0))
+    .optional()
+}
+
+/// Every current resident's person key → resident id.
+pub(crate) fn person_keys(
+    conn: &Connection,
+    secret: &DistrictSecret,
+) -> rusqlite::Result<HashMap<String, i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, doc_type, doc_number FROM residents WHERE removed_at IS NULL",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut map = HashMap::new();
+    for row in rows {
+        let (id, doc_type, number) = row?;
+        let key = nac_protocol::person_key(secret, &doc_type, &number);
+        map.insert(key.as_str().to_string(), id);
+    }
+    Ok(map)
+}
+
+fn paged(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+/// Sends a request and decodes the answer.
+fn call<Req: Serialize, Res: DeserializeOwned>(
+    transport: &mut dyn Transport,
+    signer: &RequestSigner,
+    method: Method,
+    path_and_query: String,
+    body: &Req,
+) -> std::result::Result<Res, TransportError> {
+    let body = match method {
+        Method::Get => Vec::new(),
+        Method::Post => {
+            serde_json::to_vec(body).map_err(|e| TransportError::BadAnswer(e.to_string()))?
+        }
+    };
+    let answer = transport.send(&HubRequest {
+        method,
+        path_and_query,
+        body,
+        signer: Some(signer.clone()),
+    })?;
+    serde_json::from_slice(&answer).map_err(|e| TransportError::BadAnswer(e.to_string()))
+}

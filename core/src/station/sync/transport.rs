@@ -1,0 +1,126 @@
+//! How the station reaches the hub: one request at a time, through a [`Transport`].
+//!
+//! The sync logic builds protocol messages and applies answers; the transport only carries
+//! bytes and signs. Keeping the seam this narrow lets the tests put faults between a real
+//! station and a real hub process (lost requests, lost answers, duplicates, replays) without
+//! touching the logic, and keeps HTTP in one small file ([`super::http`]).
+
+use nac_credential::StationKey;
+
+/// GET or POST: the only methods of the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// Who signs a request: the station's hub id and its key.
+#[derive(Clone)]
+pub struct RequestSigner {
+    pub station: String,
+    pub key: StationKey,
+}
+
+/// One request to the hub. `signer` is `None` only for enrolment.
+#[derive(Clone)]
+pub struct HubRequest {
+    pub method: Method,
+    /// Path and query exactly as sent, e.g. `/v1/pull?since=12`.
+    pub path_and_query: String,
+    pub body: Vec<u8>,
+    pub signer: Option<RequestSigner>,
+}
+
+/// Carries requests to the hub and returns the body of a `200` answer.
+pub trait Transport {
+    fn send(&mut self, request: &HubRequest) -> Result<Vec<u8>, TransportError>;
+}
+
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn send(&mut self, request: &HubRequest) -> Result<Vec<u8>, TransportError> {
+        (**self).send(request)
+    }
+}
+
+/// Why a request got no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// No answer at all: connection refused, timed out, reset. Retried with backoff.
+    #[error("无法连接区平台 / cannot reach the hub: {0}")]
+    Unreachable(String),
+    /// 429 (or 503): the hub asks to come back later.
+    #[error("区平台繁忙，请稍后再试 / the hub is busy; retry in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
+    /// A 5xx answer: the hub failed; retried with backoff.
+    #[error("区平台出错（{status}） / the hub failed ({status}): {message}")]
+    Server { status: u16, message: String },
+    /// A 4xx answer: the hub refused this request (bad signature, disabled station, bad
+    /// enrolment code, …). Not retried automatically: something must change first.
+    #[error("区平台拒绝了请求（{status} {code}） / the hub refused the request ({status} {code}): {message}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// A 200 whose body is not the expected message.
+    #[error("区平台的答复无法识别 / the hub's answer is not understood: {0}")]
+    BadAnswer(String),
+}
+
+impl TransportError {
+    /// The error code the UI and CLI branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TransportError::Unreachable(_)
+            | TransportError::Busy { .. }
+            | TransportError::Server { .. } => "hub_unreachable",
+            TransportError::Refused { .. } => "hub_refused",
+            TransportError::BadAnswer(_) => "hub_answer",
+        }
+    }
+
+    /// Whether trying again later, unchanged, may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            TransportError::Unreachable(_)
+                | TransportError::Busy { .. }
+                | TransportError::Server { .. }
+        )
+    }
+
+    /// Builds the error for a non-200 answer from its status, `Retry-After` and body.
+    pub fn from_status(status: u16, retry_after: Option<&str>, body: &[u8]) -> TransportError {
+        let parsed: Option<nac_protocol::ErrorBody> = serde_json::from_slice(body).ok();
+        let (code, message) = match parsed {
+            Some(b) => (b.error, b.message),
+            None => (
+                String::new(),
+                String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
+            ),
+        };
+        match status {
+            429 | 503 => TransportError::Busy {
+                retry_after_secs: retry_after
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(30)
+                    .min(3600),
+            },
+            500..=599 => TransportError::Server { status, message },
+            _ => TransportError::Refused {
+                status,
+                code,
+                message,
+            },
+        }
+    }
+}
