@@ -527,3 +527,58 @@ fn an_unreachable_hub_backs_off_and_a_disabled_station_is_refused() {
     assert_eq!(err.code(), "hub_refused", "{err}");
     assert_eq!(station.sync_status().unwrap().queued, 1);
 }
+
+#[test]
+fn the_same_event_id_with_other_content_is_a_conflict_that_changes_nothing() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let hub = hub(dir.path());
+    let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+    let (mut station, ids) = enrolled(&hub, &dir.path().join("s.db"), &clock, &[5, 6]);
+    station.renew(ids[0], Capacity::Volunteer).unwrap();
+    station.renew(ids[1], Capacity::Volunteer).unwrap();
+    assert_eq!(sync(&mut station, &hub).synced, 2);
+    let before = (
+        hub_active(&hub),
+        hub.data
+            .query("SELECT event_id, answer FROM event_records ORDER BY event_id"),
+    );
+    // The first event's content changes under the same id (a bug, or tampering).
+    let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+    let (id, payload): (i64, String) = conn
+        .query_row(
+            "SELECT id, payload FROM outbox ORDER BY id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let changed = payload.replace("\"capacity\":\"volunteer\"", "\"capacity\":\"family\"");
+    assert_ne!(changed, payload);
+    conn.execute(
+        "UPDATE outbox SET payload = ?2, state = 'queued' WHERE id = ?1",
+        rusqlite::params![id, changed],
+    )
+    .unwrap();
+    let report = sync(&mut station, &hub);
+    assert_eq!((report.failed, report.exit_code()), (1, 1), "{report:?}");
+    let problem = station
+        .queue(true, 10)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.state == "error")
+        .unwrap();
+    assert_eq!(problem.reason.as_deref(), Some("conflict"));
+    assert_eq!(
+        problem.next_attempt_at, None,
+        "a conflict is not retried automatically"
+    );
+    assert_eq!(
+        before,
+        (
+            hub_active(&hub),
+            hub.data
+                .query("SELECT event_id, answer FROM event_records ORDER BY event_id"),
+        )
+    );
+    // The other event is untouched: one failing event never blocks the rest.
+    assert_eq!(station.sync_status().unwrap().synced, 1);
+}

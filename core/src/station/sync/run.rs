@@ -217,6 +217,11 @@ impl Station {
                     continue;
                 }
                 let (applied, adopted) = apply_answer(&tx, item.outbox_id, answer, now)?;
+                // The hub subscribes a pushed event's person to this station by itself.
+                tx.prepare_cached(
+                    "INSERT INTO hub_subscriptions (person_key) VALUES (?1) ON CONFLICT DO NOTHING",
+                )?
+                .execute([item.event.person_key.as_str()])?;
                 report.pushed += 1;
                 report.adopted += adopted;
                 match applied {
