@@ -147,6 +147,7 @@ fn main() {
         let total = started.elapsed();
         let push = push_done.unwrap_or(total);
         assert_eq!(report.synced as usize, queued, "{report:?}");
+        assert!(report.stopped.is_none(), "{report:?}");
 
         let mut b = enrolled_station(&dir.path().join("b.db"), &hub, &bin, &data, residents);
         let started = Instant::now();
@@ -154,6 +155,8 @@ fn main() {
             .sync(&mut HttpTransport::new(&hub.1), &mut |_| {})
             .unwrap();
         let join = started.elapsed();
+        assert!(report_b.stopped.is_none(), "{report_b:?}");
+        assert_eq!(report_b.adopted as usize, queued, "{report_b:?}");
         println!(
             "run {run}: push {queued} events {:.2} s; then subscribe+pull {} changes {:.2} s \
              (whole sync {:.2} s); second station's first sync: {} codes adopted, {} changes \

@@ -582,3 +582,62 @@ fn the_same_event_id_with_other_content_is_a_conflict_that_changes_nothing() {
     // The other event is untouched: one failing event never blocks the rest.
     assert_eq!(station.sync_status().unwrap().synced, 1);
 }
+
+/// A station that joins after another issued 4,000 codes for the same residents adopts them
+/// all at its first sync (the subscribe answers carry a credential per key: they are paged so
+/// each stays under the 1 MiB body cap; one page of 4,000 used to exceed what a station reads).
+#[test]
+fn a_station_joining_late_adopts_every_code_issued_elsewhere() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let hub = hub(dir.path());
+    let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+    let people: Vec<u32> = (0..4000).collect();
+    let (mut first, _) = enrolled(&hub, &dir.path().join("a.db"), &clock, &people);
+    let batch = first
+        .renew_batch(
+            nac_core::station::BatchScope::Station,
+            nac_core::station::DueSelection::within(7),
+            Capacity::Volunteer,
+            500,
+            &mut |_| std::ops::ControlFlow::Continue(()),
+        )
+        .unwrap();
+    assert_eq!(batch.renewed, 4000);
+    assert_eq!(sync(&mut first, &hub).synced, 4000);
+
+    let (mut late, ids) = enrolled(&hub, &dir.path().join("b.db"), &clock, &people);
+    let mut measured = LargestAnswer {
+        inner: hub.transport(),
+        largest: 0,
+    };
+    let report = late.sync(&mut measured, &mut |_| {}).unwrap();
+    assert!(report.stopped.is_none(), "{report:?}");
+    assert!(
+        measured.largest <= nac_protocol::MAX_BODY_BYTES,
+        "an answer of {} bytes exceeds the protocol's body cap",
+        measured.largest
+    );
+    assert_eq!((report.subscribed, report.adopted), (4000, 4000));
+    for id in ids.iter().step_by(397) {
+        assert!(active_serial(&late, *id).is_some());
+    }
+    // R3 holds here for codes issued elsewhere: the same day is refused locally.
+    assert!(matches!(
+        late.renew(ids[0], Capacity::Volunteer).unwrap(),
+        RenewOutcome::AlreadyAppliedToday { .. }
+    ));
+}
+
+/// Passes requests through and remembers the largest answer.
+struct LargestAnswer {
+    inner: nac_core::HttpTransport,
+    largest: usize,
+}
+
+impl Transport for LargestAnswer {
+    fn send(&mut self, request: &nac_core::station::HubRequest) -> Result<Vec<u8>, TransportError> {
+        let answer = self.inner.send(request)?;
+        self.largest = self.largest.max(answer.len());
+        Ok(answer)
+    }
+}

@@ -11,9 +11,8 @@ use crate::error::Result;
 use crate::station::{Change, Station};
 use nac_protocol::{
     DistrictSecret, Event, PageQuery, PullResponse, PushRequest, PushResponse, RevocationsResponse,
-    SubscribeRequest, SubscribeResponse, TrustListResponse, MAX_EVENTS_PER_PAGE,
-    MAX_PERSON_KEYS_PER_PAGE, PATH_PULL, PATH_PUSH, PATH_REVOCATIONS, PATH_SUBSCRIBE, PATH_TRUST,
-    V1,
+    SubscribeRequest, SubscribeResponse, TrustListResponse, MAX_EVENTS_PER_PAGE, PATH_PULL,
+    PATH_PUSH, PATH_REVOCATIONS, PATH_SUBSCRIBE, PATH_TRUST, V1,
 };
 use rusqlite::{params, Connection};
 use serde::de::DeserializeOwned;
@@ -270,7 +269,7 @@ impl Station {
             }
         }
         unsubscribed.sort();
-        for page in unsubscribed.chunks(MAX_PERSON_KEYS_PER_PAGE) {
+        for page in unsubscribed.chunks(SUBSCRIBE_PAGE) {
             let request = SubscribeRequest {
                 v: V1,
                 station: signer.station.clone(),
@@ -407,6 +406,11 @@ impl Station {
         }
     }
 }
+
+/// Person keys per subscribe request. The hub takes up to 5000, but its answer carries the
+/// active code (~600 bytes with its credential) of every key that has one: 1000 keys keep the
+/// answer well under the protocol's 1 MiB body cap.
+const SUBSCRIBE_PAGE: usize = nac_protocol::MAX_ITEMS_PER_PAGE;
 
 /// Outbox rows a run sends: queued, caught mid-send by a crash, or failed transiently.
 const SENDABLE: &str = "state IN ('queued', 'sending')
