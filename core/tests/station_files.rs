@@ -130,7 +130,8 @@ fn a_schema_1_database_with_data_is_upgraded() {
                                 station_id, kid, credential)
                  VALUES (1, 'S1', 1, 1, 100, 200, 'ST-OLD', '{kid}', 'NAC1:x');
              INSERT INTO outbox (event_id, kind, application_id, payload, state, created_at, updated_at)
-                 VALUES ('e1', 'application', 1, '{{}}', 'queued', 100, 100);
+                 VALUES ('e1', 'application', 1,
+                         'document_number 11010519491231002X', 'queued', 100, 100);
              INSERT INTO print_jobs (id, printed_at, layout, volunteer_id, destination, card_count)
                  VALUES (1, 150, 'a4-8up', 1, 'file:/tmp/x.pdf', 1);
              INSERT INTO printed_cards (job_id, code_id, resident_id, printed_at) VALUES (1, 1, 1, 150);
@@ -156,11 +157,19 @@ fn a_schema_1_database_with_data_is_upgraded() {
     );
     assert_eq!(station.station_id(), "ST-OLD");
     assert!(!station.is_demo());
+    // An event of the unenrolled era stays as local history (never sent), and the plaintext
+    // ID number its payload carried is gone (schema 3).
     assert_eq!(
         count(
             conn,
-            "SELECT count(*) FROM outbox WHERE event_id = 'e1' AND state = 'queued'"
+            "SELECT count(*) FROM outbox WHERE event_id = 'e1' AND state = 'local'
+               AND payload NOT LIKE '%1101051949%'"
         ),
+        1
+    );
+    // The rebuilt codes table keeps the code, its application and its printed card.
+    assert_eq!(
+        count(conn, "SELECT count(*) FROM codes WHERE serial = 'S1' AND application_id = 1"),
         1
     );
     assert_eq!(
