@@ -217,3 +217,31 @@ fn import_reports_refused_rows_with_exit_1_and_export_round_trips() {
     assert_eq!(v["import"]["outcome"]["residents_added"], 0);
     assert_eq!(v["import"]["outcome"]["residents_updated"], 0);
 }
+
+#[test]
+fn audit_verify_names_the_tampered_row_with_exit_1() {
+    let nac = Nac::with_demo(3);
+    let (code, v) = nac.json(&["audit", "verify"]);
+    assert_eq!(code, 0, "{v}");
+    let rows = v["audit"]["rows"].as_u64().unwrap();
+    assert!(rows >= 8, "{v}");
+    let conn = rusqlite::Connection::open(&nac.db).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update;
+         UPDATE audit_log SET subject = 'nothing happened' WHERE id = 5;",
+    )
+    .unwrap();
+    drop(conn);
+    let (code, v) = nac.json(&["audit", "verify"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["audit"]["problem"]["row"], 5, "{v}");
+    assert_eq!(v["audit"]["problem"]["kind"], "edited", "{v}");
+    let out = nac.run(&["--lang", "en", "audit", "verify"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("audit row 5 was edited"));
+    let (code, v) = nac.json(&["audit", "list", "--limit", "3"]);
+    assert_eq!(
+        (code, v["entries"].as_array().unwrap().len()),
+        (0, 3),
+        "{v}"
+    );
+}

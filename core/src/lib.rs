@@ -13,6 +13,7 @@
 //!
 //! The desktop shell and the `nac` CLI are thin layers over [`station::Station`].
 
+pub mod audit;
 pub mod demo;
 pub mod domain;
 pub mod error;

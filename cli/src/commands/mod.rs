@@ -1,6 +1,7 @@
 //! The subcommands. Each opens the station, does one thing through `nac_core`, and returns a
 //! [`Report`].
 
+mod audit;
 mod bench;
 mod print;
 mod renew;
@@ -75,6 +76,8 @@ pub enum Command {
     Sync(sync::SyncArgs),
     /// The sync queue: each event's state, the hub's reason and the next retry.
     Queue(sync::QueueArgs),
+    /// The audit log: `verify` its hash chain (exit 1 names the first tampered row), `list`.
+    Audit(audit::AuditArgs),
 }
 
 pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Report> {
@@ -94,6 +97,7 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Report> {
         Command::Enrol(a) => sync::enrol(ctx, a),
         Command::Sync(a) => sync::sync(ctx, a),
         Command::Queue(a) => sync::queue(ctx, a),
+        Command::Audit(a) => audit::audit(ctx, a),
     }
 }
 

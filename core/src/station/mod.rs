@@ -389,6 +389,11 @@ impl Station {
         }
     }
 
+    /// Walks the audit log's hash chain (see [`crate::audit`]).
+    pub fn verify_audit(&self) -> Result<crate::audit::AuditCheck> {
+        Ok(crate::audit::verify(&self.conn)?)
+    }
+
     /// Read access for callers that need a consistent query (tests, export).
     pub fn connection(&self) -> &Connection {
         &self.conn
@@ -495,11 +500,14 @@ pub(crate) fn audit(
     action: &str,
     subject: &str,
 ) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO audit_log (at, source, volunteer_id, action, subject) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![at, source.as_str(), volunteer_id, action, subject])?;
-    Ok(())
+    crate::audit::append(
+        conn,
+        at,
+        source.as_str(),
+        Some(volunteer_id),
+        action,
+        subject,
+    )
 }
 
 /// The five address columns starting at column `first` of a query row

@@ -25,7 +25,16 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_demo_and_print_state.sql"),
     include_str!("migrations/0003_sync.sql"),
+    include_str!("migrations/0004_audit_chain.sql"),
 ];
+
+/// Work a migration needs beyond SQL, run in its transaction after its SQL (by version).
+fn rust_step(version: u32, tx: &Connection) -> Result<(), rusqlite::Error> {
+    match version {
+        4 => crate::audit::chain_legacy_rows(tx),
+        _ => Ok(()),
+    }
+}
 
 /// A migration containing this marker rebuilds a table other tables reference: it runs with
 /// foreign keys off (SQLite's documented procedure; the pragma cannot change inside a
@@ -131,6 +140,7 @@ fn apply_migration(
         return Ok(());
     }
     tx.execute_batch(sql)?;
+    rust_step(index as u32 + 1, &tx)?;
     if check_references {
         let broken: i64 =
             tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
