@@ -6,7 +6,7 @@
 //! script, but anyone with the file and a SQLite shell can drop them. The chain makes such an
 //! edit *visible*. It cannot stop someone from rewriting the whole chain from the edited row
 //! on; anchoring the head with the hub is what closes that (noted for the sync of audit heads).
-//! The head (last id and hash) is also kept in `settings`, so cutting rows off the end shows.
+//! The head (last id and hash) is also kept in `audit_head`, so cutting rows off the end shows.
 //!
 //! Rows are written only by [`append`], inside the caller's write transaction, which
 //! serialises writers: ids are consecutive and each row's `prev_hash` is the hash of the row
@@ -18,8 +18,6 @@ use sha2::{Digest, Sha256};
 
 /// The `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-const HEAD_KEY: &str = "audit_head";
 
 /// One row's content as hashed.
 pub struct Entry<'a> {
@@ -54,10 +52,10 @@ fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
 
 fn write_head(conn: &Connection, id: i64, hash: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        "INSERT INTO audit_head (one, id, hash) VALUES (1, ?1, ?2)
+         ON CONFLICT (one) DO UPDATE SET id = excluded.id, hash = excluded.hash",
     )?
-    .execute(params![HEAD_KEY, format!("{id}:{hash}")])?;
+    .execute(params![id, hash])?;
     Ok(())
 }
 
@@ -180,16 +178,13 @@ pub fn verify(conn: &Connection) -> rusqlite::Result<AuditCheck> {
         prev = stored;
         expected_id = id + 1;
     }
-    let head: Option<String> = conn
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            [HEAD_KEY],
-            |r| r.get(0),
-        )
+    let head: Option<(i64, String)> = conn
+        .query_row("SELECT id, hash FROM audit_head WHERE one = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
-    if let Some((head_id, head_hash)) = head.as_deref().and_then(|h| h.split_once(':')) {
-        let head_id: i64 = head_id.parse().unwrap_or(0);
-        if head_id != expected_id - 1 || (head_id > 0 && head_hash != prev) {
+    if let Some((head_id, head_hash)) = head {
+        if head_id != expected_id - 1 || head_hash != prev {
             let p = problem(
                 expected_id,
                 "truncated",

@@ -169,7 +169,10 @@ fn a_schema_1_database_with_data_is_upgraded() {
     );
     // The rebuilt codes table keeps the code, its application and its printed card.
     assert_eq!(
-        count(conn, "SELECT count(*) FROM codes WHERE serial = 'S1' AND application_id = 1"),
+        count(
+            conn,
+            "SELECT count(*) FROM codes WHERE serial = 'S1' AND application_id = 1"
+        ),
         1
     );
     assert_eq!(
