@@ -56,10 +56,11 @@ export async function mount(main) {
             .map((x) => h('th', { scope: 'col' }, x)))),
           h('tbody', null, q.errors.map((e) => h('tr', { class: `state-${e.state}` },
             h('th', { scope: 'row' }, e.name),
-            h('td', null, t(`sync_${e.state}`)),
-            h('td', { class: 'mono' }, e.serial),
+            h('td', { class: 'nowrap' }, t(`sync_${e.state}`)),
+            h('td', { class: 'mono nowrap' }, e.serial),
             h('td', null, e.reason ? t(`reason_${e.reason}`) : ''),
-            h('td', null, e.message),
+            // The hub explains in English; a reason the UI already words fully needs no more.
+            h('td', null, e.reason === 'already_applied_today' ? '' : e.message),
             h('td', null, String(e.attempts)),
             h('td', null, e.next_retry || '')))))],
     ));
