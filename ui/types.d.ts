@@ -87,7 +87,7 @@ export type HistoryLine = { applied_at: string,
  */
 capacity: string, volunteer: string | null, channel: string, code: Code, cards_printed: number, sync_state: string | null, };
 
-export type ResidentView = { member: Member, address: string, birth_date: string | null, active_code: Code | null, 
+export type ResidentView = { member: Member, address: string, active_code: Code | null, 
 /**
  * The active code as an SVG QR (the same text the card prints), error correction Q.
  */

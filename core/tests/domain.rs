@@ -177,3 +177,26 @@ fn phones_are_normalised_and_checked() {
     assert!(Phone::parse("1381234567").is_err(), "10 digits");
     assert!(Phone::parse("23812345678").is_err(), "must start with 1");
 }
+
+/// Masking hides at least half of every document number: a Taiwan permit (8 digits) masked
+/// like a resident ID (first 3, last 4) would hide a single digit.
+#[test]
+fn every_masked_document_hides_at_least_half_of_it() {
+    use nac_core::domain::document::{Document, DocumentType};
+    for (kind, raw, masked) in [
+        (
+            DocumentType::ResidentId,
+            "11010519491231002X",
+            "110***********002X",
+        ),
+        (DocumentType::TaiwanPermit, "12345678", "****5678"),
+        (DocumentType::HkMacauPermit, "H12345678", "*****5678"),
+        (DocumentType::Passport, "E12345678", "*****5678"),
+    ] {
+        let doc = Document::parse(kind, raw).unwrap_or_else(|e| panic!("{raw}: {e:?}"));
+        let shown = doc.masked();
+        assert_eq!(shown, masked);
+        let hidden = shown.chars().filter(|c| *c == '*').count();
+        assert!(hidden * 2 >= raw.len(), "{shown} hides too little");
+    }
+}

@@ -419,7 +419,8 @@ pub struct HistoryLine {
 pub struct ResidentView {
     pub member: Member,
     pub address: String,
-    pub birth_date: Option<String>,
+    // No birth date: with the masked number and the address's region it rebuilds most of the
+    // ID number (issue 9). The full number is shown only by the audited reveal.
     pub active_code: Option<Code>,
     /// The active code as an SVG QR (the same text the card prints), error correction Q.
     pub qr_svg: Option<String>,

@@ -183,9 +183,16 @@ impl Document {
         &self.number[n.saturating_sub(4)..]
     }
 
-    /// Masked for display: `310***********123X` (first three, last four).
+    /// Masked for display: `310***********123X` (first three, last four) for a resident ID;
+    /// the last four only for the short permits and passports (`*****5678`), where showing
+    /// seven characters of eight or nine would hide next to nothing.
     pub fn masked(&self) -> String {
-        mask_middle(&self.number, 3, 4)
+        let head = if self.number.chars().count() >= 15 {
+            3
+        } else {
+            0
+        };
+        mask_middle(&self.number, head, 4)
     }
 }
 

@@ -31,7 +31,6 @@ pub fn resident(host: &Host, id: i64) -> AppResult<ResidentView> {
         active_code: detail.active_code.as_ref().map(Code::from),
         member: Member::from_row(detail.row, rejected),
         address,
-        birth_date: detail.birth_date,
         history: detail
             .history
             .iter()
