@@ -383,6 +383,19 @@ fn refused_requests_change_nothing(env: Env) {
             413,
         );
     }
+    // More person keys than a subscribe may carry (its answer would outgrow the body cap).
+    let keys: Vec<PersonKey> = (0..=MAX_PERSON_KEYS_PER_PAGE).map(nth_person).collect();
+    let subscribe = serde_json::to_vec(&SubscribeRequest {
+        v: V1,
+        station: a.id.clone(),
+        person_keys: keys,
+    })
+    .unwrap();
+    check(
+        "1001 person keys",
+        client_a.send("POST", PATH_SUBSCRIBE, &subscribe).unwrap(),
+        413,
+    );
     // Malformed JSON, unknown fields.
     check(
         "malformed json",

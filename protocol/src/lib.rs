@@ -47,8 +47,9 @@ pub use version::V1;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The most events one push request may carry (a full page of ~500 events is ~300 KiB).
 pub const MAX_EVENTS_PER_PAGE: usize = 500;
-/// The most person keys one subscribe request may carry (66 bytes each on the wire).
-pub const MAX_PERSON_KEYS_PER_PAGE: usize = 5000;
+/// The most person keys one subscribe request may carry. The answer holds the active code of
+/// each key (~450-600 bytes with its credential), so 1000 keys keep it under [`MAX_BODY_BYTES`].
+pub const MAX_PERSON_KEYS_PER_PAGE: usize = 1000;
 /// The most changes, trust entries or revocations one pull-style answer holds.
 pub const MAX_ITEMS_PER_PAGE: usize = 1000;
 /// How long the hub keeps the answer of every event it decided, at least (60 days): a station

@@ -407,10 +407,9 @@ impl Station {
     }
 }
 
-/// Person keys per subscribe request. The hub takes up to 5000, but its answer carries the
-/// active code (~600 bytes with its credential) of every key that has one: 1000 keys keep the
-/// answer well under the protocol's 1 MiB body cap.
-const SUBSCRIBE_PAGE: usize = nac_protocol::MAX_ITEMS_PER_PAGE;
+/// Person keys per subscribe request: the protocol's cap, which keeps the answer (an active
+/// code with its credential per key) under the 1 MiB body cap.
+const SUBSCRIBE_PAGE: usize = nac_protocol::MAX_PERSON_KEYS_PER_PAGE;
 
 /// Outbox rows a run sends: queued, caught mid-send by a crash, or failed transiently.
 const SENDABLE: &str = "state IN ('queued', 'sending')
