@@ -465,24 +465,15 @@ impl Station {
 
     /// Outbox counts by state, the last successful sync and the events with a problem.
     pub fn outbox_summary(&self) -> Result<OutboxSummary> {
-        let mut summary = OutboxSummary::default();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT state, count(*) FROM outbox GROUP BY state")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let state: String = r.get(0)?;
-            let n: u32 = r.get(1)?;
-            match state.as_str() {
-                "queued" => summary.queued = n,
-                "sending" => summary.sending = n,
-                "synced" => summary.synced = n,
-                "rejected" => summary.rejected = n,
-                "error" => summary.error = n,
-                _ => {}
-            }
-        }
-        drop(rows);
+        let counts = self.sync_status()?;
+        let mut summary = OutboxSummary {
+            queued: counts.queued,
+            sending: counts.sending,
+            synced: counts.synced,
+            rejected: counts.rejected,
+            error: counts.error,
+            ..OutboxSummary::default()
+        };
         summary.last_synced_at = self.conn.query_row(
             "SELECT max(updated_at) FROM outbox WHERE state = 'synced'",
             [],

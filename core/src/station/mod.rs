@@ -354,22 +354,13 @@ impl Station {
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        Ok(sync::read_setting(&self.conn, key)?)
     }
 
     fn write_setting(&mut self, key: &str, value: &str) -> Result<()> {
         let now = self.now();
         let tx = self.write()?;
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
+        sync::write_setting(&tx, key, value)?;
         audit(&tx, now, self.source, self.volunteer_id, "settings", key)?;
         tx.commit()?;
         self.emit(Change::Settings {

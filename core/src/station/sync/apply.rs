@@ -109,7 +109,10 @@ fn fail(
     Ok(())
 }
 
-fn resident_of_outbox(conn: &Connection, outbox_id: i64) -> rusqlite::Result<Option<i64>> {
+pub(super) fn resident_of_outbox(
+    conn: &Connection,
+    outbox_id: i64,
+) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached(
         "SELECT a.resident_id FROM outbox o JOIN applications a ON a.id = o.application_id
          WHERE o.id = ?1",

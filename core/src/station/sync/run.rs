@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use super::apply::{apply_answer, apply_change, store_issuers, store_revocations, Applied};
+use super::apply::{
+    apply_answer, apply_change, resident_of_outbox, store_issuers, store_revocations, Applied,
+};
 use super::transport::{HubRequest, Method, RequestSigner, Transport, TransportError};
 use super::{backoff_secs, delete_setting, jitter, keys, read_setting, write_setting};
 use crate::error::Result;
@@ -229,7 +231,7 @@ impl Station {
                     Applied::Failed => report.failed += 1,
                 }
                 if adopted > 0 || applied == Applied::Rejected {
-                    if let Some(r) = resident_of_event(&tx, item.outbox_id)? {
+                    if let Some(r) = resident_of_outbox(&tx, item.outbox_id)? {
                         report.residents.push(r);
                     }
                 }
@@ -439,16 +441,6 @@ fn sendable_page(conn: &Connection, after: i64) -> Result<Vec<Page>> {
         }
     }
     Ok(page)
-}
-
-fn resident_of_event(conn: &Connection, outbox_id: i64) -> rusqlite::Result<Option<i64>> {
-    use rusqlite::OptionalExtension;
-    conn.prepare_cached(
-        "SELECT a.resident_id FROM outbox o JOIN applications a ON a.id = o.application_id
-         WHERE o.id = ?1",
-    )?
-    .query_row([outbox_id], |r| r.get(0))
-    .optional()
 }
 
 /// Every current resident's person key → resident id.
