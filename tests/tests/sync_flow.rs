@@ -57,6 +57,8 @@ fn a_station_enrols_syncs_and_shows_a_rejected_renewal() {
         &app,
         "sync-01-enrolled",
         (|| {
+            // The tabs answer clicks once the first screen is up.
+            app.wait_text("#list-status", "共1户", WAIT)?;
             app.click("nav.tabs button[data-screen=\"sync\"]")?;
             app.wait_text("#sync-not-enrolled", "尚未注册", WAIT)?;
             app.clear("#enrol-url")?;
