@@ -298,3 +298,19 @@ recorded: boolean,
  */
 skipped: number, };
 
+export type UnlockState = "locked" | "new" | "open";
+
+export type UnlockStatus = { state: UnlockState, language: Lang, data_file: string, 
+/**
+ * The shortest passphrase a new station accepts.
+ */
+min_passphrase_chars: number, 
+/**
+ * Seconds before another attempt is answered (after wrong passphrases).
+ */
+wait_seconds: number, };
+
+export type UnlockForm = { passphrase: string, };
+
+export type BackupDone = { path: string, bytes: number, };
+

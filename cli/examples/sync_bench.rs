@@ -85,7 +85,15 @@ fn enrolled_station(path: &Path, hub: &HubProcess, bin: &Path, data: &Path, n: u
     let clock = Arc::new(ManualClock::at(
         chrono::Utc::now() - chrono::Duration::days(1),
     ));
-    let mut station = Station::open(path, clock, WriteSource::Cli).unwrap();
+    static KEY: std::sync::OnceLock<nac_core::store::DatabaseKey> = std::sync::OnceLock::new();
+    let key = KEY.get_or_init(|| {
+        nac_core::store::DatabaseKey::derive(
+            &nac_core::store::Passphrase::new("bench station passphrase"),
+            *b"nac-bench-salt16",
+        )
+        .unwrap()
+    });
+    let mut station = Station::open(path, key, clock, WriteSource::Cli).unwrap();
     let code = station_code(bin, data, &path.display().to_string());
     station
         .enrol(&mut HttpTransport::new(&hub.1), &hub.1, &code)

@@ -3,7 +3,10 @@
 //! Every subcommand runs over the same `nac_core::Station` as the desktop app. Output is
 //! human-readable (Chinese or English, `--lang`) or JSON (`--json`). Exit status: 0 success,
 //! 1 when a rule refuses (e.g. already applied today, a code that does not verify) or an import
-//! refuses some rows, 2 on bad usage or unreadable input.
+//! refuses some rows, 2 on bad usage or unreadable input (and a missing or wrong passphrase).
+//!
+//! The station file is encrypted: the passphrase comes from `--passphrase-file`,
+//! `$NAC_PASSPHRASE` or a terminal prompt (see `commands::secrets`).
 
 mod commands;
 mod output;
@@ -26,6 +29,10 @@ struct Cli {
     /// Message language: zh or en (default from $LANG, Chinese otherwise).
     #[arg(long, global = true)]
     lang: Option<Lang>,
+    /// File holding the station passphrase (first line); else $NAC_PASSPHRASE, else a prompt
+    /// when run in a terminal (exit 2 otherwise). A demo file's passphrase is `nac-demo`.
+    #[arg(long, global = true)]
+    passphrase_file: Option<PathBuf>,
     /// Volunteer account recorded with every change.
     #[arg(long, global = true, default_value = "station")]
     volunteer: String,
@@ -71,6 +78,9 @@ fn main() -> ExitCode {
         db,
         lang,
         volunteer: cli.volunteer,
+        passphrase: commands::secrets::PassphraseSource {
+            file: cli.passphrase_file,
+        },
     };
     let report = match commands::run(&ctx, cli.command) {
         Ok(report) => report,

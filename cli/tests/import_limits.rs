@@ -48,6 +48,7 @@ fn fifty_thousand_duplicates_import_under_a_memory_cap_with_a_linear_report() {
         .arg(&db)
         .args(["--json", "import"])
         .arg(&file)
+        .env("NAC_PASSPHRASE", "test station passphrase")
         .output()
         .unwrap();
     assert_eq!(

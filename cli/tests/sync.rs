@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 fn nac(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nac"))
+        .env("NAC_PASSPHRASE", "test station passphrase")
         .arg("--db")
         .arg(db)
         .args(["--lang", "en"])
@@ -138,7 +139,7 @@ fn enrol_and_push_through_the_cli_is_idempotent_and_the_hub_holds_no_identity() 
 
     // Answers lost 4 times in a row: the same batch is pushed again each time, and the hub
     // answers duplicate with its first answer: one renewal each, nothing else changes.
-    let conn = rusqlite::Connection::open(&db).unwrap();
+    let conn = raw_connection(&db);
     let first_answers = hub
         .data
         .query("SELECT event_id, answer FROM event_records ORDER BY event_id");
@@ -304,8 +305,7 @@ fn a_phone_renewal_reaches_the_station_and_counts_for_the_day() {
     // Next day, the resident renews on the phone.
     clock.advance_secs(DAY);
     let secret = nac_protocol::DistrictSecret::from_hex(
-        &rusqlite::Connection::open(dir.path().join("s.db"))
-            .unwrap()
+        &raw_connection(&dir.path().join("s.db"))
             .query_row(
                 "SELECT value FROM settings WHERE key = 'district_secret'",
                 [],
@@ -455,6 +455,7 @@ fn sigkill_mid_sync_then_a_plain_sync_converges() {
     }
     for delay_ms in [40u64, 120, 300, 700] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_nac"))
+            .env("NAC_PASSPHRASE", "test station passphrase")
             .arg("--db")
             .arg(&db)
             .args(["sync", "--hub", &hub.url])
@@ -543,7 +544,7 @@ fn the_same_event_id_with_other_content_is_a_conflict_that_changes_nothing() {
             .query("SELECT event_id, answer FROM event_records ORDER BY event_id"),
     );
     // The first event's content changes under the same id (a bug, or tampering).
-    let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+    let conn = raw_connection(&dir.path().join("s.db"));
     let (id, payload): (i64, String) = conn
         .query_row(
             "SELECT id, payload FROM outbox ORDER BY id LIMIT 1",

@@ -13,6 +13,9 @@
 //! of its data exists, and refuses a real station. The database files a demo's outbox events
 //! as `demo`, never sendable; the app shows "演示 DEMO" in the title bar and a banner, and
 //! every printed card carries the mark.
+//!
+//! A demo file is encrypted like every station file, with the published passphrase
+//! [`DEMO_PASSPHRASE`]: its people are fictional, so the app opens it without asking.
 
 use crate::domain::document::resident_id_check_char;
 use crate::domain::Capacity;
@@ -197,6 +200,17 @@ pub struct DemoSummary {
     pub cards_printed: u32,
 }
 
+/// The passphrase of every demo file (published: a demo holds no real person).
+pub const DEMO_PASSPHRASE: &str = "nac-demo";
+
+/// The key of the demo file at `path` (derived from [`DEMO_PASSPHRASE`]).
+pub fn key(path: &Path) -> Result<crate::store::DatabaseKey> {
+    Ok(crate::store::DatabaseKey::for_file(
+        path,
+        &crate::store::Passphrase::new(DEMO_PASSPHRASE),
+    )?)
+}
+
 /// The demo's file name, next to where `station.db` would be.
 pub const DEMO_FILE_NAME: &str = "demo-station.db";
 
@@ -210,9 +224,14 @@ pub fn path_beside(station_db: &Path) -> PathBuf {
 /// codes issued over the past two months so that every state appears. Returns what was
 /// written. Refuses a real station ([`crate::Error::NotADemo`]) and a demo that already holds
 /// residents ([`crate::Error::DemoNotEmpty`]).
-pub fn create(path: &Path, households: usize, now: DateTime<Utc>) -> Result<DemoSummary> {
+pub fn create(
+    path: &Path,
+    key: &crate::store::DatabaseKey,
+    households: usize,
+    now: DateTime<Utc>,
+) -> Result<DemoSummary> {
     let clock = ManualClock::at(now);
-    let mut station = Station::open_demo(path, Arc::new(clock.clone()), WriteSource::Demo)?;
+    let mut station = Station::open_demo(path, key, Arc::new(clock.clone()), WriteSource::Demo)?;
     let residents = station.counts(None)?.residents;
     if residents > 0 {
         return Err(crate::Error::DemoNotEmpty { residents });

@@ -162,6 +162,10 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Store(crate::store::StoreError::SchemaTooNew { .. }) => "schema_too_new",
+            Error::Store(crate::store::StoreError::WrongPassphrase { .. }) => "wrong_passphrase",
+            Error::Store(crate::store::StoreError::WeakPassphrase { .. }) => "weak_passphrase",
+            Error::Store(crate::store::StoreError::InUse) => "in_use",
+            Error::Store(crate::store::StoreError::BadBackup { .. }) => "bad_backup",
             Error::Store(_) | Error::Sqlite(_) => "database",
             Error::Invalid(_) => "invalid",
             Error::NotFound { .. } => "not_found",

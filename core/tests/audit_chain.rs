@@ -27,7 +27,7 @@ fn busy_station() -> Fixture {
 
 /// An outside connection to the file, with the append-only triggers dropped.
 fn tamper(path: &Path, sql: &str) {
-    let conn = rusqlite::Connection::open(path).unwrap();
+    let conn = common::raw_connection(path);
     conn.execute_batch(&format!(
         "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; {sql}"
     ))
@@ -37,6 +37,7 @@ fn tamper(path: &Path, sql: &str) {
 fn reopen(path: &Path) -> Station {
     Station::open(
         path,
+        common::key(),
         Arc::new(ManualClock::at_cst(2026, 11, 28, 9, 0, 0)),
         WriteSource::Cli,
     )
@@ -111,7 +112,7 @@ fn rewriting_a_row_with_a_recomputed_hash_still_breaks_the_next_row() {
     let f = busy_station();
     let path = copy_of(&f, "rewrite.db");
     // The forger recomputes row 4's hash after editing it, but not the rest of the chain.
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    let conn = common::raw_connection(&path);
     let (at, source, volunteer, action, prev): (i64, String, Option<i64>, String, String) = conn
         .query_row(
             "SELECT at, source, volunteer_id, action, prev_hash FROM audit_log WHERE id = 4",

@@ -17,6 +17,7 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 fn open(path: &Path) -> Station {
     Station::open(
         path,
+        common::key(),
         Arc::new(ManualClock::at_cst(2026, 11, 27, 12, 0, 0)),
         WriteSource::Ui,
     )
@@ -36,7 +37,7 @@ fn the_demo_lives_beside_the_station_file() {
 fn a_demo_is_marked_and_its_renewals_are_never_queued_for_the_hub() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(nac_core::demo::DEMO_FILE_NAME);
-    let summary = nac_core::demo::create(&path, 12, now()).unwrap();
+    let summary = nac_core::demo::create(&path, common::key(), 12, now()).unwrap();
     assert!(summary.codes_issued > 0 && summary.cards_printed > 0);
 
     let mut station = open(&path);
@@ -120,7 +121,7 @@ fn a_real_station_is_never_filled_with_demo_data() {
     let id = station.station_id().to_string();
     drop(station);
 
-    let err = nac_core::demo::create(&path, 3, now()).unwrap_err();
+    let err = nac_core::demo::create(&path, common::key(), 3, now()).unwrap_err();
     assert_eq!(err.code(), "not_a_demo");
     assert!(err.to_string().contains("real station"), "{err}");
     let station = open(&path);
@@ -158,12 +159,13 @@ fn a_real_station_records_its_renewals_for_the_hub_never_as_demo() {
 fn a_demo_is_created_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo-station.db");
-    nac_core::demo::create(&path, 2, now()).unwrap();
-    let err = nac_core::demo::create(&path, 2, now()).unwrap_err();
+    nac_core::demo::create(&path, common::key(), 2, now()).unwrap();
+    let err = nac_core::demo::create(&path, common::key(), 2, now()).unwrap_err();
     assert_eq!(err.code(), "demo_not_empty");
     // Opening the demo again (the app's next start) keeps it a demo.
     assert!(Station::open_demo(
         &path,
+        common::key(),
         Arc::new(ManualClock::at_cst(2026, 11, 28, 9, 0, 0)),
         WriteSource::Ui
     )

@@ -117,6 +117,7 @@ fn check_import(name: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
     let dir = TempDir::new().unwrap();
     let mut station = Station::open(
         &dir.path().join("s.db"),
+        common::key(),
         Arc::new(ManualClock::at_cst(2026, 11, 27, 10, 0, 0)),
         WriteSource::Import,
     )

@@ -211,9 +211,14 @@ fn a_newer_schema_is_refused() {
         .pragma_update(None, "user_version", 42)
         .unwrap();
     drop(f.station);
-    let err = nac_core::Station::open(&path, Arc::new(f.clock.clone()), WriteSource::Cli)
-        .err()
-        .expect("a newer schema must be refused");
+    let err = nac_core::Station::open(
+        &path,
+        common::key(),
+        Arc::new(f.clock.clone()),
+        WriteSource::Cli,
+    )
+    .err()
+    .expect("a newer schema must be refused");
     assert_eq!(err.code(), "schema_too_new");
     assert!(err.to_string().contains("42"));
 }
@@ -224,8 +229,13 @@ fn reopening_keeps_station_identity_and_key() {
     let path = f.dir.path().join("station.db");
     let info = f.station.info().unwrap();
     drop(f.station);
-    let again =
-        nac_core::Station::open(&path, Arc::new(f.clock.clone()), WriteSource::Cli).unwrap();
+    let again = nac_core::Station::open(
+        &path,
+        common::key(),
+        Arc::new(f.clock.clone()),
+        WriteSource::Cli,
+    )
+    .unwrap();
     let info2 = again.info().unwrap();
     assert_eq!((info.station_id, info.kid), (info2.station_id, info2.kid));
     assert_eq!(info2.schema_version, nac_core::store::SCHEMA_VERSION);

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 fn open(path: &Path) -> Station {
     Station::open(
         path,
+        common::key(),
         Arc::new(ManualClock::at_cst(2026, 11, 27, 12, 0, 0)),
         WriteSource::Cli,
     )
@@ -32,7 +33,7 @@ fn opening_listing_and_verifying_need_no_write_lock() {
     let credential = f.station.active_code(id).unwrap().unwrap().credential;
     let path = f.dir.path().join("station.db");
 
-    let writer = rusqlite::Connection::open(&path).unwrap();
+    let writer = common::raw_connection(&path);
     writer.execute_batch("BEGIN IMMEDIATE").unwrap();
     writer
         .execute(

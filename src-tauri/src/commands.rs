@@ -1,10 +1,12 @@
-//! The `#[tauri::command]` adapters: each takes the managed [`Host`], calls one body in
+//! The `#[tauri::command]` adapters: each takes the open station's [`Host`] from the managed
+//! [`Gate`] (a locked station answers `locked`), calls one body in
 //! [`crate::api`] and turns a failure into an [`ApiError`] in the UI language. Nothing else
 //! happens here. Commands run off the main thread (`async`) so a slow query never freezes the
 //! window.
 
 use crate::api::{codes, files, print, roster, station, sync};
 use crate::error::{AppError, AppResult};
+use crate::gate::Gate;
 use crate::host::Host;
 use crate::view::*;
 use tauri::State;
@@ -14,7 +16,8 @@ fn answer<T>(host: &Host, result: AppResult<T>) -> Result<T, ApiError> {
 }
 
 #[tauri::command(async)]
-pub fn app_info(host: State<'_, Host>) -> Result<AppInfo, ApiError> {
+pub fn app_info(gate: State<'_, Gate>) -> Result<AppInfo, ApiError> {
+    let host = gate.host()?;
     answer(&host, station::app_info(&host))
 }
 
@@ -25,157 +28,184 @@ pub fn started_at_ms() -> f64 {
 }
 
 #[tauri::command(async)]
-pub fn counts(host: State<'_, Host>) -> Result<Counts, ApiError> {
+pub fn counts(gate: State<'_, Gate>) -> Result<Counts, ApiError> {
+    let host = gate.host()?;
     answer(&host, station::counts(&host))
 }
 
 #[tauri::command(async)]
-pub fn set_language(host: State<'_, Host>, language: Lang) -> Result<(), ApiError> {
+pub fn set_language(gate: State<'_, Gate>, language: Lang) -> Result<(), ApiError> {
+    let host = gate.host()?;
     answer(&host, station::set_language(&host, language))
 }
 
 #[tauri::command(async)]
-pub fn save_settings(host: State<'_, Host>, settings: Settings) -> Result<AppInfo, ApiError> {
+pub fn save_settings(gate: State<'_, Gate>, settings: Settings) -> Result<AppInfo, ApiError> {
+    let host = gate.host()?;
     answer(&host, station::save_settings(&host, &settings))
 }
 
 #[tauri::command(async)]
-pub fn sync_queue(host: State<'_, Host>) -> Result<SyncQueue, ApiError> {
+pub fn sync_queue(gate: State<'_, Gate>) -> Result<SyncQueue, ApiError> {
+    let host = gate.host()?;
     answer(&host, sync::sync_queue(&host))
 }
 
 #[tauri::command(async)]
-pub fn start_sync(host: State<'_, Host>) -> Result<u64, ApiError> {
+pub fn start_sync(gate: State<'_, Gate>) -> Result<u64, ApiError> {
+    let host = gate.host()?;
     answer(&host, sync::start_sync(&host))
 }
 
 #[tauri::command(async)]
-pub fn enrol_station(host: State<'_, Host>, form: EnrolForm) -> Result<SyncQueue, ApiError> {
+pub fn enrol_station(gate: State<'_, Gate>, form: EnrolForm) -> Result<SyncQueue, ApiError> {
+    let host = gate.host()?;
     answer(&host, sync::enrol(&host, &form))
 }
 
 #[tauri::command(async)]
-pub fn household_page(host: State<'_, Host>, query: ListQuery) -> Result<HouseholdPage, ApiError> {
+pub fn household_page(gate: State<'_, Gate>, query: ListQuery) -> Result<HouseholdPage, ApiError> {
+    let host = gate.host()?;
     answer(&host, roster::household_page(&host, &query))
 }
 
 #[tauri::command(async)]
-pub fn buildings(host: State<'_, Host>) -> Result<Vec<Building>, ApiError> {
+pub fn buildings(gate: State<'_, Gate>) -> Result<Vec<Building>, ApiError> {
+    let host = gate.host()?;
     answer(&host, roster::buildings(&host))
 }
 
 #[tauri::command(async)]
-pub fn household(host: State<'_, Host>, id: i64) -> Result<Household, ApiError> {
+pub fn household(gate: State<'_, Gate>, id: i64) -> Result<Household, ApiError> {
+    let host = gate.host()?;
     answer(&host, roster::household(&host, id))
 }
 
 #[tauri::command(async)]
-pub fn add_household(host: State<'_, Host>, form: HouseholdForm) -> Result<i64, ApiError> {
+pub fn add_household(gate: State<'_, Gate>, form: HouseholdForm) -> Result<i64, ApiError> {
+    let host = gate.host()?;
     answer(&host, roster::add_household(&host, &form))
 }
 
 #[tauri::command(async)]
 pub fn update_household(
-    host: State<'_, Host>,
+    gate: State<'_, Gate>,
     id: i64,
     form: HouseholdForm,
 ) -> Result<(), ApiError> {
+    let host = gate.host()?;
     answer(&host, roster::update_household(&host, id, &form))
 }
 
 #[tauri::command(async)]
-pub fn remove_household(host: State<'_, Host>, id: i64) -> Result<(), ApiError> {
+pub fn remove_household(gate: State<'_, Gate>, id: i64) -> Result<(), ApiError> {
+    let host = gate.host()?;
     answer(&host, roster::remove_household(&host, id))
 }
 
 #[tauri::command(async)]
-pub fn household_phone(host: State<'_, Host>, id: i64) -> Result<Option<String>, ApiError> {
+pub fn household_phone(gate: State<'_, Gate>, id: i64) -> Result<Option<String>, ApiError> {
+    let host = gate.host()?;
     answer(&host, roster::household_phone(&host, id))
 }
 
 #[tauri::command(async)]
 pub fn add_resident(
-    host: State<'_, Host>,
+    gate: State<'_, Gate>,
     household_id: i64,
     form: ResidentForm,
 ) -> Result<i64, ApiError> {
+    let host = gate.host()?;
     answer(&host, roster::add_resident(&host, household_id, &form))
 }
 
 #[tauri::command(async)]
-pub fn update_resident(host: State<'_, Host>, id: i64, form: ResidentForm) -> Result<(), ApiError> {
+pub fn update_resident(gate: State<'_, Gate>, id: i64, form: ResidentForm) -> Result<(), ApiError> {
+    let host = gate.host()?;
     answer(&host, roster::update_resident(&host, id, &form))
 }
 
 #[tauri::command(async)]
-pub fn move_resident(host: State<'_, Host>, id: i64, to_household: i64) -> Result<(), ApiError> {
+pub fn move_resident(gate: State<'_, Gate>, id: i64, to_household: i64) -> Result<(), ApiError> {
+    let host = gate.host()?;
     answer(&host, roster::move_resident(&host, id, to_household))
 }
 
 #[tauri::command(async)]
-pub fn remove_resident(host: State<'_, Host>, id: i64) -> Result<(), ApiError> {
+pub fn remove_resident(gate: State<'_, Gate>, id: i64) -> Result<(), ApiError> {
+    let host = gate.host()?;
     answer(&host, roster::remove_resident(&host, id))
 }
 
 #[tauri::command(async)]
-pub fn reveal_resident(host: State<'_, Host>, id: i64) -> Result<Revealed, ApiError> {
+pub fn reveal_resident(gate: State<'_, Gate>, id: i64) -> Result<Revealed, ApiError> {
+    let host = gate.host()?;
     answer(&host, roster::reveal_resident(&host, id))
 }
 
 #[tauri::command(async)]
-pub fn resident(host: State<'_, Host>, id: i64) -> Result<ResidentView, ApiError> {
+pub fn resident(gate: State<'_, Gate>, id: i64) -> Result<ResidentView, ApiError> {
+    let host = gate.host()?;
     answer(&host, codes::resident(&host, id))
 }
 
 #[tauri::command(async)]
 pub fn renew(
-    host: State<'_, Host>,
+    gate: State<'_, Gate>,
     resident_id: i64,
     capacity: Capacity,
 ) -> Result<RenewResult, ApiError> {
+    let host = gate.host()?;
     answer(&host, codes::renew(&host, resident_id, capacity))
 }
 
 #[tauri::command(async)]
 pub fn preview_batch(
-    host: State<'_, Host>,
+    gate: State<'_, Gate>,
     request: BatchRequest,
 ) -> Result<BatchPreview, ApiError> {
+    let host = gate.host()?;
     answer(&host, codes::preview_batch(&host, &request))
 }
 
 #[tauri::command(async)]
-pub fn start_batch(host: State<'_, Host>, request: BatchRequest) -> Result<u64, ApiError> {
+pub fn start_batch(gate: State<'_, Gate>, request: BatchRequest) -> Result<u64, ApiError> {
+    let host = gate.host()?;
     answer(&host, codes::start_batch(&host, &request))
 }
 
 #[tauri::command(async)]
-pub fn cancel_job(host: State<'_, Host>, job: u64) -> Result<(), ApiError> {
+pub fn cancel_job(gate: State<'_, Gate>, job: u64) -> Result<(), ApiError> {
+    let host = gate.host()?;
     answer(&host, codes::cancel_job(&host, job))
 }
 
 #[tauri::command(async)]
-pub fn cards_to_replace(host: State<'_, Host>) -> Result<Vec<CardToReplace>, ApiError> {
+pub fn cards_to_replace(gate: State<'_, Gate>) -> Result<Vec<CardToReplace>, ApiError> {
+    let host = gate.host()?;
     answer(&host, codes::cards_to_replace(&host))
 }
 
 #[tauri::command(async)]
-pub fn withdraw_card(host: State<'_, Host>, card_id: i64) -> Result<(), ApiError> {
+pub fn withdraw_card(gate: State<'_, Gate>, card_id: i64) -> Result<(), ApiError> {
+    let host = gate.host()?;
     answer(&host, codes::withdraw_card(&host, card_id))
 }
 
 #[tauri::command(async)]
-pub fn verify_text(host: State<'_, Host>, text: String) -> VerifyResult {
-    codes::verify_text(&host, &text)
+pub fn verify_text(gate: State<'_, Gate>, text: String) -> Result<VerifyResult, ApiError> {
+    let host = gate.host()?;
+    Ok(codes::verify_text(&host, &text))
 }
 
 /// The picture's bytes arrive as the raw request body. Decoding a photo is CPU work: it runs on
 /// a blocking thread, so the window never freezes while it does.
 #[tauri::command]
 pub async fn verify_image(
-    host: State<'_, Host>,
+    gate: State<'_, Gate>,
     request: tauri::ipc::Request<'_>,
 ) -> Result<VerifyResult, ApiError> {
+    let host = gate.host()?;
     let result = match raw_body(&request) {
         Ok(bytes) => {
             let bytes = bytes.to_vec();
@@ -201,9 +231,10 @@ async fn on_blocking_thread<T: Send + 'static>(
 /// (URI-encoded); `x-accept-warnings: 1` writes rows whose warnings the volunteer confirmed.
 #[tauri::command]
 pub fn import_roster(
-    host: State<'_, Host>,
+    gate: State<'_, Gate>,
     request: tauri::ipc::Request<'_>,
 ) -> Result<u64, ApiError> {
+    let host = gate.host()?;
     let name = request
         .headers()
         .get("x-file-name")
@@ -221,27 +252,31 @@ pub fn import_roster(
 
 #[tauri::command(async)]
 pub fn export_roster(
-    host: State<'_, Host>,
+    gate: State<'_, Gate>,
     request: ExportRequest,
 ) -> Result<ExportResult, ApiError> {
+    let host = gate.host()?;
     answer(&host, files::export(&host, &request))
 }
 
 #[tauri::command(async)]
-pub fn print_options(host: State<'_, Host>) -> PrintOptions {
-    print::options(&host)
+pub fn print_options(gate: State<'_, Gate>) -> Result<PrintOptions, ApiError> {
+    let host = gate.host()?;
+    Ok(print::options(&host))
 }
 
 #[tauri::command(async)]
 pub fn print_candidates(
-    host: State<'_, Host>,
+    gate: State<'_, Gate>,
     residents: Vec<i64>,
 ) -> Result<Vec<PrintCandidate>, ApiError> {
+    let host = gate.host()?;
     answer(&host, print::candidates(&host, &residents))
 }
 
 #[tauri::command(async)]
-pub fn start_print(host: State<'_, Host>, request: PrintJobRequest) -> Result<u64, ApiError> {
+pub fn start_print(gate: State<'_, Gate>, request: PrintJobRequest) -> Result<u64, ApiError> {
+    let host = gate.host()?;
     answer(&host, print::start(&host, &request))
 }
 
@@ -286,4 +321,26 @@ mod tests {
         );
         assert_eq!(super::percent_decode("a%2"), "a%2");
     }
+}
+
+#[tauri::command(async)]
+pub fn unlock_status(gate: State<'_, Gate>) -> UnlockStatus {
+    gate.status()
+}
+
+#[tauri::command(async)]
+pub fn unlock(gate: State<'_, Gate>, form: UnlockForm) -> Result<AppInfo, ApiError> {
+    gate.unlock(&form)
+}
+
+#[tauri::command(async)]
+pub fn backup_station(gate: State<'_, Gate>, path: String) -> Result<BackupDone, ApiError> {
+    let host = gate.host()?;
+    answer(&host, station::backup(&host, &path))
+}
+
+#[tauri::command(async)]
+pub fn default_backup_path(gate: State<'_, Gate>) -> Result<String, ApiError> {
+    let host = gate.host()?;
+    answer(&host, station::default_backup_path(&host))
 }

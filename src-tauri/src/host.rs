@@ -57,6 +57,8 @@ struct Shared {
     demo: bool,
     lang: Mutex<Lang>,
     data_file: PathBuf,
+    /// The database key, for the connections opened later (jobs).
+    key: nac_core::store::DatabaseKey,
     jobs: Mutex<HashMap<u64, Arc<AtomicBool>>>,
     next_job: AtomicU64,
     /// A sync with the hub is running (one at a time).
@@ -90,17 +92,19 @@ impl Drop for JobTicket {
 }
 
 impl Host {
-    /// Opens the station at `data_file` (created if absent) and forwards its change events.
+    /// Opens the station at `data_file` (created if absent) with its database key and
+    /// forwards its change events.
     pub fn open(
         data_file: &Path,
+        key: &nac_core::store::DatabaseKey,
         clock: Arc<dyn Clock>,
         emitter: Arc<dyn EventSink>,
     ) -> AppResult<Host> {
-        let mut station = Station::open(data_file, clock.clone(), WriteSource::Ui)?;
+        let mut station = Station::open(data_file, key, clock.clone(), WriteSource::Ui)?;
         station.set_busy_timeout(WRITER_BUSY_TIMEOUT)?;
         station.set_listener(forwarder(emitter.clone()));
         let readers = (0..READERS)
-            .map(|_| Station::open(data_file, clock.clone(), WriteSource::Ui).map(Mutex::new))
+            .map(|_| Station::open(data_file, key, clock.clone(), WriteSource::Ui).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         let lang = read_language(&nac_core::files::prefs_file(data_file));
         Ok(Host {
@@ -112,6 +116,7 @@ impl Host {
                 clock,
                 lang: Mutex::new(lang),
                 data_file: data_file.to_path_buf(),
+                key: key.clone(),
                 jobs: Mutex::new(HashMap::new()),
                 next_job: AtomicU64::new(1),
                 syncing: AtomicBool::new(false),
@@ -148,7 +153,12 @@ impl Host {
     /// A connection of its own for a long job that must not hold the writer while it reads
     /// (a roster import); its changes reach the UI like the writer's.
     pub fn job_station(&self, source: WriteSource) -> nac_core::Result<Station> {
-        let mut station = Station::open(&self.shared.data_file, self.shared.clock.clone(), source)?;
+        let mut station = Station::open(
+            &self.shared.data_file,
+            &self.shared.key,
+            self.shared.clock.clone(),
+            source,
+        )?;
         station.set_listener(forwarder(self.emitter.clone()));
         Ok(station)
     }
@@ -282,7 +292,7 @@ fn forwarder(emitter: Arc<dyn EventSink>) -> impl Fn(&nac_core::station::Change)
 /// UI preferences live next to the data file (`station.prefs.json`,
 /// [`nac_core::files::prefs_file`]), so a test's temporary database never inherits a language
 /// from the volunteer's real one.
-fn read_language(path: &Path) -> Lang {
+pub fn read_language(path: &Path) -> Lang {
     std::fs::read_to_string(path)
         .ok()
         .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())

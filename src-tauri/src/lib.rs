@@ -11,16 +11,20 @@
 //! `demo-station.db` beside that file, created with a fictional roster on first use and marked
 //! as a demo in the database itself, in the window title, by a banner and on every card (see
 //! `nac_core::demo`). Demo data never enters the real station file.
+//!
+//! The station file is encrypted: the app starts on the passphrase screen and opens the
+//! station once it is given ([`gate`]); the demo opens straight away.
 
 pub mod api;
 pub mod bindings;
 pub mod commands;
 pub mod error;
+pub mod gate;
 pub mod host;
 pub mod qr;
 pub mod view;
 
-use host::{EventSink, Host};
+use host::EventSink;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use tauri::{Emitter as _, Manager as _};
@@ -80,7 +84,8 @@ pub fn data_file(station_file: &Path, demo: bool) -> Result<PathBuf, nac_core::E
     }
     let path = nac_core::demo::path_beside(station_file);
     if !path.exists() {
-        nac_core::demo::create(&path, DEMO_HOUSEHOLDS, chrono::Utc::now())?;
+        let key = nac_core::demo::key(&path)?;
+        nac_core::demo::create(&path, &key, DEMO_HOUSEHOLDS, chrono::Utc::now())?;
     }
     Ok(path)
 }
@@ -92,24 +97,36 @@ pub fn run() {
             let demo = demo_requested(std::env::args(), std::env::var("NAC_DEMO").ok());
             let path = data_file(&station_file(app)?, demo)?;
             let events = Arc::new(WindowEvents(app.handle().clone()));
-            let host = Host::open(&path, Arc::new(nac_core::SystemClock), events)
-                .map_err(|e| e.to_api(view::Lang::Zh).message)?;
-            if demo && !host.is_demo() {
-                return Err(nac_core::Error::NotADemo {
-                    path: path.display().to_string(),
-                }
-                .into());
-            }
-            if let Some(window) = app.get_webview_window("main") {
-                window.set_title(if host.is_demo() { DEMO_TITLE } else { TITLE })?;
-            }
-            // Previews of earlier sessions: the viewer is long done with them.
-            api::print::remove_stale_previews(
-                &host.own_dir(api::print::PREVIEWS_DIR),
-                api::print::STALE_PREVIEW,
+            let window = app.get_webview_window("main");
+            let gate = gate::Gate::new(
+                &path,
+                Arc::new(nac_core::SystemClock),
+                events,
+                move |host| {
+                    if let Some(window) = &window {
+                        // A title that cannot be set leaves the default one; nothing else.
+                        let _ = window.set_title(if host.is_demo() { DEMO_TITLE } else { TITLE });
+                    }
+                    // Previews of earlier sessions: the viewer is long done with them.
+                    api::print::remove_stale_previews(
+                        &host.own_dir(api::print::PREVIEWS_DIR),
+                        api::print::STALE_PREVIEW,
+                    );
+                    api::sync::start_auto_sync(host);
+                },
             );
-            api::sync::start_auto_sync(&host);
-            app.manage(host);
+            if demo {
+                let host = gate
+                    .open_demo()
+                    .map_err(|e| e.to_api(view::Lang::Zh).message)?;
+                if !host.is_demo() {
+                    return Err(nac_core::Error::NotADemo {
+                        path: path.display().to_string(),
+                    }
+                    .into());
+                }
+            }
+            app.manage(gate);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -148,6 +165,10 @@ pub fn run() {
             commands::print_options,
             commands::print_candidates,
             commands::start_print,
+            commands::unlock_status,
+            commands::unlock,
+            commands::backup_station,
+            commands::default_backup_path,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -861,3 +861,47 @@ pub struct PrintSummary {
     /// Residents without a valid code, not printed.
     pub skipped: u32,
 }
+
+/// Whether the station is open, and what the start screen must ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum UnlockState {
+    /// An existing station: its passphrase opens it.
+    Locked,
+    /// No station file yet: choose the passphrase that will protect it.
+    New,
+    /// Open (a demo opens without asking).
+    Open,
+}
+
+/// What the start screen shows before the station is open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct UnlockStatus {
+    pub state: UnlockState,
+    pub language: Lang,
+    pub data_file: String,
+    /// The shortest passphrase a new station accepts.
+    pub min_passphrase_chars: u32,
+    /// Seconds before another attempt is answered (after wrong passphrases).
+    pub wait_seconds: u32,
+}
+
+/// The passphrase typed on the start screen (never stored, logged or sent back).
+#[derive(Clone, PartialEq, Eq, Deserialize, TS)]
+pub struct UnlockForm {
+    pub passphrase: String,
+}
+
+impl std::fmt::Debug for UnlockForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UnlockForm(..)")
+    }
+}
+
+/// A backup written from Settings.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct BackupDone {
+    pub path: String,
+    #[ts(type = "number")]
+    pub bytes: u64,
+}

@@ -49,6 +49,18 @@ struct Fixture {
     _dir: tempfile::TempDir,
 }
 
+/// The key of the test stations (one Argon2id derivation per test binary).
+fn test_key() -> &'static nac_core::store::DatabaseKey {
+    static KEY: std::sync::OnceLock<nac_core::store::DatabaseKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        nac_core::store::DatabaseKey::derive(
+            &nac_core::store::Passphrase::new("test station passphrase"),
+            *b"test-salt-16byte",
+        )
+        .expect("derive")
+    })
+}
+
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = ManualClock::at_cst(2026, 11, 27, 10, 0, 0);
@@ -57,6 +69,7 @@ fn fixture() -> Fixture {
     *recorder.done.lock().expect("lock") = Some(tx);
     let host = Host::open(
         &dir.path().join("station.db"),
+        test_key(),
         Arc::new(clock.clone()),
         recorder.clone(),
     )
@@ -648,7 +661,7 @@ fn a_real_station_starts_empty_and_the_demo_lives_beside_it() {
 
     let real = nac_station::data_file(&station_file, false).expect("real");
     assert_eq!(real, station_file);
-    let host = Host::open(&real, clock.clone(), recorder.clone()).expect("open real");
+    let host = Host::open(&real, test_key(), clock.clone(), recorder.clone()).expect("open real");
     assert!(!host.is_demo());
     assert!(!station::app_info(&host).expect("info").demo);
     assert_eq!(station::counts(&host).expect("counts").households, 0);
@@ -656,7 +669,8 @@ fn a_real_station_starts_empty_and_the_demo_lives_beside_it() {
 
     let demo = nac_station::data_file(&station_file, true).expect("demo");
     assert_eq!(demo, dir.path().join("demo-station.db"));
-    let host = Host::open(&demo, clock, recorder).expect("open demo");
+    let demo_key = nac_core::demo::key(&demo).expect("demo key");
+    let host = Host::open(&demo, &demo_key, clock, recorder).expect("open demo");
     assert!(host.is_demo());
     assert!(station::app_info(&host).expect("info").demo);
     let counts = station::counts(&host).expect("counts");
@@ -665,6 +679,7 @@ fn a_real_station_starts_empty_and_the_demo_lives_beside_it() {
     // The real station is untouched by the demo.
     let real = nac_core::Station::open(
         &station_file,
+        test_key(),
         Arc::new(ManualClock::at_cst(2026, 11, 27, 10, 0, 0)),
         nac_core::WriteSource::Cli,
     )
@@ -689,4 +704,75 @@ fn the_preferences_are_private() {
     station::set_language(&f.host, Lang::En).expect("english");
     assert_eq!(mode(&f._dir.path().join("station.prefs.json")), 0o600);
     assert_eq!(mode(&f._dir.path().join("station.db")), 0o600);
+}
+
+/// The start screen: nothing answers before the passphrase; a new station takes a long
+/// enough one; an existing one opens only with its own, and wrong ones slow down.
+#[test]
+fn the_station_opens_only_with_its_passphrase() {
+    use nac_station::gate::{wait_after, Gate};
+    use nac_station::view::{UnlockForm, UnlockState};
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("station.db");
+    let clock = Arc::new(ManualClock::at_cst(2026, 12, 2, 9, 0, 0));
+    let opened = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let gate = {
+        let opened = opened.clone();
+        Gate::new(
+            &path,
+            clock.clone(),
+            Arc::new(Recorder::default()),
+            move |_| {
+                opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            },
+        )
+    };
+    assert_eq!(gate.status().state, UnlockState::New);
+    assert_eq!(gate.host().err().map(|e| e.code), Some("locked".into()));
+    let form = |p: &str| UnlockForm {
+        passphrase: p.into(),
+    };
+    let weak = gate
+        .unlock(&form("short"))
+        .expect_err("too short for a new station");
+    assert_eq!(weak.code, "weak_passphrase");
+    assert!(!path.exists() || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) == 0);
+    let info = gate.unlock(&form("volunteer passphrase")).expect("created");
+    assert!(!info.demo);
+    assert_eq!(gate.status().state, UnlockState::Open);
+    assert_eq!(opened.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let host = gate.host().expect("open");
+    station::save_settings(
+        &host,
+        &nac_station::view::Settings {
+            station_name: "天平街道服务站".into(),
+            expiring_days: 7,
+            language: Lang::Zh,
+        },
+    )
+    .expect("saved");
+    drop(host);
+    drop(gate);
+
+    // The next start: locked until the right passphrase.
+    let gate = Gate::new(&path, clock, Arc::new(Recorder::default()), |_| {});
+    assert_eq!(gate.status().state, UnlockState::Locked);
+    let before = std::fs::read(&path).expect("file");
+    let wrong = gate.unlock(&form("not the passphrase")).expect_err("wrong");
+    assert_eq!(wrong.code, "wrong_passphrase");
+    assert_eq!(
+        std::fs::read(&path).expect("file"),
+        before,
+        "a wrong passphrase writes nothing"
+    );
+    assert_eq!(gate.host().err().map(|e| e.code), Some("locked".into()));
+    let info = gate.unlock(&form("volunteer passphrase")).expect("opens");
+    assert_eq!(info.station_name, "天平街道服务站");
+
+    assert_eq!(wait_after(2), Duration::ZERO, "a typo or two costs nothing");
+    assert_eq!(wait_after(3), Duration::from_secs(2));
+    assert_eq!(wait_after(4), Duration::from_secs(4));
+    assert_eq!(wait_after(40), Duration::from_secs(60), "capped");
 }

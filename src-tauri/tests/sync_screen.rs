@@ -6,7 +6,7 @@
 #[path = "../../cli/tests/common/mod.rs"]
 mod common;
 
-use common::{resident_id, Hub, HubData, HubTime, Rng, DAY};
+use common::{raw_connection, resident_id, station_key, Hub, HubData, HubTime, Rng, DAY};
 use nac_core::ManualClock;
 use nac_station::api::{codes, roster, sync};
 use nac_station::host::{events, EventSink, Host};
@@ -39,6 +39,7 @@ fn enrol_sync_now_and_a_rejected_renewal_on_the_screens() {
     let (tx, done) = mpsc::channel();
     let host = Host::open(
         &dir.path().join("station.db"),
+        &station_key(&dir.path().join("station.db")),
         Arc::new(clock.clone()),
         Arc::new(Done(Mutex::new(tx))),
     )
@@ -112,8 +113,7 @@ fn enrol_sync_now_and_a_rejected_renewal_on_the_screens() {
 
     // Next day the resident renews on the phone first; the station, not knowing, renews too.
     clock.advance_secs(DAY);
-    let secret_hex: String = rusqlite::Connection::open(dir.path().join("station.db"))
-        .unwrap()
+    let secret_hex: String = raw_connection(&dir.path().join("station.db"))
         .query_row(
             "SELECT value FROM settings WHERE key = 'district_secret'",
             [],

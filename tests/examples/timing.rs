@@ -1,4 +1,5 @@
-//! Times the household list queries on a database: `cargo run --release -p nac-e2e --example timing -- DB`.
+//! Times the household list queries on a database: `cargo run --release -p nac-e2e --example timing -- DB`
+//! (passphrase from `$NAC_PASSPHRASE`, else the demo's).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nac_core::station::HouseholdQuery;
@@ -6,8 +7,16 @@ use std::time::Instant;
 
 fn main() {
     let db = std::env::args().nth(1).expect("db path");
+    let pass =
+        std::env::var("NAC_PASSPHRASE").unwrap_or_else(|_| nac_core::demo::DEMO_PASSPHRASE.into());
+    let key = nac_core::store::DatabaseKey::for_file(
+        std::path::Path::new(&db),
+        &nac_core::store::Passphrase::new(pass),
+    )
+    .expect("key");
     let s = nac_core::Station::open(
         std::path::Path::new(&db),
+        &key,
         std::sync::Arc::new(nac_core::SystemClock),
         nac_core::WriteSource::Cli,
     )

@@ -257,6 +257,27 @@ impl App {
         }
     }
 
+    /// Opens the station on the start screen: the passphrase (typed twice for a new station).
+    pub fn unlock(&self, passphrase: &str) -> Result<()> {
+        self.find("#unlock-passphrase", Duration::from_secs(30))?;
+        self.clear("#unlock-passphrase")?;
+        self.type_into("#unlock-passphrase", passphrase)?;
+        if !self.find_all("#unlock-confirm")?.is_empty() {
+            self.clear("#unlock-confirm")?;
+            self.type_into("#unlock-confirm", passphrase)?;
+        }
+        self.click("#unlock-button")?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.find_all("#unlock-form")?.is_empty() {
+            if Instant::now() > deadline {
+                let error = self.text("#unlock-error").unwrap_or_default();
+                return Err(format!("the station did not open: {error}"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
     /// Types into an element (WebDriver key codes allowed, e.g. `\u{E007}` for Enter).
     pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let id = self.find(css, Duration::from_secs(10))?;

@@ -113,6 +113,7 @@ fn the_demo_says_so_everywhere_and_stays_out_of_the_station_file() {
     );
     let opened = nac_core::Station::open(
         &demo,
+        &nac_core::demo::key(&demo).expect("demo key"),
         std::sync::Arc::new(nac_core::SystemClock),
         nac_core::WriteSource::Cli,
     )

@@ -57,6 +57,14 @@ fn a_station_enrols_syncs_and_shows_a_rejected_renewal() {
         &app,
         "sync-01-enrolled",
         (|| {
+            // The station file is encrypted: a wrong passphrase is refused on the start
+            // screen, the right one opens it.
+            app.wait_text("#unlock-form", "请输入站点口令", WAIT)?;
+            app.type_into("#unlock-passphrase", "not the passphrase")?;
+            app.click("#unlock-button")?;
+            app.wait_text("#unlock-error", "口令不正确", WAIT)?;
+            app.screenshot("sync-00-wrong-passphrase")?;
+            app.unlock(common::PASSPHRASE)?;
             // The tabs answer clicks once the first screen is up.
             app.wait_text("#list-status", "共1户", WAIT)?;
             app.click("nav.tabs button[data-screen=\"sync\"]")?;
@@ -100,8 +108,7 @@ fn a_station_enrols_syncs_and_shows_a_rejected_renewal() {
                 let mut station = common::open_station(&db, Arc::new(nac_core::SystemClock));
                 add_residents(&mut station, &[22])[0]
             };
-            let secret_hex: String = rusqlite::Connection::open(&db)
-                .map_err(|e| e.to_string())?
+            let secret_hex: String = common::raw_connection(&db)
                 .query_row(
                     "SELECT value FROM settings WHERE key = 'district_secret'",
                     [],

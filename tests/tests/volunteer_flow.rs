@@ -40,6 +40,36 @@ fn volunteer_flow_on_an_empty_database() {
         .expect("launch the app through tauri-driver");
     app.set_window(1366, 768).expect("window size");
 
+    // 0. First start: no station file yet, so the volunteer chooses its passphrase (typed
+    //    twice, long enough); nothing of the app is shown before.
+    step(
+        &app,
+        "00-choose-passphrase",
+        (|| {
+            app.wait_text("#unlock-form", "设置站点口令", WAIT)?;
+            if !app.find_all("nav.tabs button")?.is_empty()
+                && app.script(
+                    "return getComputedStyle(document.querySelector('nav.tabs')).display;",
+                    serde_json::json!([]),
+                )? != "none"
+            {
+                return Err("the tabs show before the station is open".into());
+            }
+            app.type_into("#unlock-passphrase", "short")?;
+            app.type_into("#unlock-confirm", "short")?;
+            app.click("#unlock-button")?;
+            app.wait_text("#unlock-error", "至少 8 个字符", WAIT)?;
+            app.clear("#unlock-passphrase")?;
+            app.clear("#unlock-confirm")?;
+            app.type_into("#unlock-passphrase", "天平街道 station 1")?;
+            app.type_into("#unlock-confirm", "天平街道 station 2")?;
+            app.click("#unlock-button")?;
+            app.wait_text("#unlock-error", "不一致", WAIT)?;
+            app.screenshot("00-passphrase-screen")?;
+            app.unlock("天平街道 station 1")
+        })(),
+    );
+
     // 1. First start on an empty database: an empty list, in Chinese.
     step(
         &app,

@@ -33,6 +33,8 @@
  * @typedef {import('../types').PrintOptions} PrintOptions
  * @typedef {import('../types').PrintCandidate} PrintCandidate
  * @typedef {import('../types').PrintJobRequest} PrintJobRequest
+ * @typedef {import('../types').UnlockStatus} UnlockStatus
+ * @typedef {import('../types').BackupDone} BackupDone
  */
 
 /** @returns {any} */
@@ -55,6 +57,10 @@ function call(cmd, args, options) {
 
 export const api = {
   /** @returns {Promise<AppInfo>} */ appInfo: () => call('app_info'),
+  /** @returns {Promise<UnlockStatus>} */ unlockStatus: () => call('unlock_status'),
+  /** @param {string} passphrase @returns {Promise<AppInfo>} */ unlock: (passphrase) => call('unlock', { form: { passphrase } }),
+  /** @param {string} path @returns {Promise<BackupDone>} */ backupStation: (path) => call('backup_station', { path }),
+  /** @returns {Promise<string>} */ defaultBackupPath: () => call('default_backup_path'),
   /** @returns {Promise<number>} */ startedAtMs: () => call('started_at_ms'),
   /** @returns {Promise<Counts>} */ counts: () => call('counts'),
   /** @param {Lang} language @returns {Promise<void>} */ setLanguage: (language) => call('set_language', { language }),

@@ -15,6 +15,7 @@ import * as print from './screens/print.js';
 import * as sync from './screens/sync.js';
 import * as files from './screens/files.js';
 import * as settings from './screens/settings.js';
+import { unlock } from './unlock.js';
 
 /**
  * @typedef {{ unmount?: () => void, refresh?: (change: import('./api.js').StationChanged) => void, relabel?: () => void }} Mounted
@@ -107,6 +108,14 @@ export async function switchLanguage(lang) {
 
 async function start() {
   metrics.startedAtMs = await api.startedAtMs().catch(() => 0);
+  const status = await api.unlockStatus();
+  if (status.state !== 'open') {
+    setLang(status.language);
+    applyStatic();
+    document.body.classList.add('locked');
+    await unlock(status);
+    document.body.classList.remove('locked');
+  }
   info = await api.appInfo();
   setLang(info.language);
   setDemo(info.demo);

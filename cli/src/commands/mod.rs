@@ -6,6 +6,7 @@ mod bench;
 mod print;
 mod renew;
 mod roster;
+pub mod secrets;
 mod sync;
 mod verify;
 
@@ -19,18 +20,47 @@ pub struct Context {
     pub db: PathBuf,
     pub lang: Lang,
     pub volunteer: String,
+    pub passphrase: secrets::PassphraseSource,
 }
 
 impl Context {
+    /// The key of the station file (asks for the passphrase; Argon2id, once per command).
+    pub fn key(&self) -> anyhow::Result<nac_core::store::DatabaseKey> {
+        secrets::key_for(&self.db, &self.passphrase)
+    }
+
     pub fn open(&self) -> anyhow::Result<Station> {
         if let Some(dir) = self.db.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let mut station = Station::open(&self.db, Arc::new(SystemClock), WriteSource::Cli)?;
+        let key = self.key()?;
+        let mut station =
+            match Station::open(&self.db, &key, Arc::new(SystemClock), WriteSource::Cli) {
+                Err(e) if e.code() == "wrong_passphrase" => match open_demo_instead(&self.db) {
+                    Some(Ok(demo)) if demo.is_demo() => demo,
+                    Some(Err(other)) if other.code() != "wrong_passphrase" => {
+                        return Err(other.into())
+                    }
+                    _ => return Err(e.into()),
+                },
+                opened => opened?,
+            };
         station.use_volunteer(&self.volunteer)?;
         Ok(station)
     }
+}
+
+/// A demo file opens with its published passphrase whatever was given (its people are
+/// fictional); anything else that does not open stays a wrong passphrase.
+fn open_demo_instead(db: &Path) -> Option<nac_core::Result<Station>> {
+    let key = nac_core::demo::key(db).ok()?;
+    Some(Station::open(
+        db,
+        &key,
+        Arc::new(SystemClock),
+        WriteSource::Cli,
+    ))
 }
 
 /// The desktop app's data file: `$XDG_DATA_HOME/cn.nacstation.station/station.db`.
@@ -78,6 +108,12 @@ pub enum Command {
     Queue(sync::QueueArgs),
     /// The audit log: `verify` its hash chain (exit 1 names the first tampered row), `list`.
     Audit(audit::AuditArgs),
+    /// Change the station passphrase (the file is re-encrypted, all or nothing).
+    Passphrase(secrets::PassphraseArgs),
+    /// Write an encrypted, checked backup of the station (opens with the station passphrase).
+    Backup(secrets::BackupArgs),
+    /// Replace the station with a checked backup (close the app first; the old file is kept).
+    Restore(secrets::RestoreArgs),
 }
 
 pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Report> {
@@ -98,6 +134,9 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Report> {
         Command::Sync(a) => sync::sync(ctx, a),
         Command::Queue(a) => sync::queue(ctx, a),
         Command::Audit(a) => audit::audit(ctx, a),
+        Command::Passphrase(a) => secrets::change(ctx, a),
+        Command::Backup(a) => secrets::backup(ctx, a),
+        Command::Restore(a) => secrets::restore(ctx, a),
     }
 }
 

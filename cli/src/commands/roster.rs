@@ -21,15 +21,17 @@ pub struct DemoArgs {
 /// see `main`): a new file marked as a demo in the database itself. Refuses a real station
 /// and a demo that already has residents (the core's `not_a_demo` / `demo_not_empty`).
 pub fn demo(ctx: &Context, a: DemoArgs) -> anyhow::Result<Report> {
-    let summary = nac_core::demo::create(&ctx.db, a.households, chrono::Utc::now())?;
+    let key = nac_core::demo::key(&ctx.db)?;
+    let summary = nac_core::demo::create(&ctx.db, &key, a.households, chrono::Utc::now())?;
     let db = ctx.db.display();
+    let pass = nac_core::demo::DEMO_PASSPHRASE;
     let human = match ctx.lang {
         Lang::Zh => format!(
-            "已生成演示数据（演示站点，不会同步）：{}户，{}位居民，签发{}个核酸码，打印{}张纸质码\n数据库：{db}\n使用演示数据：nac --db {db} …",
+            "已生成演示数据（演示站点，不会同步）：{}户，{}位居民，签发{}个核酸码，打印{}张纸质码\n数据库：{db}（口令 {pass}）\n使用演示数据：NAC_PASSPHRASE={pass} nac --db {db} …",
             summary.households, summary.residents, summary.codes_issued, summary.cards_printed,
         ),
         Lang::En => format!(
-            "Demo roster created (a demo station, never synced): {} households, {} residents, {} codes issued, {} cards printed\nDatabase: {db}\nUse it with: nac --db {db} …",
+            "Demo roster created (a demo station, never synced): {} households, {} residents, {} codes issued, {} cards printed\nDatabase: {db} (passphrase {pass})\nUse it with: NAC_PASSPHRASE={pass} nac --db {db} …",
             summary.households, summary.residents, summary.codes_issued, summary.cards_printed,
         ),
     };

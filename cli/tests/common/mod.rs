@@ -360,9 +360,35 @@ pub fn resident_id(n: u32) -> String {
     format!("{body}{check}")
 }
 
+/// The passphrase of every test station (given to `nac` as `$NAC_PASSPHRASE`).
+pub const PASSPHRASE: &str = "test station passphrase";
+
+/// The key of the station file at `path`: new files get one fixed salt, files `nac` created
+/// keep theirs; one Argon2id derivation per salt per test binary.
+pub fn station_key(path: &Path) -> nac_core::store::DatabaseKey {
+    use nac_core::store::{file_kind, DatabaseKey, FileKind, Passphrase};
+    static KEYS: std::sync::Mutex<Vec<DatabaseKey>> = std::sync::Mutex::new(Vec::new());
+    let salt = match file_kind(path).unwrap() {
+        FileKind::Encrypted(salt) => salt,
+        FileKind::Missing | FileKind::Plaintext => *b"test-salt-16byte",
+    };
+    let mut keys = KEYS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(key) = keys.iter().find(|k| k.salt() == salt) {
+        return key.clone();
+    }
+    let key = DatabaseKey::derive(&Passphrase::new(PASSPHRASE), salt).unwrap();
+    keys.push(key.clone());
+    key
+}
+
+/// A connection straight to a station file (no migration), as another program would have.
+pub fn raw_connection(path: &Path) -> rusqlite::Connection {
+    nac_core::store::connect(path, &station_key(path)).unwrap()
+}
+
 /// Opens (creating) a station at `path` on `clock`.
 pub fn open_station(path: &Path, clock: Arc<dyn Clock>) -> Station {
-    Station::open(path, clock, WriteSource::Cli).unwrap()
+    Station::open(path, &station_key(path), clock, WriteSource::Cli).unwrap()
 }
 
 /// Adds one household per resident (room = n) holding resident `n`; returns resident ids.

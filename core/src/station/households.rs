@@ -510,8 +510,18 @@ mod tests {
     fn station() -> (Station, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
         let clock = ManualClock::at_cst(2026, 11, 27, 10, 0, 0);
-        let station = Station::open(&dir.path().join("s.db"), Arc::new(clock), WriteSource::Ui)
-            .unwrap_or_else(|e| panic!("open: {e}"));
+        let key = crate::store::DatabaseKey::derive(
+            &crate::store::Passphrase::new("unit test passphrase"),
+            [7; 16],
+        )
+        .unwrap_or_else(|e| panic!("key: {e}"));
+        let station = Station::open(
+            &dir.path().join("s.db"),
+            &key,
+            Arc::new(clock),
+            WriteSource::Ui,
+        )
+        .unwrap_or_else(|e| panic!("open: {e}"));
         (station, dir)
     }
 

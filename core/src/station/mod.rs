@@ -107,6 +107,9 @@ pub struct StationInfo {
     pub demo: bool,
 }
 
+/// What a backup file may be called.
+pub const BACKUP_EXTENSIONS: [&str; 2] = ["nacbackup", "db"];
+
 /// Default expiring threshold (R6: ≤ 7 days left).
 pub const DEFAULT_EXPIRING_DAYS: u32 = 7;
 const DEFAULT_VOLUNTEER: &str = "station";
@@ -116,6 +119,7 @@ type Listener = Box<dyn Fn(&Change) + Send>;
 pub struct Station {
     conn: Connection,
     path: PathBuf,
+    database_key: store::DatabaseKey,
     clock: Arc<dyn Clock>,
     station_id: String,
     key: StationKey,
@@ -148,24 +152,40 @@ impl Station {
     /// Opening an existing station only reads (schema version, identity, volunteer), so it
     /// works while another process holds the write lock, e.g. the desktop app importing a
     /// roster while `nac list` runs; a write lock is taken only to create what is missing.
-    pub fn open(path: &Path, clock: Arc<dyn Clock>, source: WriteSource) -> Result<Station> {
-        Station::open_kind(path, clock, source, Kind::Any)
+    ///
+    /// `key` is the database key derived from the station passphrase for this file (see
+    /// [`store::DatabaseKey::for_file`]); a key that does not fit is
+    /// [`store::StoreError::WrongPassphrase`] with the file unchanged.
+    pub fn open(
+        path: &Path,
+        key: &store::DatabaseKey,
+        clock: Arc<dyn Clock>,
+        source: WriteSource,
+    ) -> Result<Station> {
+        Station::open_kind(path, key, clock, source, Kind::Any)
     }
 
     /// Opens the demo station at `path`, creating it marked as a demo (`settings.demo = 1`, in
     /// the same transaction as its identity, so no row of it ever exists unmarked). Refuses an
     /// existing real station with [`crate::Error::NotADemo`]. Used by [`crate::demo::create`].
-    pub fn open_demo(path: &Path, clock: Arc<dyn Clock>, source: WriteSource) -> Result<Station> {
-        Station::open_kind(path, clock, source, Kind::Demo)
+    pub fn open_demo(
+        path: &Path,
+        key: &store::DatabaseKey,
+        clock: Arc<dyn Clock>,
+        source: WriteSource,
+    ) -> Result<Station> {
+        Station::open_kind(path, key, clock, source, Kind::Demo)
     }
 
     fn open_kind(
         path: &Path,
+        key: &store::DatabaseKey,
         clock: Arc<dyn Clock>,
         source: WriteSource,
         kind: Kind,
     ) -> Result<Station> {
-        let conn = store::open(path)?;
+        let conn = store::open(path, key)?;
+        let database_key = key.clone();
         let now = clock.now().timestamp();
         let (station_id, key) = match read_identity(&conn)? {
             Some(identity) => identity,
@@ -182,6 +202,7 @@ impl Station {
         let mut station = Station {
             conn,
             path: path.to_path_buf(),
+            database_key,
             clock,
             station_id,
             key,
@@ -221,6 +242,26 @@ impl Station {
     /// The database file this station lives in.
     pub fn data_file(&self) -> &Path {
         &self.path
+    }
+
+    /// The key this station's file is encrypted with (to open more connections to it).
+    pub fn database_key(&self) -> &store::DatabaseKey {
+        &self.database_key
+    }
+
+    /// Writes an encrypted, checked backup to `target` (`.nacbackup` or `.db`), whole or not
+    /// at all, while the station stays in use; it opens with the station's passphrase.
+    /// Audited as `backup`.
+    pub fn backup(&mut self, target: &Path) -> Result<()> {
+        let own = self.own_files();
+        crate::files::write_atomically(target, &BACKUP_EXTENSIONS, &own, |tmp| {
+            store::backup(&self.conn, &self.database_key, tmp).map_err(crate::Error::from)
+        })?;
+        let now = self.now();
+        let tx = self.write()?;
+        audit(&tx, now, self.source, self.volunteer_id, "backup", "")?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The station's own files (database, `-wal`, `-shm`, preferences): never an export

@@ -11,10 +11,21 @@
 //! check is a plain read and the write lock is taken (in an IMMEDIATE transaction, waiting up
 //! to the busy timeout) only when a migration is actually due.
 //!
-//! The file holds residents' ID numbers and phones, so it is private to its owner: a missing
+//! The file is encrypted (SQLCipher, see [`cipher`]); a plain SQLite file written by an older
+//! version is encrypted in place at its first open ([`rewrite`]). It holds residents' ID
+//! numbers and phones, so it is private to its owner as well: a missing
 //! data directory is created `0700`, the database is created `0600` (SQLite gives its `-wal`
 //! and `-shm` files the database's mode), and the modes of an existing database and its
 //! `-wal`/`-shm` are set to `0600` at every open, so files made by older versions are fixed too.
+
+mod cipher;
+mod copies;
+
+pub use cipher::{
+    file_kind, DatabaseKey, FileKind, Passphrase, KDF_LANES, KDF_MEMORY_KIB, KDF_PASSES,
+    MIN_PASSPHRASE_CHARS,
+};
+pub use copies::{backup, change_passphrase, restore, rewrite};
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -63,6 +74,31 @@ pub enum StoreError {
     BrokenReferences { version: u32, broken: i64 },
     #[error("无法打开数据库 / cannot open the database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "口令不正确，或{}不是本站的数据文件；文件未作任何更改 / wrong passphrase, or {} is \
+         not a station data file; the file was not changed",
+        .path.display(), .path.display()
+    )]
+    WrongPassphrase { path: PathBuf },
+    #[error(
+        "{} 不是站点数据文件 / {} is not a station data file",
+        .path.display(), .path.display()
+    )]
+    NotAStationFile { path: PathBuf },
+    #[error(
+        "口令至少{min}个字符，且不能是演示口令 / the passphrase must be at least {min} \
+         characters and not the demo's"
+    )]
+    WeakPassphrase { min: usize },
+    #[error("无法由口令生成密钥 / could not derive the key from the passphrase")]
+    KeyDerivation,
+    #[error(
+        "数据文件正被其他程序使用，请先关闭NAC Station应用和其他nac命令 / the data file is in \
+         use; close the NAC Station app and other nac commands first"
+    )]
+    InUse,
+    #[error("备份文件检查未通过，未作任何更改 / the backup failed its check; nothing was changed: {reason}")]
+    BadBackup { reason: String },
     #[error("无法创建或保护数据文件{} / cannot create or protect the data file {}: {source}", .path.display(), .path.display())]
     File {
         path: PathBuf,
@@ -70,19 +106,57 @@ pub enum StoreError {
     },
 }
 
-/// Opens (creating if needed) the station database at `path` and brings its schema up to date.
-pub fn open(path: &Path) -> Result<Connection, StoreError> {
+/// Opens (creating if needed) the station database at `path` with `key`, encrypting a
+/// plaintext file first, and brings its schema up to date. A key that does not open the file
+/// is [`StoreError::WrongPassphrase`] and the file is left exactly as it was.
+pub fn open(path: &Path, key: &DatabaseKey) -> Result<Connection, StoreError> {
     create_private(path)?;
+    if file_kind(path)? == FileKind::Plaintext {
+        rewrite(path, None, key)?;
+    }
+    let conn = connect(path, key)?;
+    migrate(&conn)?;
+    restrict_modes(path)?;
+    Ok(conn)
+}
+
+/// A configured connection to an existing (or empty) station file, without migrating: for
+/// tests and tools that inspect the file as it is.
+pub fn connect(path: &Path, key: &DatabaseKey) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
+    unlock(&conn, path, key)?;
     configure(&conn)?;
-    migrate(&conn)?;
-    restrict_modes(path)?;
     Ok(conn)
+}
+
+/// Gives the connection its key and reads the schema once: SQLCipher only finds out whether
+/// the key fits when it first decrypts a page.
+fn unlock(conn: &Connection, path: &Path, key: &DatabaseKey) -> Result<(), StoreError> {
+    // The wrong-key message is ours; SQLCipher's own logger would only add noise on stderr.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE")?;
+    let statement = zeroize::Zeroizing::new(format!(
+        "PRAGMA key = \"{}\"",
+        key.sqlcipher_value().as_str()
+    ));
+    conn.execute_batch(&statement)?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            Err(StoreError::WrongPassphrase {
+                path: path.to_path_buf(),
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
@@ -205,14 +279,15 @@ mod tests {
     fn a_current_schema_opens_while_another_connection_writes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
-        drop(open(&path).unwrap());
-        let writer = Connection::open(&path).unwrap();
+        let key = DatabaseKey::derive(&Passphrase::new("unit test passphrase"), [7; 16]).unwrap();
+        drop(open(&path, &key).unwrap());
+        let writer = connect(&path, &key).unwrap();
         writer.execute_batch("BEGIN IMMEDIATE").unwrap();
         writer
             .execute("INSERT INTO settings (key, value) VALUES ('x', 'y')", [])
             .unwrap();
         let started = std::time::Instant::now();
-        let conn = open(&path).unwrap();
+        let conn = open(&path, &key).unwrap();
         assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION);
         assert!(
             started.elapsed() < BUSY_TIMEOUT / 2,

@@ -7,6 +7,27 @@ use nac_core::{ManualClock, Station, WriteSource};
 use std::sync::Arc;
 use tempfile::TempDir;
 
+/// The passphrase of every test station.
+pub const PASSPHRASE: &str = "test station passphrase";
+
+/// The key of every test station (one Argon2id derivation per test binary: every test file
+/// is written with the same salt, which is all a key depends on besides the passphrase).
+pub fn key() -> &'static nac_core::store::DatabaseKey {
+    static KEY: std::sync::OnceLock<nac_core::store::DatabaseKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        nac_core::store::DatabaseKey::derive(
+            &nac_core::store::Passphrase::new(PASSPHRASE),
+            *b"test-salt-16byte",
+        )
+        .unwrap()
+    })
+}
+
+/// A connection straight to a station file (no migration), as another program would have.
+pub fn raw_connection(path: &std::path::Path) -> rusqlite::Connection {
+    nac_core::store::connect(path, key()).unwrap()
+}
+
 pub struct Fixture {
     pub dir: TempDir,
     pub clock: ManualClock,
@@ -20,6 +41,7 @@ impl Fixture {
         let clock = ManualClock::at_cst(y, mo, d, h, mi, s);
         let station = Station::open(
             &dir.path().join("station.db"),
+            key(),
             Arc::new(clock.clone()),
             WriteSource::Cli,
         )
@@ -69,6 +91,7 @@ impl Fixture {
 pub fn import_station(dir: &TempDir, name: &str) -> Station {
     Station::open(
         &dir.path().join(name),
+        key(),
         Arc::new(ManualClock::at_cst(2026, 11, 27, 10, 0, 0)),
         WriteSource::Import,
     )

@@ -144,18 +144,27 @@ pub fn export(host: &Host, request: &ExportRequest) -> AppResult<ExportResult> {
 
 /// Where the export goes by default: the Documents folder (or home), dated.
 pub fn default_export_path() -> String {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let documents = home.join("Documents");
-    let dir = if documents.is_dir() { documents } else { home };
+    let dir = documents_dir();
     let today = chrono::Local::now().format("%Y%m%d");
     dir.join(format!("居民名单-{today}.xlsx"))
         .display()
         .to_string()
 }
 
-fn expand_home(path: &str) -> PathBuf {
+/// `~/Documents` when it exists, else the home directory.
+pub fn documents_dir() -> PathBuf {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let documents = home.join("Documents");
+    if documents.is_dir() {
+        documents
+    } else {
+        home
+    }
+}
+
+pub fn expand_home(path: &str) -> PathBuf {
     match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),

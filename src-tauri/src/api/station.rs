@@ -3,7 +3,7 @@
 
 use crate::error::AppResult;
 use crate::host::Host;
-use crate::view::{AppInfo, Counts, Lang, Settings};
+use crate::view::{AppInfo, BackupDone, Counts, Lang, Settings};
 
 pub fn app_info(host: &Host) -> AppResult<AppInfo> {
     let info = host.reader().info()?;
@@ -40,4 +40,31 @@ pub fn save_settings(host: &Host, settings: &Settings) -> AppResult<AppInfo> {
         }
     }
     app_info(host)
+}
+
+/// Writes an encrypted, checked backup of the station to `path` (see
+/// `nac_core::store::backup`); it opens with the station passphrase.
+pub fn backup(host: &Host, path: &str) -> AppResult<BackupDone> {
+    let target = crate::api::files::expand_home(path.trim());
+    host.station().backup(&target)?;
+    let bytes = std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
+    Ok(BackupDone {
+        path: target.display().to_string(),
+        bytes,
+    })
+}
+
+/// `station-backup-YYYYMMDD-HHMM.nacbackup` in the user's documents folder (or home).
+pub fn default_backup_path(host: &Host) -> AppResult<String> {
+    let now = chrono::DateTime::from_timestamp(host.reader().now(), 0)
+        .unwrap_or_default()
+        .with_timezone(&nac_core::time::cst());
+    let dir = crate::api::files::documents_dir();
+    Ok(dir
+        .join(format!(
+            "station-backup-{}.nacbackup",
+            now.format("%Y%m%d-%H%M")
+        ))
+        .display()
+        .to_string())
 }

@@ -13,6 +13,7 @@ export async function mount(main) {
   const lang = /** @type {HTMLSelectElement} */ (h('select', { id: 's-lang' },
     h('option', { value: 'zh', selected: info.language === 'zh' }, '中文'), h('option', { value: 'en', selected: info.language === 'en' }, 'English')));
   const error = h('div', { class: 'form-error', role: 'alert' });
+  const backupPath = /** @type {HTMLInputElement} */ (h('input', { type: 'text', id: 'backup-path', value: await api.defaultBackupPath() }));
   replace(main, h('section', { class: 'settings' },
     h('h1', null, t('settings_title')),
     h('form', { class: 'form narrow', id: 'settings-form', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); save(); } },
@@ -23,8 +24,18 @@ export async function mount(main) {
       h('button', { type: 'submit', class: 'primary', id: 'save-settings' }, t('save'))),
     h('h2', null, t('data_title')),
     h('p', null, t('data_file'), ': ', h('code', { id: 'data-file' }, info.data_file)),
-    h('p', null, t('backup_help')),
+    h('form', { class: 'form narrow', id: 'backup-form', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); backup(); } },
+      h('div', { class: 'field' }, h('label', { for: 'backup-path' }, t('backup_path')), backupPath),
+      h('button', { type: 'submit', id: 'backup-now' }, t('backup_now')),
+      h('small', { class: 'help' }, t('backup_help'))),
     h('p', { class: 'muted' }, t('station_id'), ': ', info.station_id, ' · ', t('version'), ' ', info.version)));
+
+  async function backup() {
+    try {
+      const done = await api.backupStation(backupPath.value);
+      toast(t('backup_done', { path: done.path, kb: Math.ceil(done.bytes / 1024) }));
+    } catch (e) { toast(asApiError(e).message, 'error'); }
+  }
 
   async function save() {
     const language = /** @type {import('../../types').Lang} */ (lang.value);

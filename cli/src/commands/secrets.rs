@@ -1,0 +1,167 @@
+//! Where the station passphrase comes from, and the commands that need it beyond opening:
+//! `nac passphrase` (change it), `nac backup`, `nac restore`.
+//!
+//! Scripts run unattended, so the passphrase comes first from `--passphrase-file FILE`, then
+//! from `$NAC_PASSPHRASE`; only a terminal is asked (without echo; twice for a new station or
+//! a new passphrase). Without any of them the command stops with exit 2 before touching the
+//! file. The passphrase never appears in output, errors or logs.
+
+use super::Context;
+use crate::output::Report;
+use anyhow::Context as _;
+use nac_core::store::{self, DatabaseKey, FileKind, Passphrase};
+use serde_json::json;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+
+/// The environment variable holding the station passphrase.
+pub const PASSPHRASE_ENV: &str = "NAC_PASSPHRASE";
+/// The environment variable holding the new passphrase for `nac passphrase`.
+pub const NEW_PASSPHRASE_ENV: &str = "NAC_NEW_PASSPHRASE";
+
+/// How this run was told the passphrase.
+#[derive(Debug, Clone)]
+pub struct PassphraseSource {
+    pub file: Option<PathBuf>,
+}
+
+impl PassphraseSource {
+    /// The station passphrase; `new` asks twice at a terminal (a station about to be created).
+    pub fn read(&self, new: bool) -> anyhow::Result<Passphrase> {
+        obtain(
+            self.file.as_deref(),
+            PASSPHRASE_ENV,
+            "站点口令 / station passphrase: ",
+            new,
+        )
+    }
+}
+
+fn obtain(
+    file: Option<&Path>,
+    env: &str,
+    prompt: &str,
+    confirm: bool,
+) -> anyhow::Result<Passphrase> {
+    if let Some(file) = file {
+        return Ok(Passphrase::from_file(file).map_err(nac_core::Error::from)?);
+    }
+    if let Some(value) = std::env::var_os(env) {
+        return Ok(Passphrase::new(value.to_string_lossy().into_owned()));
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "需要站点口令：设置{env}，或用--passphrase-file指定文件，或在终端中运行 / the station \
+             passphrase is needed: set {env}, give --passphrase-file FILE, or run in a terminal"
+        );
+    }
+    let first = zeroize::Zeroizing::new(
+        rpassword::prompt_password(prompt).context("cannot read the passphrase")?,
+    );
+    if confirm {
+        let again = zeroize::Zeroizing::new(
+            rpassword::prompt_password("再输入一次 / again: ")
+                .context("cannot read the passphrase")?,
+        );
+        if *again != *first {
+            anyhow::bail!("两次输入的口令不一致 / the two entries differ");
+        }
+    }
+    Ok(Passphrase::new(first.as_str()))
+}
+
+/// The key for the station file at `db`: a new station's passphrase must be long enough.
+pub fn key_for(db: &Path, source: &PassphraseSource) -> anyhow::Result<DatabaseKey> {
+    let new = store::file_kind(db).map_err(nac_core::Error::from)? == FileKind::Missing;
+    let passphrase = source.read(new)?;
+    if new {
+        passphrase.check_new().map_err(nac_core::Error::from)?;
+    }
+    Ok(DatabaseKey::for_file(db, &passphrase).map_err(nac_core::Error::from)?)
+}
+
+#[derive(clap::Args)]
+pub struct PassphraseArgs {
+    /// File holding the new passphrase (first line); else $NAC_NEW_PASSPHRASE or a prompt.
+    #[arg(long)]
+    new_passphrase_file: Option<PathBuf>,
+}
+
+/// `nac passphrase`: re-encrypts the station under a new passphrase, all or nothing.
+pub fn change(ctx: &Context, a: PassphraseArgs) -> anyhow::Result<Report> {
+    let current = ctx.key()?;
+    let new = obtain(
+        a.new_passphrase_file.as_deref(),
+        NEW_PASSPHRASE_ENV,
+        "新口令 / new passphrase: ",
+        true,
+    )?;
+    store::change_passphrase(&ctx.db, &current, &new).map_err(nac_core::Error::from)?;
+    Ok(Report::ok(
+        ctx.lang
+            .t("站点口令已更改", "station passphrase changed")
+            .to_string(),
+        json!({ "changed": true }),
+    ))
+}
+
+#[derive(clap::Args)]
+pub struct BackupArgs {
+    /// The backup file to write (.nacbackup or .db); it opens with the station passphrase.
+    out: PathBuf,
+}
+
+/// `nac backup OUT`: an encrypted, checked copy, written whole or not at all.
+pub fn backup(ctx: &Context, a: BackupArgs) -> anyhow::Result<Report> {
+    let mut station = ctx.open()?;
+    station.backup(&a.out)?;
+    let size = std::fs::metadata(&a.out).map(|m| m.len()).unwrap_or(0);
+    Ok(Report::ok(
+        format!(
+            "{} {} ({} KiB)",
+            ctx.lang.t("已备份到", "backup written to"),
+            a.out.display(),
+            size / 1024
+        ),
+        json!({ "backup": a.out, "bytes": size }),
+    ))
+}
+
+#[derive(clap::Args)]
+pub struct RestoreArgs {
+    /// The backup file (made by `nac backup` or the app); it must open with the passphrase.
+    backup: PathBuf,
+}
+
+/// `nac restore BACKUP`: checks the backup whole, then replaces the station file (the replaced
+/// one is kept beside it). Needs the app and other `nac` commands closed.
+pub fn restore(ctx: &Context, a: RestoreArgs) -> anyhow::Result<Report> {
+    let passphrase = ctx.passphrase.read(false)?;
+    let backup_key =
+        DatabaseKey::for_file(&a.backup, &passphrase).map_err(nac_core::Error::from)?;
+    let current = match store::file_kind(&ctx.db).map_err(nac_core::Error::from)? {
+        FileKind::Missing => None,
+        FileKind::Encrypted(salt) if salt == backup_key.salt() => Some(backup_key.clone()),
+        _ => Some(DatabaseKey::for_file(&ctx.db, &passphrase).map_err(nac_core::Error::from)?),
+    };
+    let now = chrono::Utc::now().timestamp();
+    let kept = store::restore(&ctx.db, current.as_ref(), &a.backup, &backup_key, now)
+        .map_err(nac_core::Error::from)?;
+    let mut human = format!(
+        "{} {}",
+        ctx.lang.t("已从备份恢复：", "restored from"),
+        a.backup.display()
+    );
+    if let Some(kept) = &kept {
+        human.push_str(&format!(
+            "\n{} {}",
+            ctx.lang
+                .t("原数据文件保留为", "the replaced file is kept as"),
+            kept.display()
+        ));
+    }
+    Ok(Report::ok(
+        human,
+        json!({ "restored": a.backup, "kept": kept }),
+    ))
+}
