@@ -231,7 +231,16 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> Result<DemoSummary> {
     let clock = ManualClock::at(now);
-    let mut station = Station::open_demo(path, key, Arc::new(clock.clone()), WriteSource::Demo)?;
+    // A file the demo passphrase does not open is someone's real station.
+    let mut station = Station::open_demo(path, key, Arc::new(clock.clone()), WriteSource::Demo)
+        .map_err(|e| match e {
+            crate::Error::Store(crate::store::StoreError::WrongPassphrase { .. }) => {
+                crate::Error::NotADemo {
+                    path: path.display().to_string(),
+                }
+            }
+            e => e,
+        })?;
     let residents = station.counts(None)?.residents;
     if residents > 0 {
         return Err(crate::Error::DemoNotEmpty { residents });
