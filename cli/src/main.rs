@@ -33,9 +33,11 @@ struct Cli {
     /// when run in a terminal (exit 2 otherwise). A demo file's passphrase is `nac-demo`.
     #[arg(long, global = true)]
     passphrase_file: Option<PathBuf>,
-    /// Volunteer account recorded with every change.
-    #[arg(long, global = true, default_value = "station")]
-    volunteer: String,
+    /// Act as this volunteer account, signing in with its PIN or passphrase ($NAC_PIN, else a
+    /// prompt in a terminal). Without it the command acts as the station administrator
+    /// (`station`): whoever holds the station passphrase administers the station.
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    as_volunteer: Option<String>,
     #[command(subcommand)]
     command: commands::Command,
 }
@@ -77,7 +79,7 @@ fn main() -> ExitCode {
     let ctx = commands::Context {
         db,
         lang,
-        volunteer: cli.volunteer,
+        volunteer: cli.as_volunteer,
         passphrase: commands::secrets::PassphraseSource {
             file: cli.passphrase_file,
         },

@@ -138,6 +138,27 @@ pub enum Error {
     Hub(#[from] crate::station::TransportError),
     #[error("正在同步，请稍候 / a sync is already running; wait for it to finish")]
     SyncRunning,
+    #[error("只有站点管理员可以{what_zh} / only a station administrator may {what}")]
+    NotAllowed {
+        what: &'static str,
+        what_zh: &'static str,
+    },
+    #[error("姓名或PIN不正确 / wrong name or PIN")]
+    WrongSecret,
+    #[error(
+        "尝试次数过多，请{wait_secs}秒后再试 / too many wrong attempts; try again in {wait_secs} s"
+    )]
+    SignInWait { wait_secs: i64 },
+    #[error("账号{account}已停用 / the account {account} is disabled")]
+    AccountDisabled { account: String },
+    #[error("账号{account}已存在 / the account {account} already exists")]
+    AccountExists { account: String },
+    #[error(
+        "PIN应为6位数字，口令至少8个字符 / a PIN is 6 digits; a passphrase at least 8 characters"
+    )]
+    WeakSecret,
+    #[error("不能停用最后一位管理员或自己的账号 / the last administrator and your own account cannot be disabled")]
+    LastAdministrator,
 }
 
 /// Splits a core message written as "中文 / English" into its Chinese and English halves
@@ -190,6 +211,13 @@ impl Error {
             Error::CodesBeforeEnrolment { .. } => "codes_before_enrolment",
             Error::Hub(e) => e.code(),
             Error::SyncRunning => "sync_running",
+            Error::NotAllowed { .. } => "not_allowed",
+            Error::WrongSecret => "wrong_pin",
+            Error::SignInWait { .. } => "signin_wait",
+            Error::AccountDisabled { .. } => "account_disabled",
+            Error::AccountExists { .. } => "account_exists",
+            Error::WeakSecret => "weak_pin",
+            Error::LastAdministrator => "last_administrator",
         }
     }
 

@@ -44,37 +44,23 @@ pub fn audit(ctx: &Context, a: AuditArgs) -> anyhow::Result<Report> {
             })
         }
         AuditCommand::List { limit } => {
-            let mut stmt = station.connection().prepare(
-                "SELECT a.id, a.at, a.source, coalesce(v.account, ''), a.action, a.subject
-                 FROM audit_log a LEFT JOIN volunteers v ON v.id = a.volunteer_id
-                 ORDER BY a.id DESC LIMIT ?1",
-            )?;
-            let rows = stmt
-                .query_map([limit], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                    ))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let human = rows
+            let entries = station.audit_log(limit)?;
+            let human = entries
                 .iter()
-                .map(|(id, at, source, who, action, subject)| {
+                .map(|e| {
                     format!(
-                        "{id:>6}  {}  {source:<6} {who:<12} {action:<16} {subject}",
-                        format_cst_second(*at)
+                        "{:>6}  {}  {:<6} {:<12} {:<16} {}",
+                        e.id,
+                        format_cst_second(e.at),
+                        e.source,
+                        e.volunteer,
+                        e.action,
+                        e.subject
                     )
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            let json = json!({ "entries": rows.iter().map(|(id, at, source, who, action, subject)| json!({
-                "id": id, "at": at, "source": source, "volunteer": who, "action": action, "subject": subject
-            })).collect::<Vec<_>>() });
-            Ok(Report::ok(human, json))
+            Ok(Report::ok(human, json!({ "entries": entries })))
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The subcommands. Each opens the station, does one thing through `nac_core`, and returns a
 //! [`Report`].
 
+mod accounts;
 mod audit;
 mod bench;
 mod print;
@@ -19,7 +20,8 @@ use std::sync::Arc;
 pub struct Context {
     pub db: PathBuf,
     pub lang: Lang,
-    pub volunteer: String,
+    /// `--as NAME`: sign in as this volunteer (else act as the station administrator).
+    pub volunteer: Option<String>,
     pub passphrase: secrets::PassphraseSource,
 }
 
@@ -46,7 +48,10 @@ impl Context {
                 },
                 opened => opened?,
             };
-        station.use_volunteer(&self.volunteer)?;
+        if let Some(name) = &self.volunteer {
+            let pin = secrets::read_pin(name)?;
+            station.sign_in(name, &pin)?;
+        }
         Ok(station)
     }
 }
@@ -108,6 +113,9 @@ pub enum Command {
     Queue(sync::QueueArgs),
     /// The audit log: `verify` its hash chain (exit 1 names the first tampered row), `list`.
     Audit(audit::AuditArgs),
+    /// Volunteer accounts: `list`, `add NAME [--admin]` (PIN from $NAC_NEW_PIN or a prompt),
+    /// `disable NAME`. Administrators only.
+    Volunteer(accounts::VolunteerArgs),
     /// Change the station passphrase (the file is re-encrypted, all or nothing).
     Passphrase(secrets::PassphraseArgs),
     /// Write an encrypted, checked backup of the station (opens with the station passphrase).
@@ -134,6 +142,7 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Report> {
         Command::Sync(a) => sync::sync(ctx, a),
         Command::Queue(a) => sync::queue(ctx, a),
         Command::Audit(a) => audit::audit(ctx, a),
+        Command::Volunteer(a) => accounts::volunteer(ctx, a),
         Command::Passphrase(a) => secrets::change(ctx, a),
         Command::Backup(a) => secrets::backup(ctx, a),
         Command::Restore(a) => secrets::restore(ctx, a),

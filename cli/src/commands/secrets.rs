@@ -16,6 +16,33 @@ use std::path::{Path, PathBuf};
 
 /// The environment variable holding the station passphrase.
 pub const PASSPHRASE_ENV: &str = "NAC_PASSPHRASE";
+/// The environment variable holding the PIN (or passphrase) of the `--as` volunteer.
+pub const PIN_ENV: &str = "NAC_PIN";
+/// The environment variable holding a new account's PIN for `nac volunteer add`.
+pub const NEW_PIN_ENV: &str = "NAC_NEW_PIN";
+
+/// The PIN of the `--as` volunteer: `$NAC_PIN`, else a prompt in a terminal.
+pub fn read_pin(name: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
+    let pin = obtain(
+        None,
+        PIN_ENV,
+        &format!("{name} 的PIN / PIN of {name}: "),
+        false,
+    )?;
+    Ok(zeroize::Zeroizing::new(pin.expose().to_string()))
+}
+
+/// A new account's PIN: `$NAC_NEW_PIN`, else a prompt (twice) in a terminal.
+pub fn read_new_pin() -> anyhow::Result<zeroize::Zeroizing<String>> {
+    let pin = obtain(
+        None,
+        NEW_PIN_ENV,
+        "新账号的PIN / PIN of the new account: ",
+        true,
+    )?;
+    Ok(zeroize::Zeroizing::new(pin.expose().to_string()))
+}
+
 /// The environment variable holding the new passphrase for `nac passphrase`.
 pub const NEW_PASSPHRASE_ENV: &str = "NAC_NEW_PASSPHRASE";
 

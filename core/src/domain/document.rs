@@ -187,12 +187,7 @@ impl Document {
     /// the last four only for the short permits and passports (`*****5678`), where showing
     /// seven characters of eight or nine would hide next to nothing.
     pub fn masked(&self) -> String {
-        let head = if self.number.chars().count() >= 15 {
-            3
-        } else {
-            0
-        };
-        mask_middle(&self.number, head, 4)
+        mask_document(&self.number)
     }
 }
 
@@ -300,6 +295,13 @@ fn birth_date_of(number: &str) -> Option<NaiveDate> {
         return None;
     }
     NaiveDate::from_ymd_opt(year, month, day)
+}
+
+/// A stored document number masked as [`Document::masked`] does: first three and last four of
+/// a resident ID, the last four only of anything shorter than 15 characters.
+pub fn mask_document(number: &str) -> String {
+    let head = if number.chars().count() >= 15 { 3 } else { 0 };
+    mask_middle(number, head, 4)
 }
 
 /// Keeps `head` leading and `tail` trailing characters and stars the rest; short values keep

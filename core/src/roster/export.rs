@@ -60,10 +60,16 @@ impl Station {
     /// or XLSX by extension, with the import template's headers plus [`EXPORT_STATUS_HEADERS`].
     ///
     /// Document numbers and phones are masked (`310***********123X`, `138****5678`) unless
-    /// `unmasked`; an unmasked export can be edited and imported back. Every export is recorded
+    /// `unmasked` (administrators only); an unmasked export can be edited and imported back. Every export is recorded
     /// in the audit log (masked or not, and the row count; never the values). Households without
     /// members are not exported. Returns the number of residents written.
     pub fn export_roster(&self, path: &Path, unmasked: bool) -> Result<usize> {
+        if unmasked {
+            self.require_admin(
+                "export full ID numbers and phones",
+                "导出完整证件号码和电话",
+            )?;
+        }
         let format = export_format(path)?;
         let lines = self.export_lines(unmasked)?;
         let subject = format!(
@@ -110,14 +116,16 @@ impl Station {
         )?;
         let mut rows = stmt.query([])?;
         let mut lines = Vec::new();
-        let protect = |value: Option<String>| -> String {
+        let protect = |value: Option<String>, mask: fn(&str) -> String| -> String {
             let value = value.unwrap_or_default();
             if unmasked || value.is_empty() {
                 value
             } else {
-                mask_middle(&value, 3, 4)
+                mask(&value)
             }
         };
+        let phone_mask: fn(&str) -> String = |p| mask_middle(p, 3, 4);
+        let document_mask: fn(&str) -> String = crate::domain::document::mask_document;
         while let Some(r) = rows.next()? {
             let doc_type: String = r.get(7)?;
             let doc_type = doc_type
@@ -137,11 +145,11 @@ impl Station {
                     r.get(2)?,
                     r.get(3)?,
                     r.get(4)?,
-                    protect(r.get(5)?),
+                    protect(r.get(5)?, phone_mask),
                     r.get(6)?,
                     doc_type,
-                    protect(r.get(8)?),
-                    protect(r.get(9)?),
+                    protect(r.get(8)?, document_mask),
+                    protect(r.get(9)?, phone_mask),
                     if has_smartphone { "是" } else { "否" }.to_string(),
                     r.get(11)?,
                 ],

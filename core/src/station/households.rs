@@ -351,6 +351,7 @@ impl Station {
     /// The full document number and phone of one resident, for a volunteer who asked to see
     /// them (or opened the edit form). Every call is written to the audit log.
     pub fn reveal_resident(&mut self, id: i64) -> Result<RevealedIdentity> {
+        self.require_admin("see full ID numbers and phones", "查看完整证件号码和电话")?;
         let now = self.now();
         let tx = self.write()?;
         let (document_number, phone): (String, Option<String>) = tx
@@ -379,6 +380,7 @@ impl Station {
 
     /// The household's own phone, unmasked, for its edit form (audited like a reveal).
     pub fn reveal_household_phone(&mut self, id: i64) -> Result<Option<String>> {
+        self.require_admin("see full ID numbers and phones", "查看完整证件号码和电话")?;
         let now = self.now();
         let tx = self.write()?;
         let phone: Option<String> = tx

@@ -9,7 +9,6 @@
 //! `printed_cards` as "cards in circulation" without looking at job states.
 
 use super::{audit, Change, Station};
-use crate::domain::document::mask_middle;
 use crate::domain::DocumentType;
 use crate::error::{Error, Result};
 use crate::ids::display_serial;
@@ -92,7 +91,7 @@ impl Station {
                         serial,
                         expires_at,
                         expires_at_text: format_cst_minute(expires_at),
-                        masked_document: mask_middle(&doc, 3, 4),
+                        masked_document: crate::domain::document::mask_document(&doc),
                         document_label: doc_type
                             .parse::<DocumentType>()
                             .map(DocumentType::short_label_zh)

@@ -5,6 +5,7 @@
 //! tagged with their [`WriteSource`]; after each commit a [`Change`] is passed to the listener
 //! (the desktop shell forwards it to the UI so open screens refresh).
 
+mod accounts;
 mod drafts;
 mod households;
 mod ledger;
@@ -15,6 +16,7 @@ mod status;
 mod sync;
 mod trust;
 
+pub use accounts::{signin_wait_secs, Account, AuditEntry, Role};
 pub use drafts::{HouseholdDraft, HouseholdInput, ResidentDraft, ResidentInput};
 pub use households::{
     BuildingCounts, HouseholdListRow, HouseholdPage, HouseholdQuery, MemberBrief, OutboxProblem,
@@ -131,6 +133,8 @@ pub struct Station {
     volunteer: String,
     /// The volunteer's station-scoped stable id, as events carry it (never the rowid).
     volunteer_uid: String,
+    /// What the volunteer in use may do (see [`accounts`]).
+    role: Role,
     source: WriteSource,
     listener: Option<Listener>,
 }
@@ -212,6 +216,7 @@ impl Station {
             volunteer_id: 0,
             volunteer: String::new(),
             volunteer_uid: String::new(),
+            role: Role::Volunteer,
             source,
             listener: None,
         };
@@ -253,6 +258,7 @@ impl Station {
     /// at all, while the station stays in use; it opens with the station's passphrase.
     /// Audited as `backup`.
     pub fn backup(&mut self, target: &Path) -> Result<()> {
+        self.require_admin("write backups", "备份")?;
         let own = self.own_files();
         crate::files::write_atomically(target, &BACKUP_EXTENSIONS, &own, |tmp| {
             store::backup(&self.conn, &self.database_key, tmp).map_err(crate::Error::from)
@@ -280,22 +286,24 @@ impl Station {
         };
         // Look first: an INSERT, even one that changes nothing, takes the write lock, and a
         // read-only command must not wait for (or fail on) another process's write.
-        let find = |conn: &Connection| -> rusqlite::Result<Option<(i64, String)>> {
+        let find = |conn: &Connection| -> rusqlite::Result<Option<(i64, String, String)>> {
             conn.query_row(
-                "SELECT id, uid FROM volunteers WHERE account = ?1",
+                "SELECT id, uid, role FROM volunteers WHERE account = ?1",
                 [account],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
         };
-        let (id, uid) = match find(&self.conn)? {
+        let (id, uid, role) = match find(&self.conn)? {
             Some(id) => id,
             None => {
                 let now = self.now();
+                // The built-in account is the station administrator (the CLI acts as it).
                 self.conn.execute(
-                    "INSERT INTO volunteers (account, display_name, created_at) VALUES (?1, ?1, ?2)
+                    "INSERT INTO volunteers (account, display_name, created_at, role)
+                     VALUES (?1, ?1, ?2, CASE WHEN ?1 = ?3 THEN 'admin' ELSE 'volunteer' END)
                      ON CONFLICT (account) DO NOTHING",
-                    params![account, now],
+                    params![account, now, DEFAULT_VOLUNTEER],
                 )?;
                 find(&self.conn)?.ok_or(crate::Error::NotFound {
                     what: "volunteer",
@@ -306,6 +314,11 @@ impl Station {
         self.volunteer_id = id;
         self.volunteer = account.to_string();
         self.volunteer_uid = uid;
+        self.role = if role == "admin" {
+            Role::Admin
+        } else {
+            Role::Volunteer
+        };
         Ok(())
     }
 
@@ -421,8 +434,9 @@ impl Station {
         }
     }
 
-    /// Walks the audit log's hash chain (see [`crate::audit`]).
+    /// Walks the audit log's hash chain (see [`crate::audit`]); administrators only.
     pub fn verify_audit(&self) -> Result<crate::audit::AuditCheck> {
+        self.require_admin("read the audit log", "查看审计记录")?;
         Ok(crate::audit::verify(&self.conn)?)
     }
 

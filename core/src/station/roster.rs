@@ -136,8 +136,20 @@ impl Station {
         Ok(id)
     }
 
+    ///
+    /// A phone sent back exactly as the screen showed it masked (`138****5678`) keeps the stored
+    /// one: a volunteer without the reveal right edits the address without retyping it.
     pub fn update_household(&mut self, id: i64, input: &HouseholdInput) -> Result<()> {
-        let draft = HouseholdDraft::validate(input).map_err(Error::Invalid)?;
+        let stored: Option<String> = self
+            .conn
+            .query_row("SELECT phone FROM households WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten();
+        let mut input = input.clone();
+        input.phone = kept(&input.phone, stored.as_deref(), mask_phone);
+        let draft = HouseholdDraft::validate(&input).map_err(Error::Invalid)?;
         let now = self.now();
         let tx = self.write()?;
         ensure_household(&tx, id)?;
@@ -240,9 +252,29 @@ impl Station {
         Ok(id)
     }
 
+    ///
+    /// A document number or phone sent back exactly as the screen showed it masked keeps the
+    /// stored value (see [`Station::update_household`]).
     pub fn update_resident(&mut self, id: i64, input: &ResidentInput) -> Result<()> {
         let today = crate::time::cst_day(self.now());
-        let draft = ResidentDraft::validate(input, today).map_err(Error::Invalid)?;
+        let stored: Option<(String, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT doc_number, phone FROM residents WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let mut input = input.clone();
+        if let Some((document, phone)) = stored {
+            input.document_number = kept(
+                &input.document_number,
+                Some(&document),
+                crate::domain::document::mask_document,
+            );
+            input.phone = kept(&input.phone, phone.as_deref(), mask_phone);
+        }
+        let draft = ResidentDraft::validate(&input, today).map_err(Error::Invalid)?;
         let now = self.now();
         let tx = self.write()?;
         let household_id = resident_household(&tx, id)?;
@@ -640,4 +672,16 @@ fn write_resident_fields(
     ])?;
     index_resident(tx, id)?;
     Ok(())
+}
+
+fn mask_phone(phone: &str) -> String {
+    crate::domain::document::mask_middle(phone, 3, 4)
+}
+
+/// `sent`, or the stored value when `sent` is the stored value's mask (an untouched field).
+fn kept(sent: &str, stored: Option<&str>, mask: fn(&str) -> String) -> String {
+    match stored {
+        Some(stored) if !stored.is_empty() && sent.trim() == mask(stored) => stored.to_string(),
+        _ => sent.to_string(),
+    }
 }

@@ -270,7 +270,7 @@ fn read_row(r: &Row<'_>, now: i64, expiring_days: u32) -> rusqlite::Result<Resid
         household_id: r.get(2)?,
         name: r.get(3)?,
         document_type: r.get(4)?,
-        masked_document: mask_middle(&doc_number, 3, 4),
+        masked_document: crate::domain::document::mask_document(&doc_number),
         masked_phone: phone.as_deref().map(|p| mask_middle(p, 3, 4)),
         address: address.to_string(),
         notes: r.get(7)?,

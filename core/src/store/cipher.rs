@@ -72,6 +72,11 @@ impl Passphrase {
     fn as_bytes(&self) -> &[u8] {
         self.0.as_bytes()
     }
+
+    /// The text itself, for the few places that pass it on (a PIN check).
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
 }
 
 impl std::fmt::Debug for Passphrase {

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_demo_and_print_state.sql"),
     include_str!("migrations/0003_sync.sql"),
     include_str!("migrations/0004_audit_chain.sql"),
+    include_str!("migrations/0005_accounts.sql"),
 ];
 
 /// Work a migration needs beyond SQL, run in its transaction after its SQL (by version).
