@@ -21,7 +21,21 @@ data_file: string, version: string,
  * A demo station (fictional residents, never synced): the UI shows a banner and marks
  * the window title.
  */
-demo: boolean, };
+demo: boolean, 
+/**
+ * The signed-in volunteer's role: `admin` (reveals, accounts, audit log, backups) or
+ * `volunteer`.
+ */
+role: string, 
+/**
+ * Seconds without input before the screen locks (`$NAC_IDLE_LOCK_SECONDS` overrides
+ * the station setting).
+ */
+idle_lock_seconds: number, 
+/**
+ * The station setting, in minutes (what Settings edits).
+ */
+idle_lock_minutes: number, };
 
 export type Counts = { households: number, residents: number, active: number, expiring: number, expired: number, never: number, cards_to_replace: number, queued_for_sync: number, };
 
@@ -262,7 +276,11 @@ export type SyncSummary = { pushed: number, synced: number, rejected: number, fa
  */
 stopped: string | null, next_attempt_at: string | null, };
 
-export type Settings = { station_name: string, expiring_days: number, language: Lang, };
+export type Settings = { station_name: string, expiring_days: number, language: Lang, 
+/**
+ * Minutes without input before the screen locks (administrators change it).
+ */
+idle_lock_minutes: number, };
 
 export type StationChanged = { 
 /**
@@ -298,7 +316,7 @@ recorded: boolean,
  */
 skipped: number, };
 
-export type UnlockState = "locked" | "new" | "open";
+export type UnlockState = "locked" | "new" | "create_admin" | "sign_in" | "open";
 
 export type UnlockStatus = { state: UnlockState, language: Lang, data_file: string, 
 /**
@@ -308,9 +326,43 @@ min_passphrase_chars: number,
 /**
  * Seconds before another attempt is answered (after wrong passphrases).
  */
-wait_seconds: number, };
+wait_seconds: number, 
+/**
+ * The accounts that can sign in (for the sign-in screen), once the station is open.
+ */
+accounts: Array<string>, };
 
 export type UnlockForm = { passphrase: string, };
 
 export type BackupDone = { path: string, bytes: number, };
+
+export type SignInForm = { name: string, pin: string, };
+
+export type AccountView = { name: string, 
+/**
+ * `admin` or `volunteer`.
+ */
+role: string, disabled: boolean, can_sign_in: boolean, };
+
+export type AccountForm = { name: string, 
+/**
+ * `admin` or `volunteer`.
+ */
+role: string, pin: string, };
+
+export type AuditView = { entries: Array<AuditLine>, 
+/**
+ * Rows the chain check read.
+ */
+rows: number, 
+/**
+ * The first broken row, in the UI language; `null` when the chain is intact.
+ */
+problem: string | null, };
+
+export type AuditLine = { id: number, 
+/**
+ * Beijing time, `2026-12-02 09:00:00`.
+ */
+at: string, volunteer: string, action: string, subject: string, source: string, };
 

@@ -4,7 +4,7 @@
 //! happens here. Commands run off the main thread (`async`) so a slow query never freezes the
 //! window.
 
-use crate::api::{codes, files, print, roster, station, sync};
+use crate::api::{accounts, codes, files, print, roster, station, sync};
 use crate::error::{AppError, AppResult};
 use crate::gate::Gate;
 use crate::host::Host;
@@ -343,4 +343,43 @@ pub fn backup_station(gate: State<'_, Gate>, path: String) -> Result<BackupDone,
 pub fn default_backup_path(gate: State<'_, Gate>) -> Result<String, ApiError> {
     let host = gate.host()?;
     answer(&host, station::default_backup_path(&host))
+}
+
+#[tauri::command(async)]
+pub fn sign_in(gate: State<'_, Gate>, form: SignInForm) -> Result<AppInfo, ApiError> {
+    gate.sign_in(&form)
+}
+
+#[tauri::command(async)]
+pub fn create_administrator(gate: State<'_, Gate>, form: SignInForm) -> Result<AppInfo, ApiError> {
+    gate.create_administrator(&form)
+}
+
+#[tauri::command(async)]
+pub fn lock(gate: State<'_, Gate>, reason: String) -> Result<(), ApiError> {
+    gate.lock(&reason)
+}
+
+#[tauri::command(async)]
+pub fn accounts(gate: State<'_, Gate>) -> Result<Vec<AccountView>, ApiError> {
+    let host = gate.host()?;
+    answer(&host, accounts::accounts(&host))
+}
+
+#[tauri::command(async)]
+pub fn add_account(gate: State<'_, Gate>, form: AccountForm) -> Result<Vec<AccountView>, ApiError> {
+    let host = gate.host()?;
+    answer(&host, accounts::add_account(&host, &form))
+}
+
+#[tauri::command(async)]
+pub fn disable_account(gate: State<'_, Gate>, name: String) -> Result<Vec<AccountView>, ApiError> {
+    let host = gate.host()?;
+    answer(&host, accounts::disable_account(&host, &name))
+}
+
+#[tauri::command(async)]
+pub fn audit_log(gate: State<'_, Gate>) -> Result<AuditView, ApiError> {
+    let host = gate.host()?;
+    answer(&host, accounts::audit(&host))
 }

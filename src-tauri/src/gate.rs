@@ -6,12 +6,16 @@
 //! Until then every command answers `locked` and nothing of the station is shown. A demo
 //! (fictional residents, a published passphrase) opens without asking.
 //!
+//! Then a volunteer signs in with their PIN (the first start creates the administrator); the
+//! screen locks on demand and after the idle time, and signing in again opens it. Commands
+//! answer `signed_out` meanwhile.
+//!
 //! Wrong passphrases slow down: after the third in a row each answer waits twice as long as
 //! the one before (2 s, 4 s, … up to 60 s), on top of the derivation itself.
 
 use crate::error::AppResult;
 use crate::host::{EventSink, Host};
-use crate::view::{ApiError, AppInfo, Lang, UnlockForm, UnlockState, UnlockStatus};
+use crate::view::{ApiError, AppInfo, Lang, SignInForm, UnlockForm, UnlockState, UnlockStatus};
 use nac_core::store::{self, DatabaseKey, FileKind, Passphrase};
 use nac_core::Clock;
 use std::path::{Path, PathBuf};
@@ -56,14 +60,34 @@ impl Gate {
         }
     }
 
-    /// Opens a demo file straight away with its published passphrase.
+    /// Opens a demo file straight away with its published passphrase, signed in as its
+    /// administrator.
     pub fn open_demo(&self) -> AppResult<Host> {
         let key = nac_core::demo::key(&self.data_file)?;
-        self.open_with(&key)
+        let host = self.open_with(&key)?;
+        host.sign_in_demo()?;
+        Ok(host)
     }
 
-    /// The open station, or `locked`.
+    /// The open station with a volunteer signed in; else `locked` (no passphrase yet) or
+    /// `signed_out` (the screen is locked).
     pub fn host(&self) -> Result<Host, ApiError> {
+        let host = self.open_host()?;
+        if host.signed_in().is_none() {
+            return Err(ApiError {
+                code: "signed_out".into(),
+                message: match self.lang() {
+                    Lang::Zh => "屏幕已锁定，请登录".into(),
+                    Lang::En => "the screen is locked; sign in".into(),
+                },
+                fields: Vec::new(),
+            });
+        }
+        Ok(host)
+    }
+
+    /// The open station, signed in or not (for signing in).
+    fn open_host(&self) -> Result<Host, ApiError> {
         self.host
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -78,18 +102,59 @@ impl Gate {
             })
     }
 
+    /// Signs a volunteer in with their PIN (the core counts, delays and audits wrong ones).
+    pub fn sign_in(&self, form: &SignInForm) -> Result<AppInfo, ApiError> {
+        let host = self.open_host()?;
+        let lang = host.lang();
+        host.sign_in(&form.name, &form.pin)
+            .and_then(|_| crate::api::station::app_info(&host))
+            .map_err(|e| e.to_api(lang))
+    }
+
+    /// Creates the first administrator (only while the station has none) and signs them in.
+    pub fn create_administrator(&self, form: &SignInForm) -> Result<AppInfo, ApiError> {
+        let host = self.open_host()?;
+        let lang = host.lang();
+        host.create_administrator(&form.name, &form.pin)
+            .and_then(|_| crate::api::station::app_info(&host))
+            .map_err(|e| e.to_api(lang))
+    }
+
+    /// Locks the screen (the Lock button, Ctrl+L, or the idle timer): signed out, audited.
+    pub fn lock(&self, reason: &str) -> Result<(), ApiError> {
+        let host = self.open_host()?;
+        let reason = if reason == "idle" { "idle" } else { "lock" };
+        host.sign_out(reason).map_err(|e| e.to_api(host.lang()))
+    }
+
     fn lang(&self) -> Lang {
         crate::host::read_language(&nac_core::files::prefs_file(&self.data_file))
     }
 
     pub fn status(&self) -> UnlockStatus {
-        let open = self.host.read().map(|h| h.is_some()).unwrap_or(false);
-        let state = if open {
-            UnlockState::Open
-        } else if matches!(store::file_kind(&self.data_file), Ok(FileKind::Missing)) {
-            UnlockState::New
-        } else {
-            UnlockState::Locked
+        let host = self.host.read().ok().and_then(|h| h.clone());
+        let mut accounts = Vec::new();
+        let state = match &host {
+            Some(host) if host.signed_in().is_some() => UnlockState::Open,
+            Some(host) => {
+                let station = host.reader();
+                if station.needs_administrator().unwrap_or(false) {
+                    UnlockState::CreateAdmin
+                } else {
+                    accounts = station
+                        .accounts()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|a| a.can_sign_in && !a.disabled)
+                        .map(|a| a.account)
+                        .collect();
+                    UnlockState::SignIn
+                }
+            }
+            None if matches!(store::file_kind(&self.data_file), Ok(FileKind::Missing)) => {
+                UnlockState::New
+            }
+            None => UnlockState::Locked,
         };
         UnlockStatus {
             state,
@@ -98,6 +163,7 @@ impl Gate {
             min_passphrase_chars: store::MIN_PASSPHRASE_CHARS as u32,
             wait_seconds: wait_after(*self.wrong.lock().unwrap_or_else(|p| p.into_inner()))
                 .as_secs() as u32,
+            accounts,
         }
     }
 
@@ -106,7 +172,7 @@ impl Gate {
     pub fn unlock(&self, form: &UnlockForm) -> Result<AppInfo, ApiError> {
         let lang = self.lang();
         let _one_at_a_time = self.unlocking.lock().unwrap_or_else(|p| p.into_inner());
-        if let Ok(host) = self.host() {
+        if let Ok(host) = self.open_host() {
             return crate::api::station::app_info(&host).map_err(|e| e.to_api(lang));
         }
         let passphrase = Passphrase::new(form.passphrase.as_str());

@@ -63,6 +63,15 @@ struct Shared {
     next_job: AtomicU64,
     /// A sync with the hub is running (one at a time).
     syncing: AtomicBool,
+    /// The volunteer signed in, if any (see `crate::gate`): nothing answers without one.
+    signed_in: Mutex<Option<SignedIn>>,
+}
+
+/// Who is at the keyboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub account: String,
+    pub role: nac_core::station::Role,
 }
 
 /// Cheap to clone; background jobs take a clone into their thread.
@@ -120,6 +129,7 @@ impl Host {
                 jobs: Mutex::new(HashMap::new()),
                 next_job: AtomicU64::new(1),
                 syncing: AtomicBool::new(false),
+                signed_in: Mutex::new(None),
             }),
             emitter,
         })
@@ -159,8 +169,85 @@ impl Host {
             self.shared.clock.clone(),
             source,
         )?;
+        if let Some(who) = self.signed_in() {
+            station.use_volunteer(&who.account)?;
+        }
         station.set_listener(forwarder(self.emitter.clone()));
         Ok(station)
+    }
+
+    /// The volunteer signed in, if any.
+    pub fn signed_in(&self) -> Option<SignedIn> {
+        self.shared
+            .signed_in
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Signs `name` in with their PIN (checked, counted and audited by the core) and makes
+    /// every connection act as them.
+    pub fn sign_in(&self, name: &str, pin: &str) -> AppResult<SignedIn> {
+        let role = self.station().sign_in(name, pin)?;
+        self.act_as(name, role)
+    }
+
+    /// Creates the station's first administrator and signs them in.
+    pub fn create_administrator(&self, name: &str, pin: &str) -> AppResult<SignedIn> {
+        let mut station = self.station();
+        station.create_administrator(name, pin)?;
+        let role = station.role();
+        drop(station);
+        self.act_as(name.trim(), role)
+    }
+
+    /// Acts as the built-in station administrator without a PIN: the demo only (its people
+    /// are fictional and its passphrase is published).
+    pub fn sign_in_demo(&self) -> AppResult<SignedIn> {
+        if !self.is_demo() {
+            return Err(nac_core::Error::NotAllowed {
+                what: "skip signing in (demo only)",
+                what_zh: "免登录（仅限演示）",
+            }
+            .into());
+        }
+        let name = self.station().info()?.volunteer;
+        self.act_as(&name, nac_core::station::Role::Admin)
+    }
+
+    fn act_as(&self, name: &str, role: nac_core::station::Role) -> AppResult<SignedIn> {
+        self.station().use_volunteer(name)?;
+        for reader in &self.shared.readers {
+            reader
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .use_volunteer(name)?;
+        }
+        let who = SignedIn {
+            account: name.to_string(),
+            role,
+        };
+        *self
+            .shared
+            .signed_in
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(who.clone());
+        Ok(who)
+    }
+
+    /// Locks the screen: the volunteer is signed out (audited with `reason`); the station
+    /// stays open for the next sign-in, background jobs go on.
+    pub fn sign_out(&self, reason: &str) -> AppResult<()> {
+        let was = self
+            .shared
+            .signed_in
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if was.is_some() {
+            self.station().sign_out(reason)?;
+        }
+        Ok(())
     }
 
     /// Whether this is a demo station (fictional residents; see `nac_core::demo`).

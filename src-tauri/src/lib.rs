@@ -169,6 +169,13 @@ pub fn run() {
             commands::unlock,
             commands::backup_station,
             commands::default_backup_path,
+            commands::sign_in,
+            commands::create_administrator,
+            commands::lock,
+            commands::accounts,
+            commands::add_account,
+            commands::disable_account,
+            commands::audit_log,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

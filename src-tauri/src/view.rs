@@ -57,6 +57,14 @@ pub struct AppInfo {
     /// A demo station (fictional residents, never synced): the UI shows a banner and marks
     /// the window title.
     pub demo: bool,
+    /// The signed-in volunteer's role: `admin` (reveals, accounts, audit log, backups) or
+    /// `volunteer`.
+    pub role: String,
+    /// Seconds without input before the screen locks (`$NAC_IDLE_LOCK_SECONDS` overrides
+    /// the station setting).
+    pub idle_lock_seconds: u32,
+    /// The station setting, in minutes (what Settings edits).
+    pub idle_lock_minutes: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -767,6 +775,8 @@ pub struct Settings {
     pub station_name: String,
     pub expiring_days: u32,
     pub language: Lang,
+    /// Minutes without input before the screen locks (administrators change it).
+    pub idle_lock_minutes: u32,
 }
 
 /// A station change (`station-changed` event): which screens should refresh.
@@ -870,7 +880,11 @@ pub enum UnlockState {
     Locked,
     /// No station file yet: choose the passphrase that will protect it.
     New,
-    /// Open (a demo opens without asking).
+    /// Open, but the station has no administrator who can sign in yet: create one.
+    CreateAdmin,
+    /// Open; a volunteer signs in (at start, and after the screen locked).
+    SignIn,
+    /// Open and signed in (a demo signs in by itself).
     Open,
 }
 
@@ -884,6 +898,72 @@ pub struct UnlockStatus {
     pub min_passphrase_chars: u32,
     /// Seconds before another attempt is answered (after wrong passphrases).
     pub wait_seconds: u32,
+    /// The accounts that can sign in (for the sign-in screen), once the station is open.
+    pub accounts: Vec<String>,
+}
+
+/// A volunteer signing in, or the first administrator being created.
+#[derive(Clone, PartialEq, Eq, Deserialize, TS)]
+pub struct SignInForm {
+    pub name: String,
+    pub pin: String,
+}
+
+impl std::fmt::Debug for SignInForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInForm")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An account as the administrator's screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AccountView {
+    pub name: String,
+    /// `admin` or `volunteer`.
+    pub role: String,
+    pub disabled: bool,
+    pub can_sign_in: bool,
+}
+
+/// A new account from the administrator's screen.
+#[derive(Clone, PartialEq, Eq, Deserialize, TS)]
+pub struct AccountForm {
+    pub name: String,
+    /// `admin` or `volunteer`.
+    pub role: String,
+    pub pin: String,
+}
+
+impl std::fmt::Debug for AccountForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountForm")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The audit log as administrators read it: the newest entries and the chain check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AuditView {
+    pub entries: Vec<AuditLine>,
+    /// Rows the chain check read.
+    pub rows: u32,
+    /// The first broken row, in the UI language; `null` when the chain is intact.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AuditLine {
+    pub id: u32,
+    /// Beijing time, `2026-12-02 09:00:00`.
+    pub at: String,
+    pub volunteer: String,
+    pub action: String,
+    pub subject: String,
+    pub source: String,
 }
 
 /// The passphrase typed on the start screen (never stored, logged or sent back).

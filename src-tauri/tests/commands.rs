@@ -429,6 +429,7 @@ fn settings_and_info() {
             station_name: "天平街道社区服务站".into(),
             expiring_days: 5,
             language: Lang::En,
+            idle_lock_minutes: 10,
         },
     )
     .expect("save");
@@ -441,6 +442,7 @@ fn settings_and_info() {
             station_name: "x".into(),
             expiring_days: 40,
             language: Lang::Zh,
+            idle_lock_minutes: 10,
         },
     )
     .expect_err("refused")
@@ -711,7 +713,7 @@ fn the_preferences_are_private() {
 #[test]
 fn the_station_opens_only_with_its_passphrase() {
     use nac_station::gate::{wait_after, Gate};
-    use nac_station::view::{UnlockForm, UnlockState};
+    use nac_station::view::{AccountForm, SignInForm, UnlockForm, UnlockState};
     use std::time::Duration;
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -739,10 +741,23 @@ fn the_station_opens_only_with_its_passphrase() {
         .expect_err("too short for a new station");
     assert_eq!(weak.code, "weak_passphrase");
     assert!(!path.exists() || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) == 0);
-    let info = gate.unlock(&form("volunteer passphrase")).expect("created");
+    gate.unlock(&form("volunteer passphrase")).expect("created");
+    assert_eq!(gate.status().state, UnlockState::CreateAdmin);
+    assert_eq!(opened.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(gate.host().err().map(|e| e.code), Some("signed_out".into()));
+    let admin = |name: &str, pin: &str| SignInForm {
+        name: name.into(),
+        pin: pin.into(),
+    };
+    let info = gate
+        .create_administrator(&admin("王主任", "135790"))
+        .expect("first administrator");
+    assert_eq!(
+        (info.role.as_str(), info.volunteer.as_str()),
+        ("admin", "王主任")
+    );
     assert!(!info.demo);
     assert_eq!(gate.status().state, UnlockState::Open);
-    assert_eq!(opened.load(std::sync::atomic::Ordering::SeqCst), 1);
     let host = gate.host().expect("open");
     station::save_settings(
         &host,
@@ -750,13 +765,33 @@ fn the_station_opens_only_with_its_passphrase() {
             station_name: "天平街道服务站".into(),
             expiring_days: 7,
             language: Lang::Zh,
+            idle_lock_minutes: 5,
         },
     )
     .expect("saved");
+    nac_station::api::accounts::add_account(
+        &host,
+        &AccountForm {
+            name: "李梅".into(),
+            role: "volunteer".into(),
+            pin: "246810".into(),
+        },
+    )
+    .expect("volunteer added");
+    let hh = roster::add_household(&host, &household_form()).expect("household");
+    let resident =
+        roster::add_resident(&host, hh, &resident_form("张三丰", ZHANG)).expect("resident");
+    gate.lock("lock").expect("locked");
+    assert_eq!(gate.status().state, UnlockState::SignIn);
+    assert_eq!(
+        gate.status().accounts,
+        vec!["王主任".to_string(), "李梅".to_string()]
+    );
+    assert_eq!(gate.host().err().map(|e| e.code), Some("signed_out".into()));
     drop(host);
     drop(gate);
 
-    // The next start: locked until the right passphrase.
+    // The next start: locked until the right passphrase, then signed out until a PIN.
     let gate = Gate::new(&path, clock, Arc::new(Recorder::default()), |_| {});
     assert_eq!(gate.status().state, UnlockState::Locked);
     let before = std::fs::read(&path).expect("file");
@@ -770,6 +805,19 @@ fn the_station_opens_only_with_its_passphrase() {
     assert_eq!(gate.host().err().map(|e| e.code), Some("locked".into()));
     let info = gate.unlock(&form("volunteer passphrase")).expect("opens");
     assert_eq!(info.station_name, "天平街道服务站");
+    assert_eq!(gate.status().state, UnlockState::SignIn);
+    let wrong = gate
+        .sign_in(&admin("李梅", "000000"))
+        .expect_err("wrong PIN");
+    assert_eq!(wrong.code, "wrong_pin");
+    let info = gate.sign_in(&admin("李梅", "246810")).expect("signed in");
+    assert_eq!(info.role, "volunteer");
+    assert_eq!(info.idle_lock_seconds, 300);
+    let host = gate.host().expect("signed in");
+    let refused = roster::reveal_resident(&host, resident).expect_err("a volunteer");
+    assert_eq!(refused.code(), "not_allowed");
+    let refused = nac_station::api::accounts::audit(&host).expect_err("a volunteer");
+    assert_eq!(refused.code(), "not_allowed");
 
     assert_eq!(wait_after(2), Duration::ZERO, "a typo or two costs nothing");
     assert_eq!(wait_after(3), Duration::from_secs(2));

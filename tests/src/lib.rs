@@ -267,11 +267,44 @@ impl App {
             self.type_into("#unlock-confirm", passphrase)?;
         }
         self.click("#unlock-button")?;
+        self.wait_gone("#unlock-passphrase")
+    }
+
+    /// Creates the station's first administrator on the start screen (signs them in).
+    pub fn create_admin(&self, name: &str, pin: &str) -> Result<()> {
+        self.wait_text("#unlock-form", "管理员", Duration::from_secs(30))?;
+        self.type_into("#signin-name", name)?;
+        self.type_into("#signin-pin", pin)?;
+        self.type_into("#signin-confirm", pin)?;
+        self.click("#unlock-button")?;
+        self.wait_gone("#unlock-form")
+    }
+
+    /// Signs `name` in with `pin` on the sign-in screen and waits until it is gone.
+    pub fn sign_in(&self, name: &str, pin: &str) -> Result<()> {
+        self.type_pin(name, pin)?;
+        self.wait_gone("#unlock-form")
+    }
+
+    /// Chooses `name` and types `pin` on the sign-in screen, then submits.
+    pub fn type_pin(&self, name: &str, pin: &str) -> Result<()> {
+        self.find("#signin-pin", Duration::from_secs(30))?;
+        self.script(
+            "const s = document.getElementById('signin-name'); s.value = arguments[0];",
+            json!([name]),
+        )?;
+        self.clear("#signin-pin")?;
+        self.type_into("#signin-pin", pin)?;
+        self.click("#unlock-button")
+    }
+
+    /// Waits until nothing matches `css` (a start-screen form moving on).
+    pub fn wait_gone(&self, css: &str) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while !self.find_all("#unlock-form")?.is_empty() {
+        while !self.find_all(css)?.is_empty() {
             if Instant::now() > deadline {
                 let error = self.text("#unlock-error").unwrap_or_default();
-                return Err(format!("the station did not open: {error}"));
+                return Err(format!("{css} is still there: {error}"));
             }
             std::thread::sleep(Duration::from_millis(50));
         }

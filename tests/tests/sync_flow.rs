@@ -65,6 +65,7 @@ fn a_station_enrols_syncs_and_shows_a_rejected_renewal() {
             app.wait_text("#unlock-error", "口令不正确", WAIT)?;
             app.screenshot("sync-00-wrong-passphrase")?;
             app.unlock(common::PASSPHRASE)?;
+            app.create_admin("王主任", "135790")?;
             // The tabs answer clicks once the first screen is up.
             app.wait_text("#list-status", "共1户", WAIT)?;
             app.click("nav.tabs button[data-screen=\"sync\"]")?;

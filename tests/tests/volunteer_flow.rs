@@ -66,7 +66,13 @@ fn volunteer_flow_on_an_empty_database() {
             app.click("#unlock-button")?;
             app.wait_text("#unlock-error", "不一致", WAIT)?;
             app.screenshot("00-passphrase-screen")?;
-            app.unlock("天平街道 station 1")
+            app.unlock("天平街道 station 1")?;
+            // Then the first administrator, with a PIN.
+            app.wait_text("#unlock-form", "创建站点管理员", WAIT)?;
+            app.screenshot("00-create-administrator")?;
+            app.create_admin("王主任", "135790")?;
+            app.wait_text("#signed-in", "王主任（管理员）", WAIT)
+                .map(|_| ())
         })(),
     );
 

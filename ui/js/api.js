@@ -35,6 +35,9 @@
  * @typedef {import('../types').PrintJobRequest} PrintJobRequest
  * @typedef {import('../types').UnlockStatus} UnlockStatus
  * @typedef {import('../types').BackupDone} BackupDone
+ * @typedef {import('../types').AccountView} AccountView
+ * @typedef {import('../types').AccountForm} AccountForm
+ * @typedef {import('../types').AuditView} AuditView
  */
 
 /** @returns {any} */
@@ -61,6 +64,13 @@ export const api = {
   /** @param {string} passphrase @returns {Promise<AppInfo>} */ unlock: (passphrase) => call('unlock', { form: { passphrase } }),
   /** @param {string} path @returns {Promise<BackupDone>} */ backupStation: (path) => call('backup_station', { path }),
   /** @returns {Promise<string>} */ defaultBackupPath: () => call('default_backup_path'),
+  /** @param {string} name @param {string} pin @returns {Promise<AppInfo>} */ signIn: (name, pin) => call('sign_in', { form: { name, pin } }),
+  /** @param {string} name @param {string} pin @returns {Promise<AppInfo>} */ createAdministrator: (name, pin) => call('create_administrator', { form: { name, pin } }),
+  /** @param {'lock' | 'idle'} reason @returns {Promise<void>} */ lock: (reason) => call('lock', { reason }),
+  /** @returns {Promise<AccountView[]>} */ accounts: () => call('accounts'),
+  /** @param {AccountForm} form @returns {Promise<AccountView[]>} */ addAccount: (form) => call('add_account', { form }),
+  /** @param {string} name @returns {Promise<AccountView[]>} */ disableAccount: (name) => call('disable_account', { name }),
+  /** @returns {Promise<AuditView>} */ auditLog: () => call('audit_log'),
   /** @returns {Promise<number>} */ startedAtMs: () => call('started_at_ms'),
   /** @returns {Promise<Counts>} */ counts: () => call('counts'),
   /** @param {Lang} language @returns {Promise<void>} */ setLanguage: (language) => call('set_language', { language }),

@@ -15,7 +15,7 @@ import * as print from './screens/print.js';
 import * as sync from './screens/sync.js';
 import * as files from './screens/files.js';
 import * as settings from './screens/settings.js';
-import { unlock } from './unlock.js';
+import { openStation } from './unlock.js';
 
 /**
  * @typedef {{ unmount?: () => void, refresh?: (change: import('./api.js').StationChanged) => void, relabel?: () => void }} Mounted
@@ -87,6 +87,7 @@ export async function refreshHeader() {
     const [i, c] = await Promise.all([api.appInfo(), api.counts()]);
     info = i;
     byId('station-name').textContent = i.station_name;
+    byId('signed-in').textContent = t(i.role === 'admin' ? 'signed_in_admin' : 'signed_in_volunteer', { name: i.volunteer });
     byId('header-counts').textContent = t('header_counts', {
       households: c.households, residents: c.residents, expired: c.expired, expiring: c.expiring, never: c.never,
     });
@@ -113,7 +114,7 @@ async function start() {
     setLang(status.language);
     applyStatic();
     document.body.classList.add('locked');
-    await unlock(status);
+    await openStation(status);
     document.body.classList.remove('locked');
   }
   info = await api.appInfo();
@@ -131,9 +132,56 @@ async function start() {
     scheduleHeaderRefresh();
     current.mounted?.refresh?.(change);
   });
+  byId('lock-button').addEventListener('click', () => lockScreen('lock'));
+  document.addEventListener('keydown', (e) => {
+    if (e.ctrlKey && (e.key === 'l' || e.key === 'L')) { e.preventDefault(); lockScreen('lock'); }
+  });
+  for (const kind of ['keydown', 'mousedown', 'mousemove', 'wheel', 'touchstart']) {
+    document.addEventListener(kind, () => { lastInput = Date.now(); }, { passive: true });
+  }
+  setInterval(() => {
+    if (!locking && info && Date.now() - lastInput > info.idle_lock_seconds * 1000) lockScreen('idle');
+  }, 1000);
   refreshHeader();
   await go('households');
 }
+
+let lastInput = Date.now();
+let locking = false;
+
+/**
+ * Locks the screen (the Lock button, Ctrl+L, or no input for the idle time): the volunteer
+ * is signed out and the sign-in screen covers everything until someone signs in again.
+ * @param {'lock' | 'idle'} reason
+ */
+export async function lockScreen(reason) {
+  if (locking) return;
+  locking = true;
+  try {
+    current.mounted?.unmount?.();
+    current.mounted = null;
+    closeOpenDialog();
+    try { await api.lock(reason); } catch (e) { /* already signed out: the sign-in screen follows */ }
+    document.body.classList.add('locked');
+    await openStation(await api.unlockStatus());
+    document.body.classList.remove('locked');
+    info = await api.appInfo();
+    lastInput = Date.now();
+    await refreshHeader();
+    await go(current.name || 'households', current.params);
+  } finally {
+    locking = false;
+  }
+}
+
+/** A dialog left open (a form, a code) must not stay on screen over the sign-in. */
+function closeOpenDialog() {
+  const dialog = /** @type {HTMLDialogElement} */ (byId('dialog'));
+  if (dialog.open) dialog.close();
+}
+
+/** Whether the volunteer signed in may see full numbers, accounts and the audit log. */
+export function isAdmin() { return info?.role === 'admin'; }
 
 let headerTimer = 0;
 function scheduleHeaderRefresh() {

@@ -7,7 +7,7 @@ import { api, asApiError } from './api.js';
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
 import { openDialog } from './dialog.js';
-import { go, toast } from './app.js';
+import { go, toast, isAdmin } from './app.js';
 
 /**
  * @param {string} name @param {string} label @param {string} value
@@ -59,8 +59,12 @@ function showErrors(form, error, alias = {}) {
  */
 export async function openHouseholdForm(household) {
   let phone = '';
-  if (household) {
+  // Administrators edit the full phone; a volunteer sees it masked, and an untouched masked
+  // value keeps the stored phone (the core compares it with the mask).
+  if (household && isAdmin()) {
     try { phone = (await api.householdPhone(household.id)) || ''; } catch (e) { toast(asApiError(e).message, 'error'); }
+  } else if (household) {
+    phone = household.masked_phone || '';
   }
   const v = household || { district: '', road: '', lane: '', number: '', room: '' };
   const form = h('form', { class: 'form', id: 'household-form', novalidate: true },
@@ -109,12 +113,15 @@ export async function openHouseholdForm(household) {
 export async function openResidentForm(householdId, member) {
   let documentNumber = '';
   let phone = '';
-  if (member) {
+  if (member && isAdmin()) {
     try {
       const full = await api.revealResident(member.id);
       documentNumber = full.document_number;
       phone = full.phone || '';
     } catch (e) { toast(asApiError(e).message, 'error'); return; }
+  } else if (member) {
+    documentNumber = member.masked_document;
+    phone = member.masked_phone || '';
   }
   const docTypes = /** @type {[string, string][]} */ ([
     ['resident_id', t('doc_resident_id')], ['hk_macau_permit', t('doc_hk_macau')], ['taiwan_permit', t('doc_taiwan')], ['passport', t('doc_passport')]]);

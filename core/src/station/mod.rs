@@ -112,6 +112,9 @@ pub struct StationInfo {
 /// What a backup file may be called.
 pub const BACKUP_EXTENSIONS: [&str; 2] = ["nacbackup", "db"];
 
+/// Default idle lock of the desktop app, in minutes.
+pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 10;
+
 /// Default expiring threshold (R6: ≤ 7 days left).
 pub const DEFAULT_EXPIRING_DAYS: u32 = 7;
 const DEFAULT_VOLUNTEER: &str = "station";
@@ -384,6 +387,26 @@ impl Station {
             .setting("expiring_days")?
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_EXPIRING_DAYS))
+    }
+
+    /// Minutes without input after which the desktop app locks (default 10).
+    pub fn idle_lock_minutes(&self) -> Result<u32> {
+        Ok(self
+            .setting("idle_lock_minutes")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_IDLE_LOCK_MINUTES))
+    }
+
+    /// Sets the idle lock (1–120 minutes; administrators only).
+    pub fn set_idle_lock_minutes(&mut self, minutes: u32) -> Result<()> {
+        self.require_admin("change the idle lock", "修改自动锁定时间")?;
+        if !(1..=120).contains(&minutes) {
+            return Err(crate::Error::Invalid(vec![crate::FieldError::new(
+                crate::Field::Notes,
+                "自动锁定时间应为1–120分钟 / the idle lock must be 1–120 minutes",
+            )]));
+        }
+        self.write_setting("idle_lock_minutes", &minutes.to_string())
     }
 
     pub fn set_station_name(&mut self, name: &str) -> Result<()> {

@@ -2,6 +2,7 @@
 //! a time as it can, calls the core and shapes the answer for the UI ([`crate::view`]). No rule
 //! is decided here: what "due", "expired" or "already applied today" means is the core's.
 
+pub mod accounts;
 pub mod codes;
 pub mod files;
 pub mod print;

@@ -16,7 +16,26 @@ pub fn app_info(host: &Host) -> AppResult<AppInfo> {
         data_file: host.data_file().display().to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         demo: info.demo,
+        role: host
+            .signed_in()
+            .map(|who| who.role.as_str())
+            .unwrap_or("volunteer")
+            .to_string(),
+        idle_lock_seconds: idle_lock_seconds(host)?,
+        idle_lock_minutes: host.reader().idle_lock_minutes()?,
     })
+}
+
+/// The idle lock: `$NAC_IDLE_LOCK_SECONDS` when set (tests, kiosks), else the station setting.
+pub fn idle_lock_seconds(host: &Host) -> AppResult<u32> {
+    if let Some(secs) = std::env::var("NAC_IDLE_LOCK_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|s| *s > 0)
+    {
+        return Ok(secs);
+    }
+    Ok(host.reader().idle_lock_minutes()? * 60)
 }
 
 pub fn counts(host: &Host) -> AppResult<Counts> {
@@ -37,6 +56,9 @@ pub fn save_settings(host: &Host, settings: &Settings) -> AppResult<AppInfo> {
         }
         if station.expiring_days()? != settings.expiring_days {
             station.set_expiring_days(settings.expiring_days)?;
+        }
+        if station.idle_lock_minutes()? != settings.idle_lock_minutes {
+            station.set_idle_lock_minutes(settings.idle_lock_minutes)?;
         }
     }
     app_info(host)

@@ -6,7 +6,7 @@
 import { api, asApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
-import { go, toast } from '../app.js';
+import { go, toast, isAdmin } from '../app.js';
 import { statusBadges, statusSentence } from '../status.js';
 import { openHouseholdForm, openResidentForm, openMoveDialog } from '../forms.js';
 import { openRenewDialog, openBatchDialog, openCodeDialog } from '../renew.js';
@@ -49,7 +49,7 @@ export async function mount(main, params) {
       h('th', { scope: 'row', class: 'name' }, m.name, m.notes ? h('div', { class: 'notes' }, m.notes) : null),
       h('td', { class: 'mono', dataset: { role: 'document' } }, m.masked_document),
       h('td', { class: 'mono', dataset: { role: 'phone' } }, m.masked_phone || '—',
-        h('div', null, h('button', { type: 'button', class: 'link', 'aria-label': t('reveal_for', { name: m.name }), onclick: (/** @type {Event} */ e) => reveal(m, /** @type {HTMLElement} */ (e.target)) }, t('reveal')))),
+        isAdmin() ? h('div', null, h('button', { type: 'button', class: 'link', 'aria-label': t('reveal_for', { name: m.name }), onclick: (/** @type {Event} */ e) => reveal(m, /** @type {HTMLElement} */ (e.target)) }, t('reveal'))) : null),
       h('td', null, statusBadges(m.status), h('div', { class: 'sentence' }, statusSentence(m.status))),
       h('td', null, h('div', { class: 'row-actions' },
         h('button', { type: 'button', class: 'primary', dataset: { action: 'renew' }, onclick: () => openRenewDialog(m, reload) }, t('renew')),
