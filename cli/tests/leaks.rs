@@ -29,6 +29,9 @@ fn nac(data: &Path, tmp: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     cmd.output().unwrap()
 }
 
+/// Extra environment of one run.
+type Env = Vec<(&'static str, &'static str)>;
+
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -76,7 +79,7 @@ fn no_full_number_or_phone_in_outputs_temporary_files_or_the_data_directory() {
     let masked = out_dir.join("masked.xlsx");
     let pdf = out_dir.join("cards.pdf");
     let backup = out_dir.join("b.nacbackup");
-    let runs: Vec<(Vec<(&str, &str)>, Vec<String>)> = vec![
+    let runs: Vec<(Env, Vec<String>)> = vec![
         (vec![], vec!["import".into(), csv.display().to_string()]),
         (
             vec![],
