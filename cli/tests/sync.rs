@@ -526,7 +526,36 @@ fn an_unreachable_hub_backs_off_and_a_disabled_station_is_refused() {
     station.renew(ids[0], Capacity::Volunteer).unwrap();
     let err = station.sync(&mut hub.transport(), &mut |_| {}).unwrap_err();
     assert_eq!(err.code(), "hub_refused", "{err}");
+    assert!(err.to_string().contains("station_disabled"), "{err}");
     assert_eq!(station.sync_status().unwrap().queued, 1);
+
+    // Told it is disabled, the station signs nothing more: no code, no application, no event.
+    clock.advance_secs(DAY);
+    let codes = |station: &Station| -> i64 {
+        station
+            .connection()
+            .query_row("SELECT count(*) FROM codes", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = codes(&station);
+    let err = station.renew(ids[0], Capacity::Volunteer).unwrap_err();
+    assert_eq!(err.code(), "station_disabled", "{err}");
+    assert_eq!(codes(&station), before);
+    assert_eq!(station.sync_status().unwrap().queued, 1);
+
+    // Enabled again at the hub: the next sync goes through and renewals resume.
+    let out = Command::new(hub_binary())
+        .args(["--data", dir.path().join("hub.db").to_str().unwrap()])
+        .args(["station", "enable", &id])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sync(&mut station, &hub).exit_code(), 0);
+    station.renew(ids[0], Capacity::Volunteer).unwrap();
 }
 
 #[test]

@@ -157,6 +157,8 @@ pub enum Error {
         "PIN应为6位数字，口令至少8个字符 / a PIN is 6 digits; a passphrase at least 8 characters"
     )]
     WeakSecret,
+    #[error("区平台已停用本站，停用期间不能签发核酸码，请联系区里 / the district hub has disabled this station; it issues no codes until the hub enables it again")]
+    StationDisabled,
     #[error("不能停用最后一位管理员或自己的账号 / the last administrator and your own account cannot be disabled")]
     LastAdministrator,
 }
@@ -218,6 +220,7 @@ impl Error {
             Error::AccountExists { .. } => "account_exists",
             Error::WeakSecret => "weak_pin",
             Error::LastAdministrator => "last_administrator",
+            Error::StationDisabled => "station_disabled",
         }
     }
 

@@ -45,6 +45,9 @@ pub use version::V1;
 
 /// The largest request or response body either side accepts: 1 MiB.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The `error` of a 403 for a station the district disabled: the station stops issuing codes
+/// until it is enabled again (§5.7).
+pub const STATION_DISABLED: &str = "station_disabled";
 /// The most events one push request may carry (a full page of ~500 events is ~300 KiB).
 pub const MAX_EVENTS_PER_PAGE: usize = 500;
 /// The most person keys one subscribe request may carry. The answer holds the active code of

@@ -259,7 +259,12 @@ impl Station {
         Ok(self.residents(&query)?.into_iter().map(|r| r.id).collect())
     }
 
+    /// What signs a code, read inside the writing transaction. A station the district hub
+    /// disabled signs nothing ([`crate::Error::StationDisabled`]) until a sync succeeds again.
     fn signer(&self, conn: &Connection) -> Result<Signer<'_>> {
+        if super::sync::read_setting(conn, super::sync::keys::DISABLED_AT_HUB)?.is_some() {
+            return Err(crate::Error::StationDisabled);
+        }
         let (station_id, district_secret) = super::sync::current_identity(conn)?;
         Ok(Signer {
             key: &self.key,

@@ -290,10 +290,19 @@ impl Station {
         let (conditions, term) = conditions(query);
         // Page first on cheap columns, then compute the status columns for that page only:
         // a sorter would otherwise evaluate every subquery for every match.
+        // Unfiltered (the first screen), walk households in address order and stop at the
+        // page: CROSS JOIN fixes that loop order, so neither table is scanned and sorted whole
+        // (on an encrypted file every page read is also decrypted). A search or filter drives
+        // the plan from its own index instead.
+        let from = if conditions.trim().is_empty() {
+            "households h CROSS JOIN residents r ON r.household_id = h.id"
+        } else {
+            "residents r JOIN households h ON h.id = r.household_id"
+        };
         let sql = format!(
             "WITH page AS (
                  SELECT r.id AS pid, h.sort_key AS sk, h.id AS hid
-                 FROM residents r JOIN households h ON h.id = r.household_id
+                 FROM {from}
                  LEFT JOIN codes c ON c.resident_id = r.id AND c.state = 'active'
                  WHERE r.removed_at IS NULL {conditions}
                  ORDER BY h.sort_key, h.id, r.id LIMIT :limit OFFSET :offset)

@@ -1,4 +1,4 @@
-//! `nac-hub station add | list | disable`.
+//! `nac-hub station add | list | disable | enable`.
 
 use anyhow::{bail, Result};
 use clap::Subcommand;
@@ -26,6 +26,11 @@ pub enum StationCommand {
     },
     /// Disable a station: its pushes get 403; its key stays in the trust list as disabled.
     Disable {
+        /// The station id (ST-XXXXXX).
+        id: String,
+    },
+    /// Enable a disabled station again: it syncs and issues codes again.
+    Enable {
         /// The station id (ST-XXXXXX).
         id: String,
     },
@@ -81,6 +86,12 @@ pub async fn run(hub: &Hub<AnyStore>, command: &StationCommand) -> Result<()> {
                 bail!("no station {id}");
             }
             println!("station {id} disabled");
+        }
+        StationCommand::Enable { id } => {
+            if !hub.store.enable_station(id).await? {
+                bail!("no disabled station {id}");
+            }
+            println!("station {id} enabled");
         }
     }
     Ok(())

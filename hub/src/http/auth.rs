@@ -89,7 +89,7 @@ pub async fn authenticate<S: Store>(
     verify_request(&key, method.as_str(), path_and_query, body, &signed, now)
         .map_err(|e| ApiError::unauthorized(e.to_string()))?;
     if principal.status == StationStatus::Disabled {
-        return Err(ApiError::forbidden("station is disabled"));
+        return Err(ApiError::station_disabled());
     }
     if principal.kind != kind {
         return Err(ApiError::forbidden(

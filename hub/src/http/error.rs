@@ -45,6 +45,15 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
+    /// 403 for a station the district disabled: the station stops issuing codes on it.
+    pub fn station_disabled() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            nac_protocol::STATION_DISABLED,
+            "station is disabled",
+        )
+    }
+
     /// 404.
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")

@@ -86,6 +86,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// `false` if there is no such station.
     fn disable_station(&self, id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
+    /// Enables a disabled station again (active if it had enrolled, pending otherwise), its key
+    /// active in the trust list again. `false` if there is no such disabled station.
+    fn enable_station(&self, id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Uses an enrolment code: single use, before its expiry. Registers the key and activates
     /// the station; returns its id.
     fn enrol(
@@ -197,6 +201,9 @@ impl Store for AnyStore {
     }
     async fn disable_station(&self, id: &str) -> Result<bool, StoreError> {
         delegate!(self, s => s.disable_station(id).await)
+    }
+    async fn enable_station(&self, id: &str) -> Result<bool, StoreError> {
+        delegate!(self, s => s.enable_station(id).await)
     }
     async fn enrol(&self, e: Enrolment) -> Result<Result<String, EnrolRefusal>, StoreError> {
         delegate!(self, s => s.enrol(e).await)

@@ -515,6 +515,23 @@ pub async fn trust_list_is_paged_and_tracks_disable<S: Store>(hub: Hub<S>) {
     assert_eq!(listed.len(), 3);
     assert_eq!(listed[0].status, StationStatus::Disabled);
     assert_eq!(listed[2].status, StationStatus::Pending);
+
+    // Enabled again: active, its key trusted again; only a disabled station can be enabled.
+    assert!(hub.store.enable_station(&a.id).await.unwrap());
+    assert!(
+        !hub.store.enable_station(&a.id).await.unwrap(),
+        "already enabled"
+    );
+    assert!(!hub.store.enable_station(&pending.id).await.unwrap());
+    let principal = hub.store.principal(&a.id).await.unwrap().unwrap();
+    assert_eq!(principal.status, StationStatus::Active);
+    let all = hub.full_trust_list().await.unwrap();
+    assert_eq!(all[1].status, IssuerStatus::Active);
+    // A station disabled before it ever enrolled goes back to pending, not active.
+    assert!(hub.store.disable_station(&pending.id).await.unwrap());
+    assert!(hub.store.enable_station(&pending.id).await.unwrap());
+    let listed = hub.store.list_stations().await.unwrap();
+    assert_eq!(listed[2].status, StationStatus::Pending);
 }
 
 pub async fn enrolment_code_single_use_and_expiry<S: Store>(hub: Hub<S>) {

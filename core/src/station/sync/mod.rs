@@ -51,6 +51,9 @@ pub(crate) mod keys {
     pub const LAST_SYNC_ERROR: &str = "last_sync_error";
     pub const SYNC_FAILURES: &str = "sync_failures";
     pub const NEXT_SYNC_AT: &str = "next_sync_at";
+    /// Set when the hub answered that the district disabled this station; cleared by the next
+    /// sync the hub accepts. While set the station issues no codes.
+    pub const DISABLED_AT_HUB: &str = "disabled_at_hub";
 }
 
 pub(crate) fn read_setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {

@@ -119,6 +119,7 @@ impl Station {
                 delete_setting(&tx, keys::LAST_SYNC_ERROR)?;
                 delete_setting(&tx, keys::SYNC_FAILURES)?;
                 delete_setting(&tx, keys::NEXT_SYNC_AT)?;
+                delete_setting(&tx, keys::DISABLED_AT_HUB)?;
                 tx.commit()?;
                 Ok(())
             }
@@ -151,6 +152,11 @@ impl Station {
             Err(e) => {
                 let tx = self.write()?;
                 write_setting(&tx, keys::LAST_SYNC_ERROR, &e.to_string())?;
+                if matches!(&e, crate::Error::Hub(TransportError::Refused { code, .. })
+                    if code == nac_protocol::STATION_DISABLED)
+                {
+                    write_setting(&tx, keys::DISABLED_AT_HUB, &now.to_string())?;
+                }
                 tx.execute(
                     "UPDATE outbox SET state = 'queued', updated_at = ?1 WHERE state = 'sending'",
                     [now],

@@ -190,6 +190,26 @@ impl Store for PgStore {
             .collect()
     }
 
+    async fn enable_station(&self, id: &str) -> Result<bool, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let n = tx
+            .execute(
+                "UPDATE principals
+                 SET status = CASE WHEN public_key IS NULL THEN 'pending' ELSE 'active' END
+                 WHERE id = $1 AND kind = 'station' AND status = 'disabled'",
+                &[&id],
+            )
+            .await?;
+        tx.execute(
+            "UPDATE trust SET status = 'active' WHERE station = $1",
+            &[&id],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
     async fn disable_station(&self, id: &str) -> Result<bool, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;

@@ -229,6 +229,26 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn enable_station(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let n = tx.execute(
+                "UPDATE principals
+                 SET status = CASE WHEN public_key IS NULL THEN 'pending' ELSE 'active' END
+                 WHERE id = ?1 AND kind = 'station' AND status = 'disabled'",
+                params![id],
+            )?;
+            tx.execute(
+                "UPDATE trust SET status = 'active' WHERE station = ?1",
+                params![id],
+            )?;
+            tx.commit()?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
     async fn disable_station(&self, id: &str) -> Result<bool, StoreError> {
         let id = id.to_owned();
         self.write(move |conn| {
