@@ -184,6 +184,26 @@ fn enrol_and_push_through_the_cli_is_idempotent_and_the_hub_holds_no_identity() 
             assert!(!haystack.contains(needle), "the hub holds {needle}");
         }
     }
+    // The log holds requests (method, path, station, status) but no person key and no
+    // credential text, which the database does hold.
+    let log = hub.log_text();
+    assert!(log.contains("request"), "the log was written: {log}");
+    let keys = hub.data.query("SELECT person_key FROM applications");
+    assert!(!keys.is_empty());
+    for key in keys.iter().flatten() {
+        assert!(
+            haystack.contains(key.as_str()),
+            "the scan sees what the database holds"
+        );
+        assert!(
+            !log.contains(key.as_str()),
+            "the hub's log names person key {key}"
+        );
+    }
+    assert!(
+        !log.contains("NAC1:"),
+        "the hub's log holds credential text"
+    );
 }
 
 #[test]

@@ -17,6 +17,10 @@ pub struct EnrolArgs {
     /// The one-time enrolment code from `nac-hub station add`.
     #[arg(long)]
     code: String,
+    /// The district's CA certificate (PEM) for an https:// hub whose certificate it issued
+    /// itself; remembered and trusted for this hub from now on.
+    #[arg(long)]
+    hub_ca: Option<std::path::PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -38,8 +42,23 @@ pub struct QueueArgs {
 
 pub fn enrol(ctx: &Context, a: EnrolArgs) -> anyhow::Result<Report> {
     let mut station = ctx.open()?;
-    let mut transport = HttpTransport::new(&a.hub);
+    let ca = match &a.hub_ca {
+        Some(path) => Some(read_ca(path)?),
+        None => None,
+    };
+    let mut transport = match &ca {
+        Some(pem) => HttpTransport::with_ca(
+            &a.hub,
+            std::sync::Arc::new(nac_core::SystemClock),
+            pem.as_bytes(),
+        )
+        .map_err(nac_core::Error::from)?,
+        None => HttpTransport::new(&a.hub),
+    };
     let done = station.enrol(&mut transport, &a.hub, &a.code)?;
+    if let Some(pem) = &ca {
+        station.set_hub_ca(pem)?;
+    }
     let lang = ctx.lang;
     Ok(Report::ok(
         format!(
@@ -58,13 +77,26 @@ pub fn enrol(ctx: &Context, a: EnrolArgs) -> anyhow::Result<Report> {
     ))
 }
 
+/// The hub's CA certificate file (PEM, at most 64 KiB).
+fn read_ca(path: &std::path::Path) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    anyhow::ensure!(
+        meta.len() <= 64 * 1024,
+        "{} is too large for a CA certificate",
+        path.display()
+    );
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
 pub fn sync(ctx: &Context, a: SyncArgs) -> anyhow::Result<Report> {
     let mut station = ctx.open()?;
     let hub = match a.hub {
         Some(hub) => hub,
         None => station.hub_url()?.ok_or(nac_core::Error::NotEnrolled)?,
     };
-    let mut transport = HttpTransport::new(&hub);
+    let mut transport = station.hub_transport(&hub)?;
     let report = station.sync(&mut transport, &mut |_| {})?;
     let human = sync_text(&report, ctx.lang);
     let exit = report.exit_code() as u8;

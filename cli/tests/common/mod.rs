@@ -141,6 +141,8 @@ pub struct Hub {
     child: Option<Child>,
     log: PathBuf,
     gateway_secret: std::sync::Mutex<Option<String>>,
+    /// Extra `serve` arguments (TLS).
+    serve_args: Vec<String>,
 }
 
 impl Hub {
@@ -153,6 +155,28 @@ impl Hub {
             child: None,
             log: dir.join("hub.log"),
             gateway_secret: std::sync::Mutex::new(None),
+            serve_args: Vec::new(),
+        };
+        hub.spawn();
+        hub
+    }
+
+    /// A hub serving HTTPS with this certificate and key (PEM files).
+    pub fn start_tls(data: HubData, dir: &Path, time: HubTime, cert: &Path, key: &Path) -> Hub {
+        let mut hub = Hub {
+            data,
+            time,
+            url: String::new(),
+            dir: dir.to_path_buf(),
+            child: None,
+            log: dir.join("hub.log"),
+            gateway_secret: std::sync::Mutex::new(None),
+            serve_args: vec![
+                "--tls-cert".into(),
+                cert.display().to_string(),
+                "--tls-key".into(),
+                key.display().to_string(),
+            ],
         };
         hub.spawn();
         hub
@@ -183,6 +207,7 @@ impl Hub {
                 "--burst",
                 "100000",
             ])
+            .args(&self.serve_args)
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()

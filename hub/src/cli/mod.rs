@@ -39,6 +39,12 @@ enum Command {
         /// Burst size per station.
         #[arg(long, default_value_t = Limits::default().burst)]
         burst: u32,
+        /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<std::path::PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<std::path::PathBuf>,
     },
     /// Manage stations.
     Station {
@@ -90,6 +96,8 @@ pub async fn run(args: Args) -> Result<()> {
             listen,
             rate,
             burst,
+            tls_cert,
+            tls_key,
         } => {
             let store = open(&args, clock).await?;
             let hub = Hub::new(store, clock);
@@ -97,16 +105,31 @@ pub async fn run(args: Args) -> Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let bound = listener.local_addr()?;
-            // Tests and scripts read this line to learn the port.
-            println!("nac-hub listening on http://{bound}");
-            std::io::stdout().flush()?;
-            tracing::info!(%bound, "serving");
-            spawn_purger(hub.clone());
             let limits = Limits {
                 rate_per_sec: *rate,
                 burst: *burst,
             };
-            serve(hub, listener, limits, shutdown_signal()).await?;
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(
+                    nac_hub::http::tls_config(cert, key)
+                        .await
+                        .context("cannot load the TLS certificate and key")?,
+                ),
+                _ => None,
+            };
+            // Tests and scripts read this line to learn the port.
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            println!("nac-hub listening on {scheme}://{bound}");
+            std::io::stdout().flush()?;
+            tracing::info!(%bound, scheme, "serving");
+            spawn_purger(hub.clone());
+            match tls {
+                Some(config) => {
+                    nac_hub::http::serve_tls(hub, listener, config, limits, shutdown_signal())
+                        .await?
+                }
+                None => serve(hub, listener, limits, shutdown_signal()).await?,
+            }
             Ok(())
         }
         Command::Station { command } => {

@@ -116,3 +116,35 @@ pub async fn serve<S: Store>(
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+/// The TLS configuration from a PEM certificate chain and key (rustls with the ring
+/// provider; TLS 1.2 and 1.3).
+pub async fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> std::io::Result<axum_server::tls_rustls::RustlsConfig> {
+    // One crypto provider for the process; a second install (tests) changes nothing.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await
+}
+
+/// Serves `hub` over HTTPS on `listener` until `shutdown` completes (then lets requests in
+/// flight finish for up to 10 s).
+pub async fn serve_tls<S: Store>(
+    hub: Hub<S>,
+    listener: TcpListener,
+    config: axum_server::tls_rustls::RustlsConfig,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    axum_server::from_tcp_rustls(listener.into_std()?, config)?
+        .handle(handle)
+        .serve(router(hub, limits).into_make_service())
+        .await
+}

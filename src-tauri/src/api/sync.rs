@@ -121,7 +121,7 @@ pub fn run_sync(host: &Host, job: Option<u64>) -> AppResult<Option<SyncReport>> 
     };
     let mut station = host.job_station(WriteSource::Sync)?;
     let hub = station.hub_url()?.ok_or(nac_core::Error::NotEnrolled)?;
-    let mut transport = HttpTransport::new(&hub);
+    let mut transport = station.hub_transport(&hub)?;
     let report = station.sync(&mut transport, &mut |p| {
         if let Some(job) = job {
             host.emit(

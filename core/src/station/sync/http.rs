@@ -1,5 +1,9 @@
 //! The HTTP transport: signs each request (docs/sync.md §3) and sends it with a blocking
 //! client. The only place in the station that speaks HTTP.
+//!
+//! An `https://` hub is reached over TLS (rustls). A district that issues its hub's
+//! certificate itself gives stations its CA certificate (PEM) at enrolment; the station keeps
+//! it and trusts only that CA for the hub from then on. Without one, the public web roots.
 
 use super::transport::{HubRequest, Method, Transport, TransportError};
 use crate::time::Clock;
@@ -24,15 +28,47 @@ impl HttpTransport {
     }
 
     pub fn with_clock(base: &str, clock: Arc<dyn Clock>) -> HttpTransport {
-        let agent = ureq::Agent::config_builder()
+        HttpTransport::build(base, clock, None)
+    }
+
+    /// A transport that trusts only the CA certificates in `ca_pem` for an `https://` hub.
+    /// Refuses PEM text holding no certificate.
+    pub fn with_ca(
+        base: &str,
+        clock: Arc<dyn Clock>,
+        ca_pem: &[u8],
+    ) -> Result<HttpTransport, TransportError> {
+        let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(ca_pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+                _ => None,
+            })
+            .collect();
+        if certs.is_empty() {
+            return Err(TransportError::BadCertificate);
+        }
+        Ok(HttpTransport::build(
+            base,
+            clock,
+            Some(ureq::tls::RootCerts::new_with_certs(&certs)),
+        ))
+    }
+
+    fn build(
+        base: &str,
+        clock: Arc<dyn Clock>,
+        roots: Option<ureq::tls::RootCerts>,
+    ) -> HttpTransport {
+        let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .new_agent();
+            .timeout_global(Some(Duration::from_secs(60)));
+        if let Some(roots) = roots {
+            config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
+        }
         HttpTransport {
             base: base.trim_end_matches('/').to_string(),
-            agent,
+            agent: config.build().new_agent(),
             clock,
         }
     }

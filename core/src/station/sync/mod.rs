@@ -35,8 +35,10 @@ pub use transport::{HubRequest, Method, RequestSigner, Transport, TransportError
 
 use super::Station;
 use crate::error::Result;
+use http::HttpTransport;
 use nac_protocol::DistrictSecret;
 use rusqlite::{params, Connection, OptionalExtension};
+use std::sync::Arc;
 
 /// Settings keys of the sync state.
 pub(crate) mod keys {
@@ -54,6 +56,8 @@ pub(crate) mod keys {
     /// Set when the hub answered that the district disabled this station; cleared by the next
     /// sync the hub accepts. While set the station issues no codes.
     pub const DISABLED_AT_HUB: &str = "disabled_at_hub";
+    /// The CA certificate (PEM) the station trusts for an `https://` hub, given at enrolment.
+    pub const HUB_CA_PEM: &str = "hub_ca_pem";
 }
 
 pub(crate) fn read_setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
@@ -100,6 +104,31 @@ impl Station {
     /// The hub this station is enrolled with, if any.
     pub fn hub_url(&self) -> Result<Option<String>> {
         Ok(read_setting(&self.conn, keys::HUB_URL)?)
+    }
+
+    /// Remembers the CA certificate (PEM) to trust for the hub from now on (audited). The
+    /// text must hold a certificate; at most 64 KiB.
+    pub fn set_hub_ca(&mut self, pem: &str) -> Result<()> {
+        if pem.len() > 64 * 1024
+            || HttpTransport::with_ca("https://hub", self.clock.clone(), pem.as_bytes()).is_err()
+        {
+            return Err(crate::Error::Hub(TransportError::BadCertificate));
+        }
+        let now = self.now();
+        let tx = self.write()?;
+        write_setting(&tx, keys::HUB_CA_PEM, pem)?;
+        super::audit(&tx, now, self.source, self.volunteer_id, "hub.ca", "")?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A transport to the hub at `base`, trusting the CA remembered at enrolment if any.
+    pub fn hub_transport(&self, base: &str) -> Result<HttpTransport> {
+        let clock: Arc<dyn crate::time::Clock> = Arc::new(crate::time::SystemClock);
+        Ok(match read_setting(&self.conn, keys::HUB_CA_PEM)? {
+            Some(pem) => HttpTransport::with_ca(base, clock, pem.as_bytes())?,
+            None => HttpTransport::with_clock(base, clock),
+        })
     }
 
     /// Whether the station is enrolled with a hub (as the database says now).

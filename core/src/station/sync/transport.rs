@@ -74,6 +74,9 @@ pub enum TransportError {
     /// A 200 whose body is not the expected message.
     #[error("区平台的答复无法识别 / the hub's answer is not understood: {0}")]
     BadAnswer(String),
+    /// The CA certificate given for the hub holds no certificate.
+    #[error("区平台证书文件中没有证书（应为PEM格式） / the hub's CA file holds no certificate (PEM expected)")]
+    BadCertificate,
 }
 
 impl TransportError {
@@ -85,6 +88,7 @@ impl TransportError {
             | TransportError::Server { .. } => "hub_unreachable",
             TransportError::Refused { .. } => "hub_refused",
             TransportError::BadAnswer(_) => "hub_answer",
+            TransportError::BadCertificate => "hub_certificate",
         }
     }
 
