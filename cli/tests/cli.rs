@@ -1,24 +1,10 @@
 //! The `nac` binary end to end on a real database file: exit statuses, both languages, JSON.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-/// A connection to the station file `nac` wrote (encrypted with the test passphrase).
-fn station_conn(path: impl AsRef<std::path::Path>) -> rusqlite::Connection {
-    let path = path.as_ref();
-    ["test station passphrase", nac_core::demo::DEMO_PASSPHRASE]
-        .iter()
-        .find_map(|pass| {
-            let key = nac_core::store::DatabaseKey::for_file(
-                path,
-                &nac_core::store::Passphrase::new(*pass),
-            )
-            .unwrap();
-            nac_core::store::connect(path, &key).ok()
-        })
-        .expect("the file opens with the test or the demo passphrase")
-}
 
 struct Nac {
     _dir: tempfile::TempDir,
@@ -56,7 +42,7 @@ impl Nac {
 
 fn run_with_db(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nac"))
-        .env("NAC_PASSPHRASE", "test station passphrase")
+        .env("NAC_PASSPHRASE", common::PASSPHRASE)
         .arg("--db")
         .arg(db)
         .args(args)
@@ -172,7 +158,7 @@ fn usage_and_unreadable_input_exit_2() {
 fn newer_database_is_refused_with_a_clear_message() {
     let nac = Nac::with_demo(1);
     {
-        let conn = station_conn(&nac.db);
+        let conn = common::raw_connection(&nac.db);
         conn.pragma_update(None, "user_version", 99).unwrap();
     }
     let out = nac.run(&["--lang", "en", "list"]);
@@ -242,7 +228,7 @@ fn audit_verify_names_the_tampered_row_with_exit_1() {
     assert_eq!(code, 0, "{v}");
     let rows = v["audit"]["rows"].as_u64().unwrap();
     assert!(rows >= 8, "{v}");
-    let conn = station_conn(&nac.db);
+    let conn = common::raw_connection(&nac.db);
     conn.execute_batch(
         "DROP TRIGGER audit_log_no_update;
          UPDATE audit_log SET subject = 'nothing happened' WHERE id = 5;",

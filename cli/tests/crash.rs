@@ -3,31 +3,17 @@
 //! with its outbox event, and no half-written renewal exists.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// A connection to the station file `nac` wrote (encrypted with the test passphrase).
-fn station_conn(path: impl AsRef<std::path::Path>) -> rusqlite::Connection {
-    let path = path.as_ref();
-    ["test station passphrase", nac_core::demo::DEMO_PASSPHRASE]
-        .iter()
-        .find_map(|pass| {
-            let key = nac_core::store::DatabaseKey::for_file(
-                path,
-                &nac_core::store::Passphrase::new(*pass),
-            )
-            .unwrap();
-            nac_core::store::connect(path, &key).ok()
-        })
-        .expect("the file opens with the test or the demo passphrase")
-}
-
 fn nac(db: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_nac"));
-    c.env("NAC_PASSPHRASE", "test station passphrase");
+    c.env("NAC_PASSPHRASE", common::PASSPHRASE);
     c.arg("--db").arg(db).args(["--lang", "en"]);
     c
 }
@@ -90,7 +76,7 @@ fn sigkill_mid_batch_leaves_a_consistent_database() {
         }
         reported_total += reported.len();
 
-        let conn = station_conn(&db);
+        let conn = common::raw_connection(&db);
         let integrity: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();

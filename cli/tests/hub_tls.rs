@@ -57,34 +57,26 @@ fn a_station_enrols_and_syncs_over_tls_trusting_the_districts_certificate() {
     // A file that is not a certificate is refused before any connection.
     let not_pem = dir.path().join("not.pem");
     std::fs::write(&not_pem, "hello").unwrap();
-    let out = nac(
-        &db,
-        &[
-            "enrol",
-            "--hub",
-            &hub.url,
-            "--code",
-            &code,
-            "--hub-ca",
-            not_pem.to_str().unwrap(),
-        ],
-    );
+    let enrol_trusting = |ca: &Path| {
+        nac(
+            &db,
+            &[
+                "enrol",
+                "--hub",
+                &hub.url,
+                "--code",
+                &code,
+                "--hub-ca",
+                ca.to_str().unwrap(),
+            ],
+        )
+    };
+    let out = enrol_trusting(&not_pem);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("hub_certificate"), "{}", text(&out));
 
     // With it: enrolled (the code was still unused), and syncs over TLS from then on.
-    let out = nac(
-        &db,
-        &[
-            "enrol",
-            "--hub",
-            &hub.url,
-            "--code",
-            &code,
-            "--hub-ca",
-            cert.to_str().unwrap(),
-        ],
-    );
+    let out = enrol_trusting(&cert);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = nac(&db, &["sync"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));

@@ -3,6 +3,8 @@
 //! decoded text is valid; the ledger records every card; an unprintable name prints nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -11,25 +13,9 @@ use std::process::{Command, Output};
 mod pdf;
 use pdf::{decode_all, tool};
 
-/// A connection to the station file `nac` wrote (encrypted with the test passphrase).
-fn station_conn(path: impl AsRef<std::path::Path>) -> rusqlite::Connection {
-    let path = path.as_ref();
-    ["test station passphrase", nac_core::demo::DEMO_PASSPHRASE]
-        .iter()
-        .find_map(|pass| {
-            let key = nac_core::store::DatabaseKey::for_file(
-                path,
-                &nac_core::store::Passphrase::new(*pass),
-            )
-            .unwrap();
-            nac_core::store::connect(path, &key).ok()
-        })
-        .expect("the file opens with the test or the demo passphrase")
-}
-
 fn nac(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nac"))
-        .env("NAC_PASSPHRASE", "test station passphrase")
+        .env("NAC_PASSPHRASE", common::PASSPHRASE)
         .arg("--db")
         .arg(db)
         .args(["--lang", "en"])
@@ -39,7 +25,7 @@ fn nac(db: &Path, args: &[&str]) -> Output {
 }
 
 fn active_credentials(db: &Path) -> BTreeSet<String> {
-    let conn = station_conn(db);
+    let conn = common::raw_connection(db);
     let mut stmt = conn
         .prepare("SELECT credential FROM codes WHERE state = 'active' AND expires_at > unixepoch()")
         .unwrap();
@@ -109,7 +95,7 @@ fn every_layout_prints_codes_that_scan_and_verify() {
         assert!(text.contains("有效期至"), "{layout}: expiry line");
     }
 
-    let conn = station_conn(&db);
+    let conn = common::raw_connection(&db);
     let cards: i64 = conn
         .query_row("SELECT count(*) FROM printed_cards p JOIN print_jobs j ON j.id = p.job_id WHERE j.destination LIKE 'file:%'", [], |r| r.get(0))
         .unwrap();
@@ -189,7 +175,7 @@ fn a_name_no_font_covers_is_refused_and_nothing_is_printed() {
             .count(),
         0
     );
-    let conn = station_conn(&db);
+    let conn = common::raw_connection(&db);
     let cards: i64 = conn
         .query_row("SELECT count(*) FROM printed_cards", [], |r| r.get(0))
         .unwrap();

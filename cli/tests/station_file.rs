@@ -3,29 +3,15 @@
 //! lock; exports never overwrite the station or write through a symlink; files are private.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-/// A connection to the station file `nac` wrote (encrypted with the test passphrase).
-fn station_conn(path: impl AsRef<std::path::Path>) -> rusqlite::Connection {
-    let path = path.as_ref();
-    ["test station passphrase", nac_core::demo::DEMO_PASSPHRASE]
-        .iter()
-        .find_map(|pass| {
-            let key = nac_core::store::DatabaseKey::for_file(
-                path,
-                &nac_core::store::Passphrase::new(*pass),
-            )
-            .unwrap();
-            nac_core::store::connect(path, &key).ok()
-        })
-        .expect("the file opens with the test or the demo passphrase")
-}
-
 fn nac(home: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nac"))
-        .env("NAC_PASSPHRASE", "test station passphrase")
+        .env("NAC_PASSPHRASE", common::PASSPHRASE)
         .args(args)
         .env_remove("NAC_DB")
         .env_remove("LANG")
@@ -121,7 +107,7 @@ fn read_commands_work_while_another_process_writes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (credential, document): (String, String) = station_conn(&db)
+    let (credential, document): (String, String) = common::raw_connection(&db)
         .query_row(
             "SELECT c.credential, r.doc_number FROM codes c JOIN residents r ON r.id = c.resident_id
              WHERE c.state = 'active' AND c.expires_at > unixepoch() LIMIT 1",
@@ -130,7 +116,7 @@ fn read_commands_work_while_another_process_writes() {
         )
         .unwrap();
 
-    let writer = station_conn(&db);
+    let writer = common::raw_connection(&db);
     writer.execute_batch("BEGIN IMMEDIATE").unwrap();
     writer
         .execute("UPDATE households SET phone = '13900001111'", [])

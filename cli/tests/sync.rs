@@ -64,6 +64,20 @@ fn hub_active(hub: &Hub) -> Vec<Vec<String>> {
         .query("SELECT person_key, serial FROM active_codes ORDER BY person_key")
 }
 
+/// Runs an administration command of the hub whose data is `dir/hub.db`.
+fn hub_station_command(dir: &Path, args: &[&str]) {
+    let out = Command::new(hub_binary())
+        .args(["--data", dir.join("hub.db").to_str().unwrap()])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn hub_count(hub: &Hub, sql: &str) -> i64 {
     hub.data.query(sql)[0][0].parse().unwrap()
 }
@@ -532,16 +546,7 @@ fn an_unreachable_hub_backs_off_and_a_disabled_station_is_refused() {
 
     // Disabled on the hub: refused (403), nothing changes at the station.
     let id = station.station_id().to_string();
-    let out = Command::new(hub_binary())
-        .args(["--data", dir.path().join("hub.db").to_str().unwrap()])
-        .args(["station", "disable", &id])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    hub_station_command(dir.path(), &["station", "disable", &id]);
     clock.advance_secs(DAY);
     station.renew(ids[0], Capacity::Volunteer).unwrap();
     let err = station.sync(&mut hub.transport(), &mut |_| {}).unwrap_err();
@@ -564,16 +569,7 @@ fn an_unreachable_hub_backs_off_and_a_disabled_station_is_refused() {
     assert_eq!(station.sync_status().unwrap().queued, 1);
 
     // Enabled again at the hub: the next sync goes through and renewals resume.
-    let out = Command::new(hub_binary())
-        .args(["--data", dir.path().join("hub.db").to_str().unwrap()])
-        .args(["station", "enable", &id])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    hub_station_command(dir.path(), &["station", "enable", &id]);
     assert_eq!(sync(&mut station, &hub).exit_code(), 0);
     station.renew(ids[0], Capacity::Volunteer).unwrap();
 }

@@ -406,9 +406,12 @@ pub fn station_key(path: &Path) -> nac_core::store::DatabaseKey {
     key
 }
 
-/// A connection straight to a station file (no migration), as another program would have.
+/// A connection straight to a station file (no migration), as another program would have:
+/// opened with the test passphrase, or with the demo's for a file `nac demo` made.
 pub fn raw_connection(path: &Path) -> rusqlite::Connection {
-    nac_core::store::connect(path, &station_key(path)).unwrap()
+    nac_core::store::connect(path, &station_key(path))
+        .or_else(|_| nac_core::store::connect(path, &nac_core::demo::key(path).unwrap()))
+        .expect("the file opens with the test or the demo passphrase")
 }
 
 /// Opens (creating) a station at `path` on `clock`.

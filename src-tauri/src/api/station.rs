@@ -6,7 +6,10 @@ use crate::host::Host;
 use crate::view::{AppInfo, BackupDone, Counts, Lang, Settings};
 
 pub fn app_info(host: &Host) -> AppResult<AppInfo> {
-    let info = host.reader().info()?;
+    let (info, idle_lock_minutes) = {
+        let reader = host.reader();
+        (reader.info()?, reader.idle_lock_minutes()?)
+    };
     Ok(AppInfo {
         station_id: info.station_id,
         station_name: info.station_name,
@@ -21,21 +24,18 @@ pub fn app_info(host: &Host) -> AppResult<AppInfo> {
             .map(|who| who.role.as_str())
             .unwrap_or("volunteer")
             .to_string(),
-        idle_lock_seconds: idle_lock_seconds(host)?,
-        idle_lock_minutes: host.reader().idle_lock_minutes()?,
+        idle_lock_seconds: idle_lock_seconds(idle_lock_minutes),
+        idle_lock_minutes,
     })
 }
 
 /// The idle lock: `$NAC_IDLE_LOCK_SECONDS` when set (tests, kiosks), else the station setting.
-pub fn idle_lock_seconds(host: &Host) -> AppResult<u32> {
-    if let Some(secs) = std::env::var("NAC_IDLE_LOCK_SECONDS")
+fn idle_lock_seconds(setting_minutes: u32) -> u32 {
+    std::env::var("NAC_IDLE_LOCK_SECONDS")
         .ok()
         .and_then(|v| v.parse::<u32>().ok())
         .filter(|s| *s > 0)
-    {
-        return Ok(secs);
-    }
-    Ok(host.reader().idle_lock_minutes()? * 60)
+        .unwrap_or(setting_minutes * 60)
 }
 
 pub fn counts(host: &Host) -> AppResult<Counts> {
