@@ -28,5 +28,5 @@ pub mod service;
 pub mod store;
 
 pub use clock::Clock;
-pub use service::Hub;
+pub use service::{Hub, ServiceError};
 pub use store::{AnyStore, PgStore, SqliteStore, Store, StoreError};

@@ -5,16 +5,18 @@
 //! tests drive exactly the same code as a request does.
 
 use nac_credential::{issue, verify, Claims, StationKey, TrustList, Verdict, VALIDITY_SECS};
-use nac_protocol::auth::verify_enrolment_proof;
+use nac_protocol::auth::{verify_enrolment_proof, verify_rotation_proof};
 use nac_protocol::{
     Capacity, Channel, Code, EnrolRequest, Event, EventAnswer, Outcome, PhoneRenewRequest,
-    RejectReason, TrustEntry, MAX_ITEMS_PER_PAGE, MAX_REQUEST_SKEW_SECS, PHONE_CHANNEL,
+    RejectReason, RotateKeyRequest, RotateKeyResponse, TrustEntry, MAX_ITEMS_PER_PAGE,
+    MAX_REQUEST_SKEW_SECS, PHONE_CHANNEL, V1,
 };
 use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
 use crate::store::{
-    CheckedEvent, EnrolRefusal, Enrolment, NewStation, Principal, StationRecord, Store, StoreError,
+    CheckedEvent, EnrolRefusal, Enrolment, KeyRotation, NewStation, Principal, RotateRefusal,
+    StationRecord, Store, StoreError,
 };
 
 /// How long an enrolment code works: 24 hours.
@@ -41,6 +43,12 @@ pub enum ServiceError {
     /// The enrolment code was refused (HTTP 403).
     #[error("enrolment refused: {}", .0.as_str())]
     EnrolRefused(EnrolRefusal),
+    /// The rotation proof does not verify under the new key (HTTP 401).
+    #[error("rotation proof does not verify")]
+    BadRotationProof,
+    /// The key rotation was refused (HTTP 403).
+    #[error("key rotation refused: {}", .0.as_str())]
+    RotateRefused(RotateRefusal),
     /// Issuing the phone credential failed.
     #[error("issuing failed: {0}")]
     Issue(String),
@@ -120,6 +128,41 @@ impl<S: Store> Hub<S> {
         outcome.map_err(ServiceError::EnrolRefused)
     }
 
+    /// Replaces `station`'s signing key with the one in `req` (see [`RotateKeyRequest`]).
+    pub async fn rotate_key(
+        &self,
+        station: &Principal,
+        req: &RotateKeyRequest,
+    ) -> Result<RotateKeyResponse, ServiceError> {
+        if req.public_key.kid() != req.kid {
+            return Err(ServiceError::BadRequest(
+                "kid does not match public_key".into(),
+            ));
+        }
+        if !verify_rotation_proof(&req.public_key, &station.id, &req.proof) {
+            return Err(ServiceError::BadRotationProof);
+        }
+        let rotated = self
+            .store
+            .rotate_key(KeyRotation {
+                station: station.id.clone(),
+                new_key: req.public_key,
+                now: self.clock.now(),
+            })
+            .await?
+            .map_err(ServiceError::RotateRefused)?;
+        let retired_kid = rotated
+            .retired_kid
+            .parse()
+            .map_err(|_| StoreError::Corrupt("retired kid".into()))?;
+        Ok(RotateKeyResponse {
+            v: V1,
+            kid: req.kid,
+            retired_kid,
+            retired_at: rotated.retired_at,
+        })
+    }
+
     /// The whole trust list (every page).
     pub async fn full_trust_list(&self) -> Result<Vec<TrustEntry>, ServiceError> {
         let mut all = Vec::new();
@@ -139,6 +182,21 @@ impl<S: Store> Hub<S> {
     pub fn check_station_event(&self, station: &Principal, event: Event, now: i64) -> CheckedEvent {
         let refusal = refusal_for(station, &event, now);
         CheckedEvent::new(event, refusal)
+    }
+
+    /// The pushing station with its retired keys loaded, if any event carries a code signed
+    /// with a key other than its current one (the common case costs no query).
+    pub async fn signer_for(
+        &self,
+        principal: &Principal,
+        events: &[Event],
+    ) -> Result<Principal, StoreError> {
+        let mut signer = principal.clone();
+        let current = principal.public_key.map(|k| k.kid());
+        if events.iter().any(|e| Some(e.code.kid) != current) {
+            signer.retired = self.store.retired_keys(&principal.id).await?;
+        }
+        Ok(signer)
     }
 
     /// [`Self::check_station_event`] for a whole page, spread over the machine's cores
@@ -304,12 +362,29 @@ fn refusal_for(station: &Principal, event: &Event, now: i64) -> Option<EventAnsw
         ));
     }
     let bad = |why: &str| Some(invalid(event, RejectReason::InvalidCredential, why.into()));
-    let Some(key) = station.public_key else {
+    let Some(current) = station.public_key else {
         return bad("the station has no registered key");
     };
-    if event.code.kid != key.kid() {
-        return bad("kid is not the pushing station's key");
-    }
+    let key = if event.code.kid == current.kid() {
+        current
+    } else {
+        // A code signed before the station rotated its key, pushed after: genuine if issued
+        // before the hub retired that key (with the request clock window as margin).
+        match station
+            .retired
+            .iter()
+            .find(|k| k.public_key.kid() == event.code.kid)
+        {
+            Some(old)
+                if event.code.issued_at
+                    <= old.retired_at.saturating_add(MAX_REQUEST_SKEW_SECS) =>
+            {
+                old.public_key
+            }
+            Some(_) => return bad("kid is a retired key of the pushing station, and the code was issued after it was retired"),
+            None => return bad("kid is not the pushing station's key"),
+        }
+    };
     let mut trust = TrustList::new();
     trust.add_issuer(key, station.id.clone());
     let checked = verify(&event.code.credential, &trust, now);

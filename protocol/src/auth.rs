@@ -217,6 +217,28 @@ pub fn verify_enrolment_proof(public_key: &PublicKey, enrolment_code: &str, proo
     )
 }
 
+/// What a station signs with its new key when rotating: the scheme, the station and the new key.
+pub fn rotation_message(station: &str, public_key: &PublicKey) -> String {
+    format!("NAC-ROTATE-1\n{station}\n{public_key}")
+}
+
+/// The rotation proof (hex signature by the new key over [`rotation_message`]).
+pub fn rotation_proof(new_key: &StationKey, station: &str) -> String {
+    hex::encode(sign(
+        new_key,
+        rotation_message(station, &new_key.public_key()).as_bytes(),
+    ))
+}
+
+/// Checks a rotation proof.
+pub fn verify_rotation_proof(public_key: &PublicKey, station: &str, proof: &str) -> bool {
+    verify(
+        public_key,
+        rotation_message(station, public_key).as_bytes(),
+        proof,
+    )
+}
+
 fn sign(key: &StationKey, message: &[u8]) -> [u8; 64] {
     let mut secret = key.secret_bytes();
     let signing = SigningKey::from_bytes(&secret);

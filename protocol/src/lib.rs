@@ -55,6 +55,8 @@ pub const MAX_EVENTS_PER_PAGE: usize = 500;
 pub const MAX_PERSON_KEYS_PER_PAGE: usize = 1000;
 /// The most changes, trust entries or revocations one pull-style answer holds.
 pub const MAX_ITEMS_PER_PAGE: usize = 1000;
+/// Audit anchors returned per station (the newest; one is enough to check the chain before it).
+pub const MAX_AUDIT_ANCHORS: usize = 100;
 /// How long the hub keeps the answer of every event it decided, at least (60 days): a station
 /// offline for less than that which re-sends an event gets the original answer back.
 pub const IDEMPOTENCY_RETENTION_SECS: i64 = 60 * 86_400;

@@ -27,6 +27,10 @@ pub const PATH_TRUST: &str = "/v1/trust";
 pub const PATH_REVOCATIONS: &str = "/v1/revocations";
 /// `POST`: a resident's own renewal, from the phone gateway.
 pub const PATH_PHONE_RENEW: &str = "/v1/phone/renew";
+/// `POST`: replace the station's signing key (signed with the key being replaced).
+pub const PATH_ROTATE_KEY: &str = "/v1/keys/rotate";
+/// `POST`: record the head of the station's audit log.
+pub const PATH_AUDIT_ANCHOR: &str = "/v1/audit/anchor";
 
 // ───────────────────────────── push ─────────────────────────────
 
@@ -427,6 +431,87 @@ pub struct EnrolResponse {
     pub district_secret: crate::DistrictSecret,
     /// The whole trust list at enrolment time (including this station and the phone issuer).
     pub issuers: Vec<TrustEntry>,
+}
+
+// ───────────────────────────── key rotation ─────────────────────────────
+
+/// `POST /v1/keys/rotate`: the station replaces its signing key. The request is signed (headers)
+/// with the key being replaced; `proof` shows the station holds the new one. From the answer on,
+/// the hub verifies this station's requests with the new key; the old key stays in the trust
+/// list, so the codes it signed stay genuine until they expire, and a pushed code signed with it
+/// is accepted only if issued before it was retired.
+///
+/// Idempotent: the same request signed with the new key, after the hub already made it current,
+/// gets the same answer (a station that crashed before storing the answer asks again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateKeyRequest {
+    /// Protocol version.
+    pub v: V1,
+    /// The station; must be the authenticated one.
+    pub station: String,
+    /// The new Ed25519 public key.
+    pub public_key: PublicKey,
+    /// Its key id (must match the key).
+    pub kid: KeyId,
+    /// The new key's signature, hex, over [`crate::auth::rotation_message`].
+    pub proof: String,
+}
+
+/// The answer to a key rotation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateKeyResponse {
+    /// Protocol version.
+    pub v: V1,
+    /// The station's key from now on.
+    pub kid: KeyId,
+    /// The key it replaced (kept for verification only).
+    pub retired_kid: KeyId,
+    /// When the hub retired it (unix s): a code signed with it later is refused.
+    pub retired_at: i64,
+}
+
+// ───────────────────────────── audit anchors ─────────────────────────────
+
+/// `POST /v1/audit/anchor`: the head of the station's hash-chained audit log. The hub keeps
+/// every anchor it is sent, so a station whose log was later rewritten (even consistently,
+/// every hash recomputed) no longer contains a head the hub holds: `nac audit verify` asks for
+/// them and names the first one missing. The hash reveals nothing of the log's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditAnchorRequest {
+    /// Protocol version.
+    pub v: V1,
+    /// The station; must be the authenticated one.
+    pub station: String,
+    /// The number of the newest audit row (1-based, rows are never deleted).
+    pub seq: i64,
+    /// Its chain hash, 64 lowercase hex digits.
+    pub hash: String,
+}
+
+/// One audit head the hub holds for a station.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditAnchor {
+    /// The row's number.
+    pub seq: i64,
+    /// Its chain hash.
+    pub hash: String,
+    /// When the hub received it (unix s).
+    pub received_at: i64,
+}
+
+/// The answer to an anchor (`GET /v1/audit/anchor` with no body lists them all, newest last).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditAnchorsResponse {
+    /// Protocol version.
+    pub v: V1,
+    /// The anchors the hub holds for the station, oldest first (at most
+    /// [`crate::MAX_AUDIT_ANCHORS`]: the newest ones).
+    pub anchors: Vec<AuditAnchor>,
 }
 
 // ───────────────────────────── phone channel ─────────────────────────────

@@ -101,6 +101,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::EnrolRefused(r) => {
                 Self::new(StatusCode::FORBIDDEN, "enrolment_refused", r.as_str())
             }
+            ServiceError::BadRotationProof => Self::unauthorized("rotation proof does not verify"),
+            ServiceError::RotateRefused(r) => {
+                Self::new(StatusCode::FORBIDDEN, "rotation_refused", r.as_str())
+            }
             ServiceError::Store(e) => Self::internal(&e.for_log()),
             other => Self::internal(&other),
         }

@@ -22,12 +22,12 @@ use crate::store::{Principal, PrincipalKind, Store};
 type App<S> = State<Arc<AppState<S>>>;
 
 /// The request's parts and its body, read up to the cap.
-struct Received {
-    parts: axum::http::request::Parts,
+pub(super) struct Received {
+    pub(super) parts: axum::http::request::Parts,
     body: axum::body::Bytes,
 }
 
-async fn receive(req: Request) -> Result<Received, ApiError> {
+pub(super) async fn receive(req: Request) -> Result<Received, ApiError> {
     let too_large = || ApiError::too_large(format!("body over {MAX_BODY_BYTES} bytes"));
     let declared = req
         .headers()
@@ -45,7 +45,7 @@ async fn receive(req: Request) -> Result<Received, ApiError> {
 }
 
 impl Received {
-    async fn authenticate<S: Store>(
+    pub(super) async fn authenticate<S: Store>(
         &self,
         app: &AppState<S>,
         kind: PrincipalKind,
@@ -62,7 +62,7 @@ impl Received {
         .await
     }
 
-    fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+    pub(super) fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         serde_json::from_slice(&self.body)
             .map_err(|e| ApiError::bad_request(format!("malformed request: {e}")))
     }
@@ -109,18 +109,18 @@ fn json_response(text: String) -> Response {
     response
 }
 
-fn to_response<T: Serialize>(value: &T) -> Response {
+pub(super) fn to_response<T: Serialize>(value: &T) -> Response {
     match serde_json::to_string(value) {
         Ok(text) => json_response(text),
         Err(e) => ApiError::internal(&e).into_response(),
     }
 }
 
-fn respond(result: Result<Response, ApiError>) -> Response {
+pub(super) fn respond(result: Result<Response, ApiError>) -> Response {
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-fn own_station(principal: &Principal, station: &str) -> Result<(), ApiError> {
+pub(super) fn own_station(principal: &Principal, station: &str) -> Result<(), ApiError> {
     if station == principal.id {
         Ok(())
     } else {
@@ -150,7 +150,7 @@ pub async fn push<S: Store>(State(app): App<S>, req: Request) -> Response {
             }
             let now = app.hub.clock.now();
             let hub = app.hub.clone();
-            let signer = principal.clone();
+            let signer = app.hub.signer_for(&principal, &push.events).await?;
             let checked = tokio::task::spawn_blocking(move || {
                 hub.check_station_events(&signer, push.events, now)
             })

@@ -9,6 +9,7 @@
 mod auth;
 mod error;
 mod handlers;
+mod keys;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,8 +20,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use nac_protocol::{
-    MAX_BODY_BYTES, PATH_ENROL, PATH_PHONE_RENEW, PATH_PULL, PATH_PUSH, PATH_REVOCATIONS,
-    PATH_SUBSCRIBE, PATH_TRUST,
+    MAX_BODY_BYTES, PATH_AUDIT_ANCHOR, PATH_ENROL, PATH_PHONE_RENEW, PATH_PULL, PATH_PUSH,
+    PATH_REVOCATIONS, PATH_ROTATE_KEY, PATH_SUBSCRIBE, PATH_TRUST,
 };
 use tokio::net::TcpListener;
 
@@ -72,6 +73,11 @@ pub fn router<S: Store>(hub: Hub<S>, limits: Limits) -> Router {
         .route(PATH_TRUST, get(handlers::trust::<S>))
         .route(PATH_REVOCATIONS, get(handlers::revocations::<S>))
         .route(PATH_PHONE_RENEW, post(handlers::phone_renew::<S>))
+        .route(PATH_ROTATE_KEY, post(keys::rotate::<S>))
+        .route(
+            PATH_AUDIT_ANCHOR,
+            post(keys::anchor::<S>).get(keys::anchor::<S>),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found() })
         // The body is read by the handlers with their own cap; this only stops axum's

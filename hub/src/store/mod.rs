@@ -27,7 +27,7 @@ pub use rules::{CheckedEvent, PageState, PageWrites};
 pub use sqlite::SqliteStore;
 pub use types::*;
 
-use nac_protocol::{Change, IssuedCode, PersonKey, RevokedSerial, TrustEntry};
+use nac_protocol::{AuditAnchor, Change, IssuedCode, PersonKey, RevokedSerial, TrustEntry};
 
 /// A storage failure (the request gets HTTP 500; nothing is half-written, every operation is one
 /// transaction).
@@ -150,6 +150,36 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Page<RevokedSerial>, StoreError>> + Send;
 
+    /// Makes `rotation.new_key` the station's key and retires the current one (kept in the trust
+    /// list; its pushed codes are accepted only if issued before it was retired). If the new key
+    /// is already the station's current key (a retried rotation), answers the earlier result
+    /// and changes nothing.
+    fn rotate_key(
+        &self,
+        rotation: KeyRotation,
+    ) -> impl Future<Output = Result<Result<Rotated, RotateRefusal>, StoreError>> + Send;
+
+    /// The station's retired keys, oldest first.
+    fn retired_keys(
+        &self,
+        station: &str,
+    ) -> impl Future<Output = Result<Vec<RetiredKey>, StoreError>> + Send;
+
+    /// Keeps an audit-log head sent by `station` (the first hash sent for a row number wins;
+    /// `false` if a different hash was kept for that row before: the log was rewritten).
+    fn add_audit_anchor(
+        &self,
+        station: &str,
+        anchor: AuditAnchor,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The station's newest `limit` audit anchors, oldest first.
+    fn audit_anchors(
+        &self,
+        station: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<AuditAnchor>, StoreError>> + Send;
+
     /// Deletes idempotency records older than [`nac_protocol::IDEMPOTENCY_RETENTION_SECS`]
     /// (plus a day of margin) and nonces older than the request window.
     fn purge(&self, now: i64) -> impl Future<Output = Result<PurgeReport, StoreError>> + Send;
@@ -250,6 +280,25 @@ impl Store for AnyStore {
         limit: usize,
     ) -> Result<Page<RevokedSerial>, StoreError> {
         delegate!(self, s => s.revocations(since, limit).await)
+    }
+    async fn rotate_key(
+        &self,
+        r: KeyRotation,
+    ) -> Result<Result<Rotated, RotateRefusal>, StoreError> {
+        delegate!(self, s => s.rotate_key(r).await)
+    }
+    async fn retired_keys(&self, station: &str) -> Result<Vec<RetiredKey>, StoreError> {
+        delegate!(self, s => s.retired_keys(station).await)
+    }
+    async fn add_audit_anchor(&self, station: &str, a: AuditAnchor) -> Result<bool, StoreError> {
+        delegate!(self, s => s.add_audit_anchor(station, a).await)
+    }
+    async fn audit_anchors(
+        &self,
+        station: &str,
+        limit: usize,
+    ) -> Result<Vec<AuditAnchor>, StoreError> {
+        delegate!(self, s => s.audit_anchors(station, limit).await)
     }
     async fn purge(&self, now: i64) -> Result<PurgeReport, StoreError> {
         delegate!(self, s => s.purge(now).await)

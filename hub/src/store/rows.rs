@@ -36,6 +36,7 @@ pub(crate) fn principal(
         kind,
         status,
         public_key,
+        retired: Vec::new(),
     })
 }
 

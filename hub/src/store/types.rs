@@ -179,6 +179,54 @@ impl EnrolRefusal {
     }
 }
 
+/// A key rotation, after the proof of possession of the new key was checked.
+#[derive(Debug, Clone)]
+pub struct KeyRotation {
+    /// The station (authenticated with its current key, or with `new_key` on a retry).
+    pub station: String,
+    /// The key that becomes current.
+    pub new_key: PublicKey,
+    /// Unix seconds.
+    pub now: i64,
+}
+
+/// A station key replaced by a rotation: still trusted for codes issued before `retired_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetiredKey {
+    /// The key.
+    pub public_key: PublicKey,
+    /// When it was replaced (unix s).
+    pub retired_at: i64,
+}
+
+/// The result of a rotation: the key it retired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotated {
+    /// The replaced key's id.
+    pub retired_kid: String,
+    /// When it was replaced.
+    pub retired_at: i64,
+}
+
+/// Why a rotation was refused (403 `rotation_refused`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RotateRefusal {
+    /// The new key is registered already (to this or another station).
+    KeyInUse,
+    /// The station is not an enrolled, active station.
+    NotActive,
+}
+
+impl RotateRefusal {
+    /// English text for the error body.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RotateRefusal::KeyInUse => "public key already registered",
+            RotateRefusal::NotActive => "station is not enrolled and active",
+        }
+    }
+}
+
 /// Who may sign requests: a station or the phone gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrincipalKind {
@@ -199,6 +247,9 @@ pub struct Principal {
     pub status: StationStatus,
     /// Its registered key (`None` while pending).
     pub public_key: Option<PublicKey>,
+    /// Its retired keys, when the caller loaded them ([`super::Store::retired_keys`]; empty
+    /// otherwise): only a push carrying a code signed with a non-current key needs them.
+    pub retired: Vec<RetiredKey>,
 }
 
 /// One page of a cursor-paged list.

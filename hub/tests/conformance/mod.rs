@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nac_credential::{Revocation, StationKey};
-use nac_hub::store::{EnrolRefusal, StationStatus};
+use nac_hub::store::{EnrolRefusal, RotateRefusal, StationStatus};
+use nac_hub::ServiceError;
 use nac_hub::{Hub, Store};
+use nac_protocol::auth::rotation_proof;
 use nac_protocol::*;
 
 use crate::support::*;
@@ -41,6 +43,8 @@ macro_rules! conformance_suite {
             nonces_are_single_use,
             idempotency_records_kept_sixty_days,
             reopening_keeps_state_and_secrets_hold,
+            key_rotation_keeps_old_codes_genuine_and_refuses_late_ones,
+            audit_anchors_keep_the_first_hash_per_row,
         );
     };
 }
@@ -656,4 +660,199 @@ pub async fn reopening_keeps_state_and_secrets_hold<S: Store>(hub: Hub<S>) {
     assert_eq!(gateway.public_key, Some(s.phone_gateway.public_key()));
     assert_eq!(gateway.kind, nac_hub::store::PrincipalKind::PhoneGateway);
     assert!(hub.store.principal("ST-NOPE").await.unwrap().is_none());
+}
+
+fn rotation(station: &TestStation, new_key: &StationKey) -> RotateKeyRequest {
+    RotateKeyRequest {
+        v: V1,
+        station: station.id.clone(),
+        public_key: new_key.public_key(),
+        kid: new_key.kid(),
+        proof: rotation_proof(new_key, &station.id),
+    }
+}
+
+pub async fn key_rotation_keeps_old_codes_genuine_and_refuses_late_ones<S: Store>(hub: Hub<S>) {
+    let st = enrol(&hub, 1).await;
+    let other = enrol(&hub, 2).await;
+    let now = hub.clock.now();
+    let old_key = st.key.clone();
+    let new_key = StationKey::from_secret_bytes(&[101; 32]);
+    let principal = hub.store.principal(&st.id).await.unwrap().unwrap();
+
+    // The proof must be the new key's, for this station; the key must be new to the hub.
+    let mut forged = rotation(&st, &new_key);
+    forged.proof = rotation_proof(&new_key, &other.id);
+    assert!(matches!(
+        hub.rotate_key(&principal, &forged).await,
+        Err(ServiceError::BadRotationProof)
+    ));
+    assert!(matches!(
+        hub.rotate_key(&principal, &rotation(&st, &other.key)).await,
+        Err(ServiceError::RotateRefused(RotateRefusal::KeyInUse))
+    ));
+    let before = hub.store.dump().await.unwrap();
+    let answer = hub
+        .rotate_key(&principal, &rotation(&st, &new_key))
+        .await
+        .unwrap();
+    assert_eq!(answer.kid, new_key.kid());
+    assert_eq!(answer.retired_kid, old_key.kid());
+    let retired_at = answer.retired_at;
+    assert!((retired_at - now).abs() < 60, "retired at the hub's clock");
+    let after = hub.store.dump().await.unwrap();
+    assert_ne!(before, after);
+
+    // Asked again (signed with the new key, as a station that lost the answer does): the same
+    // answer and nothing changes.
+    let principal = hub.store.principal(&st.id).await.unwrap().unwrap();
+    assert_eq!(
+        principal.public_key,
+        Some(new_key.public_key()),
+        "requests now verify with the new key"
+    );
+    assert_eq!(
+        hub.rotate_key(&principal, &rotation(&st, &new_key))
+            .await
+            .unwrap(),
+        answer
+    );
+    assert_eq!(
+        hub.store.dump().await.unwrap(),
+        after,
+        "a retried rotation changes nothing"
+    );
+
+    // Both keys are in the trust list, so cards signed before the rotation still verify.
+    let trusted: Vec<_> = hub
+        .full_trust_list()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.station == st.id)
+        .map(|e| (e.kid, e.status))
+        .collect();
+    assert_eq!(
+        trusted,
+        vec![
+            (old_key.kid(), IssuerStatus::Active),
+            (new_key.kid(), IssuerStatus::Active)
+        ]
+    );
+
+    // A code signed with the old key before it was retired (queued offline, pushed late) is
+    // accepted; one signed with it after is not: whoever still holds the old key mints nothing.
+    let secret = hub.store.hub_secrets().district_secret.clone();
+    let answers = push(
+        &hub,
+        &st,
+        &[
+            event_signed(
+                &st,
+                &old_key,
+                1,
+                &person(&secret, 0),
+                "R1",
+                retired_at - 600,
+            ),
+            event_signed(&st, &new_key, 2, &person(&secret, 1), "R2", retired_at + 10),
+            event_signed(
+                &st,
+                &old_key,
+                3,
+                &person(&secret, 2),
+                "R3",
+                retired_at + 3600,
+            ),
+        ],
+        retired_at + 3600,
+    )
+    .await;
+    assert_eq!(answers[0].status, Outcome::Accepted);
+    assert_eq!(answers[1].status, Outcome::Accepted);
+    assert_eq!(answers[2].status, Outcome::Rejected);
+    assert_eq!(answers[2].reason, Some(RejectReason::InvalidCredential));
+    // Another station's key is never this station's, retired or not.
+    let answers = push(
+        &hub,
+        &st,
+        &[event_signed(
+            &st,
+            &other.key,
+            4,
+            &person(&secret, 2),
+            "R4",
+            retired_at,
+        )],
+        retired_at,
+    )
+    .await;
+    assert_eq!(answers[0].reason, Some(RejectReason::InvalidCredential));
+
+    let retired = hub.store.retired_keys(&st.id).await.unwrap();
+    assert_eq!(retired.len(), 1);
+    assert_eq!(retired[0].public_key, old_key.public_key());
+    assert!(hub.store.retired_keys(&other.id).await.unwrap().is_empty());
+
+    // A disabled station cannot rotate (its requests are refused before; the store says so too).
+    assert!(hub.store.disable_station(&other.id).await.unwrap());
+    let refused = hub
+        .store
+        .rotate_key(nac_hub::store::KeyRotation {
+            station: other.id.clone(),
+            new_key: StationKey::from_secret_bytes(&[102; 32]).public_key(),
+            now,
+        })
+        .await
+        .unwrap();
+    assert_eq!(refused, Err(RotateRefusal::NotActive));
+}
+
+pub async fn audit_anchors_keep_the_first_hash_per_row<S: Store>(hub: Hub<S>) {
+    let st = enrol(&hub, 1).await;
+    let other = enrol(&hub, 2).await;
+    let anchor = |seq: i64, fill: char, at: i64| AuditAnchor {
+        seq,
+        hash: fill.to_string().repeat(64),
+        received_at: at,
+    };
+    assert!(hub
+        .store
+        .add_audit_anchor(&st.id, anchor(5, 'a', 100))
+        .await
+        .unwrap());
+    assert!(hub
+        .store
+        .add_audit_anchor(&st.id, anchor(9, 'b', 200))
+        .await
+        .unwrap());
+    assert!(
+        hub.store
+            .add_audit_anchor(&st.id, anchor(9, 'b', 250))
+            .await
+            .unwrap(),
+        "the same head again"
+    );
+    assert!(
+        !hub.store
+            .add_audit_anchor(&st.id, anchor(5, 'c', 300))
+            .await
+            .unwrap(),
+        "a different hash for a recorded row is reported"
+    );
+    assert_eq!(
+        hub.store.audit_anchors(&st.id, 100).await.unwrap(),
+        vec![anchor(5, 'a', 100), anchor(9, 'b', 200)],
+        "the first hash per row is kept, oldest first"
+    );
+    assert_eq!(
+        hub.store.audit_anchors(&st.id, 1).await.unwrap(),
+        vec![anchor(9, 'b', 200)]
+    );
+    assert!(hub
+        .store
+        .audit_anchors(&other.id, 100)
+        .await
+        .unwrap()
+        .is_empty());
 }

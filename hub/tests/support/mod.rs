@@ -84,6 +84,18 @@ pub fn event(
     serial: &str,
     issued_at: i64,
 ) -> Event {
+    event_signed(station, &station.key, n, person, serial, issued_at)
+}
+
+/// [`event`] with the code signed by `key` (a key the station held before or after a rotation).
+pub fn event_signed(
+    station: &TestStation,
+    key: &StationKey,
+    n: u64,
+    person: &PersonKey,
+    serial: &str,
+    issued_at: i64,
+) -> Event {
     let claims = Claims {
         serial: serial.into(),
         resident_ref: "3f2b9c4e-1d7a-4b8e-9f01-23456789abcd".into(),
@@ -103,8 +115,8 @@ pub fn event(
             serial: serial.into(),
             issued_at,
             expires_at: issued_at + VALIDITY_SECS,
-            kid: station.key.kid(),
-            credential: issue(&claims, &station.key).unwrap(),
+            kid: key.kid(),
+            credential: issue(&claims, key).unwrap(),
         },
         supersedes: None,
     }
@@ -118,6 +130,7 @@ pub async fn push<S: Store>(
     now: i64,
 ) -> Vec<EventAnswer> {
     let principal = hub.store.principal(&station.id).await.unwrap().unwrap();
+    let principal = hub.signer_for(&principal, events).await.unwrap();
     let checked = events
         .iter()
         .map(|e| hub.check_station_event(&principal, e.clone(), now))
@@ -139,6 +152,7 @@ pub async fn push_raw<S: Store>(
     now: i64,
 ) -> Vec<String> {
     let principal = hub.store.principal(&station.id).await.unwrap().unwrap();
+    let principal = hub.signer_for(&principal, events).await.unwrap();
     let checked = events
         .iter()
         .map(|e| hub.check_station_event(&principal, e.clone(), now))

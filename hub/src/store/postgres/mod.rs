@@ -9,19 +9,23 @@
 //! stations at once) or to a deadlock is retried from the start; the constraints themselves
 //! (R2's primary key, R3's partial unique index) refuse anything the locks would miss.
 
+mod keys;
 mod page;
 mod schema;
 
 use deadpool_postgres::{Config, Pool, PoolConfig, Runtime};
-use nac_protocol::{Change, IssuedCode, PersonKey, RevokedSerial, TrustEntry, PHONE_CHANNEL};
+use nac_protocol::{
+    AuditAnchor, Change, IssuedCode, PersonKey, RevokedSerial, TrustEntry, PHONE_CHANNEL,
+};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls};
 
 use super::rows::{corrupt, principal, revoked, trust_entry};
 use super::rules::{decide_page, CheckedEvent, PageKeys};
 use super::{
-    EnrolRefusal, Enrolment, HubSecrets, NewStation, Page, Principal, PurgeReport, StationRecord,
-    StationStatus, Store, StoreError, NONCE_RETENTION_SECS, RECORD_RETENTION_SECS,
+    EnrolRefusal, Enrolment, HubSecrets, KeyRotation, NewStation, Page, Principal, PurgeReport,
+    RetiredKey, RotateRefusal, Rotated, StationRecord, StationStatus, Store, StoreError,
+    NONCE_RETENTION_SECS, RECORD_RETENTION_SECS,
 };
 
 pub use schema::MIGRATIONS;
@@ -481,6 +485,29 @@ impl Store for PgStore {
         Ok(Page { items, next, more })
     }
 
+    async fn rotate_key(
+        &self,
+        r: KeyRotation,
+    ) -> Result<Result<Rotated, RotateRefusal>, StoreError> {
+        self.rotate(&r).await
+    }
+
+    async fn retired_keys(&self, station: &str) -> Result<Vec<RetiredKey>, StoreError> {
+        self.retired(station).await
+    }
+
+    async fn add_audit_anchor(&self, station: &str, a: AuditAnchor) -> Result<bool, StoreError> {
+        self.add_anchor(station, &a).await
+    }
+
+    async fn audit_anchors(
+        &self,
+        station: &str,
+        limit: usize,
+    ) -> Result<Vec<AuditAnchor>, StoreError> {
+        self.anchors(station, limit).await
+    }
+
     async fn purge(&self, now: i64) -> Result<PurgeReport, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
@@ -529,7 +556,7 @@ impl Store for PgStore {
 }
 
 /// The tables that make up the hub's state (as in the SQLite backend).
-const DUMPED_TABLES: [(&str, &str); 8] = [
+const DUMPED_TABLES: [(&str, &str); 10] = [
     ("principals", "id"),
     ("enrolment_codes", "code_hash"),
     ("trust", "pos"),
@@ -538,4 +565,6 @@ const DUMPED_TABLES: [(&str, &str); 8] = [
     ("event_records", "event_id"),
     ("changes", "seq"),
     ("subscriptions", "station, person_key"),
+    ("retired_keys", "kid"),
+    ("audit_anchors", "station, seq"),
 ];

@@ -6,7 +6,7 @@ use tokio_postgres::Client;
 use crate::store::StoreError;
 
 /// `(version, SQL)`, in order. Never edit a shipped migration; add the next one.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
 
 /// Advisory lock key held while migrating ("NACMIGR" in ASCII).
 pub const MIGRATION_LOCK: i64 = 0x004e_4143_4d49_4752;
@@ -110,6 +110,28 @@ CREATE TABLE subscriptions (
 CREATE INDEX subscriptions_person ON subscriptions (person_key);
 "#;
 
+/// Key rotation and audit anchors.
+const V2: &str = r#"
+-- A station's keys replaced by `POST /v1/keys/rotate`. They stay in `trust` (their codes stay
+-- genuine); a pushed code signed with one is accepted only if issued before `retired_at`.
+CREATE TABLE retired_keys (
+    kid        TEXT PRIMARY KEY,
+    station    TEXT NOT NULL REFERENCES principals (id),
+    public_key TEXT NOT NULL UNIQUE,
+    retired_at BIGINT NOT NULL
+);
+CREATE INDEX retired_keys_station ON retired_keys (station, retired_at);
+
+-- Heads of the stations' hash-chained audit logs (row number and chain hash; no content). The
+-- first hash received for a row wins, so a log rewritten later shows against it.
+CREATE TABLE audit_anchors (
+    station     TEXT NOT NULL REFERENCES principals (id),
+    seq         BIGINT NOT NULL CHECK (seq > 0),
+    hash        TEXT NOT NULL CHECK (length(hash) = 64),
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (station, seq)
+);
+"#;
 /// Applies pending migrations (caller holds [`MIGRATION_LOCK`]).
 pub async fn migrate(client: &mut Client, now: i64) -> Result<(), StoreError> {
     client

@@ -6,20 +6,24 @@
 //! read-decide-write atomic); reads use a small pool of extra connections, which WAL lets run
 //! beside the writer.
 
+mod keys;
 mod page;
 mod schema;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use nac_protocol::{Change, IssuedCode, PersonKey, RevokedSerial, TrustEntry, PHONE_CHANNEL};
+use nac_protocol::{
+    AuditAnchor, Change, IssuedCode, PersonKey, RevokedSerial, TrustEntry, PHONE_CHANNEL,
+};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::rows::{corrupt, principal, revoked, trust_entry};
 use super::rules::{decide_page, CheckedEvent, PageKeys};
 use super::{
-    EnrolRefusal, Enrolment, HubSecrets, NewStation, Page, Principal, PurgeReport, StationRecord,
-    StationStatus, Store, StoreError, NONCE_RETENTION_SECS, RECORD_RETENTION_SECS,
+    EnrolRefusal, Enrolment, HubSecrets, KeyRotation, NewStation, Page, Principal, PurgeReport,
+    RetiredKey, RotateRefusal, Rotated, StationRecord, StationStatus, Store, StoreError,
+    NONCE_RETENTION_SECS, RECORD_RETENTION_SECS,
 };
 
 pub use schema::MIGRATIONS;
@@ -504,6 +508,34 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn rotate_key(
+        &self,
+        r: KeyRotation,
+    ) -> Result<Result<Rotated, RotateRefusal>, StoreError> {
+        self.write(move |conn| keys::rotate(conn, &r)).await
+    }
+
+    async fn retired_keys(&self, station: &str) -> Result<Vec<RetiredKey>, StoreError> {
+        let station = station.to_owned();
+        self.read(move |conn| keys::retired(conn, &station)).await
+    }
+
+    async fn add_audit_anchor(&self, station: &str, a: AuditAnchor) -> Result<bool, StoreError> {
+        let station = station.to_owned();
+        self.write(move |conn| keys::add_anchor(conn, &station, &a))
+            .await
+    }
+
+    async fn audit_anchors(
+        &self,
+        station: &str,
+        limit: usize,
+    ) -> Result<Vec<AuditAnchor>, StoreError> {
+        let station = station.to_owned();
+        self.read(move |conn| keys::anchors(conn, &station, limit))
+            .await
+    }
+
     async fn purge(&self, now: i64) -> Result<PurgeReport, StoreError> {
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -554,7 +586,7 @@ impl Store for SqliteStore {
 
 /// The tables that make up the hub's state, with a total order for each (nonces and secrets
 /// are not state a refused request could change meaningfully, and are left out).
-const DUMPED_TABLES: [(&str, &str); 8] = [
+const DUMPED_TABLES: [(&str, &str); 10] = [
     ("principals", "id"),
     ("enrolment_codes", "code_hash"),
     ("trust", "pos"),
@@ -563,6 +595,8 @@ const DUMPED_TABLES: [(&str, &str); 8] = [
     ("event_records", "event_id"),
     ("changes", "seq"),
     ("subscriptions", "station, person_key"),
+    ("retired_keys", "kid"),
+    ("audit_anchors", "station, seq"),
 ];
 
 fn max_seq(conn: &Connection) -> Result<i64, StoreError> {

@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::store::StoreError;
 
 /// `(version, SQL)`, in order.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
 
 const V1: &str = r#"
 CREATE TABLE meta (
@@ -116,6 +116,28 @@ CREATE TABLE subscriptions (
 CREATE INDEX subscriptions_person ON subscriptions (person_key);
 "#;
 
+/// Key rotation and audit anchors.
+const V2: &str = r#"
+-- A station's keys replaced by `POST /v1/keys/rotate`. They stay in `trust` (their codes stay
+-- genuine); a pushed code signed with one is accepted only if issued before `retired_at`.
+CREATE TABLE retired_keys (
+    kid        TEXT PRIMARY KEY,
+    station    TEXT NOT NULL REFERENCES principals (id),
+    public_key TEXT NOT NULL UNIQUE,
+    retired_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX retired_keys_station ON retired_keys (station, retired_at);
+
+-- Heads of the stations' hash-chained audit logs (row number and chain hash; no content). The
+-- first hash received for a row wins, so a log rewritten later shows against it.
+CREATE TABLE audit_anchors (
+    station     TEXT NOT NULL REFERENCES principals (id),
+    seq         INTEGER NOT NULL CHECK (seq > 0),
+    hash        TEXT NOT NULL CHECK (length(hash) = 64),
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (station, seq)
+) STRICT;
+"#;
 /// Applies the migrations not yet applied, each in its own transaction, after checking the
 /// database is not newer than this hub.
 pub fn migrate(conn: &mut Connection, now: i64) -> Result<(), StoreError> {

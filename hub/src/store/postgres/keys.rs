@@ -1,0 +1,160 @@
+//! Key rotation and audit anchors on PostgreSQL (see the [`crate::store::Store`] methods).
+
+use nac_credential::PublicKey;
+use nac_protocol::AuditAnchor;
+
+use super::PgStore;
+use crate::store::rows::corrupt;
+use crate::store::{KeyRotation, RetiredKey, RotateRefusal, Rotated, StoreError};
+
+impl PgStore {
+    pub(super) async fn rotate(
+        &self,
+        r: &KeyRotation,
+    ) -> Result<Result<Rotated, RotateRefusal>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT status, kid, public_key FROM principals
+                 WHERE id = $1 AND kind = 'station' FOR UPDATE",
+                &[&r.station],
+            )
+            .await?
+        else {
+            return Ok(Err(RotateRefusal::NotActive));
+        };
+        let status: String = row.try_get(0)?;
+        let (Some(old_kid), Some(old_key)) = (
+            row.try_get::<_, Option<String>>(1)?,
+            row.try_get::<_, Option<String>>(2)?,
+        ) else {
+            return Ok(Err(RotateRefusal::NotActive));
+        };
+        if status != "active" {
+            return Ok(Err(RotateRefusal::NotActive));
+        }
+        let new_key = r.new_key.to_string();
+        if old_key == new_key {
+            let last = tx
+                .query_opt(
+                    "SELECT kid, retired_at FROM retired_keys WHERE station = $1
+                     ORDER BY retired_at DESC, kid DESC LIMIT 1",
+                    &[&r.station],
+                )
+                .await?;
+            return Ok(match last {
+                Some(row) => Ok(Rotated {
+                    retired_kid: row.try_get(0)?,
+                    retired_at: row.try_get(1)?,
+                }),
+                None => Err(RotateRefusal::KeyInUse),
+            });
+        }
+        let in_use: bool = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM principals WHERE public_key = $1)
+                     OR EXISTS (SELECT 1 FROM trust WHERE public_key = $1)",
+                &[&new_key],
+            )
+            .await?
+            .try_get(0)?;
+        if in_use {
+            return Ok(Err(RotateRefusal::KeyInUse));
+        }
+        let new_kid = r.new_key.kid().to_string();
+        tx.execute(
+            "INSERT INTO retired_keys (kid, station, public_key, retired_at)
+             VALUES ($1, $2, $3, $4)",
+            &[&old_kid, &r.station, &old_key, &r.now],
+        )
+        .await?;
+        tx.execute(
+            "UPDATE principals SET public_key = $1, kid = $2 WHERE id = $3",
+            &[&new_key, &new_kid, &r.station],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO trust (kid, station, public_key, status) VALUES ($1, $2, $3, 'active')",
+            &[&new_kid, &r.station, &new_key],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(Rotated {
+            retired_kid: old_kid,
+            retired_at: r.now,
+        }))
+    }
+
+    pub(super) async fn retired(&self, station: &str) -> Result<Vec<RetiredKey>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT public_key, retired_at FROM retired_keys WHERE station = $1
+                 ORDER BY retired_at, kid",
+                &[&station],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let key: String = row.try_get(0)?;
+                let public_key: PublicKey =
+                    key.parse().map_err(|_| corrupt("retired public key"))?;
+                Ok(RetiredKey {
+                    public_key,
+                    retired_at: row.try_get(1)?,
+                })
+            })
+            .collect()
+    }
+
+    pub(super) async fn add_anchor(
+        &self,
+        station: &str,
+        a: &AuditAnchor,
+    ) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO audit_anchors (station, seq, hash, received_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (station, seq) DO NOTHING",
+                &[&station, &a.seq, &a.hash, &a.received_at],
+            )
+            .await?;
+        let kept: String = client
+            .query_one(
+                "SELECT hash FROM audit_anchors WHERE station = $1 AND seq = $2",
+                &[&station, &a.seq],
+            )
+            .await?
+            .try_get(0)?;
+        Ok(kept == a.hash)
+    }
+
+    pub(super) async fn anchors(
+        &self,
+        station: &str,
+        limit: usize,
+    ) -> Result<Vec<AuditAnchor>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT seq, hash, received_at FROM audit_anchors WHERE station = $1
+                 ORDER BY seq DESC LIMIT $2",
+                &[&station, &(limit as i64)],
+            )
+            .await?;
+        let mut anchors = rows
+            .iter()
+            .map(|row| {
+                Ok(AuditAnchor {
+                    seq: row.try_get(0)?,
+                    hash: row.try_get(1)?,
+                    received_at: row.try_get(2)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        anchors.reverse();
+        Ok(anchors)
+    }
+}

@@ -1,0 +1,135 @@
+//! Key rotation and audit anchors on SQLite (see the [`crate::store::Store`] methods).
+
+use nac_credential::PublicKey;
+use nac_protocol::AuditAnchor;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use crate::store::rows::corrupt;
+use crate::store::{KeyRotation, RetiredKey, RotateRefusal, Rotated, StoreError};
+
+pub(super) fn rotate(
+    conn: &mut Connection,
+    r: &KeyRotation,
+) -> Result<Result<Rotated, RotateRefusal>, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let current: Option<(String, Option<String>, Option<String>)> = tx
+        .query_row(
+            "SELECT status, kid, public_key FROM principals WHERE id = ?1 AND kind = 'station'",
+            params![r.station],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let Some((status, Some(old_kid), Some(old_key))) = current else {
+        return Ok(Err(RotateRefusal::NotActive));
+    };
+    if status != "active" {
+        return Ok(Err(RotateRefusal::NotActive));
+    }
+    let new_key = r.new_key.to_string();
+    if old_key == new_key {
+        let last: Option<(String, i64)> = tx
+            .query_row(
+                "SELECT kid, retired_at FROM retired_keys WHERE station = ?1
+                 ORDER BY retired_at DESC, rowid DESC LIMIT 1",
+                params![r.station],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        return Ok(match last {
+            Some((retired_kid, retired_at)) => Ok(Rotated {
+                retired_kid,
+                retired_at,
+            }),
+            None => Err(RotateRefusal::KeyInUse),
+        });
+    }
+    let in_use: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM principals WHERE public_key = ?1)
+         OR EXISTS (SELECT 1 FROM trust WHERE public_key = ?1)",
+        params![new_key],
+        |row| row.get(0),
+    )?;
+    if in_use {
+        return Ok(Err(RotateRefusal::KeyInUse));
+    }
+    let new_kid = r.new_key.kid().to_string();
+    tx.execute(
+        "INSERT INTO retired_keys (kid, station, public_key, retired_at) VALUES (?1, ?2, ?3, ?4)",
+        params![old_kid, r.station, old_key, r.now],
+    )?;
+    tx.execute(
+        "UPDATE principals SET public_key = ?1, kid = ?2 WHERE id = ?3",
+        params![new_key, new_kid, r.station],
+    )?;
+    tx.execute(
+        "INSERT INTO trust (kid, station, public_key, status) VALUES (?1, ?2, ?3, 'active')",
+        params![new_kid, r.station, new_key],
+    )?;
+    tx.commit()?;
+    Ok(Ok(Rotated {
+        retired_kid: old_kid,
+        retired_at: r.now,
+    }))
+}
+
+pub(super) fn retired(conn: &Connection, station: &str) -> Result<Vec<RetiredKey>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT public_key, retired_at FROM retired_keys WHERE station = ?1
+         ORDER BY retired_at, rowid",
+    )?;
+    let rows = stmt.query_map(params![station], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+    })?;
+    let mut keys = Vec::new();
+    for row in rows {
+        let (key, retired_at) = row?;
+        let public_key: PublicKey = key.parse().map_err(|_| corrupt("retired public key"))?;
+        keys.push(RetiredKey {
+            public_key,
+            retired_at,
+        });
+    }
+    Ok(keys)
+}
+
+pub(super) fn add_anchor(
+    conn: &mut Connection,
+    station: &str,
+    a: &AuditAnchor,
+) -> Result<bool, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT INTO audit_anchors (station, seq, hash, received_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (station, seq) DO NOTHING",
+        params![station, a.seq, a.hash, a.received_at],
+    )?;
+    let kept: String = tx.query_row(
+        "SELECT hash FROM audit_anchors WHERE station = ?1 AND seq = ?2",
+        params![station, a.seq],
+        |row| row.get(0),
+    )?;
+    tx.commit()?;
+    Ok(kept == a.hash)
+}
+
+pub(super) fn anchors(
+    conn: &Connection,
+    station: &str,
+    limit: usize,
+) -> Result<Vec<AuditAnchor>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, hash, received_at FROM audit_anchors WHERE station = ?1
+         ORDER BY seq DESC LIMIT ?2",
+    )?;
+    let mut anchors = stmt
+        .query_map(params![station, limit as i64], |row| {
+            Ok(AuditAnchor {
+                seq: row.get(0)?,
+                hash: row.get(1)?,
+                received_at: row.get(2)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    anchors.reverse();
+    Ok(anchors)
+}
