@@ -142,6 +142,9 @@ impl<S: Store> Hub<S> {
         if !verify_rotation_proof(&req.public_key, &station.id, &req.proof) {
             return Err(ServiceError::BadRotationProof);
         }
+        if station.signed_with_previous && station.public_key != Some(req.public_key) {
+            return Err(ServiceError::RotateRefused(RotateRefusal::Unfinished));
+        }
         let rotated = self
             .store
             .rotate_key(KeyRotation {
@@ -151,15 +154,15 @@ impl<S: Store> Hub<S> {
             })
             .await?
             .map_err(ServiceError::RotateRefused)?;
-        let retired_kid = rotated
-            .retired_kid
+        let replaced_kid = rotated
+            .replaced_kid
             .parse()
-            .map_err(|_| StoreError::Corrupt("retired kid".into()))?;
+            .map_err(|_| StoreError::Corrupt("replaced kid".into()))?;
         Ok(RotateKeyResponse {
             v: V1,
             kid: req.kid,
-            retired_kid,
-            retired_at: rotated.retired_at,
+            replaced_kid,
+            rotated_at: rotated.rotated_at,
         })
     }
 
@@ -376,8 +379,9 @@ fn refusal_for(station: &Principal, event: &Event, now: i64) -> Option<EventAnsw
             .find(|k| k.public_key.kid() == event.code.kid)
         {
             Some(old)
-                if event.code.issued_at
-                    <= old.retired_at.saturating_add(MAX_REQUEST_SKEW_SECS) =>
+                if old.retired_at.is_none_or(|retired| {
+                    event.code.issued_at <= retired.saturating_add(MAX_REQUEST_SKEW_SECS)
+                }) =>
             {
                 old.public_key
             }

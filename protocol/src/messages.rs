@@ -436,13 +436,14 @@ pub struct EnrolResponse {
 // ───────────────────────────── key rotation ─────────────────────────────
 
 /// `POST /v1/keys/rotate`: the station replaces its signing key. The request is signed (headers)
-/// with the key being replaced; `proof` shows the station holds the new one. From the answer on,
-/// the hub verifies this station's requests with the new key; the old key stays in the trust
-/// list, so the codes it signed stay genuine until they expire, and a pushed code signed with it
-/// is accepted only if issued before it was retired.
+/// with the key being replaced; `proof` shows the station holds the new one. The hub certifies
+/// the new key (it joins the trust list) and keeps accepting the old one until the station
+/// first signs a request with the new key; from then on the old key is retired: it signs no
+/// request, and a pushed code signed with it is accepted only if issued before. It stays in the
+/// trust list, so the cards it signed stay genuine until they expire.
 ///
-/// Idempotent: the same request signed with the new key, after the hub already made it current,
-/// gets the same answer (a station that crashed before storing the answer asks again).
+/// Idempotent: the same request again (a station whose answer was lost asks again, still
+/// signing with the old key) gets the same answer and changes nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RotateKeyRequest {
@@ -466,10 +467,10 @@ pub struct RotateKeyResponse {
     pub v: V1,
     /// The station's key from now on.
     pub kid: KeyId,
-    /// The key it replaced (kept for verification only).
-    pub retired_kid: KeyId,
-    /// When the hub retired it (unix s): a code signed with it later is refused.
-    pub retired_at: i64,
+    /// The key it replaces (kept for verification only).
+    pub replaced_kid: KeyId,
+    /// When the hub certified the new key (unix s).
+    pub rotated_at: i64,
 }
 
 // ───────────────────────────── audit anchors ─────────────────────────────

@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use axum::http::{HeaderMap, Method, Uri};
 use nac_protocol::{
-    verify_request, SignedHeaders, HEADER_NONCE, HEADER_SIGNATURE, HEADER_STATION, HEADER_TIMESTAMP,
+    verify_request, AuthError, SignedHeaders, HEADER_NONCE, HEADER_SIGNATURE, HEADER_STATION,
+    HEADER_TIMESTAMP,
 };
 
 use super::error::ApiError;
@@ -76,7 +77,7 @@ pub async fn authenticate<S: Store>(
         header(headers, HEADER_SIGNATURE),
     )
     .map_err(|e| ApiError::unauthorized(e.to_string()))?;
-    let principal = hub
+    let mut principal = hub
         .store
         .principal(&signed.station)
         .await?
@@ -86,8 +87,25 @@ pub async fn authenticate<S: Store>(
         .ok_or_else(|| ApiError::unauthorized("station is not enrolled"))?;
     let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
     let now = hub.clock.now();
-    verify_request(&key, method.as_str(), path_and_query, body, &signed, now)
-        .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    // After a key rotation the previous key still signs until the station first uses the new
+    // one (see `RotateKeyRequest`); that first request retires it.
+    match verify_request(&key, method.as_str(), path_and_query, body, &signed, now) {
+        Ok(()) => {}
+        Err(AuthError::BadSignature) if principal.previous_key.is_some() => {
+            let previous = principal.previous_key.unwrap_or(key);
+            verify_request(
+                &previous,
+                method.as_str(),
+                path_and_query,
+                body,
+                &signed,
+                now,
+            )
+            .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+            principal.signed_with_previous = true;
+        }
+        Err(e) => return Err(ApiError::unauthorized(e.to_string())),
+    }
     if principal.status == StationStatus::Disabled {
         return Err(ApiError::station_disabled());
     }
@@ -105,6 +123,10 @@ pub async fn authenticate<S: Store>(
         .await?
     {
         return Err(ApiError::unauthorized("nonce already used (replay)"));
+    }
+    if principal.previous_key.is_some() && !principal.signed_with_previous {
+        hub.store.retire_previous_key(&principal.id, now).await?;
+        principal.previous_key = None;
     }
     Ok(principal)
 }

@@ -150,10 +150,10 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Page<RevokedSerial>, StoreError>> + Send;
 
-    /// Makes `rotation.new_key` the station's key and retires the current one (kept in the trust
-    /// list; its pushed codes are accepted only if issued before it was retired). If the new key
-    /// is already the station's current key (a retried rotation), answers the earlier result
-    /// and changes nothing.
+    /// Makes `rotation.new_key` the station's key; the current one becomes its previous key
+    /// (kept in the trust list, still accepted until [`Store::retire_previous_key`]). If the new
+    /// key is already the station's current key (a retried rotation), answers the earlier
+    /// result and changes nothing.
     fn rotate_key(
         &self,
         rotation: KeyRotation,
@@ -164,6 +164,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         station: &str,
     ) -> impl Future<Output = Result<Vec<RetiredKey>, StoreError>> + Send;
+
+    /// Retires the station's previous key (it signed its first request with the new one): from
+    /// now on the old key signs no request, and a code signed with it must predate `now`.
+    fn retire_previous_key(
+        &self,
+        station: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Keeps an audit-log head sent by `station` (the first hash sent for a row number wins;
     /// `false` if a different hash was kept for that row before: the log was rewritten).
@@ -289,6 +297,9 @@ impl Store for AnyStore {
     }
     async fn retired_keys(&self, station: &str) -> Result<Vec<RetiredKey>, StoreError> {
         delegate!(self, s => s.retired_keys(station).await)
+    }
+    async fn retire_previous_key(&self, station: &str, now: i64) -> Result<(), StoreError> {
+        delegate!(self, s => s.retire_previous_key(station, now).await)
     }
     async fn add_audit_anchor(&self, station: &str, a: AuditAnchor) -> Result<bool, StoreError> {
         delegate!(self, s => s.add_audit_anchor(station, a).await)

@@ -18,6 +18,7 @@ pub(crate) fn principal(
     kind: &str,
     status: &str,
     key: Option<&str>,
+    previous: Option<&str>,
 ) -> Result<Principal, StoreError> {
     let kind = match kind {
         "station" => PrincipalKind::Station,
@@ -31,11 +32,19 @@ pub(crate) fn principal(
                 .map_err(|_| corrupt("principal public key"))
         })
         .transpose()?;
+    let previous_key = previous
+        .map(|k| {
+            k.parse::<PublicKey>()
+                .map_err(|_| corrupt("previous public key"))
+        })
+        .transpose()?;
     Ok(Principal {
         id,
         kind,
         status,
         public_key,
+        previous_key,
+        signed_with_previous: false,
         retired: Vec::new(),
     })
 }

@@ -190,22 +190,25 @@ pub struct KeyRotation {
     pub now: i64,
 }
 
-/// A station key replaced by a rotation: still trusted for codes issued before `retired_at`.
+/// A station key replaced by a rotation: trusted for codes issued before `retired_at`, and
+/// for everything while that is `None` (the station has not yet signed with its new key).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetiredKey {
     /// The key.
     pub public_key: PublicKey,
-    /// When it was replaced (unix s).
-    pub retired_at: i64,
+    /// When the rotation was certified (unix s).
+    pub rotated_at: i64,
+    /// When the station first signed a request with its next key (unix s).
+    pub retired_at: Option<i64>,
 }
 
-/// The result of a rotation: the key it retired.
+/// The result of a rotation: the key it replaced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rotated {
     /// The replaced key's id.
-    pub retired_kid: String,
-    /// When it was replaced.
-    pub retired_at: i64,
+    pub replaced_kid: String,
+    /// When the rotation was certified.
+    pub rotated_at: i64,
 }
 
 /// Why a rotation was refused (403 `rotation_refused`).
@@ -215,6 +218,9 @@ pub enum RotateRefusal {
     KeyInUse,
     /// The station is not an enrolled, active station.
     NotActive,
+    /// Signed with the replaced key while asking for another new key than the one certified:
+    /// the station must finish its rotation (sign with the certified key) first.
+    Unfinished,
 }
 
 impl RotateRefusal {
@@ -223,6 +229,9 @@ impl RotateRefusal {
         match self {
             RotateRefusal::KeyInUse => "public key already registered",
             RotateRefusal::NotActive => "station is not enrolled and active",
+            RotateRefusal::Unfinished => {
+                "the previous rotation is unfinished: sign with the key it certified"
+            }
         }
     }
 }
@@ -247,6 +256,11 @@ pub struct Principal {
     pub status: StationStatus,
     /// Its registered key (`None` while pending).
     pub public_key: Option<PublicKey>,
+    /// The key it replaced by its last rotation, while the station has not yet signed a request
+    /// with the new one (still accepted).
+    pub previous_key: Option<PublicKey>,
+    /// Whether this request was signed with `previous_key` (set by the authentication).
+    pub signed_with_previous: bool,
     /// Its retired keys, when the caller loaded them ([`super::Store::retired_keys`]; empty
     /// otherwise): only a push carrying a code signed with a non-current key needs them.
     pub retired: Vec<RetiredKey>,

@@ -697,20 +697,22 @@ pub async fn key_rotation_keeps_old_codes_genuine_and_refuses_late_ones<S: Store
         .await
         .unwrap();
     assert_eq!(answer.kid, new_key.kid());
-    assert_eq!(answer.retired_kid, old_key.kid());
-    let retired_at = answer.retired_at;
-    assert!((retired_at - now).abs() < 60, "retired at the hub's clock");
+    assert_eq!(answer.replaced_kid, old_key.kid());
+    let rotated_at = answer.rotated_at;
+    assert!((rotated_at - now).abs() < 60, "rotated at the hub's clock");
     let after = hub.store.dump().await.unwrap();
     assert_ne!(before, after);
 
-    // Asked again (signed with the new key, as a station that lost the answer does): the same
-    // answer and nothing changes.
-    let principal = hub.store.principal(&st.id).await.unwrap().unwrap();
+    // The answer was lost: the station asks again, still signing with the old key, and gets the
+    // same answer; nothing changes. Asking for yet another key that way is refused.
+    let mut principal = hub.store.principal(&st.id).await.unwrap().unwrap();
+    assert_eq!(principal.public_key, Some(new_key.public_key()));
     assert_eq!(
-        principal.public_key,
-        Some(new_key.public_key()),
-        "requests now verify with the new key"
+        principal.previous_key,
+        Some(old_key.public_key()),
+        "the old key still signs"
     );
+    principal.signed_with_previous = true;
     assert_eq!(
         hub.rotate_key(&principal, &rotation(&st, &new_key))
             .await
@@ -722,6 +724,11 @@ pub async fn key_rotation_keeps_old_codes_genuine_and_refuses_late_ones<S: Store
         after,
         "a retried rotation changes nothing"
     );
+    let third = StationKey::from_secret_bytes(&[103; 32]);
+    assert!(matches!(
+        hub.rotate_key(&principal, &rotation(&st, &third)).await,
+        Err(ServiceError::RotateRefused(RotateRefusal::Unfinished))
+    ));
 
     // Both keys are in the trust list, so cards signed before the rotation still verify.
     let trusted: Vec<_> = hub
@@ -740,32 +747,46 @@ pub async fn key_rotation_keeps_old_codes_genuine_and_refuses_late_ones<S: Store
         ]
     );
 
-    // A code signed with the old key before it was retired (queued offline, pushed late) is
-    // accepted; one signed with it after is not: whoever still holds the old key mints nothing.
+    // Until the station signs with its new key, codes signed with the old one are its codes.
     let secret = hub.store.hub_secrets().district_secret.clone();
     let answers = push(
         &hub,
         &st,
+        &[event_signed(
+            &st,
+            &old_key,
+            1,
+            &person(&secret, 0),
+            "R1",
+            rotated_at + 60,
+        )],
+        rotated_at + 60,
+    )
+    .await;
+    assert_eq!(answers[0].status, Outcome::Accepted);
+
+    // It signed with the new key at `retired`: a code signed with the old key before then (queued
+    // offline, pushed late) is accepted; one signed after is not — whoever still holds the old
+    // key mints nothing.
+    let retired = rotated_at + 120;
+    hub.store
+        .retire_previous_key(&st.id, retired)
+        .await
+        .unwrap();
+    let principal = hub.store.principal(&st.id).await.unwrap().unwrap();
+    assert_eq!(
+        principal.previous_key, None,
+        "the old key signs no more requests"
+    );
+    let answers = push(
+        &hub,
+        &st,
         &[
-            event_signed(
-                &st,
-                &old_key,
-                1,
-                &person(&secret, 0),
-                "R1",
-                retired_at - 600,
-            ),
-            event_signed(&st, &new_key, 2, &person(&secret, 1), "R2", retired_at + 10),
-            event_signed(
-                &st,
-                &old_key,
-                3,
-                &person(&secret, 2),
-                "R3",
-                retired_at + 3600,
-            ),
+            event_signed(&st, &old_key, 2, &person(&secret, 1), "R2", retired - 30),
+            event_signed(&st, &new_key, 3, &person(&secret, 2), "R3", retired + 10),
+            event_signed(&st, &old_key, 4, &nth_person(4), "R4", retired + 3600),
         ],
-        retired_at + 3600,
+        retired + 3600,
     )
     .await;
     assert_eq!(answers[0].status, Outcome::Accepted);
@@ -779,19 +800,20 @@ pub async fn key_rotation_keeps_old_codes_genuine_and_refuses_late_ones<S: Store
         &[event_signed(
             &st,
             &other.key,
-            4,
-            &person(&secret, 2),
-            "R4",
-            retired_at,
+            5,
+            &nth_person(5),
+            "R5",
+            retired,
         )],
-        retired_at,
+        retired,
     )
     .await;
     assert_eq!(answers[0].reason, Some(RejectReason::InvalidCredential));
 
-    let retired = hub.store.retired_keys(&st.id).await.unwrap();
-    assert_eq!(retired.len(), 1);
-    assert_eq!(retired[0].public_key, old_key.public_key());
+    let retired_keys = hub.store.retired_keys(&st.id).await.unwrap();
+    assert_eq!(retired_keys.len(), 1);
+    assert_eq!(retired_keys[0].public_key, old_key.public_key());
+    assert_eq!(retired_keys[0].retired_at, Some(retired));
     assert!(hub.store.retired_keys(&other.id).await.unwrap().is_empty());
 
     // A disabled station cannot rotate (its requests are refused before; the store says so too).

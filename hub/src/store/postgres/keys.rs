@@ -38,15 +38,15 @@ impl PgStore {
         if old_key == new_key {
             let last = tx
                 .query_opt(
-                    "SELECT kid, retired_at FROM retired_keys WHERE station = $1
-                     ORDER BY retired_at DESC, kid DESC LIMIT 1",
+                    "SELECT kid, rotated_at FROM retired_keys WHERE station = $1
+                     ORDER BY rotated_at DESC, kid DESC LIMIT 1",
                     &[&r.station],
                 )
                 .await?;
             return Ok(match last {
                 Some(row) => Ok(Rotated {
-                    retired_kid: row.try_get(0)?,
-                    retired_at: row.try_get(1)?,
+                    replaced_kid: row.try_get(0)?,
+                    rotated_at: row.try_get(1)?,
                 }),
                 None => Err(RotateRefusal::KeyInUse),
             });
@@ -64,7 +64,12 @@ impl PgStore {
         }
         let new_kid = r.new_key.kid().to_string();
         tx.execute(
-            "INSERT INTO retired_keys (kid, station, public_key, retired_at)
+            "UPDATE retired_keys SET retired_at = $2 WHERE station = $1 AND retired_at IS NULL",
+            &[&r.station, &r.now],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO retired_keys (kid, station, public_key, rotated_at)
              VALUES ($1, $2, $3, $4)",
             &[&old_kid, &r.station, &old_key, &r.now],
         )
@@ -81,8 +86,8 @@ impl PgStore {
         .await?;
         tx.commit().await?;
         Ok(Ok(Rotated {
-            retired_kid: old_kid,
-            retired_at: r.now,
+            replaced_kid: old_kid,
+            rotated_at: r.now,
         }))
     }
 
@@ -90,8 +95,8 @@ impl PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT public_key, retired_at FROM retired_keys WHERE station = $1
-                 ORDER BY retired_at, kid",
+                "SELECT public_key, rotated_at, retired_at FROM retired_keys WHERE station = $1
+                 ORDER BY rotated_at, kid",
                 &[&station],
             )
             .await?;
@@ -102,7 +107,8 @@ impl PgStore {
                     key.parse().map_err(|_| corrupt("retired public key"))?;
                 Ok(RetiredKey {
                     public_key,
-                    retired_at: row.try_get(1)?,
+                    rotated_at: row.try_get(1)?,
+                    retired_at: row.try_get(2)?,
                 })
             })
             .collect()

@@ -301,17 +301,23 @@ impl Store for PgStore {
     async fn principal(&self, id: &str) -> Result<Option<Principal>, StoreError> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached("SELECT id, kind, status, public_key FROM principals WHERE id = $1")
+            .prepare_cached(
+                "SELECT p.id, p.kind, p.status, p.public_key, r.public_key FROM principals p
+                 LEFT JOIN retired_keys r ON r.station = p.id AND r.retired_at IS NULL
+                 WHERE p.id = $1",
+            )
             .await?;
         let Some(r) = client.query_opt(&stmt, &[&id]).await? else {
             return Ok(None);
         };
         let key: Option<String> = r.try_get(3)?;
+        let previous: Option<String> = r.try_get(4)?;
         principal(
             r.try_get(0)?,
             &r.try_get::<_, String>(1)?,
             &r.try_get::<_, String>(2)?,
             key.as_deref(),
+            previous.as_deref(),
         )
         .map(Some)
     }
@@ -494,6 +500,17 @@ impl Store for PgStore {
 
     async fn retired_keys(&self, station: &str) -> Result<Vec<RetiredKey>, StoreError> {
         self.retired(station).await
+    }
+
+    async fn retire_previous_key(&self, station: &str, now: i64) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE retired_keys SET retired_at = $2 WHERE station = $1 AND retired_at IS NULL",
+                &[&station, &now],
+            )
+            .await?;
+        Ok(())
     }
 
     async fn add_audit_anchor(&self, station: &str, a: AuditAnchor) -> Result<bool, StoreError> {

@@ -113,14 +113,20 @@ CREATE INDEX subscriptions_person ON subscriptions (person_key);
 /// Key rotation and audit anchors.
 const V2: &str = r#"
 -- A station's keys replaced by `POST /v1/keys/rotate`. They stay in `trust` (their codes stay
--- genuine); a pushed code signed with one is accepted only if issued before `retired_at`.
+-- genuine). The replaced key still signs requests until the station first signs one with the
+-- new key (`retired_at` is set then): an answer lost on the way cannot leave the station with a
+-- key the hub no longer accepts. A pushed code signed with a retired key is accepted only if
+-- issued before `retired_at`.
 CREATE TABLE retired_keys (
     kid        TEXT PRIMARY KEY,
     station    TEXT NOT NULL REFERENCES principals (id),
     public_key TEXT NOT NULL UNIQUE,
-    retired_at BIGINT NOT NULL
+    rotated_at BIGINT NOT NULL,
+    retired_at BIGINT
 );
-CREATE INDEX retired_keys_station ON retired_keys (station, retired_at);
+CREATE INDEX retired_keys_station ON retired_keys (station, rotated_at);
+-- At most one replaced key per station still signs requests.
+CREATE UNIQUE INDEX retired_keys_one_previous ON retired_keys (station) WHERE retired_at IS NULL;
 
 -- Heads of the stations' hash-chained audit logs (row number and chain hash; no content). The
 -- first hash received for a row wins, so a log rewritten later shows against it.

@@ -29,16 +29,16 @@ pub(super) fn rotate(
     if old_key == new_key {
         let last: Option<(String, i64)> = tx
             .query_row(
-                "SELECT kid, retired_at FROM retired_keys WHERE station = ?1
-                 ORDER BY retired_at DESC, rowid DESC LIMIT 1",
+                "SELECT kid, rotated_at FROM retired_keys WHERE station = ?1
+                 ORDER BY rotated_at DESC, rowid DESC LIMIT 1",
                 params![r.station],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?;
         return Ok(match last {
-            Some((retired_kid, retired_at)) => Ok(Rotated {
-                retired_kid,
-                retired_at,
+            Some((replaced_kid, rotated_at)) => Ok(Rotated {
+                replaced_kid,
+                rotated_at,
             }),
             None => Err(RotateRefusal::KeyInUse),
         });
@@ -54,7 +54,11 @@ pub(super) fn rotate(
     }
     let new_kid = r.new_key.kid().to_string();
     tx.execute(
-        "INSERT INTO retired_keys (kid, station, public_key, retired_at) VALUES (?1, ?2, ?3, ?4)",
+        "UPDATE retired_keys SET retired_at = ?2 WHERE station = ?1 AND retired_at IS NULL",
+        params![r.station, r.now],
+    )?;
+    tx.execute(
+        "INSERT INTO retired_keys (kid, station, public_key, rotated_at) VALUES (?1, ?2, ?3, ?4)",
         params![old_kid, r.station, old_key, r.now],
     )?;
     tx.execute(
@@ -67,29 +71,42 @@ pub(super) fn rotate(
     )?;
     tx.commit()?;
     Ok(Ok(Rotated {
-        retired_kid: old_kid,
-        retired_at: r.now,
+        replaced_kid: old_kid,
+        rotated_at: r.now,
     }))
 }
 
 pub(super) fn retired(conn: &Connection, station: &str) -> Result<Vec<RetiredKey>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT public_key, retired_at FROM retired_keys WHERE station = ?1
-         ORDER BY retired_at, rowid",
+        "SELECT public_key, rotated_at, retired_at FROM retired_keys WHERE station = ?1
+         ORDER BY rotated_at, rowid",
     )?;
     let rows = stmt.query_map(params![station], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?))
     })?;
     let mut keys = Vec::new();
     for row in rows {
-        let (key, retired_at) = row?;
+        let (key, rotated_at, retired_at) = row?;
         let public_key: PublicKey = key.parse().map_err(|_| corrupt("retired public key"))?;
         keys.push(RetiredKey {
             public_key,
+            rotated_at,
             retired_at,
         });
     }
     Ok(keys)
+}
+
+pub(super) fn retire_previous(
+    conn: &mut Connection,
+    station: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE retired_keys SET retired_at = ?2 WHERE station = ?1 AND retired_at IS NULL",
+    )?
+    .execute(params![station, now])?;
+    Ok(())
 }
 
 pub(super) fn add_anchor(

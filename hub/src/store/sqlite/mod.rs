@@ -332,16 +332,21 @@ impl Store for SqliteStore {
     async fn principal(&self, id: &str) -> Result<Option<Principal>, StoreError> {
         let id = id.to_owned();
         self.read(move |conn| {
-            let row: Option<(String, String, String, Option<String>)> = conn
+            type Row = (String, String, String, Option<String>, Option<String>);
+            let row: Option<Row> = conn
                 .prepare_cached(
-                    "SELECT id, kind, status, public_key FROM principals WHERE id = ?1",
+                    "SELECT p.id, p.kind, p.status, p.public_key, r.public_key FROM principals p
+                     LEFT JOIN retired_keys r ON r.station = p.id AND r.retired_at IS NULL
+                     WHERE p.id = ?1",
                 )?
                 .query_row(params![id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })
                 .optional()?;
-            row.map(|(id, kind, status, key)| principal(id, &kind, &status, key.as_deref()))
-                .transpose()
+            row.map(|(id, kind, status, key, previous)| {
+                principal(id, &kind, &status, key.as_deref(), previous.as_deref())
+            })
+            .transpose()
         })
         .await
     }
@@ -518,6 +523,12 @@ impl Store for SqliteStore {
     async fn retired_keys(&self, station: &str) -> Result<Vec<RetiredKey>, StoreError> {
         let station = station.to_owned();
         self.read(move |conn| keys::retired(conn, &station)).await
+    }
+
+    async fn retire_previous_key(&self, station: &str, now: i64) -> Result<(), StoreError> {
+        let station = station.to_owned();
+        self.write(move |conn| keys::retire_previous(conn, &station, now))
+            .await
     }
 
     async fn add_audit_anchor(&self, station: &str, a: AuditAnchor) -> Result<bool, StoreError> {
