@@ -42,7 +42,8 @@ pub fn row_hash(prev: &str, e: &Entry<'_>) -> String {
         .collect()
 }
 
-fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
+/// The newest row's id and hash (`(0, GENESIS)` for an empty log).
+pub fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
     Ok(conn
         .prepare_cached("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod bench;
+mod keys;
 mod print;
 mod renew;
 mod roster;
@@ -111,6 +112,9 @@ pub enum Command {
     Sync(sync::SyncArgs),
     /// The sync queue: each event's state, the hub's reason and the next retry.
     Queue(sync::QueueArgs),
+    /// The signing keys: `list`, `rotate` (a new key; the old one verifies only; the hub
+    /// certifies it when enrolled).
+    Key(keys::KeyArgs),
     /// The audit log: `verify` its hash chain (exit 1 names the first tampered row), `list`.
     Audit(audit::AuditArgs),
     /// Volunteer accounts: `list`, `add NAME [--admin]` (PIN from $NAC_NEW_PIN or a prompt),
@@ -142,6 +146,7 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Report> {
         Command::Sync(a) => sync::sync(ctx, a),
         Command::Queue(a) => sync::queue(ctx, a),
         Command::Audit(a) => audit::audit(ctx, a),
+        Command::Key(a) => keys::key(ctx, a),
         Command::Volunteer(a) => accounts::volunteer(ctx, a),
         Command::Passphrase(a) => secrets::change(ctx, a),
         Command::Backup(a) => secrets::backup(ctx, a),

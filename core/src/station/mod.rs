@@ -8,6 +8,7 @@
 mod accounts;
 mod drafts;
 mod households;
+mod keys;
 mod ledger;
 mod print_job;
 mod renew;
@@ -22,6 +23,7 @@ pub use households::{
     BuildingCounts, HouseholdListRow, HouseholdPage, HouseholdQuery, MemberBrief, OutboxProblem,
     OutboxSummary, Place, RevealedIdentity,
 };
+pub use keys::{KeyRotation, SigningKey};
 pub use ledger::{CardToReplace, PrintRequest, PrintedCard};
 pub use print_job::{card as print_card, render_and_send, PrintOutcome, PrintPlan, Rendered};
 pub use renew::{
@@ -37,8 +39,8 @@ pub use status::{
 };
 pub use sync::http::HttpTransport;
 pub use sync::{
-    backoff_secs, Enrolment, HubRequest, Method, QueueEntry, RequestSigner, SyncProgress,
-    SyncReport, SyncStage, SyncStatus, Transport, TransportError,
+    backoff_secs, AnchorCheck, AnchorProblem, Enrolment, HubRequest, Method, QueueEntry,
+    RequestSigner, SyncProgress, SyncReport, SyncStage, SyncStatus, Transport, TransportError,
 };
 pub use trust::StationTrust;
 
@@ -127,8 +129,6 @@ pub struct Station {
     database_key: store::DatabaseKey,
     clock: Arc<dyn Clock>,
     station_id: String,
-    key: StationKey,
-    kid: String,
     demo: bool,
     /// Set once enrolled with a hub: the key of person keys (DESIGN §5).
     district_secret: Option<nac_protocol::DistrictSecret>,
@@ -194,8 +194,8 @@ impl Station {
         let conn = store::open(path, key)?;
         let database_key = key.clone();
         let now = clock.now().timestamp();
-        let (station_id, key) = match read_identity(&conn)? {
-            Some(identity) => identity,
+        let station_id = match read_identity(&conn)? {
+            Some(station_id) => station_id,
             None => create_identity(&conn, now, kind == Kind::Demo)?,
         };
         let demo = read_demo(&conn)?;
@@ -204,7 +204,6 @@ impl Station {
                 path: path.display().to_string(),
             });
         }
-        let kid = key.kid().to_string();
         let district_secret = sync::read_district_secret(&conn)?;
         let mut station = Station {
             conn,
@@ -212,8 +211,6 @@ impl Station {
             database_key,
             clock,
             station_id,
-            key,
-            kid,
             demo,
             district_secret,
             volunteer_id: 0,
@@ -368,7 +365,7 @@ impl Station {
         Ok(StationInfo {
             station_id,
             station_name: self.station_name()?,
-            kid: self.kid.clone(),
+            kid: keys::signing_key(&self.conn)?.kid().to_string(),
             expiring_days: self.expiring_days()?,
             volunteer: self.volunteer.clone(),
             schema_version: store::schema_version(&self.conn)?,
@@ -469,8 +466,8 @@ impl Station {
     }
 }
 
-/// The station id and newest signing key, if the station has been created.
-fn read_identity(conn: &Connection) -> Result<Option<(String, StationKey)>> {
+/// The station id, if the station has been created with its signing key.
+fn read_identity(conn: &Connection) -> Result<Option<String>> {
     let station_id: Option<String> = conn
         .query_row(
             "SELECT value FROM settings WHERE key = 'station_id'",
@@ -478,15 +475,8 @@ fn read_identity(conn: &Connection) -> Result<Option<(String, StationKey)>> {
             |r| r.get(0),
         )
         .optional()?;
-    let secret: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT secret FROM station_keys ORDER BY created_at DESC, rowid DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match (station_id, secret) {
-        (Some(id), Some(secret)) => Ok(Some((id, key_from(&secret)?))),
+    match (station_id, keys::active_key(conn)?) {
+        (Some(id), Some(_)) => Ok(Some(id)),
         _ => Ok(None),
     }
 }
@@ -509,7 +499,7 @@ fn read_demo(conn: &Connection) -> Result<bool> {
 
 /// Creates what is missing of the station's identity (id, signing key) under the write lock;
 /// `demo` marks a station created here as a demo in the same transaction.
-fn create_identity(conn: &Connection, now: i64, demo: bool) -> Result<(String, StationKey)> {
+fn create_identity(conn: &Connection, now: i64, demo: bool) -> Result<String> {
     let tx = store::immediate(conn)?;
     let station_id: Option<String> = tx
         .query_row(
@@ -532,33 +522,11 @@ fn create_identity(conn: &Connection, now: i64, demo: bool) -> Result<(String, S
             id
         }
     };
-    let secret: Option<Vec<u8>> = tx
-        .query_row(
-            "SELECT secret FROM station_keys ORDER BY created_at DESC, rowid DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let key = match secret {
-        Some(secret) => key_from(&secret)?,
-        None => {
-            let key = StationKey::generate()?;
-            let public = key.public_key().to_bytes();
-            let kid = key.kid().to_string();
-            tx.execute(
-                "INSERT INTO station_keys (kid, secret, public, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![kid, key.secret_bytes().as_slice(), public.as_slice(), now],
-            )?;
-            tx.execute(
-                "INSERT INTO trusted_issuers (kid, station_id, public) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (kid) DO NOTHING",
-                params![kid, station_id, public.as_slice()],
-            )?;
-            key
-        }
-    };
+    if keys::active_key(&tx)?.is_none() {
+        keys::insert_key(&tx, &StationKey::generate()?, "active", &station_id, now)?;
+    }
     tx.commit()?;
-    Ok((station_id, key))
+    Ok(station_id)
 }
 
 pub(crate) fn audit(

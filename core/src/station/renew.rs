@@ -122,8 +122,9 @@ pub struct BatchOutcome {
 pub const DEFAULT_CHUNK: usize = 100;
 
 struct Signer<'a> {
-    key: &'a StationKey,
-    kid: &'a str,
+    /// The active key, read in the writing transaction (another process may have rotated it).
+    key: StationKey,
+    kid: String,
     /// Read in the writing transaction (see [`super::sync::current_identity`]).
     station_id: String,
     volunteer_id: i64,
@@ -266,9 +267,10 @@ impl Station {
             return Err(crate::Error::StationDisabled);
         }
         let (station_id, district_secret) = super::sync::current_identity(conn)?;
+        let key = super::keys::signing_key(conn)?;
         Ok(Signer {
-            key: &self.key,
-            kid: &self.kid,
+            kid: key.kid().to_string(),
+            key,
             station_id,
             volunteer_id: self.volunteer_id,
             volunteer_uid: &self.volunteer_uid,
@@ -498,7 +500,7 @@ fn insert_code(
             expires_at,
             station_id: signer.station_id.to_string(),
         };
-        let credential = nac_credential::issue(&claims, signer.key)?;
+        let credential = nac_credential::issue(&claims, &signer.key)?;
         let inserted = conn
             .prepare_cached(
                 "INSERT INTO codes (serial, resident_id, application_id, issued_at, expires_at,

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_sync.sql"),
     include_str!("migrations/0004_audit_chain.sql"),
     include_str!("migrations/0005_accounts.sql"),
+    include_str!("migrations/0006_key_rotation.sql"),
 ];
 
 /// Work a migration needs beyond SQL, run in its transaction after its SQL (by version).

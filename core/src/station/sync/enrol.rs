@@ -45,13 +45,14 @@ impl Station {
             return Err(Error::CodesBeforeEnrolment { codes });
         }
         let code = code.trim();
+        let key = crate::station::keys::signing_key(&self.conn)?;
         let request = EnrolRequest {
             v: V1,
             enrolment_code: code.to_string(),
             station_name: self.station_name()?,
-            public_key: self.key.public_key(),
-            kid: self.key.kid(),
-            proof: nac_protocol::auth::enrolment_proof(&self.key, code),
+            public_key: key.public_key(),
+            kid: key.kid(),
+            proof: nac_protocol::auth::enrolment_proof(&key, code),
         };
         let body = serde_json::to_vec(&request)
             .map_err(|e| super::TransportError::BadAnswer(e.to_string()))?;
@@ -83,8 +84,9 @@ impl Station {
         )?;
         write_setting(&tx, keys::ENROLLED_AT, &now.to_string())?;
         tx.execute(
-            "UPDATE trusted_issuers SET station_id = ?1 WHERE kid = ?2",
-            params![response.station, self.kid],
+            "UPDATE trusted_issuers SET station_id = ?1
+             WHERE kid IN (SELECT kid FROM station_keys)",
+            params![response.station],
         )?;
         store_issuers(&tx, &response.issuers)?;
         audit(

@@ -21,6 +21,7 @@
 //! HTTP lives in [`http`]; the logic talks to a [`Transport`], so the tests put faults
 //! between a real station and a real hub process.
 
+mod anchors;
 mod apply;
 mod enrol;
 pub mod http;
@@ -28,8 +29,10 @@ mod queue;
 mod run;
 pub mod transport;
 
+pub use anchors::{AnchorCheck, AnchorProblem};
 pub use enrol::Enrolment;
 pub use queue::{QueueEntry, SyncStatus};
+pub(crate) use run::call;
 pub use run::{SyncProgress, SyncReport, SyncStage};
 pub use transport::{HubRequest, Method, RequestSigner, Transport, TransportError};
 
@@ -58,6 +61,9 @@ pub(crate) mod keys {
     pub const DISABLED_AT_HUB: &str = "disabled_at_hub";
     /// The CA certificate (PEM) the station trusts for an `https://` hub, given at enrolment.
     pub const HUB_CA_PEM: &str = "hub_ca_pem";
+    /// The last audit row whose hash the hub holds, and when it was sent.
+    pub const AUDIT_ANCHORED_SEQ: &str = "audit_anchored_seq";
+    pub const AUDIT_ANCHORED_AT: &str = "audit_anchored_at";
 }
 
 pub(crate) fn read_setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
@@ -138,7 +144,7 @@ impl Station {
 
     /// Refreshes the cached identity and returns the request signer; refuses a demo and a
     /// station that is not enrolled.
-    fn signer_for_hub(&mut self) -> Result<RequestSigner> {
+    pub(crate) fn signer_for_hub(&mut self) -> Result<RequestSigner> {
         self.ensure_not_demo()?;
         let (station_id, secret) = current_identity(&self.conn)?;
         if secret.is_none() {
@@ -148,7 +154,7 @@ impl Station {
         self.district_secret = secret;
         Ok(RequestSigner {
             station: self.station_id.clone(),
-            key: self.key.clone(),
+            key: super::keys::signing_key(&self.conn)?,
         })
     }
 }

@@ -41,6 +41,9 @@ pub struct SyncStatus {
     pub error: u32,
     /// Applications recorded before enrolment (never sent).
     pub local: u32,
+    /// The last audit row whose hash the hub holds, and when it was sent (unix s).
+    pub audit_anchored_seq: Option<i64>,
+    pub audit_anchored_at: Option<i64>,
 }
 
 impl Station {
@@ -90,6 +93,8 @@ impl Station {
             last_error: read_setting(&self.conn, keys::LAST_SYNC_ERROR)?,
             next_sync_at: number(keys::NEXT_SYNC_AT)?,
             trust_list_at: number(keys::TRUST_GENERATED_AT)?,
+            audit_anchored_seq: number(keys::AUDIT_ANCHORED_SEQ)?,
+            audit_anchored_at: number(keys::AUDIT_ANCHORED_AT)?,
             ..SyncStatus::default()
         };
         let mut stmt = self

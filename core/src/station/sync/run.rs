@@ -57,6 +57,12 @@ pub struct SyncReport {
     pub revocations: u32,
     /// Events still waiting (not sent because the hub could not be reached).
     pub waiting: u32,
+    /// A key rotation interrupted earlier and finished by this run: the new key's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_rotated: Option<String>,
+    /// The audit row this run anchored with the hub (its head), if the log had grown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_anchored: Option<i64>,
     /// Why the run stopped early, if it did; then the next attempt is at `next_attempt_at`.
     pub stopped: Option<String>,
     pub next_attempt_at: Option<i64>,
@@ -92,19 +98,21 @@ impl Station {
         transport: &mut dyn Transport,
         progress: &mut dyn FnMut(&SyncProgress),
     ) -> Result<SyncReport> {
-        let signer = self.signer_for_hub()?;
+        let mut signer = self.signer_for_hub()?;
         let secret = self
             .district_secret
             .clone()
             .ok_or(crate::Error::NotEnrolled)?;
         let mut report = SyncReport::default();
         let outcome = self
-            .push_all(transport, &signer, &mut report, progress)
+            .finish_interrupted_rotation(transport, &mut signer, &mut report)
+            .and_then(|()| self.push_all(transport, &signer, &mut report, progress))
             .and_then(|()| {
                 self.subscribe_roster(transport, &signer, &secret, &mut report, progress)
             })
             .and_then(|()| self.pull_all(transport, &signer, &secret, &mut report, progress))
-            .and_then(|()| self.refresh_lists(transport, &signer, &mut report, progress));
+            .and_then(|()| self.refresh_lists(transport, &signer, &mut report, progress))
+            .and_then(|()| self.anchor_audit(transport, &signer, &mut report));
         report.waiting = self.conn.query_row(
             "SELECT count(*) FROM outbox WHERE state IN ('queued', 'sending')
                  OR (state = 'error' AND next_attempt_at IS NOT NULL)",
@@ -363,6 +371,63 @@ impl Station {
         }
     }
 
+    /// A rotation whose answer never arrived is finished first, so the run signs with the key
+    /// the hub now expects. A refusal leaves the pending key for `nac key rotate` to report; the
+    /// current key keeps working meanwhile.
+    fn finish_interrupted_rotation(
+        &mut self,
+        transport: &mut dyn Transport,
+        signer: &mut RequestSigner,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        match self.finish_rotation(transport, signer, false) {
+            Ok(Some(rotation)) => {
+                report.key_rotated = Some(rotation.kid);
+                *signer = self.signer_for_hub()?;
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(crate::Error::Hub(e)) if e.is_transient() => Err(crate::Error::Hub(e)),
+            Err(crate::Error::Hub(TransportError::Refused { .. })) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends the audit log's head to the hub when it has grown since the last anchor.
+    fn anchor_audit(
+        &mut self,
+        transport: &mut dyn Transport,
+        signer: &RequestSigner,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let (seq, hash) = crate::audit::head(&self.conn)?;
+        let anchored = read_setting(&self.conn, keys::AUDIT_ANCHORED_SEQ)?
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
+        if seq <= anchored {
+            return Ok(());
+        }
+        let request = nac_protocol::AuditAnchorRequest {
+            v: V1,
+            station: signer.station.clone(),
+            seq,
+            hash,
+        };
+        let _: nac_protocol::AuditAnchorsResponse = call(
+            transport,
+            signer,
+            Method::Post,
+            nac_protocol::PATH_AUDIT_ANCHOR.to_string(),
+            &request,
+        )?;
+        let tx = self.write()?;
+        write_setting(&tx, keys::AUDIT_ANCHORED_SEQ, &seq.to_string())?;
+        write_setting(&tx, keys::AUDIT_ANCHORED_AT, &self.now().to_string())?;
+        tx.commit()?;
+        report.audit_anchored = Some(seq);
+        Ok(())
+    }
+
     fn refresh_lists(
         &mut self,
         transport: &mut dyn Transport,
@@ -482,7 +547,7 @@ fn paged(path: &str, query: &str) -> String {
 }
 
 /// Sends a request and decodes the answer.
-fn call<Req: Serialize, Res: DeserializeOwned>(
+pub(crate) fn call<Req: Serialize, Res: DeserializeOwned>(
     transport: &mut dyn Transport,
     signer: &RequestSigner,
     method: Method,

@@ -1,0 +1,91 @@
+//! Checking the audit log against the heads the hub holds.
+//!
+//! The hash chain shows an edited, deleted or moved row to anyone holding the file — unless
+//! whoever edited it rewrote every hash after it too, which anyone with the passphrase can do.
+//! Each sync sends the log's head (row number and chain hash, nothing of the content) to the
+//! hub, which keeps the first hash it receives for each row. A rewritten log no longer holds a
+//! head the hub kept: [`Station::check_audit_anchors`] names the first such row. One anchored
+//! head vouches for every row before it (each hash covers the one before), so the newest
+//! anchors suffice.
+
+use nac_protocol::{AuditAnchor, AuditAnchorsResponse, PATH_AUDIT_ANCHOR};
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+
+use super::call;
+use super::transport::{Method, Transport};
+use crate::error::Result;
+use crate::station::Station;
+
+/// What the hub's anchors say about this station's audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnchorCheck {
+    /// Anchors the hub returned (its newest, up to [`nac_protocol::MAX_AUDIT_ANCHORS`]).
+    pub anchors: usize,
+    /// The newest anchored row and when the hub received it.
+    pub newest: Option<AuditAnchor>,
+    /// The first anchored row this log no longer holds as the hub recorded it.
+    pub problem: Option<AnchorProblem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnchorProblem {
+    pub row: i64,
+    /// When the hub received that row's hash (unix s).
+    pub anchored_at: i64,
+    /// `missing` (the log ends before it) or `rewritten` (the row's hash differs).
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl Station {
+    /// Asks the hub for the audit heads it holds for this station and compares them with the
+    /// log here (administrators only).
+    pub fn check_audit_anchors(&mut self, transport: &mut dyn Transport) -> Result<AnchorCheck> {
+        self.require_admin("read the audit log", "查看审计记录")?;
+        let signer = self.signer_for_hub()?;
+        let answer: AuditAnchorsResponse = call(
+            transport,
+            &signer,
+            Method::Get,
+            PATH_AUDIT_ANCHOR.to_string(),
+            &(),
+        )?;
+        let mut problem = None;
+        for anchor in &answer.anchors {
+            let local: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT hash FROM audit_log WHERE id = ?1",
+                    [anchor.seq],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let (kind, message) = match local {
+                Some(hash) if hash == anchor.hash => continue,
+                Some(_) => ("rewritten", format!(
+                    "审计记录{row}与区平台{at}保存的不一致：记录已被改写（或从较早的备份恢复） / audit row {row} differs from the hash the hub kept at {at}: the log was rewritten (or restored from an older backup)",
+                    row = anchor.seq,
+                    at = crate::time::format_cst_second(anchor.received_at),
+                )),
+                None => ("missing", format!(
+                    "区平台{at}保存了审计记录{row}，本机已没有这条记录（被删除，或从较早的备份恢复） / the hub kept audit row {row} at {at}; this log no longer has it (deleted, or restored from an older backup)",
+                    row = anchor.seq,
+                    at = crate::time::format_cst_second(anchor.received_at),
+                )),
+            };
+            problem = Some(AnchorProblem {
+                row: anchor.seq,
+                anchored_at: anchor.received_at,
+                kind,
+                message,
+            });
+            break;
+        }
+        Ok(AnchorCheck {
+            anchors: answer.anchors.len(),
+            newest: answer.anchors.last().cloned(),
+            problem,
+        })
+    }
+}
