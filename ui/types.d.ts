@@ -250,6 +250,10 @@ next_sync_at: string | null,
  */
 trust_list_at: string | null, 
 /**
+ * The last audit row whose hash the hub holds, and when it was sent.
+ */
+audit_anchored_row: number | null, audit_anchored_at: string | null, 
+/**
  * A sync is running now.
  */
 syncing: boolean, errors: Array<SyncError>, };
@@ -268,7 +272,12 @@ reason: string,
  */
 message: string, serial: string, attempts: number, next_retry: string | null, };
 
-export type EnrolForm = { hub_url: string, code: string, };
+export type EnrolForm = { hub_url: string, code: string, 
+/**
+ * The district's CA certificate (PEM text) for an `https://` hub whose certificate it
+ * issued itself; empty when the hub's certificate is publicly trusted or the hub is local.
+ */
+hub_ca: string, };
 
 export type SyncSummary = { pushed: number, synced: number, rejected: number, failed: number, adopted: number, pulled: number, 
 /**

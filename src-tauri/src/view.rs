@@ -727,6 +727,10 @@ pub struct SyncQueue {
     pub next_sync_at: Option<String>,
     /// When the hub made the trust list held for offline verification.
     pub trust_list_at: Option<String>,
+    /// The last audit row whose hash the hub holds, and when it was sent.
+    #[ts(type = "number | null")]
+    pub audit_anchored_row: Option<i64>,
+    pub audit_anchored_at: Option<String>,
     /// A sync is running now.
     pub syncing: bool,
     pub errors: Vec<SyncError>,
@@ -754,6 +758,10 @@ pub struct SyncError {
 pub struct EnrolForm {
     pub hub_url: String,
     pub code: String,
+    /// The district's CA certificate (PEM text) for an `https://` hub whose certificate it
+    /// issued itself; empty when the hub's certificate is publicly trusted or the hub is local.
+    #[serde(default)]
+    pub hub_ca: String,
 }
 
 /// What a sync run did (in `job-done` of kind `sync`).

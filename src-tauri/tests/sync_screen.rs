@@ -59,6 +59,7 @@ fn enrol_sync_now_and_a_rejected_renewal_on_the_screens() {
         &EnrolForm {
             hub_url: hub.url.clone(),
             code: "0000-0000-0000-0000".into(),
+            hub_ca: String::new(),
         },
     )
     .unwrap_err()
@@ -70,6 +71,7 @@ fn enrol_sync_now_and_a_rejected_renewal_on_the_screens() {
         &EnrolForm {
             hub_url: hub.url.clone(),
             code: hub.station_code("app"),
+            hub_ca: String::new(),
         },
     )
     .unwrap();
@@ -108,6 +110,10 @@ fn enrol_sync_now_and_a_rejected_renewal_on_the_screens() {
     assert_eq!(d["kind"], "sync");
     assert_eq!(d["sync"]["synced"], 1, "{d}");
     let q = sync::sync_queue(&host).unwrap();
+    assert!(
+        q.audit_anchored_row.is_some() && q.audit_anchored_at.is_some(),
+        "the sync anchored the audit head: {q:?}"
+    );
     assert_eq!((q.queued, q.synced, q.rejected), (0, 1, 0));
     assert!(q.last_synced_at.is_some() && q.trust_list_at.is_some());
 
@@ -165,4 +171,64 @@ fn enrol_sync_now_and_a_rejected_renewal_on_the_screens() {
         .history
         .iter()
         .any(|h| h.sync_state.as_deref() == Some("rejected")));
+}
+
+#[test]
+fn enrol_over_https_with_the_districts_certificate_from_the_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let issued =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, issued.cert.pem()).unwrap();
+    std::fs::write(&key, issued.signing_key.serialize_pem()).unwrap();
+    let hub = Hub::start_tls(
+        HubData::Sqlite(dir.path().join("hub.db")),
+        dir.path(),
+        HubTime::at(chrono::Utc::now().timestamp()),
+        &cert,
+        &key,
+    );
+    let (tx, done) = mpsc::channel();
+    let db = dir.path().join("station.db");
+    let host = Host::open(
+        &db,
+        &station_key(&db),
+        Arc::new(ManualClock::at(chrono::Utc::now())),
+        Arc::new(Done(Mutex::new(tx))),
+    )
+    .unwrap();
+    let code = hub.station_code("app over tls");
+    let form = |hub_ca: &str| EnrolForm {
+        hub_url: hub.url.clone(),
+        code: code.clone(),
+        hub_ca: hub_ca.into(),
+    };
+    let refused = |hub_ca: &str| {
+        sync::enrol(&host, &form(hub_ca))
+            .unwrap_err()
+            .to_api(Default::default())
+            .code
+    };
+    assert_eq!(
+        refused(""),
+        "hub_unreachable",
+        "the hub's certificate is not trusted"
+    );
+    assert_eq!(refused("not a certificate"), "hub_certificate");
+    assert_eq!(refused(&"A".repeat(70 * 1024)), "hub_certificate");
+    assert!(
+        !sync::sync_queue(&host).unwrap().enrolled,
+        "nothing changed"
+    );
+
+    let q = sync::enrol(&host, &form(&issued.cert.pem())).unwrap();
+    assert!(q.enrolled, "{q:?}");
+    let d = done.recv_timeout(Duration::from_secs(30)).unwrap();
+    assert_eq!(d["kind"], "sync");
+    assert!(
+        d["error"].is_null(),
+        "the automatic sync reached the hub over TLS: {d}"
+    );
+    assert!(sync::sync_queue(&host).unwrap().last_synced_at.is_some());
 }

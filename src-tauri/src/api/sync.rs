@@ -12,8 +12,12 @@ use crate::view::{
     pick, EnrolForm, JobDone, JobProgress, Lang, StationChanged, SyncError, SyncQueue, SyncSummary,
 };
 use nac_core::time::format_cst_minute;
-use nac_core::{HttpTransport, SyncReport, WriteSource};
+use nac_core::{HttpTransport, SyncReport, TransportError, WriteSource};
+use std::sync::Arc;
 use std::time::Duration;
+
+/// The largest CA certificate file the enrol form takes (a chain of a few certificates).
+const MAX_CA_BYTES: usize = 64 * 1024;
 
 /// How often the app tries to sync on its own (and sooner never: a failure's backoff decides).
 pub const AUTO_SYNC_EVERY: Duration = Duration::from_secs(60);
@@ -54,6 +58,8 @@ pub fn sync_queue(host: &Host) -> AppResult<SyncQueue> {
         last_error: status.last_error.map(|m| pick(lang, &m)),
         next_sync_at: status.next_sync_at.map(format_cst_minute),
         trust_list_at: status.trust_list_at.map(format_cst_minute),
+        audit_anchored_row: status.audit_anchored_seq,
+        audit_anchored_at: status.audit_anchored_at.map(format_cst_minute),
         syncing: host.sync_running(),
         errors: problems,
     })
@@ -62,10 +68,21 @@ pub fn sync_queue(host: &Host) -> AppResult<SyncQueue> {
 /// Enrols the station with the hub (once), then syncs in the background.
 pub fn enrol(host: &Host, form: &EnrolForm) -> AppResult<SyncQueue> {
     let hub_url = form.hub_url.trim();
+    let ca = form.hub_ca.trim();
     {
         let mut station = host.station();
-        let mut transport = HttpTransport::new(hub_url);
-        station.enrol(&mut transport, hub_url, &form.code)?;
+        if ca.is_empty() {
+            station.enrol(&mut HttpTransport::new(hub_url), hub_url, &form.code)?;
+        } else {
+            if ca.len() > MAX_CA_BYTES {
+                return Err(nac_core::Error::Hub(TransportError::BadCertificate).into());
+            }
+            let clock = Arc::new(nac_core::SystemClock);
+            let mut transport = HttpTransport::with_ca(hub_url, clock, ca.as_bytes())
+                .map_err(nac_core::Error::from)?;
+            station.enrol(&mut transport, hub_url, &form.code)?;
+            station.set_hub_ca(ca)?;
+        }
     }
     let _ = start_sync(host);
     sync_queue(host)

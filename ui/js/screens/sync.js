@@ -5,7 +5,7 @@
  * progress, and every event the hub rejected or that waits to retry, with the reason.
  */
 import { api, runJob, asApiError } from '../api.js';
-import { h, replace } from '../dom.js';
+import { filePicker, h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { toast } from '../app.js';
 
@@ -48,6 +48,8 @@ export async function mount(main) {
         q.last_error ? [h('dt', null, t('sync_last_error')), h('dd', { class: 'form-error', id: 'sync-last-error' }, q.last_error)] : null,
         q.next_sync_at ? [h('dt', null, t('sync_next')), h('dd', { id: 'sync-next' }, q.next_sync_at)] : null,
         h('dt', null, t('sync_trust_at')), h('dd', { id: 'sync-trust' }, q.trust_list_at || t('never_synced')),
+        h('dt', null, t('sync_audit_anchor')), h('dd', { id: 'sync-audit-anchor' },
+          q.audit_anchored_row ? t('sync_audit_anchored', { row: q.audit_anchored_row, at: q.audit_anchored_at || '' }) : t('never_synced')),
         q.local > 0 ? [h('dt', null, t('sync_local_count')), h('dd', null, String(q.local))] : null),
       q.errors.length === 0 ? null : [
         h('h2', null, t('sync_problems')),
@@ -70,11 +72,14 @@ export async function mount(main) {
   function enrolForm(local) {
     const url = /** @type {HTMLInputElement} */ (h('input', { id: 'enrol-url', type: 'url', value: 'http://', required: true, autocomplete: 'off' }));
     const code = /** @type {HTMLInputElement} */ (h('input', { id: 'enrol-code', required: true, autocomplete: 'off', spellcheck: 'false' }));
+    const ca = filePicker('enrol-ca', '.pem,.crt,.cer', t('sync_enrol_ca_choose'), t('sync_enrol_ca_none'));
     const error = h('p', { class: 'form-error', id: 'enrol-error', role: 'alert' });
     const form = h('form', { class: 'form', id: 'enrol-form' },
       h('p', { id: 'sync-not-enrolled' }, t('sync_not_enrolled')),
       h('label', null, t('sync_enrol_url'), url),
       h('label', null, t('sync_enrol_code'), code),
+      h('div', { class: 'field' }, h('span', null, t('sync_enrol_ca')), ca.root,
+        h('p', { class: 'muted' }, t('sync_enrol_ca_hint'))),
       h('button', { type: 'submit', class: 'primary', id: 'enrol-submit' }, t('sync_enrol')),
       error,
       local > 0 ? h('p', { class: 'muted' }, t('sync_local_count'), ': ', String(local)) : null);
@@ -82,7 +87,9 @@ export async function mount(main) {
       ev.preventDefault();
       replace(error);
       try {
-        const q = await api.enrolStation({ hub_url: url.value.trim(), code: code.value.trim() });
+        const file = ca.input.files?.[0];
+        const hubCa = file ? await file.text() : '';
+        const q = await api.enrolStation({ hub_url: url.value.trim(), code: code.value.trim(), hub_ca: hubCa });
         toast(t('sync_enrolled', { id: q.station_id }));
         await load();
       } catch (e) { replace(error, asApiError(e).message); }
