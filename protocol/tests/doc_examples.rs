@@ -25,6 +25,11 @@ fn phone_key() -> StationKey {
 }
 
 const OTHER_STATION: &str = "ST-8XW3MN";
+
+/// The example station's key after a rotation.
+fn rotated_key() -> StationKey {
+    StationKey::from_secret_bytes(&[0x5a; 32])
+}
 fn other_key() -> StationKey {
     StationKey::from_secret_bytes(&[0x07; 32])
 }
@@ -192,6 +197,40 @@ fn examples() -> Vec<(&'static str, String)> {
             v: V1,
             result: EventAnswer { active: Some(phone_code()), ..EventAnswer::new("b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e", Outcome::Accepted) },
         })),
+        ("RotateKeyRequest", pretty(&RotateKeyRequest {
+            v: V1,
+            station: STATION.into(),
+            public_key: rotated_key().public_key(),
+            kid: rotated_key().kid(),
+            proof: auth::rotation_proof(&rotated_key(), STATION),
+        })),
+        ("RotateKeyResponse", pretty(&RotateKeyResponse {
+            v: V1,
+            kid: rotated_key().kid(),
+            replaced_kid: station_key().kid(),
+            rotated_at: ISSUED_AT + 3 * 86_400,
+        })),
+        ("AuditAnchorRequest", pretty(&AuditAnchorRequest {
+            v: V1,
+            station: STATION.into(),
+            seq: 1207,
+            hash: "5d0b9a8f3c2e1d4b6a7f8e9d0c1b2a3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b".into(),
+        })),
+        ("AuditAnchorsResponse", pretty(&AuditAnchorsResponse {
+            v: V1,
+            anchors: vec![
+                AuditAnchor {
+                    seq: 1180,
+                    hash: "0e4c2a9b7d5f3e1c8a6b4d2f0e9c7a5b3d1f8e6c4a2b0d9f7e5c3a1b8d6f4e2c".into(),
+                    received_at: ISSUED_AT + 2 * 86_400,
+                },
+                AuditAnchor {
+                    seq: 1207,
+                    hash: "5d0b9a8f3c2e1d4b6a7f8e9d0c1b2a3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b".into(),
+                    received_at: ISSUED_AT + 3 * 86_400,
+                },
+            ],
+        })),
         ("ErrorBody", pretty(&ErrorBody { v: V1, error: "forbidden".into(), message: "the request names another station than the signer".into() })),
     ]
 }
@@ -315,6 +354,30 @@ fn document_examples_are_exactly_the_code_s() {
                     .iter()
                     .for_each(verifies);
             }
+            "RotateKeyRequest" => {
+                let r: RotateKeyRequest = check(text);
+                assert!(auth::verify_rotation_proof(
+                    &r.public_key,
+                    &r.station,
+                    &r.proof
+                ));
+                assert!(!auth::verify_rotation_proof(
+                    &r.public_key,
+                    OTHER_STATION,
+                    &r.proof
+                ));
+                assert_eq!(r.kid, r.public_key.kid());
+            }
+            "RotateKeyResponse" => {
+                check::<RotateKeyResponse>(text);
+            }
+            "AuditAnchorRequest" => {
+                let r: AuditAnchorRequest = check(text);
+                assert_eq!(r.hash.len(), 64);
+            }
+            "AuditAnchorsResponse" => {
+                check::<AuditAnchorsResponse>(text);
+            }
             "ErrorBody" => {
                 check::<ErrorBody>(text);
             }
@@ -342,6 +405,7 @@ fn document_signing_example_matches() {
             MAX_PERSON_KEYS_PER_PAGE.to_string(),
         ),
         ("MAX_ITEMS_PER_PAGE", MAX_ITEMS_PER_PAGE.to_string()),
+        ("MAX_AUDIT_ANCHORS", MAX_AUDIT_ANCHORS.to_string()),
     ] {
         assert!(
             DOC.contains(&format!("`{name}` = {value}")),
