@@ -71,6 +71,7 @@ max_len_of() {
     credential_verify) echo 8192 ;;      # MAX_BASE45_LEN is 6144
     credential_cose | credential_claims) echo 6144 ;; # MAX_COSE_LEN is 4096
     qr_image) echo 262144 ;;             # 256 KiB: headers declaring huge sizes fit easily
+    protocol_messages) echo 65536 ;;     # a page of events is ~1 MiB; structure bugs show far smaller
     *) echo 65536 ;;
   esac
 }
@@ -78,6 +79,7 @@ dict_of() {
   case $1 in
     roster_xlsx_sheet | roster_xlsx) echo fuzz/dicts/roster_xlsx_sheet.dict ;;
     roster_xls_stream | roster_xls) echo fuzz/dicts/roster_xls_stream.dict ;;
+    protocol_messages) echo fuzz/dicts/protocol_messages.dict ;;
     roster_ods_content) echo fuzz/dicts/roster_ods_content.dict ;;
     roster_csv) echo fuzz/dicts/roster_csv.dict ;;
     credential_verify) echo fuzz/dicts/credential_verify.dict ;;

@@ -7,6 +7,7 @@
 
 pub mod credential_check;
 pub mod office_wrap;
+pub mod protocol_check;
 pub mod roster_check;
 pub mod scan_check;
 

@@ -70,6 +70,8 @@ fn a_station_enrols_syncs_and_shows_a_rejected_renewal() {
             app.wait_text("#list-status", "共1户", WAIT)?;
             app.click("nav.tabs button[data-screen=\"sync\"]")?;
             app.wait_text("#sync-not-enrolled", "尚未注册", WAIT)?;
+            // The district's certificate is optional (an http:// hub here).
+            app.wait_text("#enrol-ca-button", "选择证书文件", WAIT)?;
             app.clear("#enrol-url")?;
             app.type_into("#enrol-url", &hub.url)?;
             app.type_into("#enrol-code", &hub.station_code("Lane 1200"))?;
@@ -95,6 +97,8 @@ fn a_station_enrols_syncs_and_shows_a_rejected_renewal() {
             app.click("#sync-now")?;
             app.wait_text("#sync-synced", "1", WAIT)?;
             app.wait_text("#sync-queued", "0", WAIT)?;
+            // The sync anchored the audit log's head at the hub.
+            app.wait_text("#sync-audit-anchor", "至第", WAIT)?;
             Ok(())
         })(),
     );
