@@ -114,6 +114,7 @@ fn as_a_volunteer_no_command_shows_a_full_number_or_phone() {
     // What only an administrator may do is refused, with nothing written.
     let full = dir.path().join("full.csv");
     let backup = dir.path().join("b.nacbackup");
+    let audit_csv = dir.path().join("audit.csv");
     for (what, args) in [
         (
             "unmasked export",
@@ -134,6 +135,17 @@ fn as_a_volunteer_no_command_shows_a_full_number_or_phone() {
             vec!["--as", "李梅", "--json", "audit", "verify"],
         ),
         (
+            "audit export",
+            vec![
+                "--as",
+                "李梅",
+                "--json",
+                "audit",
+                "export",
+                audit_csv.to_str().unwrap(),
+            ],
+        ),
+        (
             "backup",
             vec!["--as", "李梅", "--json", "backup", backup.to_str().unwrap()],
         ),
@@ -150,7 +162,7 @@ fn as_a_volunteer_no_command_shows_a_full_number_or_phone() {
             text(&out)
         );
     }
-    assert!(!full.exists() && !backup.exists());
+    assert!(!full.exists() && !backup.exists() && !audit_csv.exists());
 
     // The administrator (the CLI holding the passphrase) exports the full roster.
     let out = nac(&db, &[], &["export", "--unmasked", full.to_str().unwrap()]);
@@ -163,6 +175,14 @@ fn as_a_volunteer_no_command_shows_a_full_number_or_phone() {
     assert!(
         log.contains("signin") && log.contains("李梅") && log.contains("roster.export"),
         "{log}"
+    );
+    let out = nac(&db, &[], &["audit", "export", audit_csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let exported = std::fs::read_to_string(&audit_csv).unwrap();
+    assert!(exported.contains("roster.export") && exported.contains("李梅"));
+    assert!(
+        !exported.contains(NUMBER) && !exported.contains(PHONE),
+        "the audit log holds no ID number or phone"
     );
 }
 

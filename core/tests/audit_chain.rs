@@ -184,3 +184,63 @@ fn a_version_3_log_is_chained_by_the_migration() {
         .execute("DELETE FROM audit_log WHERE id = 1", [])
         .is_err());
 }
+
+#[test]
+fn the_export_holds_every_row_with_hashes_that_recheck_without_the_station() {
+    let mut f = busy_station();
+    let out = f.dir.path().join("audit.csv");
+    let rows = f.station.verify_audit().unwrap().rows;
+    let done = f.station.export_audit(&out).unwrap();
+    assert_eq!(done.rows, rows);
+    assert!(done.intact);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "the export is private"
+    );
+
+    // Whoever receives the file recomputes the chain from its columns alone.
+    let bytes = std::fs::read(&out).unwrap();
+    let text = std::str::from_utf8(bytes.strip_prefix("\u{feff}".as_bytes()).unwrap()).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut prev = nac_core::audit::GENESIS.to_string();
+    let mut count = 0;
+    for record in reader.records() {
+        let r = record.unwrap();
+        let volunteer_id = (!r[4].is_empty()).then(|| r[4].parse().unwrap());
+        let entry = nac_core::audit::Entry {
+            id: r[0].parse().unwrap(),
+            at: r[2].parse().unwrap(),
+            source: &r[3],
+            volunteer_id,
+            action: &r[6],
+            subject: &r[7],
+        };
+        assert_eq!(r[8], prev, "row {} follows the one before", &r[0]);
+        assert_eq!(
+            nac_core::audit::row_hash(&prev, &entry),
+            r[9],
+            "row {} rechecks",
+            &r[0]
+        );
+        prev = r[9].to_string();
+        count += 1;
+    }
+    assert_eq!(count, rows);
+    let log = f.station.audit_log(1).unwrap();
+    assert_eq!(
+        log[0].action, "audit.export",
+        "the export is itself audited"
+    );
+
+    // A volunteer may not export it: nothing is written.
+    f.station
+        .add_account("小李", nac_core::station::Role::Volunteer, "246810")
+        .unwrap();
+    f.station.sign_in("小李", "246810").unwrap();
+    let refused = f.dir.path().join("refused.csv");
+    let err = f.station.export_audit(&refused).unwrap_err();
+    assert_eq!(err.code(), "not_allowed");
+    assert!(!refused.exists());
+}

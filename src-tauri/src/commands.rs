@@ -340,6 +340,18 @@ pub fn backup_station(gate: State<'_, Gate>, path: String) -> Result<BackupDone,
 }
 
 #[tauri::command(async)]
+pub fn export_audit(gate: State<'_, Gate>, path: String) -> Result<AuditExportDone, ApiError> {
+    let host = gate.host()?;
+    answer(&host, accounts::export_audit(&host, &path))
+}
+
+#[tauri::command(async)]
+pub fn default_audit_export_path(gate: State<'_, Gate>) -> Result<String, ApiError> {
+    let host = gate.host()?;
+    answer(&host, accounts::default_audit_export_path(&host))
+}
+
+#[tauri::command(async)]
 pub fn default_backup_path(gate: State<'_, Gate>) -> Result<String, ApiError> {
     let host = gate.host()?;
     answer(&host, station::default_backup_path(&host))

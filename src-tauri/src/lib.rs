@@ -169,6 +169,8 @@ pub fn run() {
             commands::unlock,
             commands::backup_station,
             commands::default_backup_path,
+            commands::export_audit,
+            commands::default_audit_export_path,
             commands::sign_in,
             commands::create_administrator,
             commands::lock,

@@ -986,6 +986,15 @@ impl std::fmt::Debug for UnlockForm {
     }
 }
 
+/// The audit log exported from Settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AuditExportDone {
+    pub path: String,
+    pub rows: u32,
+    /// The chain checked intact when exported.
+    pub intact: bool,
+}
+
 /// A backup written from Settings.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct BackupDone {

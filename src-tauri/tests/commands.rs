@@ -778,6 +778,13 @@ fn the_station_opens_only_with_its_passphrase() {
         },
     )
     .expect("volunteer added");
+    let exported = path.with_file_name("audit.csv");
+    let done = nac_station::api::accounts::export_audit(&host, exported.to_str().expect("utf-8"))
+        .expect("an administrator exports the audit log");
+    assert!(done.intact && done.rows > 3, "{done:?}");
+    assert!(std::fs::read_to_string(&exported)
+        .expect("written")
+        .contains("account.add"));
     let hh = roster::add_household(&host, &household_form()).expect("household");
     let resident =
         roster::add_resident(&host, hh, &resident_form("张三丰", ZHANG)).expect("resident");
@@ -817,6 +824,9 @@ fn the_station_opens_only_with_its_passphrase() {
     let refused = roster::reveal_resident(&host, resident).expect_err("a volunteer");
     assert_eq!(refused.code(), "not_allowed");
     let refused = nac_station::api::accounts::audit(&host).expect_err("a volunteer");
+    assert_eq!(refused.code(), "not_allowed");
+    let refused = nac_station::api::accounts::export_audit(&host, "/tmp/not-written.csv")
+        .expect_err("a volunteer");
     assert_eq!(refused.code(), "not_allowed");
 
     assert_eq!(wait_after(2), Duration::ZERO, "a typo or two costs nothing");

@@ -139,7 +139,19 @@ fn sign_in_wrong_pin_idle_lock_and_unlock() {
             app.wait_text("#accounts-table", "李梅", WAIT)?;
             app.wait_text("#audit-check", "审计记录完整", WAIT)?;
             app.wait_text("#audit-table", "signin.failed", WAIT)?;
-            app.wait_text("#audit-table", "signout", WAIT).map(|_| ())
+            app.wait_text("#audit-table", "signout", WAIT)?;
+            // The administrator exports the whole log (with its hashes) for the district.
+            let exported = dir.path().join("audit.csv");
+            app.clear("#audit-export-path")?;
+            app.type_into("#audit-export-path", &exported.display().to_string())?;
+            app.click("#audit-export")?;
+            app.wait_text("#toast", "审计记录到", WAIT)?;
+            app.wait_text("#audit-table", "audit.export", WAIT)?;
+            let csv = std::fs::read_to_string(&exported).map_err(|e| e.to_string())?;
+            if !csv.contains("signin.failed") {
+                return Err(format!("the export lacks the failed sign-in: {csv}"));
+            }
+            Ok(())
         })(),
     );
 }

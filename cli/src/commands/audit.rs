@@ -2,6 +2,7 @@
 //! moved row; an enrolled station then compares the log with the heads the hub holds, which
 //! catches a log rewritten with every hash recomputed (exit 0 intact, 1 broken, 2 the hub could
 //! not be asked — `--local` checks the chain only). `nac audit list`: the newest entries.
+//! `nac audit export FILE.csv`: every row with its hashes.
 
 use super::Context;
 use crate::output::Report;
@@ -22,6 +23,8 @@ enum AuditCommand {
         #[arg(long)]
         local: bool,
     },
+    /// Write the whole log with its hashes to a CSV file (administrators).
+    Export { out: std::path::PathBuf },
     /// The newest entries (what, when, from which source, by which volunteer).
     List {
         #[arg(long, default_value_t = 50)]
@@ -80,6 +83,28 @@ pub fn audit(ctx: &Context, a: AuditArgs) -> anyhow::Result<Report> {
                     ),
                     json,
                 ),
+            })
+        }
+        AuditCommand::Export { out } => {
+            let done = station.export_audit(&out)?;
+            let human = format!(
+                "{} {} {} {}",
+                lang.t("已导出", "exported"),
+                done.rows,
+                lang.t("条审计记录到", "audit rows to"),
+                out.display()
+            );
+            let json = json!({ "export": done, "path": out });
+            Ok(if done.intact {
+                Report::ok(human, json)
+            } else {
+                Report::refused(
+                    format!(
+                        "{human}\n{}",
+                        lang.t("记录链校验未通过", "the chain check failed")
+                    ),
+                    json,
+                )
             })
         }
         AuditCommand::List { limit } => {

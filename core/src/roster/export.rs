@@ -90,14 +90,17 @@ impl Station {
             }
             Ok::<(), crate::Error>(())
         })?;
+        // The audit row and the head move together (an IMMEDIATE transaction, like every write).
+        let tx = crate::store::immediate(self.connection())?;
         audit(
-            self.connection(),
+            &tx,
             self.now(),
             self.source(),
             self.volunteer_id(),
             "roster.export",
             &subject,
         )?;
+        tx.commit()?;
         Ok(lines.len())
     }
 

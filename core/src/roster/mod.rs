@@ -32,6 +32,7 @@ mod report;
 mod sniff;
 mod workbook;
 
+pub(crate) use columns::needs_formula_guard;
 pub use columns::{Column, ColumnSet, HEADER_SEARCH_ROWS};
 pub use export::{write_template, EXPORT_STATUS_HEADERS};
 pub use report::{validate_rows, ImportReport, RowError, Validated};

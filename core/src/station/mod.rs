@@ -6,6 +6,7 @@
 //! (the desktop shell forwards it to the UI so open screens refresh).
 
 mod accounts;
+mod audit_export;
 mod drafts;
 mod households;
 mod keys;
@@ -18,6 +19,7 @@ mod sync;
 mod trust;
 
 pub use accounts::{signin_wait_secs, Account, AuditEntry, Role};
+pub use audit_export::AuditExport;
 pub use drafts::{HouseholdDraft, HouseholdInput, ResidentDraft, ResidentInput};
 pub use households::{
     BuildingCounts, HouseholdListRow, HouseholdPage, HouseholdQuery, MemberBrief, OutboxProblem,

@@ -3,7 +3,7 @@
 
 use crate::error::AppResult;
 use crate::host::Host;
-use crate::view::{pick, AccountForm, AccountView, AuditLine, AuditView};
+use crate::view::{pick, AccountForm, AccountView, AuditExportDone, AuditLine, AuditView};
 use nac_core::station::Role;
 
 /// How many audit entries the screen shows (the CLI's `nac audit list --limit` reads more).
@@ -59,4 +59,26 @@ pub fn audit(host: &Host) -> AppResult<AuditView> {
         rows: check.rows as u32,
         problem: check.problem.map(|p| pick(host.lang(), &p.message)),
     })
+}
+
+/// Writes the whole audit log as CSV to `path` (administrators only; audited).
+pub fn export_audit(host: &Host, path: &str) -> AppResult<AuditExportDone> {
+    let target = crate::api::files::expand_home(path.trim());
+    let done = host.station().export_audit(&target)?;
+    Ok(AuditExportDone {
+        path: target.display().to_string(),
+        rows: done.rows as u32,
+        intact: done.intact,
+    })
+}
+
+/// `audit-log-YYYYMMDD-HHMM.csv` in the user's documents folder (or home).
+pub fn default_audit_export_path(host: &Host) -> AppResult<String> {
+    let now = chrono::DateTime::from_timestamp(host.reader().now(), 0)
+        .unwrap_or_default()
+        .with_timezone(&nac_core::time::cst());
+    Ok(crate::api::files::documents_dir()
+        .join(format!("audit-log-{}.csv", now.format("%Y%m%d-%H%M")))
+        .display()
+        .to_string())
 }

@@ -21,6 +21,7 @@ export async function mount(main) {
   const backupPath = /** @type {HTMLInputElement} */ (h('input', { type: 'text', id: 'backup-path', value: admin ? await api.defaultBackupPath() : '' }));
   const accountsBox = h('div', { id: 'accounts' });
   const auditBox = h('div', { id: 'audit' });
+  const auditPath = /** @type {HTMLInputElement} */ (h('input', { type: 'text', id: 'audit-export-path', value: admin ? await api.defaultAuditExportPath() : '' }));
   replace(main, h('section', { class: 'settings' },
     h('h1', null, t('settings_title')),
     h('form', { class: 'form narrow', id: 'settings-form', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); save(); } },
@@ -40,6 +41,10 @@ export async function mount(main) {
     admin ? accountsBox : null,
     admin ? h('h2', null, t('audit_title')) : null,
     admin ? auditBox : null,
+    admin ? h('form', { class: 'form narrow', id: 'audit-export-form', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); exportAudit(); } },
+      h('div', { class: 'field' }, h('label', { for: 'audit-export-path' }, t('audit_export_path')), auditPath),
+      h('button', { type: 'submit', id: 'audit-export' }, t('audit_export')),
+      h('small', { class: 'help' }, t('audit_export_help'))) : null,
     h('p', { class: 'muted' }, t('station_id'), ': ', info.station_id, ' · ', t('version'), ' ', info.version)));
 
   if (admin) {
@@ -94,6 +99,14 @@ export async function mount(main) {
             h('thead', null, h('tr', null, [t('audit_when'), t('signin_name'), t('audit_action'), t('audit_subject')].map((x) => h('th', { scope: 'col' }, x)))),
             h('tbody', null, log.entries.map((e) => h('tr', null,
               h('td', { class: 'mono' }, e.at), h('td', null, e.volunteer), h('td', { class: 'mono' }, e.action), h('td', null, e.subject)))))));
+    } catch (e) { toast(asApiError(e).message, 'error'); }
+  }
+
+  async function exportAudit() {
+    try {
+      const done = await api.exportAudit(auditPath.value);
+      toast(t(done.intact ? 'audit_exported' : 'audit_exported_broken', { rows: done.rows, path: done.path }), done.intact ? undefined : 'error');
+      await showAudit();
     } catch (e) { toast(asApiError(e).message, 'error'); }
   }
 
