@@ -110,7 +110,7 @@ fn the_hub_certifies_a_rotated_key_and_cards_signed_before_stay_valid_everywhere
     assert_ne!(new_kid, old_kid);
     let listed = text(&nac(&a_path, &["key", "list"]));
     assert!(
-        listed.contains(&format!("{new_kid}")) && listed.contains("active"),
+        listed.contains(new_kid.as_str()) && listed.contains("active"),
         "{listed}"
     );
     assert!(listed.contains("retired (verification only)"), "{listed}");
