@@ -375,3 +375,19 @@ export type AuditLine = { id: number,
  */
 at: string, volunteer: string, action: string, subject: string, source: string, };
 
+export type AuditExportDone = { path: string, rows: number, 
+/**
+ * The chain checked intact when exported.
+ */
+intact: boolean, };
+
+export type ImportRequest = { 
+/**
+ * The file's name (its extension picks the reader: .csv, .xlsx).
+ */
+file_name: string, 
+/**
+ * The file's bytes, base64.
+ */
+content_base64: string, };
+

@@ -38,6 +38,7 @@
  * @typedef {import('../types').AccountView} AccountView
  * @typedef {import('../types').AccountForm} AccountForm
  * @typedef {import('../types').AuditView} AuditView
+ * @typedef {import('../types').AuditExportDone} AuditExportDone
  */
 
 /** @returns {any} */
