@@ -237,24 +237,33 @@ impl App {
         }
     }
 
-    /// Clicks the first element matching `css`; retried when a re-render replaced it (the
-    /// virtual list rebuilds its rows) between finding and clicking.
-    pub fn click(&self, css: &str) -> Result<()> {
+    /// Runs `action` on the first element matching `css`, finding it again when a re-render
+    /// replaced it between finding and acting (WebDriver's "stale element reference": the
+    /// virtual list rebuilds its rows, a panel re-renders after a change event).
+    fn on_element<T>(&self, css: &str, action: impl Fn(&str) -> Result<T>) -> Result<T> {
         let mut attempt = 0;
         loop {
             let id = self.find(css, Duration::from_secs(10))?;
-            match self.post(
-                &self.session_path(&format!("/element/{id}/click")),
-                &json!({}),
-            ) {
-                Ok(_) => return Ok(()),
+            match action(&id) {
                 Err(e) if e.contains("stale element") && attempt < 5 => {
                     attempt += 1;
                     std::thread::sleep(Duration::from_millis(100));
                 }
-                Err(e) => return Err(format!("click {css}: {e}")),
+                other => return other,
             }
         }
+    }
+
+    /// Clicks the first element matching `css`.
+    pub fn click(&self, css: &str) -> Result<()> {
+        self.on_element(css, |id| {
+            self.post(
+                &self.session_path(&format!("/element/{id}/click")),
+                &json!({}),
+            )
+            .map(|_| ())
+        })
+        .map_err(|e| format!("click {css}: {e}"))
     }
 
     /// Opens the station on the start screen: the passphrase (typed twice for a new station).
@@ -313,28 +322,31 @@ impl App {
 
     /// Types into an element (WebDriver key codes allowed, e.g. `\u{E007}` for Enter).
     pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
-        let id = self.find(css, Duration::from_secs(10))?;
-        self.post(
-            &self.session_path(&format!("/element/{id}/value")),
-            &json!({ "text": text }),
-        )
-        .map(|_| ())
+        self.on_element(css, |id| {
+            self.post(
+                &self.session_path(&format!("/element/{id}/value")),
+                &json!({ "text": text }),
+            )
+            .map(|_| ())
+        })
     }
 
     pub fn clear(&self, css: &str) -> Result<()> {
-        let id = self.find(css, Duration::from_secs(10))?;
-        self.post(
-            &self.session_path(&format!("/element/{id}/clear")),
-            &json!({}),
-        )
-        .map(|_| ())
+        self.on_element(css, |id| {
+            self.post(
+                &self.session_path(&format!("/element/{id}/clear")),
+                &json!({}),
+            )
+            .map(|_| ())
+        })
     }
 
     /// The visible text of the first element matching `css`.
     pub fn text(&self, css: &str) -> Result<String> {
-        let id = self.find(css, Duration::from_secs(10))?;
-        let v = self.get(&self.session_path(&format!("/element/{id}/text")))?;
-        Ok(v.as_str().unwrap_or_default().to_string())
+        self.on_element(css, |id| {
+            let v = self.get(&self.session_path(&format!("/element/{id}/text")))?;
+            Ok(v.as_str().unwrap_or_default().to_string())
+        })
     }
 
     /// Waits until the element matching `css` shows text containing `needle`; returns the text.
