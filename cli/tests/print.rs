@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 
 #[path = "../../print/tests/support/pdf.rs"]
 mod pdf;
-use pdf::{decode_all, tool};
+use pdf::{decode_all, decode_all_at, tool};
 
 fn nac(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nac"))
@@ -68,6 +68,22 @@ fn every_layout_prints_codes_that_scan_and_verify() {
         let pages = dir.path().join(format!("{layout}-pages"));
         std::fs::create_dir(&pages).unwrap();
         let (mut decoded, _) = decode_all(&pdf, &pages);
+        if decoded.len() < expected.len() {
+            // zbar now and then misses one dense code at 300 dpi (every run draws new serials,
+            // so new patterns); a volunteer's scanner tries again, and so does this test, once,
+            // at another resolution. A card printed without a readable code fails both.
+            eprintln!(
+                "{layout}: {} of {} codes decoded at 300 dpi; trying 400 dpi",
+                decoded.len(),
+                expected.len()
+            );
+            let again = dir.path().join(format!("{layout}-pages-400"));
+            std::fs::create_dir(&again).unwrap();
+            let (at_400, _) = decode_all_at(&pdf, &again, 400);
+            if at_400.len() > decoded.len() {
+                decoded = at_400;
+            }
+        }
         decoded.sort();
         let unique: BTreeSet<String> = decoded.iter().cloned().collect();
         assert_eq!(

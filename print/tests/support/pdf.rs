@@ -20,12 +20,18 @@ pub fn tool(program: &str, args: &[&str]) -> std::process::Output {
 
 /// Rasterise at 300 dpi and decode every QR on every page.
 pub fn decode_all(pdf: &Path, dir: &Path) -> (Vec<String>, usize) {
+    decode_all_at(pdf, dir, 300)
+}
+
+/// [`decode_all`] at `dpi` (into `dir`, which must hold no other PNG).
+pub fn decode_all_at(pdf: &Path, dir: &Path, dpi: u32) -> (Vec<String>, usize) {
     let prefix = dir.join("page");
+    let dpi = dpi.to_string();
     let out = tool(
         "pdftoppm",
         &[
             "-r",
-            "300",
+            &dpi,
             "-png",
             pdf.to_str().unwrap(),
             prefix.to_str().unwrap(),
