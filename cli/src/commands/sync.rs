@@ -6,7 +6,7 @@
 use super::Context;
 use crate::output::{Lang, Report};
 use nac_core::time::format_cst_minute;
-use nac_core::{HttpTransport, QueueEntry, SyncReport};
+use nac_core::{QueueEntry, SyncReport};
 use serde_json::json;
 
 #[derive(clap::Args)]
@@ -46,19 +46,7 @@ pub fn enrol(ctx: &Context, a: EnrolArgs) -> anyhow::Result<Report> {
         Some(path) => Some(read_ca(path)?),
         None => None,
     };
-    let mut transport = match &ca {
-        Some(pem) => HttpTransport::with_ca(
-            &a.hub,
-            std::sync::Arc::new(nac_core::SystemClock),
-            pem.as_bytes(),
-        )
-        .map_err(nac_core::Error::from)?,
-        None => HttpTransport::new(&a.hub),
-    };
-    let done = station.enrol(&mut transport, &a.hub, &a.code)?;
-    if let Some(pem) = &ca {
-        station.set_hub_ca(pem)?;
-    }
+    let done = station.enrol_with_hub(&a.hub, &a.code, ca.as_deref())?;
     let lang = ctx.lang;
     Ok(Report::ok(
         format!(
@@ -77,13 +65,13 @@ pub fn enrol(ctx: &Context, a: EnrolArgs) -> anyhow::Result<Report> {
     ))
 }
 
-/// The hub's CA certificate file (PEM, at most 64 KiB).
+/// The hub's CA certificate file (PEM, at most [`nac_core::station::MAX_HUB_CA_BYTES`]).
 fn read_ca(path: &std::path::Path) -> anyhow::Result<String> {
     use anyhow::Context as _;
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     anyhow::ensure!(
-        meta.len() <= 64 * 1024,
+        meta.len() <= nac_core::station::MAX_HUB_CA_BYTES as u64,
         "{} is too large for a CA certificate",
         path.display()
     );

@@ -43,6 +43,7 @@ pub use sync::http::HttpTransport;
 pub use sync::{
     backoff_secs, AnchorCheck, AnchorProblem, Enrolment, HubRequest, Method, QueueEntry,
     RequestSigner, SyncProgress, SyncReport, SyncStage, SyncStatus, Transport, TransportError,
+    MAX_HUB_CA_BYTES,
 };
 pub use trust::StationTrust;
 

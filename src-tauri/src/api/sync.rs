@@ -12,12 +12,8 @@ use crate::view::{
     pick, EnrolForm, JobDone, JobProgress, Lang, StationChanged, SyncError, SyncQueue, SyncSummary,
 };
 use nac_core::time::format_cst_minute;
-use nac_core::{HttpTransport, SyncReport, TransportError, WriteSource};
-use std::sync::Arc;
+use nac_core::{SyncReport, WriteSource};
 use std::time::Duration;
-
-/// The largest CA certificate file the enrol form takes (a chain of a few certificates).
-const MAX_CA_BYTES: usize = 64 * 1024;
 
 /// How often the app tries to sync on its own (and sooner never: a failure's backoff decides).
 pub const AUTO_SYNC_EVERY: Duration = Duration::from_secs(60);
@@ -68,22 +64,8 @@ pub fn sync_queue(host: &Host) -> AppResult<SyncQueue> {
 /// Enrols the station with the hub (once), then syncs in the background.
 pub fn enrol(host: &Host, form: &EnrolForm) -> AppResult<SyncQueue> {
     let hub_url = form.hub_url.trim();
-    let ca = form.hub_ca.trim();
-    {
-        let mut station = host.station();
-        if ca.is_empty() {
-            station.enrol(&mut HttpTransport::new(hub_url), hub_url, &form.code)?;
-        } else {
-            if ca.len() > MAX_CA_BYTES {
-                return Err(nac_core::Error::Hub(TransportError::BadCertificate).into());
-            }
-            let clock = Arc::new(nac_core::SystemClock);
-            let mut transport = HttpTransport::with_ca(hub_url, clock, ca.as_bytes())
-                .map_err(nac_core::Error::from)?;
-            station.enrol(&mut transport, hub_url, &form.code)?;
-            station.set_hub_ca(ca)?;
-        }
-    }
+    host.station()
+        .enrol_with_hub(hub_url, &form.code, Some(&form.hub_ca))?;
     let _ = start_sync(host);
     sync_queue(host)
 }

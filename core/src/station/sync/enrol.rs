@@ -7,8 +7,11 @@
 //! issued codes under its provisional id is refused with the count (its cards would not
 //! verify anywhere else), and nothing changes.
 
+use std::sync::Arc;
+
 use super::apply::store_issuers;
-use super::transport::{HubRequest, Method, Transport};
+use super::http::HttpTransport;
+use super::transport::{HubRequest, Method, Transport, TransportError};
 use super::{keys, write_setting};
 use crate::error::{Error, Result};
 use crate::station::{audit, Change, Station};
@@ -26,13 +29,47 @@ pub struct Enrolment {
     pub issuers: usize,
 }
 
+/// The largest CA certificate (PEM) a station takes for its hub: a chain of a few certificates.
+pub const MAX_HUB_CA_BYTES: usize = 64 * 1024;
+
 impl Station {
+    /// Enrols with the hub at `hub_url` over HTTP(S). `ca_pem` — the district's CA for an https
+    /// hub whose certificate it issued itself — is checked before anything is sent and is
+    /// remembered in the enrolment's transaction, so every later sync trusts it.
+    pub fn enrol_with_hub(
+        &mut self,
+        hub_url: &str,
+        code: &str,
+        ca_pem: Option<&str>,
+    ) -> Result<Enrolment> {
+        let ca = ca_pem.map(str::trim).filter(|pem| !pem.is_empty());
+        let clock: Arc<dyn crate::time::Clock> = Arc::new(crate::time::SystemClock);
+        let mut transport = match ca {
+            Some(pem) if pem.len() > MAX_HUB_CA_BYTES => {
+                return Err(TransportError::BadCertificate.into())
+            }
+            Some(pem) => HttpTransport::with_ca(hub_url, clock, pem.as_bytes())?,
+            None => HttpTransport::with_clock(hub_url, clock),
+        };
+        self.enrol_trusting(&mut transport, hub_url, code, ca)
+    }
+
     /// Enrols this station with the hub at `hub_url` using its one-time `code`.
     pub fn enrol(
         &mut self,
         transport: &mut dyn Transport,
         hub_url: &str,
         code: &str,
+    ) -> Result<Enrolment> {
+        self.enrol_trusting(transport, hub_url, code, None)
+    }
+
+    fn enrol_trusting(
+        &mut self,
+        transport: &mut dyn Transport,
+        hub_url: &str,
+        code: &str,
+        ca_pem: Option<&str>,
     ) -> Result<Enrolment> {
         self.ensure_not_demo()?;
         if let (station, Some(_)) = super::current_identity(&self.conn)? {
@@ -89,13 +126,24 @@ impl Station {
             params![response.station],
         )?;
         store_issuers(&tx, &response.issuers)?;
+        if let Some(pem) = ca_pem {
+            write_setting(&tx, keys::HUB_CA_PEM, pem)?;
+        }
         audit(
             &tx,
             now,
             self.source,
             self.volunteer_id,
             "station.enrol",
-            &format!("{} at {hub_url}", response.station),
+            &format!(
+                "{} at {hub_url}{}",
+                response.station,
+                if ca_pem.is_some() {
+                    ", trusting the district's CA"
+                } else {
+                    ""
+                }
+            ),
         )?;
         tx.commit()?;
         self.station_id = response.station.clone();

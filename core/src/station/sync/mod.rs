@@ -30,7 +30,7 @@ mod run;
 pub mod transport;
 
 pub use anchors::{AnchorCheck, AnchorProblem};
-pub use enrol::Enrolment;
+pub use enrol::{Enrolment, MAX_HUB_CA_BYTES};
 pub use queue::{QueueEntry, SyncStatus};
 pub(crate) use run::call;
 pub use run::{SyncProgress, SyncReport, SyncStage};
@@ -110,22 +110,6 @@ impl Station {
     /// The hub this station is enrolled with, if any.
     pub fn hub_url(&self) -> Result<Option<String>> {
         Ok(read_setting(&self.conn, keys::HUB_URL)?)
-    }
-
-    /// Remembers the CA certificate (PEM) to trust for the hub from now on (audited). The
-    /// text must hold a certificate; at most 64 KiB.
-    pub fn set_hub_ca(&mut self, pem: &str) -> Result<()> {
-        if pem.len() > 64 * 1024
-            || HttpTransport::with_ca("https://hub", self.clock.clone(), pem.as_bytes()).is_err()
-        {
-            return Err(crate::Error::Hub(TransportError::BadCertificate));
-        }
-        let now = self.now();
-        let tx = self.write()?;
-        write_setting(&tx, keys::HUB_CA_PEM, pem)?;
-        super::audit(&tx, now, self.source, self.volunteer_id, "hub.ca", "")?;
-        tx.commit()?;
-        Ok(())
     }
 
     /// A transport to the hub at `base`, trusting the CA remembered at enrolment if any.
