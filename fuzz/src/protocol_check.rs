@@ -105,7 +105,9 @@ pub fn check(data: &[u8]) {
             round_trip::<RotateKeyResponse>(body);
         }
         11 => {
-            round_trip::<AuditAnchorRequest>(body);
+            if let Some(r) = round_trip::<AuditAnchorRequest>(body) {
+                let _ = r.validate();
+            }
         }
         12 => {
             round_trip::<AuditAnchorsResponse>(body);

@@ -261,7 +261,7 @@ fn verify(public_key: &PublicKey, message: &[u8], signature_hex: &str) -> bool {
         .is_ok()
 }
 
-fn is_lower_hex(s: &str) -> bool {
+pub(crate) fn is_lower_hex(s: &str) -> bool {
     s.bytes()
         .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

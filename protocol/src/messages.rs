@@ -492,6 +492,19 @@ pub struct AuditAnchorRequest {
     pub hash: String,
 }
 
+impl AuditAnchorRequest {
+    /// Row numbers start at 1; a chain hash is 64 lowercase hex digits.
+    pub fn validate(&self) -> Result<(), crate::ProtocolError> {
+        if self.seq < 1 {
+            return Err(crate::ProtocolError::invalid("seq", "must be 1 or more"));
+        }
+        if self.hash.len() != 64 || !crate::auth::is_lower_hex(&self.hash) {
+            return Err(crate::ProtocolError::Hex("hash"));
+        }
+        Ok(())
+    }
+}
+
 /// One audit head the hub holds for a station.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

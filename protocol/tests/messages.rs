@@ -332,3 +332,23 @@ fn person_key_of_the_sample_resident() {
         district_secret()
     );
 }
+
+#[test]
+fn an_audit_anchor_has_a_row_number_and_a_lowercase_chain_hash() {
+    let anchor = |seq: i64, hash: &str| AuditAnchorRequest {
+        v: V1,
+        station: "ST-4KQ2PZ".into(),
+        seq,
+        hash: hash.into(),
+    };
+    assert!(anchor(1, &"ab".repeat(32)).validate().is_ok());
+    assert!(
+        anchor(0, &"ab".repeat(32)).validate().is_err(),
+        "rows start at 1"
+    );
+    assert!(
+        anchor(5, &"AB".repeat(32)).validate().is_err(),
+        "lowercase only"
+    );
+    assert!(anchor(5, &"ab".repeat(31)).validate().is_err(), "64 digits");
+}

@@ -89,22 +89,15 @@ pub async fn authenticate<S: Store>(
     let now = hub.clock.now();
     // After a key rotation the previous key still signs until the station first uses the new
     // one (see `RotateKeyRequest`); that first request retires it.
-    match verify_request(&key, method.as_str(), path_and_query, body, &signed, now) {
-        Ok(()) => {}
-        Err(AuthError::BadSignature) if principal.previous_key.is_some() => {
-            let previous = principal.previous_key.unwrap_or(key);
-            verify_request(
-                &previous,
-                method.as_str(),
-                path_and_query,
-                body,
-                &signed,
-                now,
-            )
-            .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    let verify_with =
+        |key| verify_request(key, method.as_str(), path_and_query, body, &signed, now);
+    match (verify_with(&key), principal.previous_key) {
+        (Ok(()), _) => {}
+        (Err(AuthError::BadSignature), Some(previous)) => {
+            verify_with(&previous).map_err(|e| ApiError::unauthorized(e.to_string()))?;
             principal.signed_with_previous = true;
         }
-        Err(e) => return Err(ApiError::unauthorized(e.to_string())),
+        (Err(e), _) => return Err(ApiError::unauthorized(e.to_string())),
     }
     if principal.status == StationStatus::Disabled {
         return Err(ApiError::station_disabled());

@@ -38,17 +38,9 @@ pub async fn anchor<S: Store>(State(app): App<S>, req: Request) -> Response {
             if req.parts.method == axum::http::Method::POST {
                 let anchor: AuditAnchorRequest = req.json()?;
                 own_station(&principal, &anchor.station)?;
-                if anchor.seq < 1
-                    || anchor.hash.len() != 64
-                    || !anchor
-                        .hash
-                        .bytes()
-                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-                {
-                    return Err(ApiError::bad_request(
-                        "seq must be ≥ 1 and hash 64 lowercase hex digits",
-                    ));
-                }
+                anchor
+                    .validate()
+                    .map_err(|e| ApiError::bad_request(e.to_string()))?;
                 let kept = app
                     .hub
                     .store

@@ -7,6 +7,22 @@ use super::PgStore;
 use crate::store::rows::corrupt;
 use crate::store::{KeyRotation, RetiredKey, RotateRefusal, Rotated, StoreError};
 
+/// Whether a public key (hex) is registered anywhere: a station's current key, or any key in the
+/// trust list (retired and disabled ones included). A key serves one station, once.
+pub(super) async fn key_in_use(
+    tx: &tokio_postgres::Transaction<'_>,
+    key: &str,
+) -> Result<bool, StoreError> {
+    Ok(tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM principals WHERE public_key = $1)
+                 OR EXISTS (SELECT 1 FROM trust WHERE public_key = $1)",
+            &[&key],
+        )
+        .await?
+        .try_get(0)?)
+}
+
 impl PgStore {
     pub(super) async fn rotate(
         &self,
@@ -51,15 +67,7 @@ impl PgStore {
                 None => Err(RotateRefusal::KeyInUse),
             });
         }
-        let in_use: bool = tx
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM principals WHERE public_key = $1)
-                     OR EXISTS (SELECT 1 FROM trust WHERE public_key = $1)",
-                &[&new_key],
-            )
-            .await?
-            .try_get(0)?;
-        if in_use {
+        if key_in_use(&tx, &new_key).await? {
             return Ok(Err(RotateRefusal::KeyInUse));
         }
         let new_kid = r.new_key.kid().to_string();

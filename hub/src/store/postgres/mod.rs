@@ -265,15 +265,7 @@ impl Store for PgStore {
             return Ok(Err(EnrolRefusal::StationDisabled));
         }
         let key = e.public_key.to_string();
-        let in_use = tx
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM principals WHERE public_key = $1)
-                     OR EXISTS (SELECT 1 FROM trust WHERE public_key = $1)",
-                &[&key],
-            )
-            .await?
-            .try_get::<_, bool>(0)?;
-        if in_use {
+        if keys::key_in_use(&tx, &key).await? {
             return Ok(Err(EnrolRefusal::KeyInUse));
         }
         let kid = e.public_key.kid().to_string();

@@ -43,13 +43,7 @@ pub(super) fn rotate(
             None => Err(RotateRefusal::KeyInUse),
         });
     }
-    let in_use: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM principals WHERE public_key = ?1)
-         OR EXISTS (SELECT 1 FROM trust WHERE public_key = ?1)",
-        params![new_key],
-        |row| row.get(0),
-    )?;
-    if in_use {
+    if key_in_use(&tx, &new_key)? {
         return Ok(Err(RotateRefusal::KeyInUse));
     }
     let new_kid = r.new_key.kid().to_string();
@@ -74,6 +68,17 @@ pub(super) fn rotate(
         replaced_kid: old_kid,
         rotated_at: r.now,
     }))
+}
+
+/// Whether a public key (hex) is registered anywhere: a station's current key, or any key in the
+/// trust list (retired and disabled ones included). A key serves one station, once.
+pub(super) fn key_in_use(conn: &Connection, key: &str) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM principals WHERE public_key = ?1)
+         OR EXISTS (SELECT 1 FROM trust WHERE public_key = ?1)",
+        params![key],
+        |row| row.get(0),
+    )?)
 }
 
 pub(super) fn retired(conn: &Connection, station: &str) -> Result<Vec<RetiredKey>, StoreError> {

@@ -299,13 +299,7 @@ impl Store for SqliteStore {
                 return Ok(Err(EnrolRefusal::StationDisabled));
             }
             let key = e.public_key.to_string();
-            let in_use: bool = tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM principals WHERE public_key = ?1)
-                     OR EXISTS (SELECT 1 FROM trust WHERE public_key = ?1)",
-                    params![key],
-                    |r| r.get(0),
-                )?;
-            if in_use {
+            if keys::key_in_use(&tx, &key)? {
                 return Ok(Err(EnrolRefusal::KeyInUse));
             }
             let kid = e.public_key.kid().to_string();
