@@ -1,4 +1,4 @@
-//! Checking the audit log against the heads the hub holds.
+//! Anchoring the audit log's head with the hub, and checking the log against the heads it holds.
 //!
 //! The hash chain shows an edited, deleted or moved row to anyone holding the file — unless
 //! whoever edited it rewrote every hash after it too, which anyone with the passphrase can do.
@@ -8,12 +8,13 @@
 //! head vouches for every row before it (each hash covers the one before), so the newest
 //! anchors suffice.
 
-use nac_protocol::{AuditAnchor, AuditAnchorsResponse, PATH_AUDIT_ANCHOR};
+use nac_protocol::{AuditAnchor, AuditAnchorRequest, AuditAnchorsResponse, PATH_AUDIT_ANCHOR, V1};
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
-use super::call;
-use super::transport::{Method, Transport};
+use super::run::SyncReport;
+use super::transport::{Method, RequestSigner, Transport};
+use super::{call, keys, read_setting, write_setting};
 use crate::error::Result;
 use crate::station::Station;
 
@@ -39,6 +40,41 @@ pub struct AnchorProblem {
 }
 
 impl Station {
+    /// Sends the audit log's head to the hub when it has grown since the last anchor.
+    pub(super) fn anchor_audit(
+        &mut self,
+        transport: &mut dyn Transport,
+        signer: &RequestSigner,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let (seq, hash) = crate::audit::head(&self.conn)?;
+        let anchored = read_setting(&self.conn, keys::AUDIT_ANCHORED_SEQ)?
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
+        if seq <= anchored {
+            return Ok(());
+        }
+        let request = AuditAnchorRequest {
+            v: V1,
+            station: signer.station.clone(),
+            seq,
+            hash,
+        };
+        let _: AuditAnchorsResponse = call(
+            transport,
+            signer,
+            Method::Post,
+            PATH_AUDIT_ANCHOR.to_string(),
+            &request,
+        )?;
+        let tx = self.write()?;
+        write_setting(&tx, keys::AUDIT_ANCHORED_SEQ, &seq.to_string())?;
+        write_setting(&tx, keys::AUDIT_ANCHORED_AT, &self.now().to_string())?;
+        tx.commit()?;
+        report.audit_anchored = Some(seq);
+        Ok(())
+    }
+
     /// Asks the hub for the audit heads it holds for this station and compares them with the
     /// log here (administrators only).
     pub fn check_audit_anchors(&mut self, transport: &mut dyn Transport) -> Result<AnchorCheck> {

@@ -393,41 +393,6 @@ impl Station {
         }
     }
 
-    /// Sends the audit log's head to the hub when it has grown since the last anchor.
-    fn anchor_audit(
-        &mut self,
-        transport: &mut dyn Transport,
-        signer: &RequestSigner,
-        report: &mut SyncReport,
-    ) -> Result<()> {
-        let (seq, hash) = crate::audit::head(&self.conn)?;
-        let anchored = read_setting(&self.conn, keys::AUDIT_ANCHORED_SEQ)?
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0);
-        if seq <= anchored {
-            return Ok(());
-        }
-        let request = nac_protocol::AuditAnchorRequest {
-            v: V1,
-            station: signer.station.clone(),
-            seq,
-            hash,
-        };
-        let _: nac_protocol::AuditAnchorsResponse = call(
-            transport,
-            signer,
-            Method::Post,
-            nac_protocol::PATH_AUDIT_ANCHOR.to_string(),
-            &request,
-        )?;
-        let tx = self.write()?;
-        write_setting(&tx, keys::AUDIT_ANCHORED_SEQ, &seq.to_string())?;
-        write_setting(&tx, keys::AUDIT_ANCHORED_AT, &self.now().to_string())?;
-        tx.commit()?;
-        report.audit_anchored = Some(seq);
-        Ok(())
-    }
-
     fn refresh_lists(
         &mut self,
         transport: &mut dyn Transport,
