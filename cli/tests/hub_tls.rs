@@ -5,55 +5,37 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/tls.rs"]
+mod tls;
 
-use common::{Hub, HubData, HubTime};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+/// `nac --json …` on the station file `db`.
 fn nac(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nac"))
-        .env("NAC_PASSPHRASE", common::PASSPHRASE)
-        .arg("--db")
-        .arg(db)
-        .args(["--lang", "en", "--json"])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    common::nac(db, &[&["--json"], args].concat())
 }
 
 #[test]
 fn a_station_enrols_and_syncs_over_tls_trusting_the_districts_certificate() {
     let dir = tempfile::tempdir().unwrap();
-    let issued =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-            .unwrap();
-    let cert = dir.path().join("hub-cert.pem");
-    let key = dir.path().join("hub-key.pem");
-    std::fs::write(&cert, issued.cert.pem()).unwrap();
-    std::fs::write(&key, issued.signing_key.serialize_pem()).unwrap();
-    let hub = Hub::start_tls(
-        HubData::Sqlite(dir.path().join("hub.db")),
-        dir.path(),
-        HubTime::at(chrono::Utc::now().timestamp()),
-        &cert,
-        &key,
-    );
+    let tls::TlsHub {
+        hub,
+        cert_file: cert,
+        ..
+    } = tls::self_signed_hub(dir.path());
     assert!(hub.url.starts_with("https://127.0.0.1:"), "{}", hub.url);
     let db = dir.path().join("station.db");
     let code = hub.station_code("TLS station");
 
     // Without the district's certificate the station does not trust the hub: nothing sent.
     let out = nac(&db, &["enrol", "--hub", &hub.url, "--code", &code]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("hub_unreachable"), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", common::output_text(&out));
+    assert!(
+        common::output_text(&out).contains("hub_unreachable"),
+        "{}",
+        common::output_text(&out)
+    );
     // A file that is not a certificate is refused before any connection.
     let not_pem = dir.path().join("not.pem");
     std::fs::write(&not_pem, "hello").unwrap();
@@ -72,17 +54,21 @@ fn a_station_enrols_and_syncs_over_tls_trusting_the_districts_certificate() {
         )
     };
     let out = enrol_trusting(&not_pem);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("hub_certificate"), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", common::output_text(&out));
+    assert!(
+        common::output_text(&out).contains("hub_certificate"),
+        "{}",
+        common::output_text(&out)
+    );
 
     // With it: enrolled (the code was still unused), and syncs over TLS from then on.
     let out = enrol_trusting(&cert);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", common::output_text(&out));
     let out = nac(&db, &["sync"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", common::output_text(&out));
 
     // Plain HTTP to the TLS port gets no answer the station accepts.
     let plain = hub.url.replace("https://", "http://");
     let out = nac(&db, &["sync", "--hub", &plain]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", common::output_text(&out));
 }

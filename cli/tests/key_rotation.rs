@@ -11,46 +11,8 @@ use nac_core::domain::Capacity;
 use nac_core::station::{HubRequest, RenewOutcome};
 use nac_core::{ManualClock, Station, Transport, TransportError};
 use nac_credential::Verdict;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Arc;
-
-fn nac(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nac"))
-        .env("NAC_PASSPHRASE", PASSPHRASE)
-        .arg("--db")
-        .arg(db)
-        .args(["--lang", "en"])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn hub(dir: &Path) -> Hub {
-    Hub::start(
-        HubData::Sqlite(dir.join("hub.db")),
-        dir,
-        HubTime::at(chrono::Utc::now().timestamp()),
-    )
-}
-
-fn enrolled(hub: &Hub, path: &Path, clock: &ManualClock, people: &[u32]) -> (Station, Vec<i64>) {
-    let mut station = open_station(path, Arc::new(clock.clone()));
-    let code = hub.station_code("station");
-    station
-        .enrol(&mut hub.transport(), &hub.url, &code)
-        .unwrap();
-    let ids = add_residents(&mut station, people);
-    (station, ids)
-}
 
 /// Renews `resident`; returns the code's serial and credential text.
 fn renew(station: &mut Station, resident: i64) -> (String, String) {
@@ -92,7 +54,7 @@ impl<T: Transport> Transport for LoseRotationAnswer<T> {
 #[test]
 fn the_hub_certifies_a_rotated_key_and_cards_signed_before_stay_valid_everywhere() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = hub(dir.path());
+    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::Utc::now());
     let a_path = dir.path().join("a.db");
     let (mut a, ids) = enrolled(&hub, &a_path, &clock, &[1, 2]);
@@ -102,13 +64,13 @@ fn the_hub_certifies_a_rotated_key_and_cards_signed_before_stay_valid_everywhere
     drop(a);
 
     let out = nac(&a_path, &["--json", "key", "rotate"]);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let new_kid = json["rotation"]["kid"].as_str().unwrap().to_string();
     assert_eq!(json["rotation"]["replaced_kid"], old_kid.as_str());
     assert_eq!(json["rotation"]["certified_by_hub"], true);
     assert_ne!(new_kid, old_kid);
-    let listed = text(&nac(&a_path, &["key", "list"]));
+    let listed = output_text(&nac(&a_path, &["key", "list"]));
     assert!(
         listed.contains(new_kid.as_str()) && listed.contains("active"),
         "{listed}"
@@ -170,7 +132,7 @@ fn the_hub_certifies_a_rotated_key_and_cards_signed_before_stay_valid_everywhere
 #[test]
 fn a_lost_rotation_answer_is_finished_by_the_next_sync_and_refuses_no_code() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = hub(dir.path());
+    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::Utc::now());
     let (mut a, ids) = enrolled(&hub, &dir.path().join("a.db"), &clock, &[1, 2]);
     let old_kid = a.info().unwrap().kid;
@@ -238,11 +200,11 @@ fn a_station_that_is_not_enrolled_rotates_alone_and_volunteers_cannot() {
         .args(["key", "rotate"])
         .output()
         .unwrap();
-    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert_eq!(refused.status.code(), Some(2), "{}", output_text(&refused));
     assert!(
-        text(&refused).contains("administrator"),
+        output_text(&refused).contains("administrator"),
         "{}",
-        text(&refused)
+        output_text(&refused)
     );
     assert_eq!(
         key_states(&open_station(&db, Arc::new(clock.clone()))).len(),
@@ -250,7 +212,7 @@ fn a_station_that_is_not_enrolled_rotates_alone_and_volunteers_cannot() {
     );
 
     let out = nac(&db, &["--json", "key", "rotate"]);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["rotation"]["certified_by_hub"], false);
     let s = open_station(&db, Arc::new(clock));
@@ -264,7 +226,7 @@ fn a_station_that_is_not_enrolled_rotates_alone_and_volunteers_cannot() {
 #[test]
 fn a_consistently_rewritten_audit_log_is_caught_by_the_heads_the_hub_holds() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = hub(dir.path());
+    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::Utc::now());
     let path = dir.path().join("a.db");
     let (mut a, ids) = enrolled(&hub, &path, &clock, &[1, 2]);
@@ -280,13 +242,13 @@ fn a_consistently_rewritten_audit_log_is_caught_by_the_heads_the_hub_holds() {
     drop(a);
 
     let ok = nac(&path, &["audit", "verify"]);
-    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(ok.status.success(), "{}", output_text(&ok));
     assert!(
-        text(&ok).contains(&format!(
+        output_text(&ok).contains(&format!(
             "matches the heads the hub holds, up to row {anchored}"
         )),
         "{}",
-        text(&ok)
+        output_text(&ok)
     );
 
     // Someone with the passphrase edits row 2 and recomputes every hash after it: the chain
@@ -345,15 +307,15 @@ fn a_consistently_rewritten_audit_log_is_caught_by_the_heads_the_hub_holds() {
     assert!(
         local.status.success(),
         "the rewritten chain is consistent on its own: {}",
-        text(&local)
+        output_text(&local)
     );
     let caught = nac(&path, &["audit", "verify"]);
-    assert_eq!(caught.status.code(), Some(1), "{}", text(&caught));
+    assert_eq!(caught.status.code(), Some(1), "{}", output_text(&caught));
     assert!(
-        text(&caught).contains(&format!(
+        output_text(&caught).contains(&format!(
             "audit row {anchored} differs from the hash the hub kept"
         )),
         "{}",
-        text(&caught)
+        output_text(&caught)
     );
 }

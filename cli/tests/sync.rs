@@ -11,39 +11,10 @@ use nac_core::domain::Capacity;
 use nac_core::station::{PrintRequest, RenewOutcome, SyncReport};
 use nac_core::{ManualClock, Station, Transport, TransportError};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Arc;
 
-fn nac(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nac"))
-        .env("NAC_PASSPHRASE", "test station passphrase")
-        .arg("--db")
-        .arg(db)
-        .args(["--lang", "en"])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn hub(dir: &Path) -> Hub {
-    Hub::start(
-        HubData::Sqlite(dir.join("hub.db")),
-        dir,
-        HubTime::at(chrono::Utc::now().timestamp()),
-    )
-}
-
 /// A station enrolled with `hub`, on a manual clock, holding residents `people`.
-fn enrolled(hub: &Hub, path: &Path, clock: &ManualClock, people: &[u32]) -> (Station, Vec<i64>) {
-    let mut station = open_station(path, Arc::new(clock.clone()));
-    let code = hub.station_code("station");
-    station
-        .enrol(&mut hub.transport(), &hub.url, &code)
-        .unwrap();
-    let ids = add_residents(&mut station, people);
-    (station, ids)
-}
-
 fn sync(station: &mut Station, hub: &Hub) -> SyncReport {
     station.sync(&mut hub.transport(), &mut |_| {}).unwrap()
 }
@@ -85,7 +56,7 @@ fn hub_count(hub: &Hub, sql: &str) -> i64 {
 #[test]
 fn enrol_and_push_through_the_cli_is_idempotent_and_the_hub_holds_no_identity() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = hub(dir.path());
+    let hub = local_hub(dir.path());
     let db = dir.path().join("station.db");
     let csv = dir.path().join("roster.csv");
     let people = [
@@ -223,7 +194,7 @@ fn enrol_and_push_through_the_cli_is_idempotent_and_the_hub_holds_no_identity() 
 #[test]
 fn a_station_that_issued_codes_before_enrolling_is_refused_and_keeps_them() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = hub(dir.path());
+    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
     let mut station = open_station(&dir.path().join("s.db"), Arc::new(clock));
     let ids = add_residents(&mut station, &[1]);
@@ -251,7 +222,7 @@ fn a_station_that_issued_codes_before_enrolling_is_refused_and_keeps_them() {
 fn two_offline_stations_converge_in_either_order() {
     for a_first in [true, false] {
         let dir = tempfile::TempDir::new().unwrap();
-        let hub = hub(dir.path());
+        let hub = local_hub(dir.path());
         let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
         let (mut a, ra) = enrolled(&hub, &dir.path().join("a.db"), &clock, &[7, 8]);
         let (mut b, rb) = enrolled(&hub, &dir.path().join("b.db"), &clock, &[7]);
@@ -330,7 +301,7 @@ fn two_offline_stations_converge_in_either_order() {
 #[test]
 fn a_phone_renewal_reaches_the_station_and_counts_for_the_day() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = hub(dir.path());
+    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
     let (mut station, ids) = enrolled(&hub, &dir.path().join("s.db"), &clock, &[4]);
     let first = renewed_serial(station.renew(ids[0], Capacity::Volunteer).unwrap());
@@ -411,7 +382,7 @@ impl Transport for CrashAt {
 fn crash_points_resume_without_duplicates_or_gaps() {
     for point in ["before_send", "after_commit", "mid_pull"] {
         let dir = tempfile::TempDir::new().unwrap();
-        let hub = hub(dir.path());
+        let hub = local_hub(dir.path());
         let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
         let path = dir.path().join("s.db");
         let (mut other, oids) = enrolled(&hub, &dir.path().join("o.db"), &clock, &[1, 2]);
@@ -470,7 +441,7 @@ fn crash_points_resume_without_duplicates_or_gaps() {
 #[test]
 fn sigkill_mid_sync_then_a_plain_sync_converges() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = hub(dir.path());
+    let hub = local_hub(dir.path());
     let db = dir.path().join("s.db");
     let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
     let people: Vec<u32> = (0..1200).collect();
@@ -511,7 +482,7 @@ fn sigkill_mid_sync_then_a_plain_sync_converges() {
 #[test]
 fn an_unreachable_hub_backs_off_and_a_disabled_station_is_refused() {
     let dir = tempfile::TempDir::new().unwrap();
-    let mut hub = hub(dir.path());
+    let mut hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
     let (mut station, ids) = enrolled(&hub, &dir.path().join("s.db"), &clock, &[1]);
     station.renew(ids[0], Capacity::Volunteer).unwrap();
@@ -577,7 +548,7 @@ fn an_unreachable_hub_backs_off_and_a_disabled_station_is_refused() {
 #[test]
 fn the_same_event_id_with_other_content_is_a_conflict_that_changes_nothing() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = hub(dir.path());
+    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
     let (mut station, ids) = enrolled(&hub, &dir.path().join("s.db"), &clock, &[5, 6]);
     station.renew(ids[0], Capacity::Volunteer).unwrap();
@@ -635,7 +606,7 @@ fn the_same_event_id_with_other_content_is_a_conflict_that_changes_nothing() {
 #[test]
 fn a_station_joining_late_adopts_every_code_issued_elsewhere() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = hub(dir.path());
+    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
     let people: Vec<u32> = (0..4000).collect();
     let (mut first, _) = enrolled(&hub, &dir.path().join("a.db"), &clock, &people);

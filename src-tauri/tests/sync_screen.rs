@@ -5,6 +5,8 @@
 
 #[path = "../../cli/tests/common/mod.rs"]
 mod common;
+#[path = "../../cli/tests/common/tls.rs"]
+mod tls;
 
 use common::{raw_connection, resident_id, station_key, Hub, HubData, HubTime, Rng, DAY};
 use nac_core::ManualClock;
@@ -176,19 +178,7 @@ fn enrol_sync_now_and_a_rejected_renewal_on_the_screens() {
 #[test]
 fn enrol_over_https_with_the_districts_certificate_from_the_form() {
     let dir = tempfile::tempdir().unwrap();
-    let issued =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-            .unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert, issued.cert.pem()).unwrap();
-    std::fs::write(&key, issued.signing_key.serialize_pem()).unwrap();
-    let hub = Hub::start_tls(
-        HubData::Sqlite(dir.path().join("hub.db")),
-        dir.path(),
-        HubTime::at(chrono::Utc::now().timestamp()),
-        &cert,
-        &key,
-    );
+    let tls::TlsHub { hub, cert_pem, .. } = tls::self_signed_hub(dir.path());
     let (tx, done) = mpsc::channel();
     let db = dir.path().join("station.db");
     let host = Host::open(
@@ -222,7 +212,7 @@ fn enrol_over_https_with_the_districts_certificate_from_the_form() {
         "nothing changed"
     );
 
-    let q = sync::enrol(&host, &form(&issued.cert.pem())).unwrap();
+    let q = sync::enrol(&host, &form(&cert_pem)).unwrap();
     assert!(q.enrolled, "{q:?}");
     let d = done.recv_timeout(Duration::from_secs(30)).unwrap();
     assert_eq!(d["kind"], "sync");

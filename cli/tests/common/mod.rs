@@ -17,6 +17,56 @@ use nac_core::{Clock, HttpTransport, Station, Transport, TransportError, WriteSo
 pub const T0: i64 = 1_772_413_200;
 pub const DAY: i64 = 86_400;
 
+/// A hub on SQLite in `dir`, its clock at the real time.
+pub fn local_hub(dir: &Path) -> Hub {
+    Hub::start(
+        HubData::Sqlite(dir.join("hub.db")),
+        dir,
+        HubTime::at(Utc::now().timestamp()),
+    )
+}
+
+/// A station at `path` enrolled with `hub`, on `clock`, holding residents `people`.
+pub fn enrolled(
+    hub: &Hub,
+    path: &Path,
+    clock: &nac_core::ManualClock,
+    people: &[u32],
+) -> (Station, Vec<i64>) {
+    let mut station = open_station(path, Arc::new(clock.clone()));
+    let code = hub.station_code("station");
+    station
+        .enrol(&mut hub.transport(), &hub.url, &code)
+        .unwrap();
+    let ids = add_residents(&mut station, people);
+    (station, ids)
+}
+
+/// Runs the real `nac` (only in the CLI's own tests) on the station file `db`, with the test
+/// passphrase, in English.
+pub fn nac(db: &Path, args: &[&str]) -> std::process::Output {
+    let Some(bin) = option_env!("CARGO_BIN_EXE_nac") else {
+        panic!("only the CLI's own tests run nac");
+    };
+    Command::new(bin)
+        .env("NAC_PASSPHRASE", PASSPHRASE)
+        .arg("--db")
+        .arg(db)
+        .args(["--lang", "en"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A command's standard output then its standard error.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
@@ -147,22 +197,21 @@ pub struct Hub {
 
 impl Hub {
     pub fn start(data: HubData, dir: &Path, time: HubTime) -> Hub {
-        let mut hub = Hub {
-            data,
-            time,
-            url: String::new(),
-            dir: dir.to_path_buf(),
-            child: None,
-            log: dir.join("hub.log"),
-            gateway_secret: std::sync::Mutex::new(None),
-            serve_args: Vec::new(),
-        };
-        hub.spawn();
-        hub
+        Hub::serving(data, dir, time, Vec::new())
     }
 
     /// A hub serving HTTPS with this certificate and key (PEM files).
     pub fn start_tls(data: HubData, dir: &Path, time: HubTime, cert: &Path, key: &Path) -> Hub {
+        let tls = vec![
+            "--tls-cert".into(),
+            cert.display().to_string(),
+            "--tls-key".into(),
+            key.display().to_string(),
+        ];
+        Hub::serving(data, dir, time, tls)
+    }
+
+    fn serving(data: HubData, dir: &Path, time: HubTime, serve_args: Vec<String>) -> Hub {
         let mut hub = Hub {
             data,
             time,
@@ -171,12 +220,7 @@ impl Hub {
             child: None,
             log: dir.join("hub.log"),
             gateway_secret: std::sync::Mutex::new(None),
-            serve_args: vec![
-                "--tls-cert".into(),
-                cert.display().to_string(),
-                "--tls-key".into(),
-                key.display().to_string(),
-            ],
+            serve_args,
         };
         hub.spawn();
         hub
