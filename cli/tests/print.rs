@@ -7,22 +7,12 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
 
 #[path = "../../print/tests/support/pdf.rs"]
 mod pdf;
 use pdf::{decode_all, decode_all_at, tool};
 
-fn nac(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nac"))
-        .env("NAC_PASSPHRASE", common::PASSPHRASE)
-        .arg("--db")
-        .arg(db)
-        .args(["--lang", "en"])
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::nac;
 
 fn active_credentials(db: &Path) -> BTreeSet<String> {
     let conn = common::raw_connection(db);

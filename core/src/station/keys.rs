@@ -55,6 +55,14 @@ pub(crate) fn signing_key(conn: &Connection) -> Result<StationKey> {
     active_key(conn)?.ok_or(Error::DamagedKey)
 }
 
+/// The active key's id (no secret read).
+pub(crate) fn active_kid(conn: &Connection) -> Result<String> {
+    conn.prepare_cached("SELECT kid FROM station_keys WHERE state = 'active'")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .ok_or(Error::DamagedKey)
+}
+
 fn key_in_state(conn: &Connection, state: &str) -> Result<Option<StationKey>> {
     let secret: Option<Vec<u8>> = conn
         .prepare_cached(

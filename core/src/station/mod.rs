@@ -368,7 +368,7 @@ impl Station {
         Ok(StationInfo {
             station_id,
             station_name: self.station_name()?,
-            kid: keys::signing_key(&self.conn)?.kid().to_string(),
+            kid: keys::active_kid(&self.conn)?,
             expiring_days: self.expiring_days()?,
             volunteer: self.volunteer.clone(),
             schema_version: store::schema_version(&self.conn)?,
