@@ -217,7 +217,8 @@ code_state: string, current_serial: string | null, };
 
 export type VerifyResult = { 
 /**
- * `valid`, `expired`, `superseded`, `rejected`, `unknown_issuer`, `forged`, `malformed`,
+ * `valid`, `expired`, `superseded`, `rejected`, `key_withdrawn` (signed after the district
+ * withdrew its key), `unknown_issuer`, `forged`, `malformed`,
  * `invalid_window` (not signed for exactly 720 h), `not_yet_valid` (issued more than
  * 5 minutes ahead of this computer's clock), `cannot_check` (the station's data could not
  * be read), or `no_qr` when an image holds no readable QR code.

@@ -54,8 +54,8 @@ impl<T: Transport> Transport for LoseRotationAnswer<T> {
 #[test]
 fn the_hub_certifies_a_rotated_key_and_cards_signed_before_stay_valid_everywhere() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::Utc::now());
+    let hub = local_hub_following(dir.path(), &clock);
     let a_path = dir.path().join("a.db");
     let (mut a, ids) = enrolled(&hub, &a_path, &clock, &[1, 2]);
     let (mut b, _) = enrolled(&hub, &dir.path().join("b.db"), &clock, &[3]);
@@ -132,8 +132,8 @@ fn the_hub_certifies_a_rotated_key_and_cards_signed_before_stay_valid_everywhere
 #[test]
 fn a_lost_rotation_answer_is_finished_by_the_next_sync_and_refuses_no_code() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::Utc::now());
+    let hub = local_hub_following(dir.path(), &clock);
     let (mut a, ids) = enrolled(&hub, &dir.path().join("a.db"), &clock, &[1, 2]);
     let old_kid = a.info().unwrap().kid;
 
@@ -226,8 +226,8 @@ fn a_station_that_is_not_enrolled_rotates_alone_and_volunteers_cannot() {
 #[test]
 fn a_consistently_rewritten_audit_log_is_caught_by_the_heads_the_hub_holds() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::Utc::now());
+    let hub = local_hub_following(dir.path(), &clock);
     let path = dir.path().join("a.db");
     let (mut a, ids) = enrolled(&hub, &path, &clock, &[1, 2]);
     renew(&mut a, ids[0]);

@@ -10,7 +10,6 @@ use common::*;
 use nac_core::domain::Capacity;
 use nac_core::station::{PrintRequest, RenewOutcome, SyncReport};
 use nac_core::{ManualClock, Station, Transport, TransportError};
-use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
@@ -31,22 +30,10 @@ fn active_serial(station: &Station, resident: i64) -> Option<String> {
 }
 
 fn hub_active(hub: &Hub) -> Vec<Vec<String>> {
-    hub.data
-        .query("SELECT person_key, serial FROM active_codes ORDER BY person_key")
-}
-
-/// Runs an administration command of the hub whose data is `dir/hub.db`.
-fn hub_station_command(dir: &Path, args: &[&str]) {
-    let out = Command::new(hub_binary())
-        .args(["--data", dir.join("hub.db").to_str().unwrap()])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    hub.data.query(
+        "SELECT ac.person_key, a.serial FROM active_codes ac
+             JOIN applications a ON a.id = ac.application_id ORDER BY ac.person_key",
+    )
 }
 
 fn hub_count(hub: &Hub, sql: &str) -> i64 {
@@ -194,8 +181,8 @@ fn enrol_and_push_through_the_cli_is_idempotent_and_the_hub_holds_no_identity() 
 #[test]
 fn a_station_that_issued_codes_before_enrolling_is_refused_and_keeps_them() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+    let hub = local_hub_following(dir.path(), &clock);
     let mut station = open_station(&dir.path().join("s.db"), Arc::new(clock));
     let ids = add_residents(&mut station, &[1]);
     station.renew(ids[0], Capacity::Volunteer).unwrap();
@@ -222,8 +209,8 @@ fn a_station_that_issued_codes_before_enrolling_is_refused_and_keeps_them() {
 fn two_offline_stations_converge_in_either_order() {
     for a_first in [true, false] {
         let dir = tempfile::TempDir::new().unwrap();
-        let hub = local_hub(dir.path());
         let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+        let hub = local_hub_following(dir.path(), &clock);
         let (mut a, ra) = enrolled(&hub, &dir.path().join("a.db"), &clock, &[7, 8]);
         let (mut b, rb) = enrolled(&hub, &dir.path().join("b.db"), &clock, &[7]);
         sync(&mut a, &hub);
@@ -301,8 +288,8 @@ fn two_offline_stations_converge_in_either_order() {
 #[test]
 fn a_phone_renewal_reaches_the_station_and_counts_for_the_day() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+    let hub = local_hub_following(dir.path(), &clock);
     let (mut station, ids) = enrolled(&hub, &dir.path().join("s.db"), &clock, &[4]);
     let first = renewed_serial(station.renew(ids[0], Capacity::Volunteer).unwrap());
     sync(&mut station, &hub);
@@ -359,7 +346,7 @@ fn a_phone_renewal_reaches_the_station_and_counts_for_the_day() {
 /// A transport that "crashes" (panics, so nothing after it runs, as a SIGKILL would) at a
 /// chosen point: before a push leaves, after the hub committed a push, or mid-pull.
 struct CrashAt {
-    inner: nac_core::HttpTransport,
+    inner: HubTransport,
     point: &'static str,
 }
 
@@ -382,8 +369,8 @@ impl Transport for CrashAt {
 fn crash_points_resume_without_duplicates_or_gaps() {
     for point in ["before_send", "after_commit", "mid_pull"] {
         let dir = tempfile::TempDir::new().unwrap();
-        let hub = local_hub(dir.path());
         let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+        let hub = local_hub_following(dir.path(), &clock);
         let path = dir.path().join("s.db");
         let (mut other, oids) = enrolled(&hub, &dir.path().join("o.db"), &clock, &[1, 2]);
         let (mut station, ids) = enrolled(&hub, &path, &clock, &[1, 2, 3]);
@@ -441,9 +428,9 @@ fn crash_points_resume_without_duplicates_or_gaps() {
 #[test]
 fn sigkill_mid_sync_then_a_plain_sync_converges() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = local_hub(dir.path());
-    let db = dir.path().join("s.db");
     let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+    let hub = local_hub_following(dir.path(), &clock);
+    let db = dir.path().join("s.db");
     let people: Vec<u32> = (0..1200).collect();
     {
         let (mut station, _) = enrolled(&hub, &db, &clock, &people);
@@ -482,15 +469,15 @@ fn sigkill_mid_sync_then_a_plain_sync_converges() {
 #[test]
 fn an_unreachable_hub_backs_off_and_a_disabled_station_is_refused() {
     let dir = tempfile::TempDir::new().unwrap();
-    let mut hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+    let mut hub = local_hub_following(dir.path(), &clock);
     let (mut station, ids) = enrolled(&hub, &dir.path().join("s.db"), &clock, &[1]);
     station.renew(ids[0], Capacity::Volunteer).unwrap();
     let url = hub.url.clone();
     hub.kill();
     let mut previous = 0;
     for failure in 1..=3 {
-        let mut t = nac_core::HttpTransport::with_clock(&url, Arc::new(hub.time));
+        let mut t = nac_core::HttpTransport::with_clock(&url, Arc::new(hub.time.clone()));
         let report = station.sync(&mut t, &mut |_| {}).unwrap();
         assert_eq!(report.exit_code(), 2);
         let next = report.next_attempt_at.unwrap() - station.now();
@@ -515,15 +502,24 @@ fn an_unreachable_hub_backs_off_and_a_disabled_station_is_refused() {
         (1, 0, None)
     );
 
-    // Disabled on the hub: refused (403), nothing changes at the station.
+    // Disabled on the hub: a renewal dated after it is refused by the push (its key was
+    // withdrawn then) and void here too; the rest of the sync is refused (403).
     let id = station.station_id().to_string();
-    hub_station_command(dir.path(), &["station", "disable", &id]);
+    hub.admin(&["station", "disable", &id]);
     clock.advance_secs(DAY);
     station.renew(ids[0], Capacity::Volunteer).unwrap();
     let err = station.sync(&mut hub.transport(), &mut |_| {}).unwrap_err();
     assert_eq!(err.code(), "hub_refused", "{err}");
     assert!(err.to_string().contains("station_disabled"), "{err}");
-    assert_eq!(station.sync_status().unwrap().queued, 1);
+    let status = station.sync_status().unwrap();
+    assert_eq!((status.queued, status.rejected), (0, 1));
+    let refused = &station.queue(true, 10).unwrap()[0];
+    assert_eq!(refused.reason.as_deref(), Some("key_withdrawn"));
+    assert_eq!(
+        station.active_code(ids[0]).unwrap(),
+        None,
+        "a code the hub refused is valid nowhere"
+    );
 
     // Told it is disabled, the station signs nothing more: no code, no application, no event.
     clock.advance_secs(DAY);
@@ -537,10 +533,10 @@ fn an_unreachable_hub_backs_off_and_a_disabled_station_is_refused() {
     let err = station.renew(ids[0], Capacity::Volunteer).unwrap_err();
     assert_eq!(err.code(), "station_disabled", "{err}");
     assert_eq!(codes(&station), before);
-    assert_eq!(station.sync_status().unwrap().queued, 1);
+    assert_eq!(station.sync_status().unwrap().queued, 0);
 
     // Enabled again at the hub: the next sync goes through and renewals resume.
-    hub_station_command(dir.path(), &["station", "enable", &id]);
+    hub.admin(&["station", "enable", &id]);
     assert_eq!(sync(&mut station, &hub).exit_code(), 0);
     station.renew(ids[0], Capacity::Volunteer).unwrap();
 }
@@ -548,8 +544,8 @@ fn an_unreachable_hub_backs_off_and_a_disabled_station_is_refused() {
 #[test]
 fn the_same_event_id_with_other_content_is_a_conflict_that_changes_nothing() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+    let hub = local_hub_following(dir.path(), &clock);
     let (mut station, ids) = enrolled(&hub, &dir.path().join("s.db"), &clock, &[5, 6]);
     station.renew(ids[0], Capacity::Volunteer).unwrap();
     station.renew(ids[1], Capacity::Volunteer).unwrap();
@@ -581,12 +577,17 @@ fn the_same_event_id_with_other_content_is_a_conflict_that_changes_nothing() {
         .queue(true, 10)
         .unwrap()
         .into_iter()
-        .find(|e| e.state == "error")
+        .find(|e| e.state == "rejected")
         .unwrap();
     assert_eq!(problem.reason.as_deref(), Some("conflict"));
     assert_eq!(
         problem.next_attempt_at, None,
         "a conflict is not retried automatically"
+    );
+    assert_eq!(
+        station.active_code(ids[0]).unwrap(),
+        None,
+        "the altered event's code is void here"
     );
     assert_eq!(
         before,
@@ -606,8 +607,8 @@ fn the_same_event_id_with_other_content_is_a_conflict_that_changes_nothing() {
 #[test]
 fn a_station_joining_late_adopts_every_code_issued_elsewhere() {
     let dir = tempfile::TempDir::new().unwrap();
-    let hub = local_hub(dir.path());
     let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+    let hub = local_hub_following(dir.path(), &clock);
     let people: Vec<u32> = (0..4000).collect();
     let (mut first, _) = enrolled(&hub, &dir.path().join("a.db"), &clock, &people);
     let batch = first
@@ -647,7 +648,7 @@ fn a_station_joining_late_adopts_every_code_issued_elsewhere() {
 
 /// Passes requests through and remembers the largest answer.
 struct LargestAnswer {
-    inner: nac_core::HttpTransport,
+    inner: HubTransport,
     largest: usize,
 }
 

@@ -287,7 +287,15 @@ pub fn create(
         ..DemoSummary::default()
     };
     let mut keep_going = |_: &crate::station::BatchProgress<'_>| ControlFlow::Continue(());
+    // Oldest first: a station never dates a code before its latest one, so the demo's
+    // history is written in the order it happened.
     for (days_ago, group) in by_age.iter().enumerate().rev() {
+        if days_ago == 9 {
+            // Ten days ago those residents renewed again: their old cards are still out.
+            clock.set(now - chrono::Duration::seconds(10 * DAY_SECS));
+            let done = station.renew_many(&superseded, Capacity::Family, 500, &mut keep_going)?;
+            summary.codes_issued += done.renewed as u32;
+        }
         if group.is_empty() {
             continue;
         }
@@ -304,8 +312,5 @@ pub fn create(
             summary.cards_printed += cards.len() as u32;
         }
     }
-    clock.set(now - chrono::Duration::seconds(10 * DAY_SECS));
-    let done = station.renew_many(&superseded, Capacity::Family, 500, &mut keep_going)?;
-    summary.codes_issued += done.renewed as u32;
     Ok(summary)
 }

@@ -161,6 +161,10 @@ pub enum Error {
     StationDisabled,
     #[error("不能停用最后一位管理员或自己的账号 / the last administrator and your own account cannot be disabled")]
     LastAdministrator,
+    #[error("本机时钟比区平台{}，请先校正电脑的日期和时间，再同步一次 / this computer's clock is {} off the district hub's; set the date and time right, then sync once", crate::time::span_zh(*offset_secs), crate::time::span_en(*offset_secs))]
+    ClockOff { offset_secs: i64 },
+    #[error("本机时钟早于{}（本站最近一次签发或与区平台联系的时间），可能电脑时钟电池没电了；请先校正日期和时间 / this computer's clock is before {} (this station's latest code or its last contact with the hub): the clock battery may be flat; set the date and time right first", crate::time::cst_text(*floor), crate::time::cst_text(*floor))]
+    ClockBehind { floor: i64 },
 }
 
 /// Splits a core message written as "中文 / English" into its Chinese and English halves
@@ -221,6 +225,8 @@ impl Error {
             Error::WeakSecret => "weak_pin",
             Error::LastAdministrator => "last_administrator",
             Error::StationDisabled => "station_disabled",
+            Error::ClockOff { .. } => "clock_off",
+            Error::ClockBehind { .. } => "clock_behind",
         }
     }
 

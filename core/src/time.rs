@@ -94,3 +94,39 @@ pub fn format_cst_minute(unix: i64) -> String {
 pub fn format_cst_second(unix: i64) -> String {
     to_cst(unix).format("%Y-%m-%d %H:%M:%S %:z").to_string()
 }
+
+/// `2026-12-27 10:30` (CST), for messages.
+pub fn cst_text(unix: i64) -> String {
+    format_cst_minute(unix)
+}
+
+/// How far a clock is off, in plain Chinese: `快2小时5分钟` / `慢3天`.
+pub fn span_zh(offset_secs: i64) -> String {
+    // `offset_secs` is the hub's clock minus this one: positive when this clock is slow.
+    let way = if offset_secs > 0 { "慢" } else { "快" };
+    let s = offset_secs.unsigned_abs();
+    let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
+    let text = match (d, h, m) {
+        (0, 0, m) => format!("{}分钟", m.max(1)),
+        (0, h, 0) => format!("{h}小时"),
+        (0, h, m) => format!("{h}小时{m}分钟"),
+        (d, 0, _) => format!("{d}天"),
+        (d, h, _) => format!("{d}天{h}小时"),
+    };
+    format!("{way}{text}")
+}
+
+/// How far a clock is off, in plain English: `2 h 5 min fast` / `3 days slow`.
+pub fn span_en(offset_secs: i64) -> String {
+    let way = if offset_secs > 0 { "slow" } else { "fast" };
+    let s = offset_secs.unsigned_abs();
+    let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
+    let text = match (d, h, m) {
+        (0, 0, m) => format!("{} min", m.max(1)),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} days"),
+        (d, h, _) => format!("{d} days {h} h"),
+    };
+    format!("{text} {way}")
+}

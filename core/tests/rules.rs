@@ -250,7 +250,12 @@ impl nac_core::Transport for EnrolOnly {
         let answer = nac_protocol::EnrolResponse {
             v: nac_protocol::V1,
             station: "ST-TEST01".into(),
-            district_secret: nac_protocol::DistrictSecret([7; 32]),
+            district_secret_sealed: nac_protocol::seal_district_secret(
+                "CODE",
+                "ST-TEST01",
+                &nac_protocol::DistrictSecret([7; 32]),
+            )
+            .unwrap(),
             issuers: Vec::new(),
         };
         Ok(serde_json::to_vec(&answer).unwrap())
@@ -296,6 +301,23 @@ fn r5_the_event_for_the_hub_says_whom_by_whom_capacity_and_channel_and_no_identi
     assert_eq!(event.channel.as_str(), "ST-TEST01");
     let volunteer = event.volunteer.clone().unwrap();
     assert!(!volunteer.contains("li.mei") && volunteer.parse::<i64>().is_err());
+    assert!(
+        volunteer.starts_with("ST-TEST01/"),
+        "a volunteer id names its station: {volunteer}"
+    );
+    // The hub gets the credential twice: in the clear to verify, sealed to keep; only a
+    // holder of the district secret opens the sealed one.
+    let sealed = event.code.sealed.clone().unwrap();
+    assert_eq!(
+        nac_protocol::open_credential(
+            &nac_protocol::DistrictSecret([7; 32]),
+            &event.code.kid,
+            &event.code.serial,
+            &sealed
+        )
+        .unwrap(),
+        event.code.credential
+    );
     assert_eq!(event.code.serial, code.code.serial);
     for secret in [number.as_str(), "张三丰", "li.mei"] {
         assert!(!payload.contains(secret), "the event carries {secret}");

@@ -45,7 +45,7 @@ fn forged_wins_over_revoked_and_expired() {
     let impostor = StationKey::from_secret_bytes(&[2; 32]);
     let mut trust = TrustList::new();
     trust.add_issuer(genuine.public_key(), "ST-4KQ2PZ");
-    trust.revoke("7K3QD9XAZM", Revocation::Rejected);
+    trust.revoke(genuine.kid(), "7K3QD9XAZM", Revocation::Rejected);
     let forged = issue_naming(&claims(), &impostor, &genuine.kid()).unwrap();
     assert_eq!(verify(&forged, &trust, i64::MAX).verdict, Verdict::Forged);
 }

@@ -20,6 +20,12 @@ pub struct TrustedIssuer {
     pub station_id: String,
     /// The station's public key.
     pub public_key: PublicKey,
+    /// When the key was withdrawn (unix s): the district disabled the station, or the station
+    /// replaced the key. Codes it signed dated after this are refused
+    /// ([`crate::Verdict::KeyWithdrawn`]); codes dated before stay genuine. `None` while the key
+    /// is in service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<i64>,
 }
 
 /// Why a serial is no longer honoured, although its signature is good.
@@ -61,15 +67,17 @@ impl TrustError {
 pub trait Trust {
     /// The trusted issuer whose key has id `kid`, or `None` if no such key is trusted.
     fn issuer(&self, kid: &KeyId) -> Result<Option<TrustedIssuer>, TrustError>;
-    /// Whether the code with this serial has been superseded or rejected (`None`: neither).
-    fn revocation(&self, serial: &str) -> Result<Option<Revocation>, TrustError>;
+    /// Whether the code (`kid`, `serial`) has been superseded or rejected (`None`: neither). A
+    /// code is identified by its key and serial together: two stations may pick the same
+    /// serial, and withdrawing one station's code must not withdraw the other's.
+    fn revocation(&self, kid: &KeyId, serial: &str) -> Result<Option<Revocation>, TrustError>;
 }
 
 /// An in-memory [`Trust`]: a trust list as published by the hub, plus revoked serials.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustList {
     issuers: HashMap<KeyId, TrustedIssuer>,
-    revoked: HashMap<String, Revocation>,
+    revoked: HashMap<(KeyId, String), Revocation>,
 }
 
 impl TrustList {
@@ -82,10 +90,22 @@ impl TrustList {
     /// from the key, so the list cannot map a kid to the wrong key). Replaces an earlier entry
     /// for the same key.
     pub fn add_issuer(&mut self, public_key: PublicKey, station_id: impl Into<String>) -> KeyId {
+        self.add_issuer_until(public_key, station_id, None)
+    }
+
+    /// Like [`TrustList::add_issuer`], for a key withdrawn at `not_after` (unix s): codes it
+    /// signed dated after that are refused.
+    pub fn add_issuer_until(
+        &mut self,
+        public_key: PublicKey,
+        station_id: impl Into<String>,
+        not_after: Option<i64>,
+    ) -> KeyId {
         let kid = public_key.kid();
         let issuer = TrustedIssuer {
             station_id: station_id.into(),
             public_key,
+            not_after,
         };
         self.issuers.insert(kid, issuer);
         kid
@@ -96,9 +116,9 @@ impl TrustList {
         self.issuers.remove(kid)
     }
 
-    /// Marks the code with this serial as superseded or rejected (the later call wins).
-    pub fn revoke(&mut self, serial: impl Into<String>, why: Revocation) {
-        self.revoked.insert(serial.into(), why);
+    /// Marks the code (`kid`, `serial`) as superseded or rejected (the later call wins).
+    pub fn revoke(&mut self, kid: KeyId, serial: impl Into<String>, why: Revocation) {
+        self.revoked.insert((kid, serial.into()), why);
     }
 
     /// The trusted issuers, in no particular order.
@@ -112,8 +132,8 @@ impl Trust for TrustList {
         Ok(self.issuers.get(kid).cloned())
     }
 
-    fn revocation(&self, serial: &str) -> Result<Option<Revocation>, TrustError> {
-        Ok(self.revoked.get(serial).copied())
+    fn revocation(&self, kid: &KeyId, serial: &str) -> Result<Option<Revocation>, TrustError> {
+        Ok(self.revoked.get(&(*kid, serial.to_owned())).copied())
     }
 }
 
@@ -133,16 +153,26 @@ mod tests {
             list.issuer(&kid).unwrap(),
             Some(TrustedIssuer {
                 station_id: "ST-AAAAAA".into(),
-                public_key: key.public_key()
+                public_key: key.public_key(),
+                not_after: None,
             })
         );
         assert_eq!(list.issuers().count(), 1);
-        list.revoke("S1", Revocation::Superseded);
-        list.revoke("S2", Revocation::Superseded);
-        list.revoke("S2", Revocation::Rejected);
-        assert_eq!(list.revocation("S1").unwrap(), Some(Revocation::Superseded));
-        assert_eq!(list.revocation("S2").unwrap(), Some(Revocation::Rejected));
-        assert_eq!(list.revocation("S3").unwrap(), None);
+        list.revoke(kid, "S1", Revocation::Superseded);
+        list.revoke(kid, "S2", Revocation::Superseded);
+        list.revoke(kid, "S2", Revocation::Rejected);
+        assert_eq!(
+            list.revocation(&kid, "S1").unwrap(),
+            Some(Revocation::Superseded)
+        );
+        assert_eq!(
+            list.revocation(&kid, "S2").unwrap(),
+            Some(Revocation::Rejected)
+        );
+        assert_eq!(list.revocation(&kid, "S3").unwrap(), None);
+        // Another key's code with the same serial is not withdrawn with it.
+        let other = StationKey::from_secret_bytes(&[2; 32]).kid();
+        assert_eq!(list.revocation(&other, "S1").unwrap(), None);
         assert!(list.remove_issuer(&kid).is_some());
         assert_eq!(list.issuer(&kid).unwrap(), None);
     }
@@ -169,6 +199,7 @@ mod tests {
         let issuer = TrustedIssuer {
             station_id: "ST-1".into(),
             public_key: StationKey::from_secret_bytes(&[1; 32]).public_key(),
+            not_after: Some(1_767_225_600),
         };
         let json = serde_json::to_string(&issuer).unwrap();
         assert_eq!(

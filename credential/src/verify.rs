@@ -38,6 +38,9 @@ pub enum Verdict {
     Superseded,
     /// Genuine, but withdrawn.
     Rejected,
+    /// Signed with a key the district withdrew (station disabled, key retired) and dated after
+    /// the withdrawal: whoever holds the key now cannot mint codes that verify.
+    KeyWithdrawn,
     /// Well-formed, but signed with a key that is not in the trust list.
     UnknownIssuer,
     /// The signature does not verify under the trusted key, or the claims name another station
@@ -63,6 +66,7 @@ impl Verdict {
             Verdict::Expired => "expired",
             Verdict::Superseded => "superseded",
             Verdict::Rejected => "rejected",
+            Verdict::KeyWithdrawn => "key_withdrawn",
             Verdict::UnknownIssuer => "unknown_issuer",
             Verdict::Forged => "forged",
             Verdict::Malformed => "malformed",
@@ -141,7 +145,7 @@ pub fn decode_unverified(text: &str) -> Result<(KeyId, Claims), CredentialError>
 /// Checks, stopping at the first failure: well-formedness (→ `Malformed`), that the kid is
 /// trusted (→ `UnknownIssuer`), the signature and that the claims name the key's station
 /// (→ `Forged`), that the signed window is exactly [`VALIDITY_SECS`] (→ `InvalidWindow`),
-/// revocation (→ `Superseded` / `Rejected`), that `issued_at ≤ now + MAX_CLOCK_SKEW_SECS`
+/// that the key had not been withdrawn when the code was dated (→ `KeyWithdrawn`), revocation (→ `Superseded` / `Rejected`), that `issued_at ≤ now + MAX_CLOCK_SKEW_SECS`
 /// (→ `NotYetValid`), expiry (`now >= expires_at` → `Expired`). A trust lookup that fails gives
 /// `CannotCheck`, never a guess. Never panics, whatever the text.
 pub fn verify(text: &str, trust: &impl Trust, now: i64) -> Verification {
@@ -170,7 +174,16 @@ pub fn verify(text: &str, trust: &impl Trust, now: i64) -> Verification {
             format!("signed validity is {window} s; exactly {VALIDITY_SECS} s (720 h) is required");
         return Verification::new(Verdict::InvalidWindow, Some(claims), kid).because(reason);
     }
-    let revocation = match trust.revocation(&claims.serial) {
+    if let Some(not_after) = issuer.not_after {
+        if claims.issued_at > not_after {
+            let reason = format!(
+                "dated {} s after its key was withdrawn (disabled or retired)",
+                i128::from(claims.issued_at) - i128::from(not_after)
+            );
+            return Verification::new(Verdict::KeyWithdrawn, Some(claims), kid).because(reason);
+        }
+    }
+    let revocation = match trust.revocation(&sign1.kid, &claims.serial) {
         Ok(revocation) => revocation,
         Err(e) => return Verification::cannot_check(Some(claims), kid, &e),
     };
@@ -202,6 +215,7 @@ mod tests {
             Verdict::Expired,
             Verdict::Superseded,
             Verdict::Rejected,
+            Verdict::KeyWithdrawn,
             Verdict::UnknownIssuer,
             Verdict::Forged,
             Verdict::Malformed,

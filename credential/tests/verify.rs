@@ -94,7 +94,7 @@ fn issued_in_the_future_beyond_the_clock_skew_is_not_yet_valid() {
     );
     // A revoked code is reported as revoked, whatever the clock says.
     let mut revoked = trust_for(&key);
-    revoked.revoke(c.serial.clone(), Revocation::Superseded);
+    revoked.revoke(key.kid(), c.serial.clone(), Revocation::Superseded);
     assert_eq!(
         verify(&text, &revoked, i64::MIN).verdict,
         Verdict::Superseded
@@ -149,7 +149,7 @@ fn a_genuine_signature_over_a_manipulated_window_is_refused() {
     let mut long = claims();
     long.expires_at += 86_400;
     let mut revoked = trust_for(&key);
-    revoked.revoke(long.serial.clone(), Revocation::Rejected);
+    revoked.revoke(key.kid(), long.serial.clone(), Revocation::Rejected);
     assert_eq!(
         verify(&issue(&long, &key).unwrap(), &revoked, ISSUED_AT).verdict,
         Verdict::InvalidWindow
@@ -171,11 +171,11 @@ impl Trust for Failing {
         self.inner.issuer(kid)
     }
 
-    fn revocation(&self, serial: &str) -> Result<Option<Revocation>, TrustError> {
+    fn revocation(&self, kid: &KeyId, serial: &str) -> Result<Option<Revocation>, TrustError> {
         if self.revocation_fails {
             return Err(TrustError::new("no such table: codes"));
         }
-        self.inner.revocation(serial)
+        self.inner.revocation(kid, serial)
     }
 }
 
@@ -233,7 +233,7 @@ fn unknown_kid_is_unknown_issuer() {
     );
     // Unknown issuer comes before revocation and expiry.
     let mut trust = trust_for(&stranger);
-    trust.revoke(claims().serial, Revocation::Rejected);
+    trust.revoke(key.kid(), claims().serial, Revocation::Rejected);
     assert_eq!(
         verify(&text, &trust, i64::MAX).verdict,
         Verdict::UnknownIssuer
@@ -270,7 +270,7 @@ fn revoked_serials() {
         (Revocation::Rejected, Verdict::Rejected),
     ] {
         let mut trust = trust_for(&key);
-        trust.revoke(claims().serial, why);
+        trust.revoke(key.kid(), claims().serial, why);
         let v = verify(&text, &trust, ISSUED_AT);
         assert_eq!(v.verdict, verdict);
         assert_eq!(v.claims, Some(claims()));
@@ -278,9 +278,45 @@ fn revoked_serials() {
         assert_eq!(verify(&text, &trust, i64::MAX).verdict, verdict);
         // Another serial's revocation does not matter.
         let mut trust = trust_for(&key);
-        trust.revoke("0000000000", why);
+        trust.revoke(key.kid(), "0000000000", why);
+        assert_eq!(verify(&text, &trust, ISSUED_AT).verdict, Verdict::Valid);
+        // Nor another station's code with the same serial: a code is (kid, serial).
+        let mut trust = trust_for(&key);
+        let other = StationKey::from_secret_bytes(&[0x66; 32]);
+        trust.revoke(other.kid(), claims().serial, why);
         assert_eq!(verify(&text, &trust, ISSUED_AT).verdict, Verdict::Valid);
     }
+}
+
+#[test]
+fn a_withdrawn_key_verifies_only_codes_dated_before_its_withdrawal() {
+    let key = key();
+    let c = claims();
+    let text = issue(&c, &key).unwrap();
+    let withdrawn_at = |t: i64| {
+        let mut trust = TrustList::new();
+        trust.add_issuer_until(key.public_key(), c.station_id.clone(), Some(t));
+        trust
+    };
+    // Withdrawn after the code was dated: the code stays genuine (valid until it expires).
+    assert_eq!(
+        verify(&text, &withdrawn_at(c.issued_at), ISSUED_AT).verdict,
+        Verdict::Valid
+    );
+    assert_eq!(
+        verify(&text, &withdrawn_at(c.issued_at + 1), ISSUED_AT + 10).verdict,
+        Verdict::Valid
+    );
+    // Dated after the withdrawal (a stolen key minting now): refused, before revocation.
+    let v = verify(&text, &withdrawn_at(c.issued_at - 1), ISSUED_AT);
+    assert_eq!(v.verdict, Verdict::KeyWithdrawn);
+    assert!(v.reason.unwrap().contains("1 s after"));
+    let mut revoked = withdrawn_at(c.issued_at - 1);
+    revoked.revoke(key.kid(), c.serial.clone(), Revocation::Superseded);
+    assert_eq!(
+        verify(&text, &revoked, ISSUED_AT).verdict,
+        Verdict::KeyWithdrawn
+    );
 }
 
 #[test]

@@ -38,8 +38,8 @@ pub fn key() -> StationKey {
 pub fn trust() -> TrustList {
     let mut trust = TrustList::new();
     trust.add_issuer(key().public_key(), STATION);
-    trust.revoke(SUPERSEDED_SERIAL, Revocation::Superseded);
-    trust.revoke(REJECTED_SERIAL, Revocation::Rejected);
+    trust.revoke(key().kid(), SUPERSEDED_SERIAL, Revocation::Superseded);
+    trust.revoke(key().kid(), REJECTED_SERIAL, Revocation::Rejected);
     trust
 }
 
@@ -98,6 +98,7 @@ fn carries_claims(v: Verdict) -> bool {
             | Verdict::Expired
             | Verdict::Superseded
             | Verdict::Rejected
+            | Verdict::KeyWithdrawn
             | Verdict::InvalidWindow
             | Verdict::NotYetValid
     )

@@ -54,7 +54,14 @@ struct Station {
 }
 
 fn run(name: &str, rt: &tokio::runtime::Runtime, store: AnyStore) -> Result<()> {
-    let hub = Hub::new(store, Clock::System);
+    let keys_dir = tempfile::tempdir()?;
+    let keys = nac_hub::KeyDir::open(keys_dir.path().join("keys"))?;
+    let hub = rt.block_on(Hub::open(
+        store,
+        Clock::System,
+        keys,
+        nac_hub::Policy::default(),
+    ))?;
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let url = format!("http://{}", listener.local_addr()?);
     let limits = Limits {
@@ -112,7 +119,7 @@ fn stations(
     for s in 0..count {
         let key = StationKey::generate()?;
         let (_, code) = rt.block_on(hub.add_station("bench", "bench"))?;
-        let id = rt.block_on(hub.enrol(&EnrolRequest {
+        let enrolled = rt.block_on(hub.enrol(&EnrolRequest {
             v: V1,
             enrolment_code: code.clone(),
             station_name: "bench".into(),
@@ -120,6 +127,8 @@ fn stations(
             kid: key.kid(),
             proof: auth::enrolment_proof(&key, &code),
         }))?;
+        let secret = open_district_secret(&code, &enrolled.station, &enrolled.sealed_secret)?;
+        let id = enrolled.station;
         let events = (0..per_station)
             .map(|i| {
                 let n = person_base + s * per_station + i;
@@ -139,12 +148,21 @@ fn stations(
                     capacity: Capacity::Volunteer,
                     channel: Channel::Station(id.clone()),
                     volunteer: Some(format!("{id}/v-1")),
-                    code: Code {
-                        serial,
-                        issued_at,
-                        expires_at: issued_at + VALIDITY_SECS,
-                        kid: key.kid(),
-                        credential: issue(&claims, &key)?,
+                    code: {
+                        let credential = issue(&claims, &key)?;
+                        Code {
+                            sealed: Some(seal_credential(
+                                &secret,
+                                &key.kid(),
+                                &serial,
+                                &credential,
+                            )?),
+                            serial,
+                            issued_at,
+                            expires_at: issued_at + VALIDITY_SECS,
+                            kid: key.kid(),
+                            credential,
+                        }
                     },
                     supersedes: None,
                 })
@@ -167,6 +185,7 @@ fn push_all(station: &Station) -> Result<usize> {
             v: V1,
             station: station.id.clone(),
             events: page.to_vec(),
+            resent_from_epoch: None,
         })?;
         let answer = station.client.send("POST", PATH_PUSH, &body)?;
         if answer.status != 200 {

@@ -17,16 +17,22 @@
 //!   (one accepted application per person per CST day) are *also* held by each database's own
 //!   constraints (a primary key on the active code's person key, a partial unique index on
 //!   accepted applications), so no race between stations can get past them.
-//! * **The hub holds no identity**: persons are HMAC keys; names and numbers never arrive.
+//! * **The hub holds no identity, even when its database is stolen**: persons are HMAC keys;
+//!   names and numbers never arrive; station credentials are stored sealed for stations
+//!   (`nac_protocol::seal_credential`), and every private key — the district secret, the phone
+//!   issuing and gateway keys — lives in a key directory apart from the database ([`keys`]).
 //!
 //! The protocol and the operations guide are in `docs/sync.md`.
 
 pub mod client;
 pub mod clock;
+pub mod epoch;
 pub mod http;
+pub mod keys;
 pub mod service;
 pub mod store;
 
 pub use clock::Clock;
-pub use service::{Hub, ServiceError};
+pub use keys::KeyDir;
+pub use service::{Hub, Policy, ServiceError};
 pub use store::{AnyStore, PgStore, SqliteStore, Store, StoreError};

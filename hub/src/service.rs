@@ -14,9 +14,10 @@ use nac_protocol::{
 use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
+use crate::keys::{KeyDir, KeyError};
 use crate::store::{
-    CheckedEvent, EnrolRefusal, Enrolment, KeyRotation, NewStation, Principal, RotateRefusal,
-    StationRecord, Store, StoreError,
+    CheckedEvent, EnrolRefusal, Enrolled, Enrolment, Epoch, EpochOrder, KeyRotation, NewStation,
+    PhoneKeys, Principal, Rekey, RotateRefusal, StationRecord, Store, StoreError, SubscribeLimits,
 };
 
 /// How long an enrolment code works: 24 hours.
@@ -52,24 +53,179 @@ pub enum ServiceError {
     /// Issuing the phone credential failed.
     #[error("issuing failed: {0}")]
     Issue(String),
+    /// A key the operation needs is missing or unsafe.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The key directory does not belong to this database.
+    #[error("{0}")]
+    KeysMismatch(String),
+    /// The hub has no phone issuing key (`phone-issuer.key` is not in its key directory).
+    #[error("this hub has no phone issuing key; phone renewals are off")]
+    NoPhoneIssuer,
 }
 
-/// The hub: a store and a clock.
+/// What the district decides (docs/sync.md §6): how far back a code may be dated, how many
+/// residents a station may look up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// How long before its arrival a code may be dated (a station offline that long still
+    /// syncs; older codes are refused): 7 days by default.
+    pub offline_window_secs: i64,
+    /// Person keys a station may hold subscribed, unless the district set its own.
+    pub max_subscriptions: i64,
+    /// New person keys a station may look up in a day (a new station's first sync included).
+    pub max_new_lookups_per_day: i64,
+    /// New keys in a day above which the district is shown a bulk look-up.
+    pub bulk_lookup_alert: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            offline_window_secs: nac_protocol::DEFAULT_OFFLINE_WINDOW_SECS,
+            max_subscriptions: 5_000,
+            max_new_lookups_per_day: 5_000,
+            bulk_lookup_alert: 500,
+        }
+    }
+}
+
+/// The hub: a store, a clock, its keys and the district's policy.
 #[derive(Clone)]
 pub struct Hub<S: Store> {
     /// The database.
     pub store: S,
     /// The clock (injectable).
     pub clock: Clock,
+    /// The key directory (private keys live there, never in the database).
+    pub keys: KeyDir,
+    /// The district's rules.
+    pub policy: Policy,
+    /// The database's current epoch when the hub started.
+    pub epoch: Epoch,
+    phone_issuer: Option<StationKey>,
 }
 
 impl<S: Store> Hub<S> {
-    /// A hub over `store`.
-    pub fn new(store: S, clock: Clock) -> Self {
-        Self { store, clock }
+    /// A hub over `store` with its keys in `keys`: moves the secrets an older hub kept in its
+    /// database into `keys`, records the public keys of a new hub's phone issuer and gateway
+    /// (creating the keys), checks that `keys` belongs to this database, and starts a new
+    /// epoch if the database went back in time since this key directory last saw it (restored
+    /// from a backup).
+    pub async fn open(
+        store: S,
+        clock: Clock,
+        keys: KeyDir,
+        policy: Policy,
+    ) -> Result<Self, ServiceError> {
+        let now = clock.now();
+        if let Some(legacy) = store.legacy_secrets().await? {
+            for (name, bytes) in [
+                (crate::keys::DISTRICT_KEY, legacy.district_secret.0),
+                (crate::keys::PHONE_ISSUER_KEY, legacy.phone_issuer),
+                (crate::keys::PHONE_GATEWAY_KEY, legacy.phone_gateway),
+            ] {
+                if !keys.has(name) {
+                    keys.write_new(name, &bytes)?;
+                }
+            }
+            if keys.district_secret()? != legacy.district_secret {
+                return Err(ServiceError::KeysMismatch(format!(
+                    "{} holds another district secret than this database; nothing was changed",
+                    keys.path().display()
+                )));
+            }
+            let sealed = store.seal_legacy(&legacy.district_secret).await?;
+            tracing::warn!(
+                sealed,
+                keys = %keys.path().display(),
+                "moved the district secret and the phone keys out of the database into the key \
+                 directory, and sealed the stored credentials; keep the key directory safe and \
+                 apart from database backups"
+            );
+        }
+        let recorded = store.phone_keys().await?;
+        let phone_issuer = match recorded {
+            None => {
+                keys.create_missing()?;
+                let issuer = keys.phone_issuer()?;
+                let gateway = keys.phone_gateway()?;
+                store
+                    .init_phone_keys(
+                        PhoneKeys {
+                            issuer: issuer.public_key(),
+                            gateway: gateway.public_key(),
+                        },
+                        now,
+                    )
+                    .await?;
+                Some(issuer)
+            }
+            Some(recorded) => {
+                if keys.has(crate::keys::PHONE_ISSUER_KEY) {
+                    let issuer = keys.phone_issuer()?;
+                    if issuer.public_key() != recorded.issuer {
+                        return Err(ServiceError::KeysMismatch(format!(
+                            "{}: its phone issuing key is not this database's",
+                            keys.path().display()
+                        )));
+                    }
+                    Some(issuer)
+                } else {
+                    None
+                }
+            }
+        };
+        let epoch = crate::epoch::current(&store, &keys, now).await?;
+        Ok(Self {
+            store,
+            clock,
+            keys,
+            policy,
+            epoch,
+            phone_issuer,
+        })
     }
 
-    /// Adds a station; returns it and its one-time enrolment code (shown once, stored hashed).
+    /// The key the hub signs phone codes with, if its key directory holds it.
+    pub fn phone_issuer(&self) -> Option<&StationKey> {
+        self.phone_issuer.as_ref()
+    }
+
+    /// Where a push's accepted codes stand in R2's order: the current epoch, or for events
+    /// re-sent after a restore, the earlier epoch they were first accepted in (if this
+    /// database knows it). The second value: whether the push is such a re-send.
+    pub async fn push_order(
+        &self,
+        resent_from: Option<&str>,
+    ) -> Result<(EpochOrder, bool), ServiceError> {
+        let current = EpochOrder {
+            epoch_no: self.epoch.no,
+        };
+        let Some(name) = resent_from else {
+            return Ok((current, false));
+        };
+        let epochs = self.store.epochs().await?;
+        Ok(match epochs.iter().find(|e| e.name == name) {
+            Some(e) => (EpochOrder { epoch_no: e.no }, true),
+            None => (current, false),
+        })
+    }
+
+    /// The subscribe limits of `station`.
+    pub fn subscribe_limits(&self, station: &Principal) -> SubscribeLimits {
+        let max_total = station
+            .max_subscriptions
+            .unwrap_or(self.policy.max_subscriptions);
+        SubscribeLimits {
+            max_total,
+            max_new_per_day: self.policy.max_new_lookups_per_day.max(max_total),
+            alert_new_per_day: self.policy.bulk_lookup_alert,
+        }
+    }
+
+    /// Adds a station; returns it and its one-time enrolment code (shown once, stored hashed;
+    /// the district secret is stored sealed under it, and only until it is used).
     pub async fn add_station(
         &self,
         name: &str,
@@ -77,14 +233,8 @@ impl<S: Store> Hub<S> {
     ) -> Result<(StationRecord, String), ServiceError> {
         let now = self.clock.now();
         let id = format!("ST-{}", random_crockford(6)?);
-        let code = random_crockford(16)?;
-        let code = format!(
-            "{}-{}-{}-{}",
-            &code[0..4],
-            &code[4..8],
-            &code[8..12],
-            &code[12..16]
-        );
+        let code = new_enrolment_code()?;
+        let sealed_secret = self.seal_secret_for(&code, &id)?;
         let record = self
             .store
             .add_station(NewStation {
@@ -94,14 +244,41 @@ impl<S: Store> Hub<S> {
                 code_hash: enrolment_code_hash(&code),
                 now,
                 code_expires_at: now + ENROLMENT_CODE_TTL_SECS,
+                sealed_secret,
             })
             .await?;
         Ok((record, code))
     }
 
+    /// A one-time re-key code for an enrolled station whose key was stolen or lost: enrolling
+    /// with it (`nac enrol --code …` on the station) replaces and retires every key the
+    /// station held. The district sees it in its events.
+    pub async fn rekey_station(&self, station: &str) -> Result<String, ServiceError> {
+        let now = self.clock.now();
+        let code = new_enrolment_code()?;
+        let sealed_secret = self.seal_secret_for(&code, station)?;
+        self.store
+            .add_rekey_code(Rekey {
+                station: station.to_owned(),
+                code_hash: enrolment_code_hash(&code),
+                sealed_secret,
+                now,
+                code_expires_at: now + ENROLMENT_CODE_TTL_SECS,
+            })
+            .await?
+            .map_err(ServiceError::EnrolRefused)?;
+        Ok(code)
+    }
+
+    fn seal_secret_for(&self, code: &str, station: &str) -> Result<String, ServiceError> {
+        let secret = self.keys.district_secret()?;
+        nac_protocol::seal_district_secret(code, station, &secret)
+            .map_err(|e| ServiceError::Random(e.to_string()))
+    }
+
     /// Enrols a station: checks the proof of key possession, uses the code, returns the station
-    /// id.
-    pub async fn enrol(&self, req: &EnrolRequest) -> Result<String, ServiceError> {
+    /// id and the district secret sealed under the code.
+    pub async fn enrol(&self, req: &EnrolRequest) -> Result<Enrolled, ServiceError> {
         if req.public_key.kid() != req.kid {
             return Err(ServiceError::BadRequest(
                 "kid does not match public_key".into(),
@@ -180,10 +357,18 @@ impl<S: Store> Hub<S> {
         }
     }
 
-    /// Checks what needs no database: the event's own rules, its date, and its credential
-    /// against the pushing station's registered key.
-    pub fn check_station_event(&self, station: &Principal, event: Event, now: i64) -> CheckedEvent {
-        let refusal = refusal_for(station, &event, now);
+    /// Checks what needs no database: the event's own rules, its date (not ahead of the hub's
+    /// clock, not before the district's offline window unless `resent`, not expired), and its
+    /// credential against the pushing station's keys as they stood when the code was dated.
+    pub fn check_station_event(
+        &self,
+        station: &Principal,
+        event: Event,
+        resent: bool,
+        now: i64,
+    ) -> CheckedEvent {
+        let window = (!resent).then_some(self.policy.offline_window_secs);
+        let refusal = refusal_for(station, &event, window, now);
         CheckedEvent::new(event, refusal)
     }
 
@@ -209,13 +394,14 @@ impl<S: Store> Hub<S> {
         &self,
         station: &Principal,
         events: Vec<Event>,
+        resent: bool,
         now: i64,
     ) -> Vec<CheckedEvent> {
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         if threads < 2 || events.len() < 64 {
             return events
                 .into_iter()
-                .map(|e| self.check_station_event(station, e, now))
+                .map(|e| self.check_station_event(station, e, resent, now))
                 .collect();
         }
         let chunk = events.len().div_ceil(threads);
@@ -233,7 +419,7 @@ impl<S: Store> Hub<S> {
                 .map(|part| {
                     scope.spawn(move || {
                         part.into_iter()
-                            .map(|e| self.check_station_event(station, e, now))
+                            .map(|e| self.check_station_event(station, e, resent, now))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -260,12 +446,18 @@ impl<S: Store> Hub<S> {
                 "the phone channel has no volunteers".into(),
             ));
         }
-        if req.issued_at < 0 || req.issued_at > now + MAX_REQUEST_SKEW_SECS {
-            return Err(ServiceError::BadRequest(
-                "issued_at must be a unix time at most 5 minutes ahead of the hub".into(),
-            ));
+        let earliest = now.saturating_sub(self.policy.offline_window_secs);
+        if req.issued_at < earliest || req.issued_at > now + MAX_REQUEST_SKEW_SECS {
+            return Err(ServiceError::BadRequest(format!(
+                "issued_at must lie between the district's offline window ({} days back) and 5 \
+                 minutes ahead of the hub's clock",
+                self.policy.offline_window_secs / 86_400
+            )));
         }
-        let issuer = &self.store.hub_secrets().phone_issuer;
+        let issuer = self
+            .phone_issuer
+            .as_ref()
+            .ok_or(ServiceError::NoPhoneIssuer)?;
         let serial = phone_serial(&req.event_id);
         let claims = Claims {
             serial: serial.clone(),
@@ -289,6 +481,7 @@ impl<S: Store> Hub<S> {
                 expires_at: claims.expires_at,
                 kid: issuer.kid(),
                 credential,
+                sealed: None,
             },
             supersedes: None,
         };
@@ -296,9 +489,17 @@ impl<S: Store> Hub<S> {
             .validate()
             .err()
             .map(|e| invalid(&event, RejectReason::InvalidEvent, e.to_string()));
+        let order = EpochOrder {
+            epoch_no: self.epoch.no,
+        };
         let mut answers = self
             .store
-            .push(PHONE_CHANNEL, vec![CheckedEvent::new(event, refusal)], now)
+            .push(
+                PHONE_CHANNEL,
+                vec![CheckedEvent::new(event, refusal)],
+                order,
+                now,
+            )
             .await?;
         answers
             .pop()
@@ -306,20 +507,23 @@ impl<S: Store> Hub<S> {
     }
 }
 
-/// The hub's phone issuer key (for tests and the CLI).
-pub fn phone_issuer<S: Store>(hub: &Hub<S>) -> &StationKey {
-    &hub.store.hub_secrets().phone_issuer
-}
-
 /// SHA-256 hex of an enrolment code, after normalising (uppercase, no `-` or spaces), so a
 /// volunteer may type it in lowercase or without dashes.
 pub fn enrolment_code_hash(code: &str) -> String {
-    let normal: String = code
-        .chars()
-        .filter(|c| !matches!(c, '-' | ' '))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let normal = nac_protocol::normalize_enrolment_code(code);
     hex::encode(Sha256::digest(normal.as_bytes()))
+}
+
+/// A fresh one-time code: 16 Crockford characters (80 bits) in groups of four.
+fn new_enrolment_code() -> Result<String, ServiceError> {
+    let code = random_crockford(16)?;
+    Ok(format!(
+        "{}-{}-{}-{}",
+        &code[0..4],
+        &code[4..8],
+        &code[8..12],
+        &code[12..16]
+    ))
 }
 
 /// The serial of a phone renewal: `P` + 9 Crockford characters of SHA-256(event id).
@@ -352,43 +556,85 @@ fn invalid(event: &Event, reason: RejectReason, message: String) -> EventAnswer 
     }
 }
 
-/// Why a station's event must be refused before the store, if it must.
-fn refusal_for(station: &Principal, event: &Event, now: i64) -> Option<EventAnswer> {
+/// Why a station's event must be refused before the store, if it must. `window`: how far
+/// back a code may be dated (`None` for events re-sent after a restore, which were on time
+/// when first sent).
+fn refusal_for(
+    station: &Principal,
+    event: &Event,
+    window: Option<i64>,
+    now: i64,
+) -> Option<EventAnswer> {
     if let Err(e) = event.validate() {
         return Some(invalid(event, RejectReason::InvalidEvent, e.to_string()));
     }
-    if event.code.issued_at > now.saturating_add(MAX_REQUEST_SKEW_SECS) {
+    let issued_at = event.code.issued_at;
+    if issued_at > now.saturating_add(MAX_REQUEST_SKEW_SECS) {
         return Some(invalid(
             event,
             RejectReason::IssuedInFuture,
-            "issued_at is more than 5 minutes after the hub's clock".into(),
+            format!(
+                "issued_at is {} s after the hub's clock (at most {MAX_REQUEST_SKEW_SECS} s): the \
+                 station's clock is fast",
+                issued_at - now
+            ),
         ));
+    }
+    if now >= event.code.expires_at {
+        return Some(invalid(
+            event,
+            RejectReason::IssuedTooEarly,
+            "the code has expired".into(),
+        ));
+    }
+    if let Some(window) = window {
+        if issued_at < now.saturating_sub(window) {
+            return Some(invalid(
+                event,
+                RejectReason::IssuedTooEarly,
+                format!(
+                    "issued_at is {} days before the hub's clock; the district accepts codes up \
+                     to {} days old (a station clock set back, or a station offline longer)",
+                    (now - issued_at) / 86_400,
+                    window / 86_400
+                ),
+            ));
+        }
+    }
+    let withdrawn = |why: String| Some(invalid(event, RejectReason::KeyWithdrawn, why));
+    if let Some(disabled_at) = station.disabled_at {
+        if issued_at > disabled_at {
+            return withdrawn(
+                "the district disabled this station before the code was dated".into(),
+            );
+        }
     }
     let bad = |why: &str| Some(invalid(event, RejectReason::InvalidCredential, why.into()));
     let Some(current) = station.public_key else {
         return bad("the station has no registered key");
     };
-    let key = if event.code.kid == current.kid() {
-        current
-    } else {
-        // A code signed before the station rotated its key, pushed after: genuine if issued
-        // before the hub retired that key (with the request clock window as margin).
-        match station
-            .retired
-            .iter()
-            .find(|k| k.public_key.kid() == event.code.kid)
-        {
-            Some(old)
-                if old.retired_at.is_none_or(|retired| {
-                    event.code.issued_at <= retired.saturating_add(MAX_REQUEST_SKEW_SECS)
-                }) =>
+    let key =
+        if event.code.kid == current.kid() {
+            current
+        } else {
+            // A code signed before the station rotated its key, pushed after: genuine if dated no
+            // later than the moment the hub retired that key (the trust list's `not_after`).
+            match station
+                .retired
+                .iter()
+                .find(|k| k.public_key.kid() == event.code.kid)
             {
-                old.public_key
+                Some(old) if old.retired_at.is_none_or(|retired| issued_at <= retired) => {
+                    old.public_key
+                }
+                Some(_) => return withdrawn(
+                    "kid is a retired key of the pushing station, and the code was dated after \
+                     it was retired"
+                        .into(),
+                ),
+                None => return bad("kid is not the pushing station's key"),
             }
-            Some(_) => return bad("kid is a retired key of the pushing station, and the code was issued after it was retired"),
-            None => return bad("kid is not the pushing station's key"),
-        }
-    };
+        };
     let mut trust = TrustList::new();
     trust.add_issuer(key, station.id.clone());
     let checked = verify(&event.code.credential, &trust, now);

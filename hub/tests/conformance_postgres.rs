@@ -5,13 +5,14 @@
 mod conformance;
 mod support;
 
-use nac_hub::{Clock, Hub, PgStore, Store};
+use nac_hub::{Hub, PgStore};
 use support::*;
 
-async fn pg_hub() -> Option<(Hub<PgStore>, ())> {
+async fn pg_hub() -> Option<(Hub<PgStore>, tempfile::TempDir)> {
     let url = pg::fresh_database().await?;
     let store = PgStore::connect(&url, T0).await.unwrap();
-    Some((Hub::new(store, Clock::starting_at(T0)), ()))
+    let dir = tempfile::tempdir().unwrap();
+    Some((open_hub(store, dir.path(), T0).await, dir))
 }
 
 conformance_suite!(pg_hub());
@@ -21,10 +22,8 @@ async fn the_database_itself_refuses_a_second_application_per_day_and_a_second_a
     let Some(url) = pg::fresh_database().await else {
         return;
     };
-    let hub = Hub::new(
-        PgStore::connect(&url, T0).await.unwrap(),
-        Clock::starting_at(T0),
-    );
+    let dir = tempfile::tempdir().unwrap();
+    let hub = open_hub(PgStore::connect(&url, T0).await.unwrap(), dir.path(), T0).await;
     let st = enrol(&hub, 1).await;
     push(&hub, &st, &[event(&st, 1, &nth_person(1), "S1", T0)], T0).await;
     let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
@@ -33,8 +32,11 @@ async fn the_database_itself_refuses_a_second_application_per_day_and_a_second_a
     tokio::spawn(conn);
     let second_same_day = client
         .execute(
-            "INSERT INTO applications SELECT 'S2', 'e2', person_key, day, issued_at, expires_at, kid,
-                 channel, capacity, volunteer, credential, supersedes, 'accepted', NULL, received_at
+            "INSERT INTO applications (serial, kid, event_id, person_key, day, issued_at,
+                 expires_at, channel, capacity, volunteer, credential, supersedes, status, reason,
+                 received_at, epoch_no)
+             SELECT 'S2', kid, 'e2', person_key, day, issued_at, expires_at, channel, capacity,
+                 volunteer, credential, supersedes, 'accepted', NULL, received_at, epoch_no
              FROM applications WHERE serial = 'S1'",
             &[],
         )
@@ -42,7 +44,7 @@ async fn the_database_itself_refuses_a_second_application_per_day_and_a_second_a
     assert!(second_same_day.is_err(), "R3 index");
     let second_active = client
         .execute(
-            "INSERT INTO active_codes SELECT person_key, 'S1', 0 FROM active_codes",
+            "INSERT INTO active_codes SELECT person_key, application_id FROM active_codes",
             &[],
         )
         .await;
@@ -50,14 +52,31 @@ async fn the_database_itself_refuses_a_second_application_per_day_and_a_second_a
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_newer_schema_is_refused_and_reconnecting_keeps_secrets() {
+async fn a_newer_schema_is_refused_and_reconnecting_keeps_the_keys() {
     let Some(url) = pg::fresh_database().await else {
         return;
     };
-    let first = PgStore::connect(&url, T0).await.unwrap();
-    let secret = first.hub_secrets().district_secret.clone();
-    let again = PgStore::connect(&url, T0).await.unwrap();
-    assert_eq!(again.hub_secrets().district_secret, secret);
+    let dir = tempfile::tempdir().unwrap();
+    let first = open_hub(PgStore::connect(&url, T0).await.unwrap(), dir.path(), T0).await;
+    let issuer = first.keys.phone_issuer().unwrap().kid();
+    let again = open_hub(PgStore::connect(&url, T0).await.unwrap(), dir.path(), T0).await;
+    assert_eq!(again.keys.phone_issuer().unwrap().kid(), issuer);
+    assert_eq!(again.epoch, first.epoch);
+    // Another key directory is not this database's: refused, nothing changed.
+    let stranger = tempfile::tempdir().unwrap();
+    let keys = nac_hub::KeyDir::open(stranger.path().join("keys")).unwrap();
+    keys.create_missing().unwrap();
+    let refused = Hub::open(
+        PgStore::connect(&url, T0).await.unwrap(),
+        nac_hub::Clock::starting_at(T0),
+        keys,
+        nac_hub::Policy::default(),
+    )
+    .await;
+    assert!(matches!(
+        refused,
+        Err(nac_hub::ServiceError::KeysMismatch(_))
+    ));
     let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
         .unwrap();

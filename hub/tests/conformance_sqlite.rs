@@ -4,7 +4,7 @@
 mod conformance;
 mod support;
 
-use nac_hub::{Clock, Hub, SqliteStore, Store};
+use nac_hub::{Hub, SqliteStore};
 use support::*;
 
 async fn sqlite_hub() -> Option<(Hub<SqliteStore>, tempfile::TempDir)> {
@@ -12,7 +12,7 @@ async fn sqlite_hub() -> Option<(Hub<SqliteStore>, tempfile::TempDir)> {
     let store = SqliteStore::open(dir.path().join("hub.db"), T0)
         .await
         .unwrap();
-    Some((Hub::new(store, Clock::starting_at(T0)), dir))
+    Some((open_hub(store, dir.path(), T0).await, dir))
 }
 
 conformance_suite!(sqlite_hub());
@@ -24,28 +24,43 @@ async fn the_database_itself_refuses_a_second_application_per_day_and_a_second_a
     push(&hub, &st, &[event(&st, 1, &nth_person(1), "S1", T0)], T0).await;
     let conn = rusqlite::Connection::open(dir.path().join("hub.db")).unwrap();
     let second_same_day = conn.execute(
-        "INSERT INTO applications SELECT 'S2', 'e2', person_key, day, issued_at, expires_at, kid,
-             channel, capacity, volunteer, credential, supersedes, 'accepted', NULL, received_at
+        "INSERT INTO applications (serial, kid, event_id, person_key, day, issued_at, expires_at,
+             channel, capacity, volunteer, credential, supersedes, status, reason, received_at,
+             epoch_no)
+         SELECT 'S2', kid, 'e2', person_key, day, issued_at, expires_at, channel, capacity,
+             volunteer, credential, supersedes, 'accepted', NULL, received_at, epoch_no
          FROM applications WHERE serial = 'S1'",
         [],
     );
     assert!(second_same_day.is_err(), "R3 index");
+    let same_code_again = conn.execute(
+        "INSERT INTO applications (serial, kid, event_id, person_key, day, issued_at, expires_at,
+             channel, capacity, volunteer, credential, supersedes, status, reason, received_at,
+             epoch_no)
+         SELECT serial, kid, 'e3', person_key, day + 1, issued_at, expires_at, channel, capacity,
+             volunteer, credential, supersedes, 'accepted', NULL, received_at, epoch_no
+         FROM applications WHERE serial = 'S1'",
+        [],
+    );
+    assert!(same_code_again.is_err(), "one row per (kid, serial)");
     let second_active = conn.execute(
-        "INSERT INTO active_codes SELECT person_key, 'S1', 0 FROM active_codes",
+        "INSERT INTO active_codes SELECT person_key, application_id FROM active_codes",
         [],
     );
     assert!(second_active.is_err(), "R2 key");
 }
 
 #[tokio::test]
-async fn a_newer_schema_is_refused_and_reopening_keeps_secrets() {
+async fn a_newer_schema_is_refused_and_reopening_keeps_the_keys() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hub.db");
-    let first = SqliteStore::open(&path, T0).await.unwrap();
-    let secret = first.hub_secrets().district_secret.clone();
+    let first = open_hub(SqliteStore::open(&path, T0).await.unwrap(), dir.path(), T0).await;
+    let secret = first.keys.district_secret().unwrap();
+    let epoch = first.epoch.clone();
     drop(first);
-    let again = SqliteStore::open(&path, T0).await.unwrap();
-    assert_eq!(again.hub_secrets().district_secret, secret);
+    let again = open_hub(SqliteStore::open(&path, T0).await.unwrap(), dir.path(), T0).await;
+    assert_eq!(again.keys.district_secret().unwrap(), secret);
+    assert_eq!(again.epoch, epoch, "reopening is not a restore");
     drop(again);
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute("INSERT INTO schema_migrations VALUES (999, 0)", [])

@@ -33,9 +33,10 @@ fn postgres_env() -> Option<Env> {
         .build()
         .unwrap();
     let url = rt.block_on(pg::fresh_database())?;
+    let dir = tempfile::tempdir().unwrap();
     Some(Env {
-        data: DataArg::Postgres(url),
-        dir: tempfile::tempdir().unwrap(),
+        data: DataArg::Postgres(url, dir.path().join("keys")),
+        dir,
     })
 }
 
@@ -101,6 +102,8 @@ fn enrolled(env: &Env, hub: &HubProcess, seed: u8) -> (TestStation, HubClient, E
     let station = TestStation {
         id: enrolled.station.clone(),
         key: key.clone(),
+        secret: open_district_secret(&code, &enrolled.station, &enrolled.district_secret_sealed)
+            .unwrap(),
     };
     (
         station,
@@ -114,6 +117,7 @@ fn push_body(station: &TestStation, events: &[Event]) -> Vec<u8> {
         v: V1,
         station: station.id.clone(),
         events: events.to_vec(),
+        resent_from_epoch: None,
     })
     .unwrap()
 }
@@ -139,6 +143,8 @@ fn enrol_push_repeatedly_pull_and_lists(env: Env) {
     let station = TestStation {
         id: enrolled.station.clone(),
         key: key.clone(),
+        secret: open_district_secret(&code, &enrolled.station, &enrolled.district_secret_sealed)
+            .unwrap(),
     };
     let client = HubClient::new(&hub.url, &station.id, key);
     let t = now();
@@ -147,7 +153,7 @@ fn enrol_push_repeatedly_pull_and_lists(env: Env) {
             event(
                 &station,
                 i,
-                &person(&enrolled.district_secret, i as usize),
+                &person(&station.secret, i as usize),
                 &format!("S{i}"),
                 t - 10,
             )
@@ -197,14 +203,9 @@ fn enrol_push_repeatedly_pull_and_lists(env: Env) {
     )
     .unwrap();
     assert_eq!(t2.issuers[0].station, station.id);
-    // Revocations: a renewal of S0's person dated the day before is superseded at once.
-    let earlier = event(
-        &station,
-        11,
-        &person(&enrolled.district_secret, 0),
-        "S0A",
-        t - DAY,
-    );
+    // Revocations: a renewal of S0's person dated the day before but accepted after S0
+    // supersedes it (the hub's acceptance order decides, not station clocks).
+    let earlier = event(&station, 11, &person(&station.secret, 0), "S0A", t - DAY);
     let r = client
         .send("POST", PATH_PUSH, &push_body(&station, &[earlier]))
         .unwrap();
@@ -217,7 +218,8 @@ fn enrol_push_repeatedly_pull_and_lists(env: Env) {
     )
     .unwrap();
     assert_eq!(rev.revocations.len(), 1);
-    assert_eq!(rev.revocations[0].serial, "S0A");
+    assert_eq!(rev.revocations[0].serial, "S0");
+    assert_eq!(rev.revocations[0].kid, station.key.kid());
     // Bad queries.
     for q in [
         "/v1/pull?since=-1",
@@ -238,10 +240,10 @@ fn enrol_push_repeatedly_pull_and_lists(env: Env) {
 
 fn refused_requests_change_nothing(env: Env) {
     let hub = HubProcess::start(&env.data, env.dir.path(), &[], &[]);
-    let (a, client_a, enrolled) = enrolled(&env, &hub, 1);
+    let (a, client_a, _) = enrolled(&env, &hub, 1);
     let (b, client_b, _) = enrolled_again(&env, &hub, 2);
     let t = now();
-    let p = person(&enrolled.district_secret, 0);
+    let p = person(&a.secret, 0);
     let good = push_body(&a, &[event(&a, 1, &p, "A1", t - 5)]);
     let before = dump(&env);
     let check = |what: &str, answer: HubResponse, status: u16| {
@@ -335,6 +337,7 @@ fn refused_requests_change_nothing(env: Env) {
         v: V1,
         station: b.id.clone(),
         events: vec![],
+        resent_from_epoch: None,
     })
     .unwrap();
     check(
@@ -457,18 +460,38 @@ fn refused_requests_change_nothing(env: Env) {
     .unwrap();
     assert_eq!(answer.status, 403);
     assert_eq!(dump(&env), before_enrol);
-    // A disabled station's pushes get 403; its key stays listed as disabled.
+    // A disabled station: its other requests get 403; its pushes are heard, so a code it
+    // issued before it was disabled still counts for R3, and one dated later is refused.
     run_hub(&env.data, &["station", "disable", &b.id], &[]);
     let before = dump(&env);
+    let sub = serde_json::to_vec(&SubscribeRequest {
+        v: V1,
+        station: b.id.clone(),
+        person_keys: vec![p.clone()],
+    })
+    .unwrap();
+    let answer = client_b.send("POST", PATH_SUBSCRIBE, &sub).unwrap();
+    assert_eq!(answer.status, 403, "{}", answer.text());
+    assert!(answer.text().contains(STATION_DISABLED));
+    assert_eq!(client_b.send("GET", PATH_PULL, b"").unwrap().status, 403);
+    assert_eq!(dump(&env), before);
     let answer = client_b
         .send(
             "POST",
             PATH_PUSH,
-            &push_body(&b, &[event(&b, 3, &p, "B1", t - 5)]),
+            &push_body(
+                &b,
+                &[
+                    event(&b, 3, &p, "B1", t - 5),
+                    event(&b, 4, &person(&b.secret, 1), "B2", now() + 2),
+                ],
+            ),
         )
         .unwrap();
-    assert_eq!(answer.status, 403, "{}", answer.text());
-    assert_eq!(dump(&env), before);
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let results: PushResponse = serde_json::from_slice(&answer.body).unwrap();
+    assert_eq!(results.results[0].status, Outcome::Accepted);
+    assert_eq!(results.results[1].reason, Some(RejectReason::KeyWithdrawn));
     // And after all that, the good request still works.
     let ok = client_a.send("POST", PATH_PUSH, &good).unwrap();
     assert_eq!(ok.status, 200, "{}", ok.text());
@@ -526,7 +549,7 @@ fn enrolled_again(
 fn ten_stations_same_person_same_day_over_http(env: Env) {
     let hub = HubProcess::start(&env.data, env.dir.path(), &[], &[]);
     let stations: Vec<_> = (1..=10).map(|seed| enrolled(&env, &hub, seed)).collect();
-    let secret = stations[0].2.district_secret.clone();
+    let secret = stations[0].0.secret.clone();
     let p = person(&secret, 1);
     let t = now();
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(10));
@@ -576,9 +599,9 @@ fn ten_stations_same_person_same_day_over_http(env: Env) {
 
 fn phone_renewal_reaches_a_station(env: Env) {
     let hub = HubProcess::start(&env.data, env.dir.path(), &[], &[]);
-    let (station, client, enrolled) = enrolled(&env, &hub, 1);
+    let (station, client, _) = enrolled(&env, &hub, 1);
     // A resident the station holds but never renewed there.
-    let p = person(&enrolled.district_secret, 2);
+    let p = person(&station.secret, 2);
     let sub = serde_json::to_vec(&SubscribeRequest {
         v: V1,
         station: station.id.clone(),
@@ -670,14 +693,14 @@ fn bursts_get_429_with_retry_after(env: Env) {
 
 fn hub_files_and_log_hold_no_identities(env: Env) {
     let hub = HubProcess::start(&env.data, env.dir.path(), &[], &[]);
-    let (station, client, enrolled) = enrolled(&env, &hub, 1);
+    let (station, client, _) = enrolled(&env, &hub, 1);
     let t = now();
     let events: Vec<Event> = (0..3)
         .map(|i| {
             event(
                 &station,
                 i,
-                &person(&enrolled.district_secret, i as usize),
+                &person(&station.secret, i as usize),
                 &format!("S{i}"),
                 t - 5,
             )
@@ -733,13 +756,7 @@ fn a_killed_hub_restarts_with_its_answers(env: Env) {
     let t = now();
     let body = push_body(
         &station,
-        &[event(
-            &station,
-            1,
-            &person(&enrolled.district_secret, 0),
-            "K1",
-            t - 5,
-        )],
+        &[event(&station, 1, &person(&station.secret, 0), "K1", t - 5)],
     );
     let first: PushResponse =
         serde_json::from_slice(&client.send("POST", PATH_PUSH, &body).unwrap().body).unwrap();

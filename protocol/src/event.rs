@@ -2,9 +2,10 @@
 //!
 //! An [`Event`] says: *this person* (by [`PersonKey`]) was issued *this code* (serial, times,
 //! signing key, credential text), *in this capacity*, *through this channel*, *by this
-//! volunteer*, replacing *that serial*. It carries no ID number, name or phone: the credential
-//! text holds only a masked name and the last 4 characters of the number (docs/credential.md
-//! §8), and the person is known by the HMAC key.
+//! volunteer*, replacing *that serial*. It carries no ID number, name or phone: the person is
+//! known by the HMAC key, and the credential (which shows a masked name and the last 4
+//! characters of the number) comes twice — in the clear for the hub to verify in memory, and
+//! sealed under the district secret, the only form the hub stores ([`crate::seal_credential`]).
 
 use std::fmt;
 
@@ -115,8 +116,13 @@ pub struct Code {
     pub expires_at: i64,
     /// The key id of the signing key (16 hex digits).
     pub kid: KeyId,
-    /// The credential text, `NAC1:…` (docs/credential.md).
+    /// The credential text, `NAC1:…` (docs/credential.md): the hub verifies it, never stores it.
     pub credential: String,
+    /// The same credential sealed for stations ([`crate::seal_credential`], `NACS1:…`): what
+    /// the hub stores and hands to other stations. Required from stations; absent on the phone
+    /// channel, whose codes the hub issues itself and which hold no identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<String>,
 }
 
 /// One application (first or repeat) from a station's outbox or the phone channel.
@@ -157,14 +163,33 @@ impl Event {
             Channel::Station(id) if !is_station_id(id) => {
                 return Err(E::invalid("channel", "must be a station id or \"phone\""));
             }
-            Channel::Station(_) => match &self.volunteer {
-                Some(v) if is_volunteer_id(v) => {}
-                _ => return Err(E::invalid(
-                    "volunteer",
-                    "a station event needs a volunteer id of 1-64 characters A-Z a-z 0-9 . _ : / -",
-                )),
-            },
+            Channel::Station(id) => {
+                match &self.volunteer {
+                    Some(v) if is_volunteer_id(v) && is_volunteer_of(v, id) => {}
+                    _ => return Err(E::invalid(
+                        "volunteer",
+                        "a station event needs a volunteer id \"<station>/<id>\" of the pushing station, 1-64 characters A-Z a-z 0-9 . _ : / -",
+                    )),
+                }
+                if !self
+                    .code
+                    .sealed
+                    .as_deref()
+                    .is_some_and(crate::is_sealed_text)
+                {
+                    return Err(E::invalid(
+                        "code.sealed",
+                        "a station event needs its credential sealed (NACS1:…)",
+                    ));
+                }
+            }
             Channel::Phone => {
+                if self.code.sealed.is_some() {
+                    return Err(E::invalid(
+                        "code.sealed",
+                        "must be absent on the phone channel",
+                    ));
+                }
                 if self.volunteer.is_some() {
                     return Err(E::invalid("volunteer", "must be null on the phone channel"));
                 }
@@ -207,6 +232,14 @@ impl Event {
         }
         Ok(())
     }
+}
+
+/// Whether volunteer id `v` names a volunteer of station `station` (`<station>/…`): a station
+/// cannot record an application in another station's volunteer's name.
+fn is_volunteer_of(v: &str, station: &str) -> bool {
+    v.strip_prefix(station)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .is_some_and(|own| !own.is_empty())
 }
 
 /// A volunteer id: 1–64 characters of `A-Z a-z 0-9 . _ : / -`.

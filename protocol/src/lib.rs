@@ -30,6 +30,7 @@ mod event;
 mod ids;
 pub mod messages;
 mod person;
+mod seal;
 mod version;
 
 pub use auth::{
@@ -41,6 +42,11 @@ pub use event::{Capacity, Channel, Code, Event, MAX_VOLUNTEER_LEN, PHONE_CHANNEL
 pub use ids::{is_event_id, is_serial, is_station_id, new_event_id, random_hex};
 pub use messages::*;
 pub use person::{person_key, DistrictSecret, PersonKey};
+pub use seal::{
+    is_sealed_text, normalize_enrolment_code, open_credential, open_district_secret,
+    seal_credential, seal_credential_with_nonce, seal_district_secret,
+    seal_district_secret_with_nonce, SealError, MAX_SEALED_LEN, SEALED_PREFIX,
+};
 pub use version::V1;
 
 /// The largest request or response body either side accepts: 1 MiB.
@@ -48,6 +54,18 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The `error` of a 403 for a station the district disabled: the station stops issuing codes
 /// until it is enabled again (§5.7).
 pub const STATION_DISABLED: &str = "station_disabled";
+/// The `error` of a 403 for a subscribe over the station's allowance.
+pub const SUBSCRIPTION_LIMIT: &str = "subscription_limit";
+/// Response header on every hub answer: the hub's clock (unix seconds). A station measures its
+/// own clock against it at every sync and refuses to renew while it is off.
+pub const HEADER_HUB_TIME: &str = "x-nac-hub-time";
+/// Response header on every hub answer: the hub database's epoch (16 hex digits). A new one
+/// means the hub was restored from a backup: the station re-sends and re-pulls.
+pub const HEADER_HUB_EPOCH: &str = "x-nac-hub-epoch";
+/// How long before its arrival at the hub a code may be dated, unless the district sets
+/// another window: 7 days (a station offline for a week still syncs; a clock set back by
+/// years does not).
+pub const DEFAULT_OFFLINE_WINDOW_SECS: i64 = 7 * 86_400;
 /// The most events one push request may carry (a full page of ~500 events is ~300 KiB).
 pub const MAX_EVENTS_PER_PAGE: usize = 500;
 /// The most person keys one subscribe request may carry. The answer holds the active code of

@@ -45,6 +45,13 @@ pub struct PushRequest {
     /// At most [`crate::MAX_EVENTS_PER_PAGE`] events, in outbox order; each event's `channel`
     /// must be `station`.
     pub events: Vec<Event>,
+    /// Set when these events are sent again because the hub lost them (it was restored from a
+    /// backup: a new epoch, or a pull cursor beyond its feed): the epoch under which the hub
+    /// first accepted them. The hub then places them in that epoch's order (they never
+    /// supersede a code it accepted since the restore) and does not hold the offline window
+    /// against them (they were on time when first sent); expired codes are still refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resent_from_epoch: Option<String>,
 }
 
 /// The answer to a push: one result per event, in the request's order.
@@ -89,6 +96,12 @@ pub enum RejectReason {
     SerialInUse,
     /// The code is dated more than 5 minutes after the hub's clock. Nothing recorded.
     IssuedInFuture,
+    /// The code is dated before the district's offline window (a station clock set back, or a
+    /// station offline longer than the district allows), or has expired. Nothing recorded.
+    IssuedTooEarly,
+    /// The code was signed by a key after the district withdrew it (station disabled, key
+    /// retired by a rotation or a re-key). Nothing recorded.
+    KeyWithdrawn,
 }
 
 impl RejectReason {
@@ -100,6 +113,8 @@ impl RejectReason {
             RejectReason::InvalidCredential => "invalid_credential",
             RejectReason::SerialInUse => "serial_in_use",
             RejectReason::IssuedInFuture => "issued_in_future",
+            RejectReason::IssuedTooEarly => "issued_too_early",
+            RejectReason::KeyWithdrawn => "key_withdrawn",
         }
     }
 
@@ -111,6 +126,8 @@ impl RejectReason {
             RejectReason::InvalidCredential,
             RejectReason::SerialInUse,
             RejectReason::IssuedInFuture,
+            RejectReason::IssuedTooEarly,
+            RejectReason::KeyWithdrawn,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -134,7 +151,10 @@ pub struct IssuedCode {
     pub expires_at: i64,
     /// The signing key's id.
     pub kid: KeyId,
-    /// The credential text, ready to print.
+    /// A station's code: its credential sealed for stations (`NACS1:…`, open it with
+    /// [`crate::open_credential`] for (`kid`, `serial`)); the hub cannot read it. A phone code
+    /// (`channel` `phone`): the `NAC1:` credential itself, which the hub issued and which holds
+    /// no identity (masked name `*`, no number).
     pub credential: String,
 }
 
@@ -302,14 +322,19 @@ pub struct Change {
     pub kind: ChangeKind,
     /// To whom.
     pub person_key: PersonKey,
-    /// The code concerned.
+    /// The code concerned: its serial…
     pub serial: String,
+    /// …and the key that signed it (a code is (kid, serial): two stations may pick one serial).
+    pub kid: KeyId,
     /// For `issued`: the code, with its credential.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<IssuedCode>,
-    /// For `superseded`: the serial of the code that replaced it.
+    /// For `superseded`: the serial of the code that replaced it…
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// …and that code's key id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_kid: Option<KeyId>,
     /// For `rejected`: why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<RejectReason>,
@@ -323,7 +348,9 @@ pub struct PullResponse {
     pub v: V1,
     /// Oldest first.
     pub changes: Vec<Change>,
-    /// The cursor for the next request (store it once the changes are applied).
+    /// The cursor for the next request (store it once the changes are applied). Lower than the
+    /// `since` sent only when the hub's feed is shorter than the cursor: the hub was restored
+    /// from a backup (the station then re-sends what it lost and pulls again from the start).
     pub next: String,
     /// Whether more changes are waiting (ask again at once with `since=next`).
     pub more: bool,
@@ -335,10 +362,14 @@ pub struct PullResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IssuerStatus {
-    /// The station is enrolled and in service.
+    /// The station is enrolled and in service with this key.
     Active,
-    /// The station was disabled: its codes issued before stay genuine, it can no longer push.
+    /// The station was disabled: codes the key issued before `not_after` stay genuine, later
+    /// ones are refused.
     Disabled,
+    /// The station replaced the key (rotation or a re-key by the district): codes it issued
+    /// before `not_after` stay genuine, later ones are refused.
+    Retired,
 }
 
 /// One trusted issuing key: a station's, or the hub's own for the phone channel
@@ -352,11 +383,17 @@ pub struct TrustEntry {
     pub station: String,
     /// The Ed25519 public key.
     pub public_key: PublicKey,
-    /// In service or disabled.
+    /// In service, disabled or retired.
     pub status: IssuerStatus,
+    /// When the key was withdrawn (unix s; disabled or retired): a code it signed dated after
+    /// this is refused by every verifier. `null` while the key is in service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<i64>,
 }
 
-/// `GET /v1/trust`: the trust list, paged.
+/// `GET /v1/trust`: the trust list, paged. A key appears again, at a later position, each time
+/// its status changes (disabled, enabled, retired): a station that follows the cursor learns
+/// every change; the latest entry for a kid is the one that holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustListResponse {
@@ -372,12 +409,14 @@ pub struct TrustListResponse {
     pub more: bool,
 }
 
-/// One withdrawn serial.
+/// One withdrawn code, by (kid, serial).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RevokedSerial {
     /// The serial.
     pub serial: String,
+    /// The key that signed the code (only that station's code with this serial is withdrawn).
+    pub kid: KeyId,
     /// Superseded (R2) or rejected.
     pub status: Revocation,
 }
@@ -427,8 +466,10 @@ pub struct EnrolResponse {
     pub v: V1,
     /// The hub-assigned station id: the station signs requests and credentials with it.
     pub station: String,
-    /// The district secret for [`crate::person_key`] (keep it secret).
-    pub district_secret: crate::DistrictSecret,
+    /// The district secret for [`crate::person_key`], sealed under the enrolment code
+    /// ([`crate::open_district_secret`] with the code and `station`): the hub stored it that
+    /// way when the code was made and cannot open it itself.
+    pub district_secret_sealed: String,
     /// The whole trust list at enrolment time (including this station and the phone issuer).
     pub issuers: Vec<TrustEntry>,
 }

@@ -78,6 +78,7 @@ fn same_day_event() -> Event {
     e
 }
 
+/// The code as the hub hands it on: a station's credential sealed.
 fn issued(e: &Event) -> IssuedCode {
     IssuedCode {
         person_key: e.person_key.clone(),
@@ -86,8 +87,18 @@ fn issued(e: &Event) -> IssuedCode {
         issued_at: e.code.issued_at,
         expires_at: e.code.expires_at,
         kid: e.code.kid,
-        credential: e.code.credential.clone(),
+        credential: e
+            .code
+            .sealed
+            .clone()
+            .unwrap_or_else(|| e.code.credential.clone()),
     }
+}
+
+/// The district secret sealed under the example's enrolment code (a reproducible nonce).
+fn sealed_secret() -> String {
+    seal_district_secret_with_nonce("K7Q2-9XMA-4HTB-E3WR", STATION, &district_secret(), [7; 24])
+        .unwrap()
 }
 
 fn trust_entries() -> Vec<TrustEntry> {
@@ -97,18 +108,21 @@ fn trust_entries() -> Vec<TrustEntry> {
             station: PHONE_CHANNEL.into(),
             public_key: phone_key().public_key(),
             status: IssuerStatus::Active,
+            not_after: None,
         },
         TrustEntry {
             kid: station_key().kid(),
             station: STATION.into(),
             public_key: station_key().public_key(),
             status: IssuerStatus::Active,
+            not_after: None,
         },
         TrustEntry {
             kid: other_key().kid(),
             station: OTHER_STATION.into(),
             public_key: other_key().public_key(),
             status: IssuerStatus::Disabled,
+            not_after: Some(ISSUED_AT + 86_400),
         },
     ]
 }
@@ -138,10 +152,10 @@ fn examples() -> Vec<(&'static str, String)> {
         ("EnrolResponse", pretty(&EnrolResponse {
             v: V1,
             station: STATION.into(),
-            district_secret: district_secret(),
+            district_secret_sealed: sealed_secret(),
             issuers: trust_entries()[..2].to_vec(),
         })),
-        ("PushRequest", pretty(&PushRequest { v: V1, station: STATION.into(), events: vec![first_event(), same_day_event()] })),
+        ("PushRequest", pretty(&PushRequest { v: V1, station: STATION.into(), events: vec![first_event(), same_day_event()], resent_from_epoch: None })),
         ("PushResponse", pretty(&PushResponse {
             v: V1,
             results: vec![
@@ -169,8 +183,8 @@ fn examples() -> Vec<(&'static str, String)> {
         ("PullResponse", pretty(&PullResponse {
             v: V1,
             changes: vec![
-                Change { kind: ChangeKind::Issued, person_key: sample_person(), serial: "PQ4M7X2K9A".into(), code: Some(phone_code()), by: None, reason: None },
-                Change { kind: ChangeKind::Superseded, person_key: sample_person(), serial: "7K3QD9XAZM".into(), code: None, by: Some("PQ4M7X2K9A".into()), reason: None },
+                Change { kind: ChangeKind::Issued, person_key: sample_person(), serial: "PQ4M7X2K9A".into(), kid: phone_key().kid(), code: Some(phone_code()), by: None, by_kid: None, reason: None },
+                Change { kind: ChangeKind::Superseded, person_key: sample_person(), serial: "7K3QD9XAZM".into(), kid: station_key().kid(), code: None, by: Some("PQ4M7X2K9A".into()), by_kid: Some(phone_key().kid()), reason: None },
             ],
             next: "1842".into(),
             more: false,
@@ -180,8 +194,8 @@ fn examples() -> Vec<(&'static str, String)> {
             v: V1,
             generated_at: ISSUED_AT + 2 * 86_400,
             revocations: vec![
-                RevokedSerial { serial: "9ZQ4M1T6KE".into(), status: Revocation::Rejected },
-                RevokedSerial { serial: "7K3QD9XAZM".into(), status: Revocation::Superseded },
+                RevokedSerial { serial: "9ZQ4M1T6KE".into(), kid: station_key().kid(), status: Revocation::Rejected },
+                RevokedSerial { serial: "7K3QD9XAZM".into(), kid: station_key().kid(), status: Revocation::Superseded },
             ],
             next: "1842".into(),
             more: false,
@@ -266,12 +280,30 @@ fn check<T: DeserializeOwned + Serialize>(text: &str) -> T {
     value
 }
 
+/// A code handed on by the hub: a station's opens with the district secret (and with nothing
+/// the hub holds), then verifies; a phone code verifies as it is.
 fn verifies(code: &IssuedCode) {
     let mut trust = TrustList::new();
     for e in trust_entries() {
         trust.add_issuer(e.public_key, e.station);
     }
-    let v = nac_credential::verify(&code.credential, &trust, code.issued_at);
+    let text = if code.channel == Channel::Phone {
+        code.credential.clone()
+    } else {
+        assert!(
+            code.credential.starts_with(SEALED_PREFIX),
+            "{}",
+            code.serial
+        );
+        open_credential(
+            &district_secret(),
+            &code.kid,
+            &code.serial,
+            &code.credential,
+        )
+        .unwrap()
+    };
+    let v = nac_credential::verify(&text, &trust, code.issued_at);
     assert_eq!(v.verdict, Verdict::Valid, "{}", code.serial);
     let claims = v.claims.unwrap();
     assert_eq!(
@@ -302,13 +334,34 @@ fn document_examples_are_exactly_the_code_s() {
                 assert_eq!(r.kid, r.public_key.kid());
             }
             "EnrolResponse" => {
-                check::<EnrolResponse>(text);
+                let r: EnrolResponse = check(text);
+                assert_eq!(
+                    open_district_secret(
+                        "k7q2 9xma 4htb e3wr",
+                        &r.station,
+                        &r.district_secret_sealed
+                    )
+                    .unwrap(),
+                    district_secret(),
+                    "the code the station typed opens the secret"
+                );
             }
             "PushRequest" => {
                 let r: PushRequest = check(text);
                 for e in &r.events {
                     e.validate().unwrap();
                     verifies(&issued(e));
+                    assert_eq!(
+                        open_credential(
+                            &district_secret(),
+                            &e.code.kid,
+                            &e.code.serial,
+                            e.code.sealed.as_deref().unwrap()
+                        )
+                        .unwrap(),
+                        e.code.credential,
+                        "the sealed credential is the clear one"
+                    );
                 }
             }
             "PushResponse" => {

@@ -41,6 +41,13 @@ fn every_message_round_trips() {
         v: V1,
         station: STATION.into(),
         events: vec![e.clone()],
+        resent_from_epoch: None,
+    });
+    round_trip(&PushRequest {
+        v: V1,
+        station: STATION.into(),
+        events: vec![e.clone()],
+        resent_from_epoch: Some("5f3a9c0e1b2d4a68".into()),
     });
     let accepted = EventAnswer {
         active: Some(issued("7K3QD9XAZM")),
@@ -86,16 +93,20 @@ fn every_message_round_trips() {
                 kind: ChangeKind::Issued,
                 person_key: e.person_key.clone(),
                 serial: "7K3QD9XAZM".into(),
+                kid: station_key().kid(),
                 code: Some(issued("7K3QD9XAZM")),
                 by: None,
+                by_kid: None,
                 reason: None,
             },
             Change {
                 kind: ChangeKind::Superseded,
                 person_key: e.person_key.clone(),
                 serial: "OLD".into(),
+                kid: station_key().kid(),
                 code: None,
                 by: Some("7K3QD9XAZM".into()),
+                by_kid: Some(station_key().kid()),
                 reason: None,
             },
         ],
@@ -107,7 +118,13 @@ fn every_message_round_trips() {
         station: STATION.into(),
         public_key: station_key().public_key(),
         status: IssuerStatus::Active,
+        not_after: None,
     };
+    round_trip(&TrustEntry {
+        status: IssuerStatus::Retired,
+        not_after: Some(ISSUED_AT),
+        ..entry.clone()
+    });
     round_trip(&TrustListResponse {
         v: V1,
         generated_at: ISSUED_AT,
@@ -120,6 +137,7 @@ fn every_message_round_trips() {
         generated_at: ISSUED_AT,
         revocations: vec![RevokedSerial {
             serial: "OLD".into(),
+            kid: station_key().kid(),
             status: Revocation::Superseded,
         }],
         next: "9".into(),
@@ -136,7 +154,8 @@ fn every_message_round_trips() {
     round_trip(&EnrolResponse {
         v: V1,
         station: STATION.into(),
-        district_secret: district_secret(),
+        district_secret_sealed: seal_district_secret("ABCD-EFGH", STATION, &district_secret())
+            .unwrap(),
         issuers: vec![entry],
     });
     round_trip(&PhoneRenewRequest {
@@ -211,6 +230,7 @@ fn valid_event_validates() {
     phone.channel = Channel::Phone;
     phone.volunteer = None;
     phone.capacity = Capacity::Own;
+    phone.code.sealed = None;
     assert_eq!(phone.validate(), Ok(()));
 }
 
@@ -252,7 +272,29 @@ fn invalid_events_are_refused() {
             Box::new(|e| {
                 e.channel = Channel::Phone;
                 e.volunteer = None;
+                e.code.sealed = None;
             }),
+        ),
+        (
+            "phone with a sealed credential",
+            Box::new(|e| {
+                e.channel = Channel::Phone;
+                e.volunteer = None;
+                e.capacity = Capacity::Own;
+            }),
+        ),
+        (
+            "another station's volunteer",
+            Box::new(|e| e.volunteer = Some("ST-8XW3MN/v-01".into())),
+        ),
+        (
+            "a bare volunteer id",
+            Box::new(|e| e.volunteer = Some("v-01".into())),
+        ),
+        ("station without a seal", Box::new(|e| e.code.sealed = None)),
+        (
+            "seal that is no seal",
+            Box::new(|e| e.code.sealed = Some("NACS1:short".into())),
         ),
         ("empty serial", Box::new(|e| e.code.serial.clear())),
         ("window", Box::new(|e| e.code.expires_at += 1)),

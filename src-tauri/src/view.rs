@@ -690,7 +690,8 @@ impl From<core::CardToReplace> for CardToReplace {
 /// What the verify screen shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct VerifyResult {
-    /// `valid`, `expired`, `superseded`, `rejected`, `unknown_issuer`, `forged`, `malformed`,
+    /// `valid`, `expired`, `superseded`, `rejected`, `key_withdrawn` (signed after the district
+    /// withdrew its key), `unknown_issuer`, `forged`, `malformed`,
     /// `invalid_window` (not signed for exactly 720 h), `not_yet_valid` (issued more than
     /// 5 minutes ahead of this computer's clock), `cannot_check` (the station's data could not
     /// be read), or `no_qr` when an image holds no readable QR code.

@@ -32,12 +32,12 @@ impl EventSink for Done {
 #[test]
 fn enrol_sync_now_and_a_rejected_renewal_on_the_screens() {
     let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at_cst(2026, 11, 27, 10, 0, 0);
     let hub = Hub::start(
         HubData::Sqlite(dir.path().join("hub.db")),
         dir.path(),
-        HubTime::at(chrono::Utc::now().timestamp()),
+        HubTime::following(&clock),
     );
-    let clock = ManualClock::at_cst(2026, 11, 27, 10, 0, 0);
     let (tx, done) = mpsc::channel();
     let host = Host::open(
         &dir.path().join("station.db"),

@@ -20,6 +20,10 @@ pub fn verdict_text(v: Verdict, lang: Lang) -> &'static str {
         Verdict::Expired => lang.t("已过期", "EXPIRED"),
         Verdict::Superseded => lang.t("已被新码取代（作废）", "SUPERSEDED (void)"),
         Verdict::Rejected => lang.t("已被驳回（作废）", "REJECTED (void)"),
+        Verdict::KeyWithdrawn => lang.t(
+            "签发密钥已停用后签发（作废）",
+            "KEY WITHDRAWN (signed after the key was withdrawn: void)",
+        ),
         Verdict::UnknownIssuer => lang.t("签发站点未知", "UNKNOWN ISSUER"),
         Verdict::Forged => lang.t("伪造或被篡改", "FORGED"),
         Verdict::Malformed => lang.t("无法识别", "MALFORMED"),

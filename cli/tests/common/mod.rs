@@ -26,6 +26,15 @@ pub fn local_hub(dir: &Path) -> Hub {
     )
 }
 
+/// A hub on SQLite in `dir` whose clock is `clock` (the test moves it with its stations').
+pub fn local_hub_following(dir: &Path, clock: &nac_core::ManualClock) -> Hub {
+    Hub::start(
+        HubData::Sqlite(dir.join("hub.db")),
+        dir,
+        HubTime::following(clock),
+    )
+}
+
 /// A station at `path` enrolled with `hub`, on `clock`, holding residents `people`.
 pub fn enrolled(
     hub: &Hub,
@@ -155,30 +164,73 @@ impl HubData {
     }
 }
 
-/// The hub's clock as the stations must sign with it: `start` at `since`, advancing in real
-/// time (the hub runs with `NAC_HUB_FAKE_NOW`, so simulated days are in its past).
-#[derive(Debug, Clone, Copy)]
-pub struct HubTime {
+/// The hub's clock: a start advancing in real time, or a test's own clock (a `ManualClock` the
+/// test moves by days). The hub process reads it from a file the test writes before every
+/// request (`NAC_HUB_CLOCK_FILE`), so hub and stations live through the same simulated days.
+#[derive(Clone)]
+pub struct HubTime(Arc<dyn Clock>);
+
+struct Running {
     start: i64,
     since: Instant,
 }
 
+impl Clock for Running {
+    fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp(self.start + self.since.elapsed().as_secs() as i64, 0).unwrap()
+    }
+}
+
 impl HubTime {
+    /// `start` now, advancing in real time.
     pub fn at(start: i64) -> HubTime {
-        HubTime {
+        HubTime(Arc::new(Running {
             start,
             since: Instant::now(),
-        }
+        }))
+    }
+
+    /// Whatever `clock` says (tests move it).
+    pub fn following(clock: &nac_core::ManualClock) -> HubTime {
+        HubTime(Arc::new(clock.clone()))
     }
 
     pub fn now_secs(&self) -> i64 {
-        self.start + self.since.elapsed().as_secs() as i64
+        self.0.now().timestamp()
     }
 }
 
 impl Clock for HubTime {
     fn now(&self) -> DateTime<Utc> {
-        DateTime::from_timestamp(self.now_secs(), 0).unwrap()
+        self.0.now()
+    }
+}
+
+/// A transport to the test hub that first sets the hub's clock file to the hub's time, then
+/// sends (signing with that time).
+pub struct HubTransport {
+    inner: HttpTransport,
+    time: HubTime,
+    clock_file: PathBuf,
+}
+
+impl Transport for HubTransport {
+    fn send(&mut self, request: &nac_core::station::HubRequest) -> Result<Vec<u8>, TransportError> {
+        write_clock(&self.clock_file, &self.time);
+        self.inner.send(request)
+    }
+
+    fn hub_headers(&self) -> Option<nac_core::station::HubHeaders> {
+        self.inner.hub_headers()
+    }
+}
+
+fn write_clock(path: &Path, time: &HubTime) {
+    // A unique temporary name per writer: the ticking thread and a transport may write at once.
+    let tmp = path
+        .with_extension(format!("tmp{:?}", std::thread::current().id()).replace(['(', ')'], ""));
+    if std::fs::write(&tmp, time.now_secs().to_string()).is_ok() {
+        let _ = std::fs::rename(&tmp, path);
     }
 }
 
@@ -190,7 +242,10 @@ pub struct Hub {
     dir: PathBuf,
     child: Option<Child>,
     log: PathBuf,
-    gateway_secret: std::sync::Mutex<Option<String>>,
+    /// The hub's clock file (`NAC_HUB_CLOCK_FILE`).
+    clock_file: PathBuf,
+    /// Stops the thread that keeps the clock file at the hub's time.
+    ticking: Arc<std::sync::atomic::AtomicBool>,
     /// Extra `serve` arguments (TLS).
     serve_args: Vec<String>,
 }
@@ -219,19 +274,53 @@ impl Hub {
             dir: dir.to_path_buf(),
             child: None,
             log: dir.join("hub.log"),
-            gateway_secret: std::sync::Mutex::new(None),
+            clock_file: dir.join("hub-clock"),
+            ticking: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             serve_args,
         };
+        // Requests from transports this module did not make (the app's own) still meet the
+        // hub at the test's time.
+        let (file, time, ticking) = (
+            hub.clock_file.clone(),
+            hub.time.clone(),
+            hub.ticking.clone(),
+        );
+        std::thread::spawn(move || {
+            while ticking.load(std::sync::atomic::Ordering::Relaxed) {
+                write_clock(&file, &time);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
         hub.spawn();
         hub
     }
 
+    /// Where the hub keeps its keys (never in its database).
+    pub fn keys_dir(&self) -> PathBuf {
+        self.dir.join("hub-keys")
+    }
+
     fn command(&self) -> Command {
+        write_clock(&self.clock_file, &self.time);
         let mut cmd = Command::new(hub_binary());
         cmd.args(self.data.args())
+            .arg("--keys")
+            .arg(self.keys_dir())
             .env_remove("RUST_LOG")
-            .env("NAC_HUB_FAKE_NOW", self.time.now_secs().to_string());
+            .env_remove("NAC_HUB_FAKE_NOW")
+            .env("NAC_HUB_CLOCK_FILE", &self.clock_file);
         cmd
+    }
+
+    /// Runs a `nac-hub` administration command; its stdout (panics on failure).
+    pub fn admin(&self, args: &[&str]) -> String {
+        let out = self.command().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "nac-hub {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
     }
 
     fn spawn(&mut self) {
@@ -311,9 +400,13 @@ impl Hub {
         v["enrolment_code"].as_str().unwrap().to_string()
     }
 
-    /// A transport to this hub, signing with the hub's clock.
-    pub fn transport(&self) -> HttpTransport {
-        HttpTransport::with_clock(&self.url, Arc::new(self.time))
+    /// A transport to this hub, setting and signing with the hub's clock.
+    pub fn transport(&self) -> HubTransport {
+        HubTransport {
+            inner: HttpTransport::with_clock(&self.url, Arc::new(self.time.clone())),
+            time: self.time.clone(),
+            clock_file: self.clock_file.clone(),
+        }
     }
 
     /// A resident's own renewal through the phone endpoint, applied at `issued_at`.
@@ -323,16 +416,8 @@ impl Hub {
         issued_at: i64,
         event_id: &str,
     ) -> serde_json::Value {
-        let secret = self
-            .gateway_secret
-            .lock()
-            .unwrap()
-            .get_or_insert_with(|| {
-                self.data
-                    .query("SELECT value FROM meta WHERE key = 'phone_gateway_secret'")[0][0]
-                    .clone()
-            })
-            .clone();
+        let secret = std::fs::read_to_string(self.keys_dir().join("phone-gateway.key")).unwrap();
+        let secret = secret.trim();
         let mut bytes = [0u8; 32];
         for (i, b) in bytes.iter_mut().enumerate() {
             *b = u8::from_str_radix(&secret[2 * i..2 * i + 2], 16).unwrap();
@@ -361,6 +446,8 @@ impl Hub {
 
 impl Drop for Hub {
     fn drop(&mut self) {
+        self.ticking
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         self.kill();
     }
 }
@@ -543,7 +630,7 @@ impl Rng {
 /// Faults between a station and the hub: requests lost before the hub, answers lost after it
 /// committed, requests delivered twice, and old requests delivered again later (reordering).
 pub struct FaultyTransport<'a> {
-    pub inner: HttpTransport,
+    pub inner: HubTransport,
     pub rng: &'a mut Rng,
     pub lose_request: f64,
     pub lose_answer: f64,
@@ -581,6 +668,10 @@ impl Transport for FaultyTransport<'_> {
             ));
         }
         answer
+    }
+
+    fn hub_headers(&self) -> Option<nac_core::station::HubHeaders> {
+        self.inner.hub_headers()
     }
 }
 

@@ -234,10 +234,37 @@ impl Station {
     }
 }
 
+/// Retires the active key at `now`: its secret is erased (nothing may sign with it again, and
+/// a stolen copy of the file holds no such key), its public half stays trusted for the codes
+/// it signed before `now`.
 fn retire_active(conn: &Connection, now: i64) -> Result<()> {
+    let kid: Option<String> = conn
+        .query_row(
+            "SELECT kid FROM station_keys WHERE state = 'active'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
     conn.execute(
-        "UPDATE station_keys SET state = 'retired', retired_at = ?1 WHERE state = 'active'",
+        "UPDATE station_keys SET state = 'retired', retired_at = ?1, secret = NULL
+         WHERE state = 'active'",
         [now],
     )?;
+    if let Some(kid) = kid {
+        super::sync::store_own_retirement(conn, &kid, now)?;
+    }
     Ok(())
+}
+
+/// A re-key by the district: every key this station held (active and pending) is retired at
+/// `now` and erased, and `new` becomes the active key.
+pub(crate) fn retire_all_for_rekey(
+    conn: &Connection,
+    new: &StationKey,
+    station_id: &str,
+    now: i64,
+) -> Result<()> {
+    conn.execute("DELETE FROM station_keys WHERE state = 'pending'", [])?;
+    retire_active(conn, now)?;
+    insert_key(conn, new, "active", station_id, now)
 }

@@ -141,7 +141,12 @@ impl Station {
         let job = tx.last_insert_rowid();
         {
             let mut find =
-                tx.prepare_cached("SELECT id, resident_id FROM codes WHERE serial = ?1")?;
+                // A serial is unique per key; of two codes sharing one here (two stations picked
+                // it), the card is this station's active one, else its newest.
+                tx.prepare_cached(
+                    "SELECT id, resident_id FROM codes WHERE serial = ?1
+                     ORDER BY state = 'active' DESC, id DESC LIMIT 1",
+                )?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO printed_cards (job_id, code_id, resident_id, printed_at)
                  VALUES (?1, ?2, ?3, ?4)",

@@ -15,7 +15,7 @@ mod print_job;
 mod renew;
 mod roster;
 mod status;
-mod sync;
+pub(crate) mod sync;
 mod trust;
 
 pub use accounts::{signin_wait_secs, Account, AuditEntry, Role};
@@ -41,9 +41,9 @@ pub use status::{
 };
 pub use sync::http::HttpTransport;
 pub use sync::{
-    backoff_secs, AnchorCheck, AnchorProblem, Enrolment, HubRequest, Method, QueueEntry,
-    RequestSigner, SyncProgress, SyncReport, SyncStage, SyncStatus, Transport, TransportError,
-    MAX_HUB_CA_BYTES,
+    backoff_secs, AnchorCheck, AnchorProblem, Enrolment, HubHeaders, HubRequest, Method,
+    QueueEntry, RequestSigner, SyncProgress, SyncReport, SyncStage, SyncStatus, Transport,
+    TransportError, MAX_HUB_CA_BYTES,
 };
 pub use trust::StationTrust;
 

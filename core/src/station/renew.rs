@@ -261,11 +261,13 @@ impl Station {
     }
 
     /// What signs a code, read inside the writing transaction. A station the district hub
-    /// disabled signs nothing ([`crate::Error::StationDisabled`]) until a sync succeeds again.
+    /// disabled signs nothing ([`crate::Error::StationDisabled`]) until a sync succeeds again;
+    /// nor does one whose clock is wrong ([`clock_check`]).
     fn signer(&self, conn: &Connection) -> Result<Signer<'_>> {
         if super::sync::read_setting(conn, super::sync::keys::DISABLED_AT_HUB)?.is_some() {
             return Err(crate::Error::StationDisabled);
         }
+        clock_check(conn, self.now())?;
         let (station_id, district_secret) = super::sync::current_identity(conn)?;
         let key = super::keys::signing_key(conn)?;
         Ok(Signer {
@@ -278,6 +280,35 @@ impl Station {
             source: self.source,
         })
     }
+}
+
+/// Refuses to date a code with a clock that is wrong: off the hub's by more than the skew the
+/// hub and every verifier allow (as measured at the last sync), or earlier than this station's
+/// latest code or its last contact with the hub (an office PC whose clock battery died boots
+/// years in the past). A code dated wrong would be refused by the hub, or worse, count for
+/// the wrong day (R3).
+pub(crate) fn clock_check(conn: &Connection, now: i64) -> Result<()> {
+    use super::sync::{keys, read_setting};
+    let number =
+        |key| -> Result<Option<i64>> { Ok(read_setting(conn, key)?.and_then(|v| v.parse().ok())) };
+    if let Some(offset) = number(keys::HUB_CLOCK_OFFSET)? {
+        if offset.abs() > nac_protocol::MAX_REQUEST_SKEW_SECS {
+            return Err(Error::ClockOff {
+                offset_secs: offset,
+            });
+        }
+    }
+    let latest_own: Option<i64> = conn
+        .prepare_cached("SELECT max(issued_at) FROM codes WHERE application_id IS NOT NULL")?
+        .query_row([], |r| r.get(0))?;
+    let hub_floor =
+        number(keys::LAST_HUB_TIME)?.map(|t| t.saturating_sub(nac_protocol::MAX_REQUEST_SKEW_SECS));
+    if let Some(floor) = latest_own.into_iter().chain(hub_floor).max() {
+        if now < floor {
+            return Err(Error::ClockBehind { floor });
+        }
+    }
+    Ok(())
 }
 
 fn resident_name(conn: &Connection, id: i64) -> Option<String> {
@@ -412,6 +443,9 @@ fn apply(
     // enrolment the application is only local history and is never sent.
     let (payload, state) = match &signer.district_secret {
         Some(secret) => {
+            let sealed =
+                nac_protocol::seal_credential(secret, &signer.key.kid(), &serial, &credential)
+                    .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
             let event = nac_protocol::Event {
                 event_id: event_id.clone(),
                 person_key: nac_protocol::person_key(
@@ -425,13 +459,14 @@ fn apply(
                     Capacity::Volunteer => nac_protocol::Capacity::Volunteer,
                 },
                 channel: nac_protocol::Channel::Station(signer.station_id.clone()),
-                volunteer: Some(signer.volunteer_uid.to_string()),
+                volunteer: Some(format!("{}/{}", signer.station_id, signer.volunteer_uid)),
                 code: nac_protocol::Code {
                     serial: serial.clone(),
                     issued_at: now,
                     expires_at,
                     kid: signer.key.kid(),
                     credential: credential.clone(),
+                    sealed: Some(sealed),
                 },
                 supersedes: previous.as_ref().map(|p| p.1.clone()),
             };
@@ -506,7 +541,7 @@ fn insert_code(
                 "INSERT INTO codes (serial, resident_id, application_id, issued_at, expires_at,
                      station_id, kid, credential)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (serial) DO NOTHING",
+                 ON CONFLICT (kid, serial) DO NOTHING",
             )?
             .execute(params![
                 serial,

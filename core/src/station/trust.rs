@@ -1,5 +1,6 @@
-//! Verifying a scanned code against what this station knows: its trusted issuers (its own key,
-//! later the hub's trust list) and the codes it has seen superseded or rejected.
+//! Verifying a scanned code against what this station knows: its trusted issuers (its own
+//! keys and the hub's trust list, with when each key was withdrawn) and the codes — by (kid,
+//! serial) — it has seen superseded or rejected.
 //!
 //! Every lookup that fails — a database error, a key row that does not hold a valid key, a code
 //! state the schema does not know — is a [`TrustError`], which `verify` turns into
@@ -19,16 +20,16 @@ pub struct StationTrust<'a> {
 
 impl Trust for StationTrust<'_> {
     fn issuer(&self, kid: &KeyId) -> Result<Option<TrustedIssuer>, TrustError> {
-        let row: Option<(String, Vec<u8>)> = self
+        let row: Option<(String, Vec<u8>, Option<i64>)> = self
             .conn
             .query_row(
-                "SELECT station_id, public FROM trusted_issuers WHERE kid = ?1",
+                "SELECT station_id, public, not_after FROM trusted_issuers WHERE kid = ?1",
                 [kid.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
             .map_err(TrustError::new)?;
-        let Some((station_id, public)) = row else {
+        let Some((station_id, public, not_after)) = row else {
             return Ok(None);
         };
         let bytes = <[u8; 32]>::try_from(public.as_slice()).map_err(|_| {
@@ -41,16 +42,18 @@ impl Trust for StationTrust<'_> {
         Ok(Some(TrustedIssuer {
             station_id,
             public_key,
+            not_after,
         }))
     }
 
-    fn revocation(&self, serial: &str) -> Result<Option<Revocation>, TrustError> {
+    fn revocation(&self, kid: &KeyId, serial: &str) -> Result<Option<Revocation>, TrustError> {
+        let kid = kid.to_string();
         // The hub's revocation list first: it knows about codes issued at other stations.
         let listed: Option<String> = self
             .conn
             .query_row(
-                "SELECT status FROM revoked_serials WHERE serial = ?1",
-                [serial],
+                "SELECT status FROM revoked_codes WHERE kid = ?1 AND serial = ?2",
+                [kid.as_str(), serial],
                 |r| r.get(0),
             )
             .optional()
@@ -60,16 +63,18 @@ impl Trust for StationTrust<'_> {
             Some("rejected") => return Ok(Some(Revocation::Rejected)),
             Some(other) => {
                 return Err(TrustError::new(format!(
-                    "revoked_serials: unknown status {other:?} for serial {serial}"
+                    "revoked_codes: unknown status {other:?} for serial {serial}"
                 )))
             }
             None => {}
         }
         let state: Option<String> = self
             .conn
-            .query_row("SELECT state FROM codes WHERE serial = ?1", [serial], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT state FROM codes WHERE kid = ?1 AND serial = ?2",
+                [kid.as_str(), serial],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(TrustError::new)?;
         // No row: a code this station never issued nor heard of is not known to be revoked.

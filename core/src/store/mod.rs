@@ -39,12 +39,14 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_audit_chain.sql"),
     include_str!("migrations/0005_accounts.sql"),
     include_str!("migrations/0006_key_rotation.sql"),
+    include_str!("migrations/0007_district_trust.sql"),
 ];
 
 /// Work a migration needs beyond SQL, run in its transaction after its SQL (by version).
 fn rust_step(version: u32, tx: &Connection) -> Result<(), rusqlite::Error> {
     match version {
         4 => crate::audit::chain_legacy_rows(tx),
+        7 => crate::station::sync::upgrade_unsent_events(tx),
         _ => Ok(()),
     }
 }

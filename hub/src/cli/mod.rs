@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use nac_hub::http::{serve, Limits};
-use nac_hub::{AnyStore, Clock, Hub, Store};
+use nac_hub::{AnyStore, Clock, Hub, KeyDir, Policy, Store};
 use tokio::net::TcpListener;
 
 /// NAC Hub: the district sync server for NAC Station.
@@ -22,6 +22,10 @@ pub struct Args {
     /// A PostgreSQL URL (postgres://user@host:port/db) instead of a SQLite file.
     #[arg(long, global = true, env = "NAC_HUB_DATABASE")]
     database: Option<String>,
+    /// The key directory (district secret, phone keys; never in the database). Default for a
+    /// SQLite file `hub.db`: `hub-keys/` beside it; required with --database.
+    #[arg(long, global = true, env = "NAC_HUB_KEYS")]
+    keys: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,6 +49,16 @@ enum Command {
         /// The certificate's private key (PEM).
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<std::path::PathBuf>,
+        /// How many days back a pushed code may be dated (stations offline longer, or with a
+        /// clock set back, are refused).
+        #[arg(long, default_value_t = Policy::default().offline_window_secs / 86_400)]
+        offline_window_days: i64,
+        /// Person keys a station may hold subscribed (unless set per station).
+        #[arg(long, default_value_t = Policy::default().max_subscriptions)]
+        max_subscriptions: i64,
+        /// New person keys in a day above which the district is shown a bulk look-up.
+        #[arg(long, default_value_t = Policy::default().bulk_lookup_alert)]
+        bulk_lookup_alert: i64,
     },
     /// Manage stations.
     Station {
@@ -56,14 +70,43 @@ enum Command {
         #[command(subcommand)]
         command: phone::PhoneCommand,
     },
-    /// Delete idempotency records older than 61 days and stale nonces.
+    /// Delete idempotency records older than 61 days, stale nonces, expired subscriptions and
+    /// the sealed secrets of expired enrolment codes.
     Purge,
     /// Print the hub's state as sorted text lines (for support and tests).
     Dump,
+    /// What the district must see: disables, key rotations and re-keys, bulk look-ups,
+    /// refused subscriptions, restores.
+    Events {
+        /// Only events after this number.
+        #[arg(long, default_value_t = 0)]
+        since: i64,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The database's epochs (a new one after every restore from a backup).
+    Epoch {
+        #[command(subcommand)]
+        command: Option<EpochCommand>,
+    },
 }
 
-/// The clock: the system's, unless `NAC_HUB_FAKE_NOW` (unix seconds) sets a start for tests.
+#[derive(Debug, Subcommand)]
+enum EpochCommand {
+    /// List the epochs.
+    List,
+    /// Start a new epoch by hand (after restoring the database on a host whose key directory
+    /// did not see it go back): stations re-send what it may have lost.
+    New,
+}
+
+/// The clock: the system's, unless `NAC_HUB_FAKE_NOW` (unix seconds) sets a start for tests,
+/// or `NAC_HUB_CLOCK_FILE` names a file holding the time (tests that simulate days).
 fn clock() -> Result<Clock> {
+    if let Ok(path) = std::env::var("NAC_HUB_CLOCK_FILE") {
+        return Ok(Clock::File(std::sync::Arc::new(path.into())));
+    }
     match std::env::var("NAC_HUB_FAKE_NOW") {
         Ok(v) => Ok(Clock::starting_at(
             v.parse().context("NAC_HUB_FAKE_NOW must be unix seconds")?,
@@ -72,18 +115,30 @@ fn clock() -> Result<Clock> {
     }
 }
 
-async fn open(args: &Args, clock: Clock) -> Result<AnyStore> {
-    let location = match (&args.database, &args.data) {
-        (Some(url), _) => url.clone(),
-        (None, Some(path)) => path.clone(),
+async fn open(args: &Args, clock: Clock, policy: Policy) -> Result<Hub<AnyStore>> {
+    let (location, default_keys) = match (&args.database, &args.data) {
+        (Some(url), _) => (url.clone(), None),
+        (None, Some(path)) => (
+            path.clone(),
+            Some(nac_hub::keys::default_for_sqlite(std::path::Path::new(
+                path,
+            ))),
+        ),
         (None, None) => bail!("say where the data is: --data hub.db or --database postgres://…"),
+    };
+    let Some(keys) = args.keys.clone().or(default_keys) else {
+        bail!("with --database, say where the hub's keys are: --keys DIR (or NAC_HUB_KEYS)");
     };
     let shown = if location.contains("://") {
         "the PostgreSQL database"
     } else {
         location.as_str()
     };
-    AnyStore::open(&location, clock.now())
+    let store = AnyStore::open(&location, clock.now())
+        .await
+        .with_context(|| format!("cannot open {shown}"))?;
+    let keys = KeyDir::open(&keys).context("the hub's key directory")?;
+    Hub::open(store, clock, keys, policy)
         .await
         .with_context(|| format!("cannot open {shown}"))
 }
@@ -98,9 +153,26 @@ pub async fn run(args: Args) -> Result<()> {
             burst,
             tls_cert,
             tls_key,
+            offline_window_days,
+            max_subscriptions,
+            bulk_lookup_alert,
         } => {
-            let store = open(&args, clock).await?;
-            let hub = Hub::new(store, clock);
+            if !(1..=30).contains(offline_window_days) {
+                bail!("--offline-window-days must be 1 to 30 (a code is valid 30 days)");
+            }
+            let policy = Policy {
+                offline_window_secs: offline_window_days * 86_400,
+                max_subscriptions: *max_subscriptions,
+                max_new_lookups_per_day: *max_subscriptions,
+                bulk_lookup_alert: *bulk_lookup_alert,
+            };
+            let hub = open(&args, clock, policy).await?;
+            if hub.phone_issuer().is_none() {
+                tracing::warn!(
+                    keys = %hub.keys.path().display(),
+                    "no phone-issuer.key in the key directory: phone renewals are off"
+                );
+            }
             let listener = TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
@@ -123,35 +195,94 @@ pub async fn run(args: Args) -> Result<()> {
             std::io::stdout().flush()?;
             tracing::info!(%bound, scheme, "serving");
             spawn_purger(hub.clone());
+            spawn_stamper(hub.clone());
             match tls {
                 Some(config) => {
-                    nac_hub::http::serve_tls(hub, listener, config, limits, shutdown_signal())
-                        .await?
+                    nac_hub::http::serve_tls(
+                        hub.clone(),
+                        listener,
+                        config,
+                        limits,
+                        shutdown_signal(),
+                    )
+                    .await?
                 }
-                None => serve(hub, listener, limits, shutdown_signal()).await?,
+                None => serve(hub.clone(), listener, limits, shutdown_signal()).await?,
             }
+            nac_hub::epoch::refresh(&hub.store, &hub.keys, &hub.epoch).await?;
             Ok(())
         }
         Command::Station { command } => {
-            let hub = Hub::new(open(&args, clock).await?, clock);
+            let hub = open(&args, clock, Policy::default()).await?;
             station::run(&hub, command).await
         }
         Command::Phone { command } => {
-            let hub = Hub::new(open(&args, clock).await?, clock);
+            let hub = open(&args, clock, Policy::default()).await?;
             phone::run(&hub, command).await
         }
         Command::Purge => {
-            let store = open(&args, clock).await?;
-            let report = store.purge(clock.now()).await?;
+            let hub = open(&args, clock, Policy::default()).await?;
+            let report = hub.store.purge(hub.clock.now()).await?;
             println!("{}", serde_json::to_string(&report)?);
             Ok(())
         }
         Command::Dump => {
-            let store = open(&args, clock).await?;
-            print!("{}", store.dump().await?);
+            let hub = open(&args, clock, Policy::default()).await?;
+            print!("{}", hub.store.dump().await?);
+            Ok(())
+        }
+        Command::Events { since, json } => {
+            let hub = open(&args, clock, Policy::default()).await?;
+            let mut since = *since;
+            loop {
+                let events = hub.store.district_events(since, 1000).await?;
+                let Some(last) = events.last() else { break };
+                since = last.id;
+                for e in &events {
+                    if *json {
+                        println!("{}", serde_json::to_string(e)?);
+                    } else {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            e.id,
+                            e.at,
+                            e.kind,
+                            e.station.as_deref().unwrap_or("-"),
+                            e.detail
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Epoch { command } => {
+            let hub = open(&args, clock, Policy::default()).await?;
+            if let Some(EpochCommand::New) = command {
+                let epoch = hub.store.new_epoch("restored", hub.clock.now()).await?;
+                nac_hub::epoch::write_stamp(&hub.keys, &epoch.name, hub.store.feed_head().await?)?;
+                println!("epoch {} ({}) started", epoch.no, epoch.name);
+            } else {
+                for e in hub.store.epochs().await? {
+                    println!("{}\t{}", e.no, e.name);
+                }
+            }
             Ok(())
         }
     }
+}
+
+/// Records the epoch and the feed's head beside the keys every minute (see
+/// [`nac_hub::epoch`]), so a restore from a backup is recognised at the next start.
+fn spawn_stamper(hub: Hub<AnyStore>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = nac_hub::epoch::refresh(&hub.store, &hub.keys, &hub.epoch).await {
+                tracing::warn!(error = %e, "cannot record the feed stamp");
+            }
+        }
+    });
 }
 
 /// Purges expired idempotency records and nonces now and every hour.
@@ -161,9 +292,13 @@ fn spawn_purger(hub: Hub<AnyStore>) {
         loop {
             tick.tick().await;
             match hub.store.purge(hub.clock.now()).await {
-                Ok(report) => {
-                    tracing::info!(records = report.records, nonces = report.nonces, "purged")
-                }
+                Ok(report) => tracing::info!(
+                    records = report.records,
+                    nonces = report.nonces,
+                    subscriptions = report.subscriptions,
+                    codes = report.codes,
+                    "purged"
+                ),
                 Err(e) => tracing::warn!(error = %e, "purge failed"),
             }
         }

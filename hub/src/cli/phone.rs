@@ -1,11 +1,11 @@
 //! `nac-hub phone renew`: a resident's own renewal, as the phone gateway would send it — to a
-//! running hub (`--hub URL`, signed with the gateway key from the database) or straight into
-//! the database.
+//! running hub (`--hub URL`, signed with the gateway key from the key directory) or straight
+//! into the database.
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use nac_hub::client::HubClient;
-use nac_hub::{AnyStore, Hub, Store};
+use nac_hub::{AnyStore, Hub};
 use nac_protocol::{
     new_event_id, Capacity, PersonKey, PhoneRenewRequest, PATH_PHONE_RENEW, PHONE_CHANNEL, V1,
 };
@@ -53,11 +53,7 @@ pub async fn run(hub: &Hub<AnyStore>, command: &PhoneCommand) -> Result<()> {
     };
     match url {
         Some(url) => {
-            let client = HubClient::new(
-                url,
-                PHONE_CHANNEL,
-                hub.store.hub_secrets().phone_gateway.clone(),
-            );
+            let client = HubClient::new(url, PHONE_CHANNEL, hub.keys.phone_gateway()?);
             let body = serde_json::to_vec(&req)?;
             let answer =
                 tokio::task::spawn_blocking(move || client.send("POST", PATH_PHONE_RENEW, &body))

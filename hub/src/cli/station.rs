@@ -34,6 +34,23 @@ pub enum StationCommand {
         /// The station id (ST-XXXXXX).
         id: String,
     },
+    /// A one-time code that gives an enrolled station a new key and retires every key it held
+    /// (its key was stolen, or a thief rotated it): on the station, `nac enrol --code CODE`.
+    Rekey {
+        /// The station id (ST-XXXXXX).
+        id: String,
+        /// Print JSON (field `enrolment_code`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// How many residents (person keys) a station may look up and follow: about its roster.
+    Allow {
+        /// The station id (ST-XXXXXX).
+        id: String,
+        /// The allowance; `default` for the hub's (`serve --max-subscriptions`).
+        #[arg(long)]
+        subscriptions: String,
+    },
 }
 
 pub async fn run(hub: &Hub<AnyStore>, command: &StationCommand) -> Result<()> {
@@ -71,10 +88,11 @@ pub async fn run(hub: &Hub<AnyStore>, command: &StationCommand) -> Result<()> {
             } else {
                 for s in stations {
                     println!(
-                        "{}\t{}\t{}\t{}\t{}",
+                        "{}\t{}\t{}\t{}\t{}\t{}",
                         s.id,
                         s.status.as_str(),
                         s.kid.as_deref().unwrap_or("-"),
+                        s.last_seen_at.map_or("-".into(), |t| t.to_string()),
                         s.name,
                         s.area
                     );
@@ -82,16 +100,50 @@ pub async fn run(hub: &Hub<AnyStore>, command: &StationCommand) -> Result<()> {
             }
         }
         StationCommand::Disable { id } => {
-            if !hub.store.disable_station(id).await? {
-                bail!("no station {id}");
+            if id == nac_protocol::PHONE_CHANNEL {
+                bail!("`phone` is the phone gateway, not a station; nothing was changed");
             }
-            println!("station {id} disabled");
+            let now = hub.clock.now();
+            if !hub.store.disable_station(id, now).await? {
+                bail!("no enabled station {id}; nothing was changed");
+            }
+            println!(
+                "station {id} disabled: its codes dated from now on are refused everywhere; \
+                 earlier ones stay valid"
+            );
         }
         StationCommand::Enable { id } => {
-            if !hub.store.enable_station(id).await? {
-                bail!("no disabled station {id}");
+            if !hub.store.enable_station(id, hub.clock.now()).await? {
+                bail!("no disabled station {id}; nothing was changed");
             }
             println!("station {id} enabled");
+        }
+        StationCommand::Rekey { id, json } => {
+            let code = hub.rekey_station(id).await?;
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "station": id, "enrolment_code": code })
+                );
+            } else {
+                println!("re-key code for {id}: {code}");
+                println!(
+                    "single use; valid for 24 hours. On the station: nac enrol --code {code} \
+                     (every key the station held is retired when it is used)"
+                );
+            }
+        }
+        StationCommand::Allow { id, subscriptions } => {
+            let max = match subscriptions.as_str() {
+                "default" => None,
+                n => Some(n.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                    anyhow::anyhow!("--subscriptions must be a number or `default`")
+                })?),
+            };
+            if !hub.store.set_max_subscriptions(id, max).await? {
+                bail!("no station {id}; nothing was changed");
+            }
+            println!("station {id} may follow {subscriptions} residents");
         }
     }
     Ok(())

@@ -60,11 +60,28 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Whether a disabled station may make the request: only a push, so the codes it issued
+/// before it was disabled still reach the hub (R3 must count them); every code dated later is
+/// refused in the push itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenDisabled {
+    /// 403 `station_disabled`.
+    Refuse,
+    /// Let it through (pushes).
+    Allow,
+}
+
+/// The one answer for every station the hub cannot authenticate — unknown, not yet enrolled,
+/// or a signature that does not verify: telling them apart would let anyone list station ids.
+const NOT_AUTHENTICATED: &str = "the request is not signed by an enrolled station's key";
+
 /// Authenticates a signed request as a principal of kind `kind`.
+#[allow(clippy::too_many_arguments)]
 pub async fn authenticate<S: Store>(
     hub: &Hub<S>,
     limiter: &RateLimiter,
     kind: PrincipalKind,
+    when_disabled: WhenDisabled,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -77,29 +94,39 @@ pub async fn authenticate<S: Store>(
         header(headers, HEADER_SIGNATURE),
     )
     .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    let now = hub.clock.now();
+    // The clock first, the same for every station id, so a stale request tells nothing about
+    // which stations exist; its message gives the station the difference to correct.
+    let skew = signed.timestamp.saturating_sub(now);
+    if skew.unsigned_abs() > nac_protocol::MAX_REQUEST_SKEW_SECS as u64 {
+        return Err(ApiError::unauthorized(AuthError::Stale(skew).to_string()));
+    }
     let mut principal = hub
         .store
         .principal(&signed.station)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("unknown station"))?;
+        .ok_or_else(|| ApiError::unauthorized(NOT_AUTHENTICATED))?;
     let key = principal
         .public_key
-        .ok_or_else(|| ApiError::unauthorized("station is not enrolled"))?;
+        .ok_or_else(|| ApiError::unauthorized(NOT_AUTHENTICATED))?;
     let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
-    let now = hub.clock.now();
     // After a key rotation the previous key still signs until the station first uses the new
     // one (see `RotateKeyRequest`); that first request retires it.
     let verify_with =
         |key| verify_request(key, method.as_str(), path_and_query, body, &signed, now);
+    let refused = |e: AuthError| match e {
+        AuthError::BadSignature => ApiError::unauthorized(NOT_AUTHENTICATED),
+        other => ApiError::unauthorized(other.to_string()),
+    };
     match (verify_with(&key), principal.previous_key) {
         (Ok(()), _) => {}
         (Err(AuthError::BadSignature), Some(previous)) => {
-            verify_with(&previous).map_err(|e| ApiError::unauthorized(e.to_string()))?;
+            verify_with(&previous).map_err(refused)?;
             principal.signed_with_previous = true;
         }
-        (Err(e), _) => return Err(ApiError::unauthorized(e.to_string())),
+        (Err(e), _) => return Err(refused(e)),
     }
-    if principal.status == StationStatus::Disabled {
+    if principal.status == StationStatus::Disabled && when_disabled == WhenDisabled::Refuse {
         return Err(ApiError::station_disabled());
     }
     if principal.kind != kind {

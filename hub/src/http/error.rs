@@ -54,6 +54,15 @@ impl ApiError {
         )
     }
 
+    /// 403 for a subscribe over the station's allowance (nothing was subscribed).
+    pub fn subscription_limit(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            nac_protocol::SUBSCRIPTION_LIMIT,
+            message,
+        )
+    }
+
     /// 404.
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
@@ -106,6 +115,11 @@ impl From<ServiceError> for ApiError {
                 Self::new(StatusCode::FORBIDDEN, "rotation_refused", r.as_str())
             }
             ServiceError::Store(e) => Self::internal(&e.for_log()),
+            ServiceError::NoPhoneIssuer => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "phone renewals are off on this hub (no phone issuing key)",
+            ),
             other => Self::internal(&other),
         }
     }

@@ -14,10 +14,10 @@ use nac_protocol::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::auth::authenticate;
+use super::auth::{authenticate, WhenDisabled};
 use super::error::ApiError;
 use super::AppState;
-use crate::store::{Principal, PrincipalKind, Store};
+use crate::store::{Principal, PrincipalKind, Store, SubscribeRefusal};
 
 type App<S> = State<Arc<AppState<S>>>;
 
@@ -50,10 +50,20 @@ impl Received {
         app: &AppState<S>,
         kind: PrincipalKind,
     ) -> Result<Principal, ApiError> {
+        self.authenticate_as(app, kind, WhenDisabled::Refuse).await
+    }
+
+    pub(super) async fn authenticate_as<S: Store>(
+        &self,
+        app: &AppState<S>,
+        kind: PrincipalKind,
+        when_disabled: WhenDisabled,
+    ) -> Result<Principal, ApiError> {
         authenticate(
             &app.hub,
             &app.limiter,
             kind,
+            when_disabled,
             &self.parts.method,
             &self.parts.uri,
             &self.parts.headers,
@@ -134,7 +144,9 @@ pub async fn push<S: Store>(State(app): App<S>, req: Request) -> Response {
     respond(
         async {
             let req = receive(req).await?;
-            let principal = req.authenticate(&app, PrincipalKind::Station).await?;
+            let principal = req
+                .authenticate_as(&app, PrincipalKind::Station, WhenDisabled::Allow)
+                .await?;
             let push: PushRequest = req.json()?;
             own_station(&principal, &push.station)?;
             if push.events.len() > MAX_EVENTS_PER_PAGE {
@@ -150,13 +162,21 @@ pub async fn push<S: Store>(State(app): App<S>, req: Request) -> Response {
             }
             let now = app.hub.clock.now();
             let hub = app.hub.clone();
+            let (order, resent) = app
+                .hub
+                .push_order(push.resent_from_epoch.as_deref())
+                .await?;
             let signer = app.hub.signer_for(&principal, &push.events).await?;
             let checked = tokio::task::spawn_blocking(move || {
-                hub.check_station_events(&signer, push.events, now)
+                hub.check_station_events(&signer, push.events, resent, now)
             })
             .await
             .map_err(|e| ApiError::internal(&e))?;
-            let answers = app.hub.store.push(&principal.id, checked, now).await?;
+            let answers = app
+                .hub
+                .store
+                .push(&principal.id, checked, order, now)
+                .await?;
             tracing::debug!(station = %principal.id, events = answers.len(), "pushed");
             // The answers are stored JSON texts: joined as they are, so a duplicate's
             // `original` and a replayed page are byte-for-byte what was first sent.
@@ -183,15 +203,30 @@ pub async fn subscribe<S: Store>(State(app): App<S>, req: Request) -> Response {
                     "at most {MAX_PERSON_KEYS_PER_PAGE} person keys per request"
                 )));
             }
-            let (added, active) = app
+            let limits = app.hub.subscribe_limits(&principal);
+            let now = app.hub.clock.now();
+            let subscribed = app
                 .hub
                 .store
-                .subscribe(&principal.id, sub.person_keys)
-                .await?;
+                .subscribe(&principal.id, sub.person_keys, limits, now)
+                .await?
+                .map_err(|refusal| {
+                    tracing::warn!(station = %principal.id, ?refusal, "subscription refused");
+                    ApiError::subscription_limit(match refusal {
+                        SubscribeRefusal::TooMany { allowed } => format!(
+                            "this station may hold at most {allowed} subscribed persons; ask the \
+                             district to raise its allowance"
+                        ),
+                        SubscribeRefusal::TooFast { allowed } => format!(
+                            "this station may look up at most {allowed} new persons a day; the \
+                             rest tomorrow"
+                        ),
+                    })
+                })?;
             Ok(to_response(&SubscribeResponse {
                 v: V1,
-                added,
-                active,
+                added: subscribed.added,
+                active: subscribed.active,
             }))
         }
         .await,
@@ -262,12 +297,16 @@ pub async fn enrol<S: Store>(State(app): App<S>, req: Request) -> Response {
                 .take("enrol")
                 .map_err(ApiError::rate_limited)?;
             let enrol: EnrolRequest = req.json()?;
-            let station = app.hub.enrol(&enrol).await?;
-            tracing::info!(station, "station enrolled");
+            let enrolled = app.hub.enrol(&enrol).await?;
+            tracing::info!(
+                station = %enrolled.station,
+                rekeyed = enrolled.rekeyed,
+                "station enrolled"
+            );
             Ok(to_response(&EnrolResponse {
                 v: V1,
-                station,
-                district_secret: app.hub.store.hub_secrets().district_secret.clone(),
+                station: enrolled.station,
+                district_secret_sealed: enrolled.sealed_secret,
                 issuers: app.hub.full_trust_list().await?,
             }))
         }

@@ -83,8 +83,31 @@ pub fn router<S: Store>(hub: Hub<S>, limits: Limits) -> Router {
         // The body is read by the handlers with their own cap; this only stops axum's
         // extractors from buffering more than that.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            hub_headers::<S>,
+        ))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// Every answer, refusals included, carries the hub's clock and its database's epoch: a
+/// station checks its own clock against the first (even from a 401 for a stale timestamp) and
+/// learns from the second that the hub was restored.
+async fn hub_headers<S: Store>(
+    axum::extract::State(app): axum::extract::State<Arc<AppState<S>>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&app.hub.clock.now().to_string()) {
+        headers.insert(nac_protocol::HEADER_HUB_TIME, v);
+    }
+    if let Ok(v) = axum::http::HeaderValue::from_str(&app.hub.epoch.name) {
+        headers.insert(nac_protocol::HEADER_HUB_EPOCH, v);
+    }
+    response
 }
 
 /// Logs one line per request at info: method, path (never the query or the body: no person

@@ -23,11 +23,11 @@ mod types;
 use std::future::Future;
 
 pub use postgres::PgStore;
-pub use rules::{CheckedEvent, PageState, PageWrites};
+pub use rules::{CheckedEvent, EpochOrder, PageState, PageWrites};
 pub use sqlite::SqliteStore;
 pub use types::*;
 
-use nac_protocol::{AuditAnchor, Change, IssuedCode, PersonKey, RevokedSerial, TrustEntry};
+use nac_protocol::{AuditAnchor, Change, DistrictSecret, PersonKey, RevokedSerial, TrustEntry};
 
 /// A storage failure (the request gets HTTP 500; nothing is half-written, every operation is one
 /// transaction).
@@ -67,13 +67,74 @@ impl StoreError {
     }
 }
 
+/// A fresh epoch name: 16 random hex digits.
+pub fn new_epoch_name() -> Result<String, StoreError> {
+    nac_protocol::random_hex(8).map_err(|e| StoreError::Task(format!("random source: {e}")))
+}
+
+/// What the district is told about a station's look-ups (counts only, never a key).
+pub fn lookup_detail(
+    new_keys: i64,
+    known_at_hub: i64,
+    earlier_today: i64,
+    refused: Option<SubscribeRefusal>,
+) -> String {
+    let head = format!(
+        "looked up {new_keys} new person keys ({known_at_hub} with a code at the hub) after \
+         {earlier_today} in the last 24 h"
+    );
+    match refused {
+        None => head,
+        Some(SubscribeRefusal::TooMany { allowed }) => {
+            format!("{head}; refused: over its allowance of {allowed} subscriptions")
+        }
+        Some(SubscribeRefusal::TooFast { allowed }) => {
+            format!("{head}; refused: over {allowed} new keys a day")
+        }
+    }
+}
+
 /// What every hub database offers. Methods take `now` (unix seconds) from the caller, so tests
 /// inject time.
 pub trait Store: Clone + Send + Sync + 'static {
-    /// The hub's own secrets and identities (created with the database).
-    fn hub_secrets(&self) -> &HubSecrets;
+    /// Secrets an older hub kept in `meta` (moved out by [`crate::Hub::open`]), if any.
+    fn legacy_secrets(
+        &self,
+    ) -> impl Future<Output = Result<Option<LegacySecrets>, StoreError>> + Send;
 
-    /// Registers a station (status `pending`) with a one-time enrolment code (its SHA-256 hex).
+    /// Finishes moving legacy secrets out: seals every stored station credential (and the
+    /// stored answers that carry one) with `secret`, then deletes the secrets from `meta` and
+    /// scrubs freed pages. Idempotent.
+    fn seal_legacy(
+        &self,
+        secret: &DistrictSecret,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The public keys of the hub's phone issuer and gateway, once recorded.
+    fn phone_keys(&self) -> impl Future<Output = Result<Option<PhoneKeys>, StoreError>> + Send;
+
+    /// Records the phone issuer (trust list) and gateway (principal `phone`) on a new database.
+    fn init_phone_keys(
+        &self,
+        keys: PhoneKeys,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The current epoch and every earlier one of this database, oldest first.
+    fn epochs(&self) -> impl Future<Output = Result<Vec<Epoch>, StoreError>> + Send;
+
+    /// Starts a new epoch (after a restore from a backup); returns it.
+    fn new_epoch(
+        &self,
+        reason: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Epoch, StoreError>> + Send;
+
+    /// The newest change-feed position (0 when empty).
+    fn feed_head(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// Registers a station (status `pending`) with a one-time enrolment code (its SHA-256 hex)
+    /// and the district secret sealed under it.
     fn add_station(
         &self,
         new: NewStation,
@@ -82,20 +143,44 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Every station, oldest first (the phone gateway excluded).
     fn list_stations(&self) -> impl Future<Output = Result<Vec<StationRecord>, StoreError>> + Send;
 
-    /// Disables a station: its key stays in the trust list (as `disabled`), its requests get 403.
+    /// Disables a station at `now`: its keys stay in the trust list as `disabled` with
+    /// `not_after = now` (codes they signed later are refused), its requests get 403 (except
+    /// pushes of codes issued before `now`). `false` if there is no such station.
+    fn disable_station(
+        &self,
+        id: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Enables a disabled station again (active if it had enrolled, pending otherwise), its
+    /// current key active in the trust list again. `false` if there is no such disabled station.
+    fn enable_station(
+        &self,
+        id: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Sets how many person keys the station may hold subscribed (`None`: the hub's default).
     /// `false` if there is no such station.
-    fn disable_station(&self, id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn set_max_subscriptions(
+        &self,
+        id: &str,
+        max: Option<i64>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Enables a disabled station again (active if it had enrolled, pending otherwise), its key
-    /// active in the trust list again. `false` if there is no such disabled station.
-    fn enable_station(&self, id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Makes a one-time re-key code for an enrolled station (its key was stolen, or the
+    /// station lost it): enrolling with it replaces every key of the station.
+    fn add_rekey_code(
+        &self,
+        rekey: Rekey,
+    ) -> impl Future<Output = Result<Result<(), EnrolRefusal>, StoreError>> + Send;
 
-    /// Uses an enrolment code: single use, before its expiry. Registers the key and activates
-    /// the station; returns its id.
+    /// Uses an enrolment (or re-key) code: single use, before its expiry. Registers the key and
+    /// activates the station; a re-key retires every earlier key of the station at `now`.
     fn enrol(
         &self,
         enrolment: Enrolment,
-    ) -> impl Future<Output = Result<Result<String, EnrolRefusal>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Result<Enrolled, EnrolRefusal>, StoreError>> + Send;
 
     /// The principal (station or phone gateway) named by a request's `x-nac-station` header.
     fn principal(
@@ -103,7 +188,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         id: &str,
     ) -> impl Future<Output = Result<Option<Principal>, StoreError>> + Send;
 
-    /// Records a request nonce; `false` if this principal used it before (a replay).
+    /// Records a request nonce; `false` if this principal used it before (a replay). Also
+    /// notes when the principal was last seen.
     fn remember_nonce(
         &self,
         principal: &str,
@@ -117,18 +203,23 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         station: &str,
         events: Vec<CheckedEvent>,
+        order: EpochOrder,
         now: i64,
     ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 
-    /// Subscribes `station` to person keys; returns how many were new and the active codes of
-    /// the requested keys, ordered by person key.
+    /// Subscribes `station` to person keys (refreshing those it holds), within `limits`;
+    /// returns how many were new and the active codes of the requested keys. A refusal
+    /// subscribes nothing. Bulk lookups are recorded as district events.
     fn subscribe(
         &self,
         station: &str,
         keys: Vec<PersonKey>,
-    ) -> impl Future<Output = Result<(u64, Vec<IssuedCode>), StoreError>> + Send;
+        limits: SubscribeLimits,
+        now: i64,
+    ) -> impl Future<Output = Result<Result<Subscribed, SubscribeRefusal>, StoreError>> + Send;
 
-    /// Changes for `station`'s subscribed keys after cursor `since`.
+    /// Changes for `station`'s subscribed keys after cursor `since`. When `since` is beyond
+    /// the feed (a restored hub), `next` is the feed's head, lower than `since`.
     fn pull(
         &self,
         station: &str,
@@ -136,14 +227,15 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Page<Change>, StoreError>> + Send;
 
-    /// The trust list after position `since`.
+    /// The trust list after position `since`: a key appears again at a later position each
+    /// time its status changes.
     fn trust_entries(
         &self,
         since: i64,
         limit: usize,
     ) -> impl Future<Output = Result<Page<TrustEntry>, StoreError>> + Send;
 
-    /// Superseded and rejected serials after cursor `since`.
+    /// Superseded and rejected codes after cursor `since`.
     fn revocations(
         &self,
         since: i64,
@@ -166,7 +258,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<RetiredKey>, StoreError>> + Send;
 
     /// Retires the station's previous key (it signed its first request with the new one): from
-    /// now on the old key signs no request, and a code signed with it must predate `now`.
+    /// now on the old key signs no request, a code signed with it must predate `now`, and the
+    /// trust list says so.
     fn retire_previous_key(
         &self,
         station: &str,
@@ -188,8 +281,25 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<AuditAnchor>, StoreError>> + Send;
 
+    /// Records something the district must see.
+    fn record_district_event(
+        &self,
+        kind: &str,
+        station: Option<&str>,
+        detail: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// District events after `since`, oldest first.
+    fn district_events(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<DistrictEvent>, StoreError>> + Send;
+
     /// Deletes idempotency records older than [`nac_protocol::IDEMPOTENCY_RETENTION_SECS`]
-    /// (plus a day of margin) and nonces older than the request window.
+    /// (plus a day of margin), nonces older than the request window, subscriptions not
+    /// refreshed for [`SUBSCRIPTION_TTL_SECS`], and the sealed secrets of expired codes.
     fn purge(&self, now: i64) -> impl Future<Output = Result<PurgeReport, StoreError>> + Send;
 
     /// Every row that makes up the hub's state (not nonces, not secrets), as sorted text lines in
@@ -228,8 +338,26 @@ macro_rules! delegate {
 }
 
 impl Store for AnyStore {
-    fn hub_secrets(&self) -> &HubSecrets {
-        delegate!(self, s => s.hub_secrets())
+    async fn legacy_secrets(&self) -> Result<Option<LegacySecrets>, StoreError> {
+        delegate!(self, s => s.legacy_secrets().await)
+    }
+    async fn seal_legacy(&self, secret: &DistrictSecret) -> Result<u64, StoreError> {
+        delegate!(self, s => s.seal_legacy(secret).await)
+    }
+    async fn phone_keys(&self) -> Result<Option<PhoneKeys>, StoreError> {
+        delegate!(self, s => s.phone_keys().await)
+    }
+    async fn init_phone_keys(&self, keys: PhoneKeys, now: i64) -> Result<(), StoreError> {
+        delegate!(self, s => s.init_phone_keys(keys, now).await)
+    }
+    async fn epochs(&self) -> Result<Vec<Epoch>, StoreError> {
+        delegate!(self, s => s.epochs().await)
+    }
+    async fn new_epoch(&self, reason: &str, now: i64) -> Result<Epoch, StoreError> {
+        delegate!(self, s => s.new_epoch(reason, now).await)
+    }
+    async fn feed_head(&self) -> Result<i64, StoreError> {
+        delegate!(self, s => s.feed_head().await)
     }
     async fn add_station(&self, new: NewStation) -> Result<StationRecord, StoreError> {
         delegate!(self, s => s.add_station(new).await)
@@ -237,13 +365,19 @@ impl Store for AnyStore {
     async fn list_stations(&self) -> Result<Vec<StationRecord>, StoreError> {
         delegate!(self, s => s.list_stations().await)
     }
-    async fn disable_station(&self, id: &str) -> Result<bool, StoreError> {
-        delegate!(self, s => s.disable_station(id).await)
+    async fn disable_station(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+        delegate!(self, s => s.disable_station(id, now).await)
     }
-    async fn enable_station(&self, id: &str) -> Result<bool, StoreError> {
-        delegate!(self, s => s.enable_station(id).await)
+    async fn enable_station(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+        delegate!(self, s => s.enable_station(id, now).await)
     }
-    async fn enrol(&self, e: Enrolment) -> Result<Result<String, EnrolRefusal>, StoreError> {
+    async fn set_max_subscriptions(&self, id: &str, max: Option<i64>) -> Result<bool, StoreError> {
+        delegate!(self, s => s.set_max_subscriptions(id, max).await)
+    }
+    async fn add_rekey_code(&self, r: Rekey) -> Result<Result<(), EnrolRefusal>, StoreError> {
+        delegate!(self, s => s.add_rekey_code(r).await)
+    }
+    async fn enrol(&self, e: Enrolment) -> Result<Result<Enrolled, EnrolRefusal>, StoreError> {
         delegate!(self, s => s.enrol(e).await)
     }
     async fn principal(&self, id: &str) -> Result<Option<Principal>, StoreError> {
@@ -256,16 +390,19 @@ impl Store for AnyStore {
         &self,
         station: &str,
         events: Vec<CheckedEvent>,
+        order: EpochOrder,
         now: i64,
     ) -> Result<Vec<String>, StoreError> {
-        delegate!(self, s => s.push(station, events, now).await)
+        delegate!(self, s => s.push(station, events, order, now).await)
     }
     async fn subscribe(
         &self,
         station: &str,
         keys: Vec<PersonKey>,
-    ) -> Result<(u64, Vec<IssuedCode>), StoreError> {
-        delegate!(self, s => s.subscribe(station, keys).await)
+        limits: SubscribeLimits,
+        now: i64,
+    ) -> Result<Result<Subscribed, SubscribeRefusal>, StoreError> {
+        delegate!(self, s => s.subscribe(station, keys, limits, now).await)
     }
     async fn pull(
         &self,
@@ -310,6 +447,22 @@ impl Store for AnyStore {
         limit: usize,
     ) -> Result<Vec<AuditAnchor>, StoreError> {
         delegate!(self, s => s.audit_anchors(station, limit).await)
+    }
+    async fn record_district_event(
+        &self,
+        kind: &str,
+        station: Option<&str>,
+        detail: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        delegate!(self, s => s.record_district_event(kind, station, detail, now).await)
+    }
+    async fn district_events(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<DistrictEvent>, StoreError> {
+        delegate!(self, s => s.district_events(since, limit).await)
     }
     async fn purge(&self, now: i64) -> Result<PurgeReport, StoreError> {
         delegate!(self, s => s.purge(now).await)

@@ -7,7 +7,7 @@ use nac_protocol::{
     TrustEntry,
 };
 
-use super::{Principal, PrincipalKind, StationStatus, StoreError};
+use super::{DistrictEvent, Principal, PrincipalKind, StationStatus, StoreError};
 
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
@@ -46,6 +46,8 @@ pub(crate) fn principal(
         previous_key,
         signed_with_previous: false,
         retired: Vec::new(),
+        disabled_at: None,
+        max_subscriptions: None,
     })
 }
 
@@ -54,6 +56,7 @@ pub(crate) fn trust_entry(
     station: String,
     key: &str,
     status: &str,
+    not_after: Option<i64>,
 ) -> Result<TrustEntry, StoreError> {
     Ok(TrustEntry {
         kid: kid.parse().map_err(|_| corrupt("trust kid"))?,
@@ -62,8 +65,10 @@ pub(crate) fn trust_entry(
         status: match status {
             "active" => IssuerStatus::Active,
             "disabled" => IssuerStatus::Disabled,
+            "retired" => IssuerStatus::Retired,
             other => return Err(corrupt(format!("trust status {other}"))),
         },
+        not_after,
     })
 }
 
@@ -109,10 +114,11 @@ impl CodeColumns {
     }
 }
 
-/// A change row (kind, by, reason) with its code's columns, as a [`Change`].
+/// A change row (kind, the replacing code's serial and kid, reason) with its code's columns,
+/// as a [`Change`].
 pub(crate) fn change_from_parts(
     kind: &str,
-    by: Option<String>,
+    by: Option<(String, String)>,
     reason: Option<String>,
     code: CodeColumns,
 ) -> Result<Change, StoreError> {
@@ -122,25 +128,110 @@ pub(crate) fn change_from_parts(
         .transpose()?;
     let person_key = PersonKey::parse(&code.person_key).map_err(|_| corrupt("person key"))?;
     let serial = code.serial.clone();
+    let kid = code.kid.parse().map_err(|_| corrupt("kid"))?;
+    let (by, by_kid) = match by {
+        Some((serial, kid)) => (
+            Some(serial),
+            Some(kid.parse().map_err(|_| corrupt("by kid"))?),
+        ),
+        None => (None, None),
+    };
     Ok(Change {
         kind,
         person_key,
         serial,
+        kid,
         code: match kind {
             ChangeKind::Issued => Some(code.into_code()?),
             _ => None,
         },
         by,
+        by_kid,
         reason,
     })
 }
 
 /// A revocation-list item from a change row.
-pub(crate) fn revoked(serial: String, kind: &str) -> Result<RevokedSerial, StoreError> {
+pub(crate) fn revoked(serial: String, kid: &str, kind: &str) -> Result<RevokedSerial, StoreError> {
     let status = match change_kind(kind)? {
         ChangeKind::Superseded => Revocation::Superseded,
         ChangeKind::Rejected => Revocation::Rejected,
         ChangeKind::Issued => return Err(corrupt("issued change in revocation list")),
     };
-    Ok(RevokedSerial { serial, status })
+    Ok(RevokedSerial {
+        serial,
+        kid: kid.parse().map_err(|_| corrupt("revoked kid"))?,
+        status,
+    })
+}
+
+/// A district event kind's stored name, checked.
+pub(crate) fn district_event(
+    id: i64,
+    at: i64,
+    kind: String,
+    station: Option<String>,
+    detail: String,
+) -> DistrictEvent {
+    DistrictEvent {
+        id,
+        at,
+        kind,
+        station,
+        detail,
+    }
+}
+
+/// Seals the station credential inside a stored answer (JSON of an `EventAnswer`), for the
+/// upgrade that takes the district secret out of the database. Answers without a clear
+/// station credential come back unchanged (`None`).
+pub(crate) fn seal_answer(
+    answer: &str,
+    secret: &nac_protocol::DistrictSecret,
+) -> Result<Option<String>, StoreError> {
+    let mut value: serde_json::Value =
+        serde_json::from_str(answer).map_err(|e| corrupt(format!("stored answer: {e}")))?;
+    // A stored answer is a first answer (never a duplicate): only `active` can hold a code.
+    let changed = match value.get_mut("active") {
+        Some(active) => seal_code_value(active, secret)?,
+        None => false,
+    };
+    if !changed {
+        return Ok(None);
+    }
+    serde_json::to_string(&value)
+        .map(Some)
+        .map_err(|e| corrupt(format!("stored answer: {e}")))
+}
+
+fn seal_code_value(
+    code: &mut serde_json::Value,
+    secret: &nac_protocol::DistrictSecret,
+) -> Result<bool, StoreError> {
+    let (Some(channel), Some(kid), Some(serial), Some(credential)) = (
+        code.get("channel").and_then(|v| v.as_str()),
+        code.get("kid").and_then(|v| v.as_str()),
+        code.get("serial").and_then(|v| v.as_str()),
+        code.get("credential").and_then(|v| v.as_str()),
+    ) else {
+        return Ok(false);
+    };
+    if channel == nac_protocol::PHONE_CHANNEL || !credential.starts_with(nac_credential::PREFIX) {
+        return Ok(false);
+    }
+    let sealed = seal_stored(secret, kid, serial, credential)?;
+    code["credential"] = serde_json::Value::String(sealed);
+    Ok(true)
+}
+
+/// Seals a stored station credential (kid as stored text).
+pub(crate) fn seal_stored(
+    secret: &nac_protocol::DistrictSecret,
+    kid: &str,
+    serial: &str,
+    credential: &str,
+) -> Result<String, StoreError> {
+    let kid: nac_credential::KeyId = kid.parse().map_err(|_| corrupt("kid"))?;
+    nac_protocol::seal_credential(secret, &kid, serial, credential)
+        .map_err(|e| StoreError::Corrupt(format!("sealing: {e}")))
 }

@@ -11,11 +11,15 @@
 //!    the first answer replayed byte for byte; different content → `conflict`. Nothing changes.
 //! 2. An event refused before the store (malformed, forged, future-dated) → that answer, nothing
 //!    recorded (so a station cannot revoke another's serial by pushing garbage with it).
-//! 3. A serial already recorded → `rejected`/`serial_in_use`, nothing recorded.
+//! 3. A code — (kid, serial): two stations may pick the same serial — already recorded →
+//!    `rejected`/`serial_in_use`, nothing recorded.
 //! 4. R3: an accepted application for the same person on the same CST day exists → `rejected`/
-//!    `already_applied_today` with the active code; recorded (its serial is revoked as rejected).
-//! 5. Otherwise `accepted`. R2: the person's active code is the accepted one with the latest
-//!    `issued_at` (ties: the greater serial); the other one is superseded.
+//!    `already_applied_today` with the active code; recorded (the code is revoked as rejected).
+//! 5. Otherwise `accepted`. R2: the person's active code is the one the hub **accepted last**
+//!    (acceptance order, not station clocks: a station clock set wrong cannot make its code
+//!    outrank a later one). The one exception is a code re-sent after the hub was restored
+//!    from a backup: it belongs to the epoch it was first accepted in, and never outranks a
+//!    code accepted in a later epoch ([`EpochOrder`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -59,17 +63,39 @@ pub struct StoredRecord {
     pub answer: String,
 }
 
+/// Where a page's accepted codes stand in R2's acceptance order: the epoch (a lifetime of the
+/// hub's database, see [`super::Epoch`]) they belong to. New pushes belong to the current
+/// epoch; events re-sent after a restore to the epoch they were first accepted in, so they
+/// never supersede a code the restored hub accepted since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EpochOrder {
+    /// The epoch's number.
+    pub epoch_no: i64,
+}
+
+/// A person's active code with its place in the acceptance order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveCode {
+    /// The code.
+    pub code: IssuedCode,
+    /// The epoch it belongs to.
+    pub epoch_no: i64,
+}
+
+/// A code's identity: (key id, serial).
+pub type CodeRef = (String, String);
+
 /// The rows a page of events touches, loaded by the backend inside its transaction.
 #[derive(Debug, Clone, Default)]
 pub struct PageState {
     /// Idempotency records of the page's event ids.
     pub records: HashMap<String, StoredRecord>,
-    /// Which of the page's serials are already recorded.
-    pub taken_serials: HashSet<String>,
+    /// Which of the page's codes (kid, serial) are already recorded.
+    pub taken_codes: HashSet<CodeRef>,
     /// (person key, CST day) pairs of the page's persons that have an accepted application.
     pub accepted_days: HashSet<(String, i64)>,
     /// The active codes of the page's persons.
-    pub active: HashMap<String, IssuedCode>,
+    pub active: HashMap<String, ActiveCode>,
 }
 
 /// What a backend must load for a page: sorted, without repeats.
@@ -77,8 +103,8 @@ pub struct PageState {
 pub struct PageKeys {
     /// Event ids.
     pub event_ids: Vec<String>,
-    /// Serials.
-    pub serials: Vec<String>,
+    /// Codes (kid, serial).
+    pub codes: Vec<CodeRef>,
     /// Person keys (lock them in this order).
     pub person_keys: Vec<String>,
 }
@@ -87,16 +113,16 @@ impl PageKeys {
     /// The keys of `events`.
     pub fn of(events: &[CheckedEvent]) -> Self {
         let mut ids = BTreeSet::new();
-        let mut serials = BTreeSet::new();
+        let mut codes = BTreeSet::new();
         let mut persons = BTreeSet::new();
         for e in events {
             ids.insert(e.event.event_id.clone());
-            serials.insert(e.event.code.serial.clone());
+            codes.insert(code_ref(&e.event));
             persons.insert(e.event.person_key.as_str().to_owned());
         }
         Self {
             event_ids: ids.into_iter().collect(),
-            serials: serials.into_iter().collect(),
+            codes: codes.into_iter().collect(),
             person_keys: persons.into_iter().collect(),
         }
     }
@@ -123,6 +149,8 @@ pub struct ApplicationRow {
     pub reason: Option<&'static str>,
     /// Unix seconds.
     pub received_at: i64,
+    /// The epoch it belongs to in R2's order.
+    pub epoch_no: i64,
 }
 
 /// An idempotency record to insert.
@@ -148,9 +176,9 @@ pub struct ChangeRow {
     /// What happened.
     pub kind: ChangeKind,
     /// The code concerned.
-    pub serial: String,
-    /// For `superseded`: the replacing serial.
-    pub by: Option<String>,
+    pub code: CodeRef,
+    /// For `superseded`: the replacing code.
+    pub by: Option<CodeRef>,
     /// For `rejected`.
     pub reason: Option<RejectReason>,
 }
@@ -162,8 +190,8 @@ pub struct PageWrites {
     pub station: String,
     /// New applications (insert first: the others refer to them).
     pub applications: Vec<ApplicationRow>,
-    /// Final active code (serial, issued_at) of each person whose active code changed.
-    pub active: BTreeMap<String, (String, i64)>,
+    /// Final active code of each person whose active code changed.
+    pub active: BTreeMap<String, CodeRef>,
     /// New idempotency records.
     pub records: Vec<RecordRow>,
     /// Change-feed rows, in order.
@@ -172,9 +200,19 @@ pub struct PageWrites {
     pub subscriptions: BTreeSet<String>,
 }
 
-/// Whether code `a` beats code `b` as the active one: later `issued_at`, ties by serial.
-pub fn is_newer(a: &IssuedCode, b: &IssuedCode) -> bool {
-    (a.issued_at, a.serial.as_str()) > (b.issued_at, b.serial.as_str())
+/// A code's identity, (kid, serial).
+pub fn code_ref(e: &Event) -> CodeRef {
+    (e.code.kid.to_string(), e.code.serial.clone())
+}
+
+fn issued_ref(c: &IssuedCode) -> CodeRef {
+    (c.kid.to_string(), c.serial.clone())
+}
+
+/// Whether a code accepted now in `epoch_no` becomes the active one over `current`: it does
+/// unless it belongs to an earlier epoch than `current` (a code re-sent after a restore).
+pub fn outranks(epoch_no: i64, current: &ActiveCode) -> bool {
+    epoch_no >= current.epoch_no
 }
 
 /// The wire name of a capacity.
@@ -182,7 +220,8 @@ fn capacity_name(e: &Event) -> &'static str {
     e.capacity.as_str()
 }
 
-/// The [`IssuedCode`] an event records.
+/// The [`IssuedCode`] an event records: a station's credential only in its sealed form (the
+/// hub never stores the clear text), a phone code's as the hub issued it.
 pub fn issued_code(e: &Event) -> IssuedCode {
     IssuedCode {
         person_key: e.person_key.clone(),
@@ -191,7 +230,11 @@ pub fn issued_code(e: &Event) -> IssuedCode {
         issued_at: e.code.issued_at,
         expires_at: e.code.expires_at,
         kid: e.code.kid,
-        credential: e.code.credential.clone(),
+        credential: e
+            .code
+            .sealed
+            .clone()
+            .unwrap_or_else(|| e.code.credential.clone()),
     }
 }
 
@@ -202,6 +245,7 @@ pub fn decide_page(
     station: &str,
     events: &[CheckedEvent],
     state: &mut PageState,
+    order: EpochOrder,
     now: i64,
 ) -> Result<(Vec<String>, PageWrites), StoreError> {
     let mut answers = Vec::with_capacity(events.len());
@@ -235,7 +279,7 @@ pub fn decide_page(
             answers.push(to_json(refusal)?);
             continue;
         }
-        if state.taken_serials.contains(&e.code.serial) {
+        if state.taken_codes.contains(&code_ref(e)) {
             let answer = EventAnswer {
                 reason: Some(RejectReason::SerialInUse),
                 message: Some("this serial belongs to another application; nothing changed".into()),
@@ -245,20 +289,21 @@ pub fn decide_page(
             continue;
         }
         let code = issued_code(e);
+        let this = issued_ref(&code);
         let person = e.person_key.as_str().to_owned();
         let day = cst_day(code.issued_at);
-        state.taken_serials.insert(code.serial.clone());
+        state.taken_codes.insert(this.clone());
         let answer = if state.accepted_days.contains(&(person.clone(), day)) {
             writes
                 .applications
-                .push(application(item, &code, day, "rejected", now));
+                .push(application(item, &code, day, "rejected", order, now));
             if let Some(last) = writes.applications.last_mut() {
                 last.reason = Some(RejectReason::AlreadyAppliedToday.as_str());
             }
             writes.changes.push(ChangeRow {
                 person_key: person.clone(),
                 kind: ChangeKind::Rejected,
-                serial: code.serial.clone(),
+                code: this.clone(),
                 by: None,
                 reason: Some(RejectReason::AlreadyAppliedToday),
             });
@@ -269,42 +314,46 @@ pub fn decide_page(
                      the active code is attached"
                         .into(),
                 ),
-                active: state.active.get(&person).cloned(),
+                active: state.active.get(&person).map(|a| a.code.clone()),
                 ..EventAnswer::new(&e.event_id, Outcome::Rejected)
             }
         } else {
             writes
                 .applications
-                .push(application(item, &code, day, "accepted", now));
+                .push(application(item, &code, day, "accepted", order, now));
             state.accepted_days.insert((person.clone(), day));
             writes.changes.push(ChangeRow {
                 person_key: person.clone(),
                 kind: ChangeKind::Issued,
-                serial: code.serial.clone(),
+                code: this.clone(),
                 by: None,
                 reason: None,
             });
             let (loser, winner) = match state.active.get(&person) {
                 None => (None, code.clone()),
-                Some(current) if is_newer(&code, current) => {
-                    (Some(current.serial.clone()), code.clone())
+                Some(current) if outranks(order.epoch_no, current) => {
+                    (Some(issued_ref(&current.code)), code.clone())
                 }
-                Some(current) => (Some(code.serial.clone()), current.clone()),
+                Some(current) => (Some(this.clone()), current.code.clone()),
             };
             if let Some(loser) = loser {
                 writes.changes.push(ChangeRow {
                     person_key: person.clone(),
                     kind: ChangeKind::Superseded,
-                    serial: loser,
-                    by: Some(winner.serial.clone()),
+                    code: loser,
+                    by: Some(issued_ref(&winner)),
                     reason: None,
                 });
             }
-            if winner.serial == code.serial {
-                writes
-                    .active
-                    .insert(person.clone(), (code.serial.clone(), code.issued_at));
-                state.active.insert(person.clone(), code.clone());
+            if issued_ref(&winner) == this {
+                writes.active.insert(person.clone(), this.clone());
+                state.active.insert(
+                    person.clone(),
+                    ActiveCode {
+                        code: code.clone(),
+                        epoch_no: order.epoch_no,
+                    },
+                );
             }
             EventAnswer {
                 active: Some(winner),
@@ -339,6 +388,7 @@ fn application(
     code: &IssuedCode,
     day: i64,
     status: &'static str,
+    order: EpochOrder,
     now: i64,
 ) -> ApplicationRow {
     ApplicationRow {
@@ -351,6 +401,7 @@ fn application(
         status,
         reason: None,
         received_at: now,
+        epoch_no: order.epoch_no,
     }
 }
 

@@ -1,69 +1,80 @@
 //! Plain records passed between the service layer and the stores.
 
-use nac_credential::{PublicKey, StationKey};
+use nac_credential::PublicKey;
 use nac_protocol::DistrictSecret;
 use serde::Serialize;
 
-/// The hub's secrets, created once with its database and stored in it (table `meta`).
+/// The secrets an older hub kept in its database (table `meta`), found at its first start by
+/// this version, which moves them into the key directory ([`crate::keys`]) and deletes them.
 #[derive(Clone)]
-pub struct HubSecrets {
-    /// The HMAC key of person keys, handed to stations at enrolment.
+pub struct LegacySecrets {
+    /// The HMAC key of person keys.
     pub district_secret: DistrictSecret,
-    /// The hub's own issuing key, for phone renewals (station id `phone` in the trust list).
-    pub phone_issuer: StationKey,
-    /// The phone gateway's request-signing key (principal `phone`).
-    pub phone_gateway: StationKey,
+    /// The phone issuing key's secret.
+    pub phone_issuer: [u8; 32],
+    /// The phone gateway's signing key's secret.
+    pub phone_gateway: [u8; 32],
 }
 
-impl std::fmt::Debug for HubSecrets {
+impl std::fmt::Debug for LegacySecrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HubSecrets")
-            .field("phone_issuer", &self.phone_issuer.kid())
-            .field("phone_gateway", &self.phone_gateway.kid())
-            .finish_non_exhaustive()
+        f.write_str("LegacySecrets(…)")
     }
 }
 
-impl HubSecrets {
-    /// Fresh random secrets.
-    pub fn generate() -> Result<Self, String> {
-        Ok(Self {
-            district_secret: DistrictSecret::generate().map_err(|e| e.to_string())?,
-            phone_issuer: StationKey::generate().map_err(|e| e.to_string())?,
-            phone_gateway: StationKey::generate().map_err(|e| e.to_string())?,
-        })
-    }
-
-    /// The `meta` rows that store them.
-    pub fn to_meta(&self) -> [(&'static str, String); 3] {
-        [
-            ("district_secret", self.district_secret.to_hex()),
-            (
-                "phone_issuer_secret",
-                hex::encode(self.phone_issuer.secret_bytes()),
-            ),
-            (
-                "phone_gateway_secret",
-                hex::encode(self.phone_gateway.secret_bytes()),
-            ),
-        ]
-    }
-
-    /// Reads them back from `meta` values.
-    pub fn from_meta(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let key = |name: &str| -> Result<StationKey, String> {
+impl LegacySecrets {
+    /// Reads them from `meta` values; `None` when the database holds none (a current one).
+    pub fn from_meta(get: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, String> {
+        let Some(secret) = get("district_secret") else {
+            return Ok(None);
+        };
+        let key = |name: &str| -> Result<[u8; 32], String> {
             let text = get(name).ok_or_else(|| format!("meta {name} missing"))?;
             let mut bytes = [0u8; 32];
             hex::decode_to_slice(&text, &mut bytes).map_err(|_| format!("meta {name} damaged"))?;
-            Ok(StationKey::from_secret_bytes(&bytes))
+            Ok(bytes)
         };
-        let secret = get("district_secret").ok_or("meta district_secret missing")?;
-        Ok(Self {
+        Ok(Some(Self {
             district_secret: DistrictSecret::from_hex(&secret).map_err(|e| e.to_string())?,
             phone_issuer: key("phone_issuer_secret")?,
             phone_gateway: key("phone_gateway_secret")?,
-        })
+        }))
     }
+}
+
+/// The public halves of the hub's own keys, as the database records them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhoneKeys {
+    /// The phone issuing key (station `phone` in the trust list).
+    pub issuer: PublicKey,
+    /// The phone gateway's request-signing key (principal `phone`).
+    pub gateway: PublicKey,
+}
+
+/// One lifetime of the hub's database: a new one at creation and after every restore from a
+/// backup. Stations that see a new epoch re-send what the hub may have lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Epoch {
+    /// Its order among the database's epochs (1, 2, …).
+    pub no: i64,
+    /// Its random name (16 hex digits), sent to stations.
+    pub name: String,
+}
+
+/// Something the district must see (the district console lists them; `nac-hub events`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DistrictEvent {
+    /// Its number, increasing.
+    pub id: i64,
+    /// When (unix s).
+    pub at: i64,
+    /// `station_disabled`, `station_enabled`, `key_rotated`, `station_rekeyed`,
+    /// `bulk_lookup`, `subscription_refused`, `epoch_started`, `clock_off`.
+    pub kind: String,
+    /// The station concerned, if any.
+    pub station: Option<String>,
+    /// What happened, in English (never a person key).
+    pub detail: String,
 }
 
 /// A station's lifecycle.
@@ -114,6 +125,9 @@ pub struct NewStation {
     pub now: i64,
     /// When the code stops working (unix seconds).
     pub code_expires_at: i64,
+    /// The district secret sealed under the code ([`nac_protocol::seal_district_secret`]):
+    /// handed to the station at enrolment, then deleted.
+    pub sealed_secret: String,
 }
 
 /// A station as `station list` shows it.
@@ -135,6 +149,36 @@ pub struct StationRecord {
     pub created_at: i64,
     /// Unix seconds, once enrolled.
     pub enrolled_at: Option<i64>,
+    /// When the district disabled it (unix s), while disabled.
+    pub disabled_at: Option<i64>,
+    /// When it last made a request the hub accepted (unix s).
+    pub last_seen_at: Option<i64>,
+}
+
+/// A station's answer to a successful enrolment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolled {
+    /// The station's id.
+    pub station: String,
+    /// The district secret sealed under the enrolment code.
+    pub sealed_secret: String,
+    /// Whether this was a re-key of an enrolled station (its earlier keys are now retired).
+    pub rekeyed: bool,
+}
+
+/// A one-time code for a station that is enrolled already, made by `station rekey`.
+#[derive(Debug, Clone)]
+pub struct Rekey {
+    /// The station.
+    pub station: String,
+    /// SHA-256 hex of the code.
+    pub code_hash: String,
+    /// The district secret sealed under the code.
+    pub sealed_secret: String,
+    /// Unix seconds.
+    pub now: i64,
+    /// When the code stops working.
+    pub code_expires_at: i64,
 }
 
 /// An enrolment attempt, after the proof of key possession was checked.
@@ -160,7 +204,7 @@ pub enum EnrolRefusal {
     AlreadyUsed,
     /// Past its 24 hours.
     Expired,
-    /// The station was disabled before enrolling.
+    /// The station was disabled before enrolling (or, for a re-key, is disabled).
     StationDisabled,
     /// The key is already registered to a station.
     KeyInUse,
@@ -264,6 +308,11 @@ pub struct Principal {
     /// Its retired keys, when the caller loaded them ([`super::Store::retired_keys`]; empty
     /// otherwise): only a push carrying a code signed with a non-current key needs them.
     pub retired: Vec<RetiredKey>,
+    /// When the district disabled it (unix s): a disabled station may still push the codes it
+    /// issued before this (they were genuine), nothing else.
+    pub disabled_at: Option<i64>,
+    /// Its subscription allowance (person keys), if the district set one.
+    pub max_subscriptions: Option<i64>,
 }
 
 /// One page of a cursor-paged list.
@@ -284,7 +333,55 @@ pub struct PurgeReport {
     pub records: u64,
     /// Nonces deleted.
     pub nonces: u64,
+    /// Subscriptions not refreshed within [`SUBSCRIPTION_TTL_SECS`] deleted.
+    pub subscriptions: u64,
+    /// Unused enrolment codes past their expiry whose sealed district secret was deleted.
+    pub codes: u64,
 }
+
+/// What a subscribe may do, decided by the service from the district's policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubscribeLimits {
+    /// The most person keys the station may hold subscribed at once.
+    pub max_total: i64,
+    /// The most keys it may newly subscribe within [`LOOKUP_WINDOW_SECS`].
+    pub max_new_per_day: i64,
+    /// New keys within the window above which the district is shown a `bulk_lookup`.
+    pub alert_new_per_day: i64,
+}
+
+/// Why a subscribe was refused (403 `subscription_limit`); nothing was subscribed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscribeRefusal {
+    /// The station would hold more subscriptions than its allowance.
+    TooMany {
+        /// Its allowance.
+        allowed: i64,
+    },
+    /// The station looked up too many new keys in the last day.
+    TooFast {
+        /// The daily allowance of new keys.
+        allowed: i64,
+    },
+}
+
+/// What a subscribe did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscribed {
+    /// Keys new to this station.
+    pub added: u64,
+    /// The active codes of the requested keys, ordered by person key.
+    pub active: Vec<nac_protocol::IssuedCode>,
+}
+
+/// How long a subscription lasts without being refreshed (the station re-sends its roster's
+/// keys every [`SUBSCRIPTION_REFRESH_SECS`]): 60 days, so a key a station dropped (or only
+/// looked up) stops reaching it.
+pub const SUBSCRIPTION_TTL_SECS: i64 = 60 * 86_400;
+/// How often a station refreshes its subscriptions: weekly.
+pub const SUBSCRIPTION_REFRESH_SECS: i64 = 7 * 86_400;
+/// The window new-key lookups are counted over: a day.
+pub const LOOKUP_WINDOW_SECS: i64 = 86_400;
 
 /// How long idempotency records are kept before a purge may delete them: the protocol's 60 days
 /// plus one day of margin.

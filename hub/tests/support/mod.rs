@@ -6,7 +6,7 @@ pub mod pg;
 pub mod process;
 
 use nac_credential::{issue, Claims, StationKey, VALIDITY_SECS};
-use nac_hub::{Hub, Store};
+use nac_hub::{Clock, Hub, KeyDir, Policy, Store};
 use nac_protocol::auth::enrolment_proof;
 use nac_protocol::*;
 
@@ -23,23 +23,38 @@ pub const SEEDED_IDS: [&str; 3] = [
 pub const SEEDED_NAMES: [&str; 3] = ["张三丰", "李四光", "王五洲"];
 pub const SEEDED_PHONES: [&str; 3] = ["13812345678", "13987654321", "13700001111"];
 
-/// An enrolled station: its id and key.
+/// An enrolled station: its id, key and the district secret it opened at enrolment.
 #[derive(Clone)]
 pub struct TestStation {
     pub id: String,
     pub key: StationKey,
+    pub secret: DistrictSecret,
 }
 
-/// Adds and enrols a station on `hub` directly (no HTTP).
+/// A hub over `store` with its keys in `dir/keys`, the default policy and a clock at `now`.
+pub async fn open_hub<S: Store>(store: S, dir: &std::path::Path, now: i64) -> Hub<S> {
+    let keys = KeyDir::open(dir.join("keys")).unwrap();
+    Hub::open(store, Clock::starting_at(now), keys, Policy::default())
+        .await
+        .unwrap()
+}
+
+/// Adds and enrols a station on `hub` directly (no HTTP); the station opens the district
+/// secret with its code, as a real one does.
 pub async fn enrol<S: Store>(hub: &Hub<S>, seed: u8) -> TestStation {
     let (record, code) = hub
         .add_station(&format!("station {seed}"), "test area")
         .await
         .unwrap();
     let key = StationKey::from_secret_bytes(&[seed; 32]);
-    let station = hub.enrol(&enrol_request(&key, &code)).await.unwrap();
-    assert_eq!(station, record.id);
-    TestStation { id: station, key }
+    let enrolled = hub.enrol(&enrol_request(&key, &code)).await.unwrap();
+    assert_eq!(enrolled.station, record.id);
+    let secret = open_district_secret(&code, &enrolled.station, &enrolled.sealed_secret).unwrap();
+    TestStation {
+        id: enrolled.station,
+        key,
+        secret,
+    }
 }
 
 pub fn enrol_request(key: &StationKey, code: &str) -> EnrolRequest {
@@ -105,6 +120,7 @@ pub fn event_signed(
         expires_at: issued_at + VALIDITY_SECS,
         station_id: station.id.clone(),
     };
+    let credential = issue(&claims, key).unwrap();
     Event {
         event_id: event_id(n),
         person_key: person.clone(),
@@ -116,7 +132,10 @@ pub fn event_signed(
             issued_at,
             expires_at: issued_at + VALIDITY_SECS,
             kid: key.kid(),
-            credential: issue(&claims, key).unwrap(),
+            sealed: Some(
+                seal_credential(&station.secret, &key.kid(), serial, &credential).unwrap(),
+            ),
+            credential,
         },
         supersedes: None,
     }
@@ -129,16 +148,8 @@ pub async fn push<S: Store>(
     events: &[Event],
     now: i64,
 ) -> Vec<EventAnswer> {
-    let principal = hub.store.principal(&station.id).await.unwrap().unwrap();
-    let principal = hub.signer_for(&principal, events).await.unwrap();
-    let checked = events
-        .iter()
-        .map(|e| hub.check_station_event(&principal, e.clone(), now))
-        .collect();
-    hub.store
-        .push(&station.id, checked, now)
+    push_raw(hub, station, events, now)
         .await
-        .unwrap()
         .iter()
         .map(|a| serde_json::from_str(a).unwrap())
         .collect()
@@ -151,11 +162,26 @@ pub async fn push_raw<S: Store>(
     events: &[Event],
     now: i64,
 ) -> Vec<String> {
+    push_resent(hub, station, events, None, now).await
+}
+
+/// Raw answers of a push re-sent after a restore, from `epoch` (as a station does).
+pub async fn push_resent<S: Store>(
+    hub: &Hub<S>,
+    station: &TestStation,
+    events: &[Event],
+    epoch: Option<&str>,
+    now: i64,
+) -> Vec<String> {
     let principal = hub.store.principal(&station.id).await.unwrap().unwrap();
     let principal = hub.signer_for(&principal, events).await.unwrap();
+    let (order, resent) = hub.push_order(epoch).await.unwrap();
     let checked = events
         .iter()
-        .map(|e| hub.check_station_event(&principal, e.clone(), now))
+        .map(|e| hub.check_station_event(&principal, e.clone(), resent, now))
         .collect();
-    hub.store.push(&station.id, checked, now).await.unwrap()
+    hub.store
+        .push(&station.id, checked, order, now)
+        .await
+        .unwrap()
 }

@@ -18,14 +18,20 @@ pub struct HubProcess {
 #[derive(Debug, Clone)]
 pub enum DataArg {
     Sqlite(PathBuf),
-    Postgres(String),
+    /// A database URL and the hub's key directory (not in the database).
+    Postgres(String, PathBuf),
 }
 
 impl DataArg {
     pub fn args(&self) -> Vec<String> {
         match self {
             DataArg::Sqlite(p) => vec!["--data".into(), p.display().to_string()],
-            DataArg::Postgres(u) => vec!["--database".into(), u.clone()],
+            DataArg::Postgres(u, keys) => vec![
+                "--database".into(),
+                u.clone(),
+                "--keys".into(),
+                keys.display().to_string(),
+            ],
         }
     }
 }

@@ -31,6 +31,7 @@ pub fn credential(serial: &str, issued_at: i64) -> String {
 }
 
 pub fn event(event_id: &str, serial: &str, issued_at: i64) -> Event {
+    let credential = credential(serial, issued_at);
     Event {
         event_id: event_id.into(),
         person_key: person_key(&district_secret(), "resident_id", "11010519491231002X"),
@@ -42,8 +43,26 @@ pub fn event(event_id: &str, serial: &str, issued_at: i64) -> Event {
             issued_at,
             expires_at: issued_at + VALIDITY_SECS,
             kid: station_key().kid(),
-            credential: credential(serial, issued_at),
+            sealed: Some(sealed(serial, &credential)),
+            credential,
         },
         supersedes: None,
     }
+}
+
+/// A credential sealed for stations with a nonce made from its serial, so the examples in
+/// docs/sync.md are reproducible (real seals use a random nonce).
+pub fn sealed(serial: &str, credential: &str) -> String {
+    let mut nonce = [0u8; 24];
+    for (i, b) in serial.bytes().cycle().take(24).enumerate() {
+        nonce[i] = b ^ (i as u8);
+    }
+    seal_credential_with_nonce(
+        &district_secret(),
+        &station_key().kid(),
+        serial,
+        credential,
+        nonce,
+    )
+    .unwrap()
 }

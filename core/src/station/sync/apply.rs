@@ -6,7 +6,8 @@
 //! the active code is the hub's.
 
 use nac_protocol::{
-    Change, ChangeKind, EventAnswer, IssuedCode, Outcome, RejectReason, RevokedSerial, TrustEntry,
+    Change, ChangeKind, DistrictSecret, EventAnswer, IssuedCode, IssuerStatus, Outcome,
+    RejectReason, RevokedSerial, TrustEntry, PHONE_CHANNEL,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -16,7 +17,9 @@ pub(super) enum Applied {
     Synced,
     /// Rejected by a rule (R3); the application and its code are void.
     Rejected,
-    /// Refused for a reason no retry fixes (conflict, invalid event or credential).
+    /// Refused for a reason no retry fixes (conflict, a code dated outside the hub's window,
+    /// a withdrawn key, an invalid event or credential): the application and its code are
+    /// void too — a code the hub never accepted must be valid nowhere.
     Failed,
 }
 
@@ -24,6 +27,7 @@ pub(super) enum Applied {
 /// original answer. Returns what happened and how many codes were adopted.
 pub(super) fn apply_answer(
     conn: &Connection,
+    secret: &DistrictSecret,
     outbox_id: i64,
     answer: &EventAnswer,
     now: i64,
@@ -49,36 +53,17 @@ pub(super) fn apply_answer(
         (Outcome::Accepted, _) => {
             conn.prepare_cached(
                 "UPDATE outbox SET state = 'synced', reason = NULL, last_error = NULL,
-                     next_attempt_at = NULL, synced_at = ?2, updated_at = ?2
+                     next_attempt_at = NULL, synced_at = ?2, updated_at = ?2, resend_epoch = NULL
                  WHERE id = ?1",
             )?
             .execute(params![outbox_id, now])?;
             let adopted = match (&decided.active, resident_of_outbox(conn, outbox_id)?) {
-                (Some(active), Some(resident)) => adopt_active(conn, resident, active, now)?,
+                (Some(active), Some(resident)) => {
+                    adopt_active(conn, secret, resident, active, now)?
+                }
                 _ => 0,
             };
             Ok((Applied::Synced, adopted))
-        }
-        (Outcome::Rejected, Some(RejectReason::AlreadyAppliedToday)) => {
-            conn.prepare_cached(
-                "UPDATE outbox SET state = 'rejected', reason = 'already_applied_today',
-                     last_error = ?2, next_attempt_at = NULL, synced_at = ?3, updated_at = ?3
-                 WHERE id = ?1",
-            )?
-            .execute(params![outbox_id, message, now])?;
-            let application: Option<i64> = conn
-                .prepare_cached("SELECT application_id FROM outbox WHERE id = ?1")?
-                .query_row([outbox_id], |r| r.get(0))
-                .optional()?
-                .flatten();
-            if let Some(application) = application {
-                reject_application(conn, application, now)?;
-            }
-            let adopted = match (&decided.active, resident_of_outbox(conn, outbox_id)?) {
-                (Some(active), Some(resident)) => adopt_active(conn, resident, active, now)?,
-                _ => 0,
-            };
-            Ok((Applied::Rejected, adopted))
         }
         (status, reason) => {
             let reason = match (status, reason) {
@@ -86,13 +71,59 @@ pub(super) fn apply_answer(
                 (_, Some(r)) => r.as_str(),
                 _ => "refused",
             };
-            fail(conn, outbox_id, reason, &message, now)?;
-            Ok((Applied::Failed, 0))
+            let adopted = refuse(
+                conn,
+                secret,
+                outbox_id,
+                reason,
+                &message,
+                decided.active.as_ref(),
+                now,
+            )?;
+            let applied = if reason == RejectReason::AlreadyAppliedToday.as_str() {
+                Applied::Rejected
+            } else {
+                Applied::Failed
+            };
+            Ok((applied, adopted))
         }
     }
 }
 
-/// Marks an event failed for good (shown on the Sync screen; not retried automatically).
+/// The hub did not accept an event: it is final (`rejected`, with the hub's reason), its
+/// application and code are void here too — the code's printed cards are listed to replace
+/// (R8) — and the hub's active code, if it sent one, is adopted.
+fn refuse(
+    conn: &Connection,
+    secret: &DistrictSecret,
+    outbox_id: i64,
+    reason: &str,
+    message: &str,
+    active: Option<&IssuedCode>,
+    now: i64,
+) -> rusqlite::Result<u32> {
+    conn.prepare_cached(
+        "UPDATE outbox SET state = 'rejected', reason = ?2, last_error = ?3,
+             next_attempt_at = NULL, synced_at = ?4, updated_at = ?4, resend_epoch = NULL
+         WHERE id = ?1",
+    )?
+    .execute(params![outbox_id, reason, message, now])?;
+    let application: Option<i64> = conn
+        .prepare_cached("SELECT application_id FROM outbox WHERE id = ?1")?
+        .query_row([outbox_id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    if let Some(application) = application {
+        reject_application(conn, application, now)?;
+    }
+    match (active, resident_of_outbox(conn, outbox_id)?) {
+        (Some(active), Some(resident)) => adopt_active(conn, secret, resident, active, now),
+        _ => Ok(0),
+    }
+}
+
+/// Marks an event failed for good without a hub decision (its stored payload cannot be
+/// read): shown on the Sync screen, not retried.
 fn fail(
     conn: &Connection,
     outbox_id: i64,
@@ -133,19 +164,49 @@ fn reject_application(conn: &Connection, application: i64, now: i64) -> rusqlite
     Ok(())
 }
 
+/// The credential text of a code the hub handed on: a station's is sealed for stations (the
+/// hub cannot read it), a phone code's is the hub's own. `None` when it does not open or is
+/// not the code it claims to be (a rogue station's blob): such a code is not adopted.
+pub(super) fn open_code(secret: &DistrictSecret, code: &IssuedCode) -> Option<String> {
+    let text = if code.channel.as_str() == PHONE_CHANNEL
+        && code.credential.starts_with(nac_credential::PREFIX)
+    {
+        code.credential.clone()
+    } else {
+        nac_protocol::open_credential(secret, &code.kid, &code.serial, &code.credential).ok()?
+    };
+    let (kid, claims) = nac_credential::decode_unverified(&text).ok()?;
+    (kid == code.kid
+        && claims.serial == code.serial
+        && claims.issued_at == code.issued_at
+        && claims.expires_at == code.expires_at)
+        .then_some(text)
+}
+
 /// Makes the hub's code the resident's active one (inserting it when it was issued
 /// elsewhere); the code it replaces here is superseded, so its printed cards are listed to
 /// replace (R8). Returns 1 when something changed.
 pub(super) fn adopt_active(
     conn: &Connection,
+    secret: &DistrictSecret,
     resident: i64,
     code: &IssuedCode,
     now: i64,
 ) -> rusqlite::Result<u32> {
+    let kid = code.kid.to_string();
     let known: Option<(i64, i64, String)> = conn
-        .prepare_cached("SELECT id, resident_id, state FROM codes WHERE serial = ?1")?
-        .query_row([&code.serial], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .prepare_cached("SELECT id, resident_id, state FROM codes WHERE kid = ?1 AND serial = ?2")?
+        .query_row([&kid, &code.serial], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
+    let credential = match &known {
+        Some(_) => None,
+        None => match open_code(secret, code) {
+            Some(text) => Some(text),
+            None => return Ok(0),
+        },
+    };
     if let Some((_, owner, state)) = &known {
         if state == "active" || *owner != resident {
             // Already current, or a serial of someone else here (never true of a real hub):
@@ -184,8 +245,8 @@ pub(super) fn adopt_active(
                 code.issued_at,
                 code.expires_at,
                 code.channel.as_str(),
-                code.kid.to_string(),
-                code.credential
+                kid,
+                credential.unwrap_or_default()
             ])?;
             conn.last_insert_rowid()
         }
@@ -201,46 +262,52 @@ pub(super) fn adopt_active(
 /// Returns how many codes were adopted.
 pub(super) fn apply_change(
     conn: &Connection,
+    secret: &DistrictSecret,
     resident: i64,
     change: &Change,
     now: i64,
 ) -> rusqlite::Result<u32> {
+    let kid = change.kid.to_string();
     match change.kind {
         ChangeKind::Issued => match &change.code {
-            Some(code) => adopt_active(conn, resident, code, now),
+            Some(code) => adopt_active(conn, secret, resident, code, now),
             None => Ok(0),
         },
         ChangeKind::Superseded => {
             conn.prepare_cached(
-                "UPDATE codes SET state = 'superseded', superseded_at = coalesce(superseded_at, ?3)
-                 WHERE serial = ?1 AND resident_id = ?2 AND state = 'active'",
+                "UPDATE codes SET state = 'superseded', superseded_at = coalesce(superseded_at, ?4)
+                 WHERE kid = ?1 AND serial = ?2 AND resident_id = ?3 AND state = 'active'",
             )?
-            .execute(params![change.serial, resident, now])?;
-            let Some(by) = &change.by else { return Ok(0) };
+            .execute(params![kid, change.serial, resident, now])?;
+            let (Some(by), Some(by_kid)) = (&change.by, &change.by_kid) else {
+                return Ok(0);
+            };
             // The replacing code is known here and nothing else is active: it is the one.
             conn.prepare_cached(
                 "UPDATE codes SET state = 'active', superseded_at = NULL, superseded_by = NULL
-                 WHERE serial = ?1 AND resident_id = ?2 AND state = 'superseded'
-                   AND NOT EXISTS (SELECT 1 FROM codes c WHERE c.resident_id = ?2
+                 WHERE kid = ?1 AND serial = ?2 AND resident_id = ?3 AND state = 'superseded'
+                   AND NOT EXISTS (SELECT 1 FROM codes c WHERE c.resident_id = ?3
                                    AND c.state = 'active')",
             )?
-            .execute(params![by, resident])?;
+            .execute(params![by_kid.to_string(), by, resident])?;
             Ok(0)
         }
         ChangeKind::Rejected => {
             let application: Option<Option<i64>> = conn
                 .prepare_cached(
-                    "SELECT application_id FROM codes WHERE serial = ?1 AND resident_id = ?2",
+                    "SELECT application_id FROM codes
+                     WHERE kid = ?1 AND serial = ?2 AND resident_id = ?3",
                 )?
-                .query_row(params![change.serial, resident], |r| r.get(0))
+                .query_row(params![kid, change.serial, resident], |r| r.get(0))
                 .optional()?;
             match application {
                 Some(Some(application)) => reject_application(conn, application, now)?,
                 Some(None) => {
                     conn.prepare_cached(
-                        "UPDATE codes SET state = 'rejected' WHERE serial = ?1 AND resident_id = ?2",
+                        "UPDATE codes SET state = 'rejected'
+                         WHERE kid = ?1 AND serial = ?2 AND resident_id = ?3",
                     )?
-                    .execute(params![change.serial, resident])?;
+                    .execute(params![kid, change.serial, resident])?;
                 }
                 None => {}
             }
@@ -249,21 +316,41 @@ pub(super) fn apply_change(
     }
 }
 
-/// Stores trust-list entries (a disabled station's earlier codes stay genuine, so both
-/// statuses are trusted for verification).
+/// Stores trust-list entries: a key's later entry replaces its earlier one, so a disable or a
+/// retirement reaches a station that already held the key. Every status stays trusted for the
+/// codes dated before its `not_after`.
 pub(crate) fn store_issuers(conn: &Connection, issuers: &[TrustEntry]) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO trusted_issuers (kid, station_id, public) VALUES (?1, ?2, ?3)
+        "INSERT INTO trusted_issuers (kid, station_id, public, status, not_after)
+         VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (kid) DO UPDATE SET station_id = excluded.station_id,
-             public = excluded.public",
+             public = excluded.public, status = excluded.status, not_after = excluded.not_after",
     )?;
     for issuer in issuers {
+        let status = match issuer.status {
+            IssuerStatus::Active => "active",
+            IssuerStatus::Disabled => "disabled",
+            IssuerStatus::Retired => "retired",
+        };
         stmt.execute(params![
             issuer.kid.to_string(),
             issuer.station,
-            issuer.public_key.to_bytes().as_slice()
+            issuer.public_key.to_bytes().as_slice(),
+            status,
+            issuer.not_after,
         ])?;
     }
+    Ok(())
+}
+
+/// This station retired one of its own keys at `at`: its codes dated later are refused here
+/// at once (the hub's trust list says the same after the next sync).
+pub(crate) fn store_own_retirement(conn: &Connection, kid: &str, at: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE trusted_issuers SET status = 'retired', not_after = ?2
+         WHERE kid = ?1 AND not_after IS NULL",
+    )?
+    .execute(params![kid, at])?;
     Ok(())
 }
 
@@ -272,15 +359,15 @@ pub(super) fn store_revocations(
     revocations: &[RevokedSerial],
 ) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO revoked_serials (serial, status) VALUES (?1, ?2)
-         ON CONFLICT (serial) DO UPDATE SET status = excluded.status",
+        "INSERT INTO revoked_codes (kid, serial, status) VALUES (?1, ?2, ?3)
+         ON CONFLICT (kid, serial) DO UPDATE SET status = excluded.status",
     )?;
     for r in revocations {
         let status = match r.status {
             nac_credential::Revocation::Superseded => "superseded",
             nac_credential::Revocation::Rejected => "rejected",
         };
-        stmt.execute(params![r.serial, status])?;
+        stmt.execute(params![r.kid.to_string(), r.serial, status])?;
     }
     Ok(())
 }

@@ -6,6 +6,13 @@
 //! hub verifies every pushed credential under the id it assigned. A station that already
 //! issued codes under its provisional id is refused with the count (its cards would not
 //! verify anywhere else), and nothing changes.
+//!
+//! The district secret arrives sealed under the one-time code (the hub never holds it in a
+//! form it can open): only the station that typed the code opens it.
+//!
+//! An enrolled station given a **re-key** code by the district (`nac-hub station rekey`: its
+//! key was stolen, or a thief rotated it) enrols again with a fresh key: the hub retires every
+//! key the station held, and so does the station, erasing their secrets.
 
 use std::sync::Arc;
 
@@ -72,17 +79,25 @@ impl Station {
         ca_pem: Option<&str>,
     ) -> Result<Enrolment> {
         self.ensure_not_demo()?;
-        if let (station, Some(_)) = super::current_identity(&self.conn)? {
-            return Err(Error::AlreadyEnrolled { station });
-        }
-        let codes: u32 = self
-            .conn
-            .query_row("SELECT count(*) FROM codes", [], |r| r.get(0))?;
-        if codes > 0 {
-            return Err(Error::CodesBeforeEnrolment { codes });
+        let rekey = match super::current_identity(&self.conn)? {
+            (station, Some(_)) => Some(station),
+            (_, None) => None,
+        };
+        if rekey.is_some() {
+            self.require_admin("re-key the station", "重新注册本站密钥")?;
+        } else {
+            let codes: u32 = self
+                .conn
+                .query_row("SELECT count(*) FROM codes", [], |r| r.get(0))?;
+            if codes > 0 {
+                return Err(Error::CodesBeforeEnrolment { codes });
+            }
         }
         let code = code.trim();
-        let key = crate::station::keys::signing_key(&self.conn)?;
+        let key = match rekey {
+            Some(_) => nac_credential::StationKey::generate()?,
+            None => crate::station::keys::signing_key(&self.conn)?,
+        };
         let request = EnrolRequest {
             v: V1,
             enrolment_code: code.to_string(),
@@ -108,17 +123,31 @@ impl Station {
             ))
             .into());
         }
+        if let Some(station) = &rekey {
+            if *station != response.station {
+                return Err(super::TransportError::BadAnswer(format!(
+                    "the re-key code is for {}, not this station {station}",
+                    response.station
+                ))
+                .into());
+            }
+        }
+        let secret = nac_protocol::open_district_secret(
+            code,
+            &response.station,
+            &response.district_secret_sealed,
+        )
+        .map_err(|e| super::TransportError::BadAnswer(format!("district secret: {e}")))?;
 
         let now = self.now();
         let hub_url = hub_url.trim_end_matches('/').to_string();
         let tx = self.write()?;
+        if rekey.is_some() {
+            crate::station::keys::retire_all_for_rekey(&tx, &key, &response.station, now)?;
+        }
         write_setting(&tx, "station_id", &response.station)?;
         write_setting(&tx, keys::HUB_URL, &hub_url)?;
-        write_setting(
-            &tx,
-            keys::DISTRICT_SECRET,
-            &response.district_secret.to_hex(),
-        )?;
+        write_setting(&tx, keys::DISTRICT_SECRET, &secret.to_hex())?;
         write_setting(&tx, keys::ENROLLED_AT, &now.to_string())?;
         tx.execute(
             "UPDATE trusted_issuers SET station_id = ?1
@@ -134,7 +163,11 @@ impl Station {
             now,
             self.source,
             self.volunteer_id,
-            "station.enrol",
+            if rekey.is_some() {
+                "station.rekey"
+            } else {
+                "station.enrol"
+            },
             &format!(
                 "{} at {hub_url}{}",
                 response.station,
@@ -147,7 +180,7 @@ impl Station {
         )?;
         tx.commit()?;
         self.station_id = response.station.clone();
-        self.district_secret = Some(response.district_secret);
+        self.district_secret = Some(secret);
         self.emit(Change::Settings {
             source: self.source,
         });

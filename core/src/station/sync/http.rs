@@ -5,7 +5,7 @@
 //! certificate itself gives stations its CA certificate (PEM) at enrolment; the station keeps
 //! it and trusts only that CA for the hub from then on. Without one, the public web roots.
 
-use super::transport::{HubRequest, Method, Transport, TransportError};
+use super::transport::{HubHeaders, HubRequest, Method, Transport, TransportError};
 use crate::time::Clock;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +20,12 @@ pub struct HttpTransport {
     /// The clock whose time goes into the signature (the system clock; tests that run the
     /// hub on a fake clock sign with the same fake time).
     clock: Arc<dyn Clock>,
+    /// Added to the clock when signing: the hub's clock minus this one, as last measured. A
+    /// station whose clock is off still syncs (to push what it holds and learn the truth);
+    /// it is its renewals that stop until the clock is right.
+    offset: i64,
+    /// What the last answer said about the hub.
+    last: Option<HubHeaders>,
 }
 
 impl HttpTransport {
@@ -70,7 +76,15 @@ impl HttpTransport {
             base: base.trim_end_matches('/').to_string(),
             agent: config.build().new_agent(),
             clock,
+            offset: 0,
+            last: None,
         }
+    }
+
+    /// Signs with the clock corrected by `offset` seconds (the hub's clock minus this one).
+    pub fn with_offset(mut self, offset: i64) -> HttpTransport {
+        self.offset = offset;
+        self
     }
 
     pub fn base(&self) -> &str {
@@ -80,6 +94,39 @@ impl HttpTransport {
 
 impl Transport for HttpTransport {
     fn send(&mut self, request: &HubRequest) -> Result<Vec<u8>, TransportError> {
+        match self.send_once(request) {
+            // Refused for the clock: the answer carries the hub's time; sign with it and retry
+            // once (a station whose clock is off can still push and pull).
+            Err(TransportError::Refused {
+                status: 401,
+                message,
+                ..
+            }) if message.contains("timestamp") && self.correct_offset() => self.send_once(request),
+            other => other,
+        }
+    }
+
+    fn hub_headers(&self) -> Option<HubHeaders> {
+        self.last.clone()
+    }
+}
+
+impl HttpTransport {
+    /// Takes the hub's clock from the last answer as the signing offset; `false` if that
+    /// changes nothing.
+    fn correct_offset(&mut self) -> bool {
+        let Some(last) = &self.last else {
+            return false;
+        };
+        let offset = last.hub_time - self.clock.now().timestamp();
+        if (offset - self.offset).abs() <= 1 {
+            return false;
+        }
+        self.offset = offset;
+        true
+    }
+
+    fn send_once(&mut self, request: &HubRequest) -> Result<Vec<u8>, TransportError> {
         let url = format!("{}{}", self.base, request.path_and_query);
         let mut headers = Vec::new();
         if let Some(signer) = &request.signer {
@@ -91,7 +138,7 @@ impl Transport for HttpTransport {
                 request.method.as_str(),
                 &request.path_and_query,
                 &request.body,
-                self.clock.now().timestamp(),
+                self.clock.now().timestamp() + self.offset,
                 &nonce,
             );
             headers = signed
@@ -121,6 +168,19 @@ impl Transport for HttpTransport {
         };
         let mut response = sent.map_err(|e| TransportError::Unreachable(e.to_string()))?;
         let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        if let Some(hub_time) = header(nac_protocol::HEADER_HUB_TIME).and_then(|v| v.parse().ok()) {
+            self.last = Some(HubHeaders {
+                hub_time,
+                epoch: header(nac_protocol::HEADER_HUB_EPOCH),
+            });
+        }
         let retry_after = response
             .headers()
             .get("retry-after")

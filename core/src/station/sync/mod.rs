@@ -30,11 +30,12 @@ mod run;
 pub mod transport;
 
 pub use anchors::{AnchorCheck, AnchorProblem};
+pub(crate) use apply::store_own_retirement;
 pub use enrol::{Enrolment, MAX_HUB_CA_BYTES};
 pub use queue::{QueueEntry, SyncStatus};
 pub(crate) use run::call;
 pub use run::{SyncProgress, SyncReport, SyncStage};
-pub use transport::{HubRequest, Method, RequestSigner, Transport, TransportError};
+pub use transport::{HubHeaders, HubRequest, Method, RequestSigner, Transport, TransportError};
 
 use super::Station;
 use crate::error::Result;
@@ -64,6 +65,59 @@ pub(crate) mod keys {
     /// The last audit row whose hash the hub holds, and when it was sent.
     pub const AUDIT_ANCHORED_SEQ: &str = "audit_anchored_seq";
     pub const AUDIT_ANCHORED_AT: &str = "audit_anchored_at";
+    /// The hub database's epoch seen at the last sync: a different one means the hub was
+    /// restored from a backup.
+    pub const HUB_EPOCH: &str = "hub_epoch";
+    /// The hub's clock minus this station's (seconds), measured at the last answer, and the
+    /// hub's time then: renewals refuse while the difference is over the allowed skew, and
+    /// never date a code before the hub's last known time.
+    pub const HUB_CLOCK_OFFSET: &str = "hub_clock_offset";
+    pub const LAST_HUB_TIME: &str = "last_hub_time";
+}
+
+/// Schema 7's upgrade of events written before it and not yet accepted: the hub now wants the
+/// credential sealed for stations (it keeps only that form) and a volunteer id that names the
+/// station. Events already synced or refused are history and stay as they are.
+pub(crate) fn upgrade_unsent_events(conn: &Connection) -> rusqlite::Result<()> {
+    let Some(secret) = read_setting(conn, keys::DISTRICT_SECRET)?
+        .and_then(|hex| DistrictSecret::from_hex(&hex).ok())
+    else {
+        return Ok(());
+    };
+    let rows: Vec<(i64, String)> = conn
+        .prepare(
+            "SELECT id, payload FROM outbox
+             WHERE state IN ('queued', 'sending', 'error') AND payload <> '{}'",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update = conn.prepare("UPDATE outbox SET payload = ?2 WHERE id = ?1")?;
+    for (id, payload) in rows {
+        let Ok(mut event) = serde_json::from_str::<nac_protocol::Event>(&payload) else {
+            continue;
+        };
+        let station = event.channel.as_str().to_owned();
+        if event.code.sealed.is_none() {
+            let Ok(sealed) = nac_protocol::seal_credential(
+                &secret,
+                &event.code.kid,
+                &event.code.serial,
+                &event.code.credential,
+            ) else {
+                continue;
+            };
+            event.code.sealed = Some(sealed);
+        }
+        if let Some(v) = &event.volunteer {
+            if !v.starts_with(&format!("{station}/")) {
+                event.volunteer = Some(format!("{station}/{v}"));
+            }
+        }
+        if let Ok(text) = serde_json::to_string(&event) {
+            update.execute(params![id, text])?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn read_setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
@@ -113,12 +167,18 @@ impl Station {
     }
 
     /// A transport to the hub at `base`, trusting the CA remembered at enrolment if any.
+    /// Requests are signed with the clock corrected by the offset measured at the last sync,
+    /// so a station whose clock is off still reaches the hub (its renewals wait for the clock).
     pub fn hub_transport(&self, base: &str) -> Result<HttpTransport> {
         let clock: Arc<dyn crate::time::Clock> = Arc::new(crate::time::SystemClock);
+        let offset = read_setting(&self.conn, keys::HUB_CLOCK_OFFSET)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         Ok(match read_setting(&self.conn, keys::HUB_CA_PEM)? {
             Some(pem) => HttpTransport::with_ca(base, clock, pem.as_bytes())?,
             None => HttpTransport::with_clock(base, clock),
-        })
+        }
+        .with_offset(offset))
     }
 
     /// Whether the station is enrolled with a hub (as the database says now).

@@ -57,6 +57,13 @@ pub struct SyncReport {
     pub revocations: u32,
     /// Events still waiting (not sent because the hub could not be reached).
     pub waiting: u32,
+    /// Events sent again because the hub had been restored from a backup (it may have lost
+    /// them); the hub answers `duplicate` for those it still holds.
+    pub resent: u32,
+    /// The hub refused to follow more of the roster's residents (the district's allowance):
+    /// its message. The rest of the sync went on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscribe_refused: Option<String>,
     /// A key rotation interrupted earlier and finished by this run: the new key's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_rotated: Option<String>,
@@ -87,6 +94,8 @@ impl SyncReport {
 struct Page {
     outbox_id: i64,
     event: Event,
+    /// Set for an event re-sent after a restore: the epoch it was first accepted in.
+    resend_epoch: Option<String>,
 }
 
 impl Station {
@@ -106,13 +115,30 @@ impl Station {
         let mut report = SyncReport::default();
         let outcome = self
             .finish_interrupted_rotation(transport, &mut signer, &mut report)
-            .and_then(|()| self.push_all(transport, &signer, &mut report, progress))
+            .and_then(|()| self.push_all(transport, &signer, &secret, &mut report, progress))
+            .and_then(|()| {
+                if self.hub_epoch_changed(transport)? {
+                    self.push_all(transport, &signer, &secret, &mut report, progress)?;
+                }
+                Ok(())
+            })
             .and_then(|()| {
                 self.subscribe_roster(transport, &signer, &secret, &mut report, progress)
             })
             .and_then(|()| self.pull_all(transport, &signer, &secret, &mut report, progress))
+            .and_then(|restored| {
+                if restored {
+                    // The hub's feed is shorter than this station's cursor: it was restored
+                    // without a new epoch. Re-send, then pull everything again.
+                    self.push_all(transport, &signer, &secret, &mut report, progress)?;
+                    self.subscribe_roster(transport, &signer, &secret, &mut report, progress)?;
+                    self.pull_all(transport, &signer, &secret, &mut report, progress)?;
+                }
+                Ok(())
+            })
             .and_then(|()| self.refresh_lists(transport, &signer, &mut report, progress))
             .and_then(|()| self.anchor_audit(transport, &signer, &mut report));
+        self.note_hub_clock(transport)?;
         report.waiting = self.conn.query_row(
             "SELECT count(*) FROM outbox WHERE state IN ('queued', 'sending')
                  OR (state = 'error' AND next_attempt_at IS NOT NULL)",
@@ -189,10 +215,83 @@ impl Station {
         Ok(read_setting(&self.conn, keys::NEXT_SYNC_AT)?.and_then(|v| v.parse().ok()))
     }
 
+    /// Records what the hub's last answer said of its clock: the offset renewals check
+    /// ([`crate::station::renew`]'s clock check) and the hub's time, below which no code is
+    /// dated.
+    fn note_hub_clock(&mut self, transport: &dyn Transport) -> Result<()> {
+        let Some(headers) = transport.hub_headers() else {
+            return Ok(());
+        };
+        let offset = headers.hub_time - self.now();
+        let tx = self.write()?;
+        write_setting(&tx, keys::HUB_CLOCK_OFFSET, &offset.to_string())?;
+        write_setting(&tx, keys::LAST_HUB_TIME, &headers.hub_time.to_string())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether the hub's epoch changed since the last sync (it was restored from a backup);
+    /// if so, what this station holds as synced is queued again (see [`Self::resend_all`]).
+    fn hub_epoch_changed(&mut self, transport: &dyn Transport) -> Result<bool> {
+        let Some(epoch) = transport.hub_headers().and_then(|h| h.epoch) else {
+            return Ok(false);
+        };
+        let known = read_setting(&self.conn, keys::HUB_EPOCH)?;
+        if known.as_deref() == Some(epoch.as_str()) {
+            return Ok(false);
+        }
+        let tx = self.write()?;
+        write_setting(&tx, keys::HUB_EPOCH, &epoch)?;
+        tx.commit()?;
+        match known {
+            None => Ok(false),
+            Some(earlier) => {
+                self.resend_all(&earlier)?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// After a restore of the hub: every event it accepted whose code is still valid is queued
+    /// again, marked as first accepted in `epoch` (so the hub places it before what it accepted
+    /// since and does not hold its date against it); the pull, trust and revocation cursors
+    /// start again, and the roster is subscribed again. The hub answers `duplicate` for what
+    /// it still holds.
+    fn resend_all(&mut self, epoch: &str) -> Result<u32> {
+        let now = self.now();
+        let tx = self.write()?;
+        let resent = tx.execute(
+            "UPDATE outbox SET state = 'queued', resend_epoch = ?1, updated_at = ?2
+             WHERE state = 'synced' AND application_id IN (
+                 SELECT application_id FROM codes
+                 WHERE application_id IS NOT NULL AND expires_at > ?2)",
+            params![epoch, now],
+        )? as u32;
+        for key in [
+            keys::PULL_CURSOR,
+            keys::TRUST_CURSOR,
+            keys::REVOCATIONS_CURSOR,
+        ] {
+            delete_setting(&tx, key)?;
+        }
+        tx.execute("DELETE FROM hub_subscriptions", [])?;
+        crate::station::audit(
+            &tx,
+            now,
+            self.source,
+            self.volunteer_id,
+            "sync.hub_restored",
+            &format!("the hub was restored from a backup; {resent} events sent again"),
+        )?;
+        tx.commit()?;
+        Ok(resent)
+    }
+
     fn push_all(
         &mut self,
         transport: &mut dyn Transport,
         signer: &RequestSigner,
+        secret: &DistrictSecret,
         report: &mut SyncReport,
         progress: &mut dyn FnMut(&SyncProgress),
     ) -> Result<()> {
@@ -218,10 +317,12 @@ impl Station {
                 .execute(params![item.outbox_id, now])?;
             }
             tx.commit()?;
+            let resent_from_epoch = page[0].resend_epoch.clone();
             let request = PushRequest {
                 v: V1,
                 station: signer.station.clone(),
                 events: page.iter().map(|p| p.event.clone()).collect(),
+                resent_from_epoch,
             };
             let response: PushResponse =
                 call(transport, signer, Method::Post, PATH_PUSH.into(), &request)?;
@@ -231,12 +332,16 @@ impl Station {
                 if answer.event_id != item.event.event_id {
                     continue;
                 }
-                let (applied, adopted) = apply_answer(&tx, item.outbox_id, answer, now)?;
+                let (applied, adopted) = apply_answer(&tx, secret, item.outbox_id, answer, now)?;
+                if item.resend_epoch.is_some() {
+                    report.resent += 1;
+                }
                 // The hub subscribes a pushed event's person to this station by itself.
                 tx.prepare_cached(
-                    "INSERT INTO hub_subscriptions (person_key) VALUES (?1) ON CONFLICT DO NOTHING",
+                    "INSERT INTO hub_subscriptions (person_key, refreshed_at) VALUES (?1, ?2)
+                     ON CONFLICT (person_key) DO UPDATE SET refreshed_at = excluded.refreshed_at",
                 )?
-                .execute([item.event.person_key.as_str()])?;
+                .execute(params![item.event.person_key.as_str(), now])?;
                 report.pushed += 1;
                 report.adopted += adopted;
                 match applied {
@@ -264,6 +369,10 @@ impl Station {
         }
     }
 
+    /// Tells the hub the roster's person keys it does not follow for this station yet, and
+    /// refreshes those told more than a week ago (the hub forgets keys not refreshed for 60
+    /// days, so a resident who left the roster stops reaching the station). A refusal by the
+    /// district's allowance is reported, not fatal: pushes and pulls go on.
     fn subscribe_roster(
         &mut self,
         transport: &mut dyn Transport,
@@ -273,13 +382,14 @@ impl Station {
         progress: &mut dyn FnMut(&SyncProgress),
     ) -> Result<()> {
         let keys_by_resident = person_keys(&self.conn, secret)?;
+        let refresh_before = self.now() - SUBSCRIPTION_REFRESH_SECS;
         let mut unsubscribed: Vec<(String, i64)> = Vec::new();
         {
-            let mut known = self
-                .conn
-                .prepare_cached("SELECT 1 FROM hub_subscriptions WHERE person_key = ?1")?;
+            let mut known = self.conn.prepare_cached(
+                "SELECT 1 FROM hub_subscriptions WHERE person_key = ?1 AND refreshed_at >= ?2",
+            )?;
             for (key, resident) in &keys_by_resident {
-                if !known.exists([key])? {
+                if !known.exists(params![key, refresh_before])? {
                     unsubscribed.push((key.clone(), *resident));
                 }
             }
@@ -294,18 +404,26 @@ impl Station {
                     .filter_map(|(k, _)| nac_protocol::PersonKey::parse(k).ok())
                     .collect(),
             };
-            let response: SubscribeResponse = call(
+            let response: SubscribeResponse = match call(
                 transport,
                 signer,
                 Method::Post,
                 PATH_SUBSCRIBE.into(),
                 &request,
-            )?;
+            ) {
+                Err(TransportError::Refused { code, message, .. })
+                    if code == nac_protocol::SUBSCRIPTION_LIMIT =>
+                {
+                    report.subscribe_refused = Some(message);
+                    return Ok(());
+                }
+                other => other?,
+            };
             let now = self.now();
             let tx = self.write()?;
             for code in &response.active {
                 if let Some(&resident) = keys_by_resident.get(code.person_key.as_str()) {
-                    let adopted = super::apply::adopt_active(&tx, resident, code, now)?;
+                    let adopted = super::apply::adopt_active(&tx, secret, resident, code, now)?;
                     if adopted > 0 {
                         report.adopted += adopted;
                         report.residents.push(resident);
@@ -314,9 +432,10 @@ impl Station {
             }
             for (key, _) in page {
                 tx.prepare_cached(
-                    "INSERT INTO hub_subscriptions (person_key) VALUES (?1) ON CONFLICT DO NOTHING",
+                    "INSERT INTO hub_subscriptions (person_key, refreshed_at) VALUES (?1, ?2)
+                     ON CONFLICT (person_key) DO UPDATE SET refreshed_at = excluded.refreshed_at",
                 )?
-                .execute([key])?;
+                .execute(params![key, now])?;
             }
             tx.commit()?;
             report.subscribed += page.len() as u32;
@@ -329,6 +448,9 @@ impl Station {
         Ok(())
     }
 
+    /// Pulls until the hub has no more; `true` if the hub's feed turned out shorter than this
+    /// station's cursor (a restore the epoch did not show): then everything is queued to be
+    /// sent again and the cursors start over.
     fn pull_all(
         &mut self,
         transport: &mut dyn Transport,
@@ -336,13 +458,27 @@ impl Station {
         secret: &DistrictSecret,
         report: &mut SyncReport,
         progress: &mut dyn FnMut(&SyncProgress),
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut keys_by_resident: Option<HashMap<String, i64>> = None;
         loop {
             let since = read_setting(&self.conn, keys::PULL_CURSOR)?;
-            let query = PageQuery { since, limit: None }.to_query_string();
+            let query = PageQuery {
+                since: since.clone(),
+                limit: None,
+            }
+            .to_query_string();
             let path = paged(PATH_PULL, &query);
             let page: PullResponse = call(transport, signer, Method::Get, path, &())?;
+            let cursor = |c: &str| c.parse::<i64>().ok();
+            if let (Some(since), Some(next)) =
+                (since.as_deref().and_then(cursor), cursor(&page.next))
+            {
+                if next < since {
+                    let epoch = read_setting(&self.conn, keys::HUB_EPOCH)?.unwrap_or_default();
+                    report.resent += self.resend_all(&epoch)?;
+                    return Ok(true);
+                }
+            }
             if !page.changes.is_empty() && keys_by_resident.is_none() {
                 keys_by_resident = Some(person_keys(&self.conn, secret)?);
             }
@@ -351,7 +487,7 @@ impl Station {
             if let Some(map) = &keys_by_resident {
                 for change in &page.changes {
                     if let Some(&resident) = map.get(change.person_key.as_str()) {
-                        let adopted = apply_change(&tx, resident, change, now)?;
+                        let adopted = apply_change(&tx, secret, resident, change, now)?;
                         report.adopted += adopted;
                         report.residents.push(resident);
                     }
@@ -366,7 +502,7 @@ impl Station {
                 total: report.pulled,
             });
             if !page.more {
-                return Ok(());
+                return Ok(false);
             }
         }
     }
@@ -449,22 +585,40 @@ impl Station {
 /// code with its credential per key) under the 1 MiB body cap.
 const SUBSCRIBE_PAGE: usize = nac_protocol::MAX_PERSON_KEYS_PER_PAGE;
 
+/// How often the roster's subscriptions are refreshed at the hub (it forgets them after 60
+/// days without).
+const SUBSCRIPTION_REFRESH_SECS: i64 = 7 * 86_400;
+
 /// Outbox rows a run sends: queued, caught mid-send by a crash, or failed transiently.
 const SENDABLE: &str = "state IN ('queued', 'sending')
      OR (state = 'error' AND next_attempt_at IS NOT NULL)";
 
+/// The next page of sendable events after outbox row `after`: at most a full page, all new or
+/// all re-sent from the same epoch (a push says once which it is).
 fn sendable_page(conn: &Connection, after: i64) -> Result<Vec<Page>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, payload FROM outbox WHERE id > ?1 AND ({SENDABLE}) ORDER BY id LIMIT ?2"
+        "SELECT id, payload, resend_epoch FROM outbox WHERE id > ?1 AND ({SENDABLE})
+         ORDER BY id LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![after, MAX_EVENTS_PER_PAGE as i64], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+        ))
     })?;
-    let mut page = Vec::new();
+    let mut page: Vec<Page> = Vec::new();
     for row in rows {
-        let (outbox_id, payload) = row?;
+        let (outbox_id, payload, resend_epoch) = row?;
+        if page.first().is_some_and(|p| p.resend_epoch != resend_epoch) {
+            break;
+        }
         match serde_json::from_str::<Event>(&payload) {
-            Ok(event) => page.push(Page { outbox_id, event }),
+            Ok(event) => page.push(Page {
+                outbox_id,
+                event,
+                resend_epoch,
+            }),
             Err(e) => {
                 // A payload that does not decode can never be sent: park it visibly.
                 conn.prepare_cached(

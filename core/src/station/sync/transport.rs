@@ -40,14 +40,33 @@ pub struct HubRequest {
     pub signer: Option<RequestSigner>,
 }
 
+/// What every hub answer says about the hub itself (headers `x-nac-hub-time`,
+/// `x-nac-hub-epoch`), refusals included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubHeaders {
+    /// The hub's clock when it answered (unix s).
+    pub hub_time: i64,
+    /// The hub database's epoch (a new one after a restore from a backup).
+    pub epoch: Option<String>,
+}
+
 /// Carries requests to the hub and returns the body of a `200` answer.
 pub trait Transport {
     fn send(&mut self, request: &HubRequest) -> Result<Vec<u8>, TransportError>;
+
+    /// The hub's time and epoch from the last answer received (any status), if it sent them.
+    fn hub_headers(&self) -> Option<HubHeaders> {
+        None
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
     fn send(&mut self, request: &HubRequest) -> Result<Vec<u8>, TransportError> {
         (**self).send(request)
+    }
+
+    fn hub_headers(&self) -> Option<HubHeaders> {
+        (**self).hub_headers()
     }
 }
 

@@ -23,6 +23,62 @@ pub(super) async fn key_in_use(
         .try_get(0)?)
 }
 
+/// Retires the station's replaced key that still signs, if any (see the SQLite backend).
+async fn retire_previous_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    station: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let Some(row) = tx
+        .query_opt(
+            "UPDATE retired_keys SET retired_at = $2 WHERE station = $1 AND retired_at IS NULL
+             RETURNING kid",
+            &[&station, &now],
+        )
+        .await?
+    else {
+        return Ok(());
+    };
+    let kid: String = row.try_get(0)?;
+    let active = tx
+        .query_opt(
+            "SELECT 1 FROM trust WHERE kid = $1 AND status = 'active'",
+            &[&kid],
+        )
+        .await?
+        .is_some();
+    if active {
+        super::admin::set_trust_status(tx, &kid, "retired", Some(now)).await?;
+    }
+    Ok(())
+}
+
+/// A re-key: every key the station holds is retired at `now`.
+pub(super) async fn retire_all(
+    tx: &tokio_postgres::Transaction<'_>,
+    station: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    retire_previous_in(tx, station, now).await?;
+    let row = tx
+        .query_one(
+            "SELECT kid, public_key FROM principals WHERE id = $1",
+            &[&station],
+        )
+        .await?;
+    let (kid, key): (Option<String>, Option<String>) = (row.try_get(0)?, row.try_get(1)?);
+    if let (Some(kid), Some(key)) = (kid, key) {
+        tx.execute(
+            "INSERT INTO retired_keys (kid, station, public_key, rotated_at, retired_at)
+             VALUES ($1, $2, $3, $4, $4)",
+            &[&kid, &station, &key, &now],
+        )
+        .await?;
+        super::admin::set_trust_status(tx, &kid, "retired", Some(now)).await?;
+    }
+    Ok(())
+}
+
 impl PgStore {
     pub(super) async fn rotate(
         &self,
@@ -71,11 +127,7 @@ impl PgStore {
             return Ok(Err(RotateRefusal::KeyInUse));
         }
         let new_kid = r.new_key.kid().to_string();
-        tx.execute(
-            "UPDATE retired_keys SET retired_at = $2 WHERE station = $1 AND retired_at IS NULL",
-            &[&r.station, &r.now],
-        )
-        .await?;
+        retire_previous_in(&tx, &r.station, r.now).await?;
         tx.execute(
             "INSERT INTO retired_keys (kid, station, public_key, rotated_at)
              VALUES ($1, $2, $3, $4)",
@@ -87,9 +139,13 @@ impl PgStore {
             &[&new_key, &new_kid, &r.station],
         )
         .await?;
-        tx.execute(
-            "INSERT INTO trust (kid, station, public_key, status) VALUES ($1, $2, $3, 'active')",
-            &[&new_kid, &r.station, &new_key],
+        super::admin::insert_trust(&tx, &r.new_key, &r.station).await?;
+        super::admin::record_event(
+            &tx,
+            "key_rotated",
+            Some(&r.station),
+            &format!("key {old_kid} replaced by {new_kid}"),
+            r.now,
         )
         .await?;
         tx.commit().await?;
@@ -120,6 +176,14 @@ impl PgStore {
                 })
             })
             .collect()
+    }
+
+    pub(super) async fn retire_previous(&self, station: &str, now: i64) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        retire_previous_in(&tx, station, now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub(super) async fn add_anchor(

@@ -9,23 +9,23 @@
 //! stations at once) or to a deadlock is retried from the start; the constraints themselves
 //! (R2's primary key, R3's partial unique index) refuse anything the locks would miss.
 
+mod admin;
 mod keys;
 mod page;
 mod schema;
 
 use deadpool_postgres::{Config, Pool, PoolConfig, Runtime};
-use nac_protocol::{
-    AuditAnchor, Change, IssuedCode, PersonKey, RevokedSerial, TrustEntry, PHONE_CHANNEL,
-};
+use nac_protocol::{AuditAnchor, Change, DistrictSecret, PersonKey, RevokedSerial, TrustEntry};
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{IsolationLevel, NoTls};
+use tokio_postgres::IsolationLevel;
 
-use super::rows::{corrupt, principal, revoked, trust_entry};
-use super::rules::{decide_page, CheckedEvent, PageKeys};
+use super::rows::revoked;
+use super::rules::{decide_page, CheckedEvent, EpochOrder, PageKeys};
 use super::{
-    EnrolRefusal, Enrolment, HubSecrets, KeyRotation, NewStation, Page, Principal, PurgeReport,
-    RetiredKey, RotateRefusal, Rotated, StationRecord, StationStatus, Store, StoreError,
-    NONCE_RETENTION_SECS, RECORD_RETENTION_SECS,
+    DistrictEvent, EnrolRefusal, Enrolled, Enrolment, Epoch, KeyRotation, LegacySecrets,
+    NewStation, Page, PhoneKeys, Principal, PurgeReport, Rekey, RetiredKey, RotateRefusal, Rotated,
+    StationRecord, Store, StoreError, SubscribeLimits, SubscribeRefusal, Subscribed,
+    LOOKUP_WINDOW_SECS,
 };
 
 pub use schema::MIGRATIONS;
@@ -37,7 +37,6 @@ const MAX_ATTEMPTS: usize = 8;
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
-    secrets: std::sync::Arc<HubSecrets>,
 }
 
 fn pool_error(e: impl std::fmt::Display) -> StoreError {
@@ -58,33 +57,25 @@ fn is_race(e: &StoreError) -> bool {
 }
 
 impl PgStore {
-    /// Connects to `url` (`postgres://user@host:port/db`), migrating the schema and creating the
-    /// hub's secrets on first use.
+    /// Connects to `url` (`postgres://user@host:port/db`), migrating the schema on first use.
     pub async fn connect(url: &str, now: i64) -> Result<Self, StoreError> {
         let mut cfg = Config::new();
         cfg.url = Some(url.to_owned());
         cfg.pool = Some(PoolConfig::new(16));
         let pool = cfg
-            .create_pool(Some(Runtime::Tokio1), NoTls)
+            .create_pool(Some(Runtime::Tokio1), tokio_postgres::NoTls)
             .map_err(pool_error)?;
         let mut client = pool.get().await.map_err(pool_error)?;
         client
             .execute("SELECT pg_advisory_lock($1)", &[&schema::MIGRATION_LOCK])
             .await?;
-        let prepared = async {
-            schema::migrate(&mut client, now).await?;
-            init_secrets(&mut client, now).await
-        }
-        .await;
+        let migrated = schema::migrate(&mut client, now).await;
         client
             .execute("SELECT pg_advisory_unlock($1)", &[&schema::MIGRATION_LOCK])
             .await?;
-        let secrets = prepared?;
+        migrated?;
         drop(client);
-        Ok(Self {
-            pool,
-            secrets: std::sync::Arc::new(secrets),
-        })
+        Ok(Self { pool })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
@@ -92,234 +83,88 @@ impl PgStore {
     }
 }
 
-async fn init_secrets(
-    client: &mut tokio_postgres::Client,
-    now: i64,
-) -> Result<HubSecrets, StoreError> {
-    let tx = client.transaction().await?;
-    let exists = tx
-        .query_opt("SELECT value FROM meta WHERE key = 'district_secret'", &[])
-        .await?;
-    if exists.is_none() {
-        let secrets = HubSecrets::generate().map_err(StoreError::Schema)?;
-        for (key, value) in secrets.to_meta() {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ($1, $2)",
-                &[&key, &value],
-            )
-            .await?;
-        }
-        let gateway = secrets.phone_gateway.public_key();
-        tx.execute(
-            "INSERT INTO principals (id, kind, name, area, status, public_key, kid, created_at, enrolled_at)
-             VALUES ($1, 'gateway', 'phone gateway', '', 'active', $2, $3, $4, $4)",
-            &[&PHONE_CHANNEL, &gateway.to_string(), &gateway.kid().to_string(), &now],
-        )
-        .await?;
-        let issuer = secrets.phone_issuer.public_key();
-        tx.execute(
-            "INSERT INTO trust (kid, station, public_key, status) VALUES ($1, $2, $3, 'active')",
-            &[
-                &issuer.kid().to_string(),
-                &PHONE_CHANNEL,
-                &issuer.to_string(),
-            ],
-        )
-        .await?;
-    }
-    let rows = tx.query("SELECT key, value FROM meta", &[]).await?;
-    tx.commit().await?;
-    let mut meta = std::collections::HashMap::new();
-    for row in rows {
-        meta.insert(row.try_get::<_, String>(0)?, row.try_get::<_, String>(1)?);
-    }
-    HubSecrets::from_meta(|k| meta.get(k).cloned()).map_err(StoreError::Schema)
-}
-
 impl Store for PgStore {
-    fn hub_secrets(&self) -> &HubSecrets {
-        &self.secrets
+    async fn legacy_secrets(&self) -> Result<Option<LegacySecrets>, StoreError> {
+        self.legacy().await
+    }
+
+    async fn seal_legacy(&self, secret: &DistrictSecret) -> Result<u64, StoreError> {
+        self.seal_legacy_rows(secret).await
+    }
+
+    async fn phone_keys(&self) -> Result<Option<PhoneKeys>, StoreError> {
+        self.phone_public_keys().await
+    }
+
+    async fn init_phone_keys(&self, keys: PhoneKeys, now: i64) -> Result<(), StoreError> {
+        self.init_phone(keys, now).await
+    }
+
+    async fn epochs(&self) -> Result<Vec<Epoch>, StoreError> {
+        self.all_epochs().await
+    }
+
+    async fn new_epoch(&self, reason: &str, now: i64) -> Result<Epoch, StoreError> {
+        self.start_epoch(reason, now).await
+    }
+
+    async fn feed_head(&self) -> Result<i64, StoreError> {
+        let client = self.client().await?;
+        Ok(client
+            .query_one("SELECT COALESCE(MAX(seq), 0)::bigint FROM changes", &[])
+            .await?
+            .try_get(0)?)
     }
 
     async fn add_station(&self, new: NewStation) -> Result<StationRecord, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        tx.execute(
-            "INSERT INTO principals (id, kind, name, area, status, created_at)
-             VALUES ($1, 'station', $2, $3, 'pending', $4)",
-            &[&new.id, &new.name, &new.area, &new.now],
-        )
-        .await?;
-        tx.execute(
-            "INSERT INTO enrolment_codes (code_hash, station_id, expires_at) VALUES ($1, $2, $3)",
-            &[&new.code_hash, &new.id, &new.code_expires_at],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(StationRecord {
-            id: new.id,
-            name: new.name,
-            area: new.area,
-            status: StationStatus::Pending,
-            kid: None,
-            device_name: None,
-            created_at: new.now,
-            enrolled_at: None,
-        })
+        self.insert_station(new).await
     }
 
     async fn list_stations(&self) -> Result<Vec<StationRecord>, StoreError> {
+        self.stations().await
+    }
+
+    async fn disable_station(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+        self.set_disabled(id, true, now).await
+    }
+
+    async fn enable_station(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+        self.set_disabled(id, false, now).await
+    }
+
+    async fn set_max_subscriptions(&self, id: &str, max: Option<i64>) -> Result<bool, StoreError> {
         let client = self.client().await?;
-        let rows = client
-            .query(
-                "SELECT id, name, area, status, kid, device_name, created_at, enrolled_at
-                 FROM principals WHERE kind = 'station' ORDER BY pos",
-                &[],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let status: String = r.try_get(3)?;
-                Ok(StationRecord {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    area: r.try_get(2)?,
-                    status: StationStatus::parse(&status).ok_or_else(|| corrupt(&status))?,
-                    kid: r.try_get(4)?,
-                    device_name: r.try_get(5)?,
-                    created_at: r.try_get(6)?,
-                    enrolled_at: r.try_get(7)?,
-                })
-            })
-            .collect()
-    }
-
-    async fn enable_station(&self, id: &str) -> Result<bool, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let n = tx
+        let n = client
             .execute(
-                "UPDATE principals
-                 SET status = CASE WHEN public_key IS NULL THEN 'pending' ELSE 'active' END
-                 WHERE id = $1 AND kind = 'station' AND status = 'disabled'",
-                &[&id],
+                "UPDATE principals SET max_subscriptions = $2 WHERE id = $1 AND kind = 'station'",
+                &[&id, &max],
             )
             .await?;
-        tx.execute(
-            "UPDATE trust SET status = 'active' WHERE station = $1",
-            &[&id],
-        )
-        .await?;
-        tx.commit().await?;
         Ok(n == 1)
     }
 
-    async fn disable_station(&self, id: &str) -> Result<bool, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let n = tx
-            .execute(
-                "UPDATE principals SET status = 'disabled' WHERE id = $1 AND kind = 'station'",
-                &[&id],
-            )
-            .await?;
-        tx.execute(
-            "UPDATE trust SET status = 'disabled' WHERE station = $1",
-            &[&id],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(n == 1)
+    async fn add_rekey_code(&self, r: Rekey) -> Result<Result<(), EnrolRefusal>, StoreError> {
+        self.rekey_code(r).await
     }
 
-    async fn enrol(&self, e: Enrolment) -> Result<Result<String, EnrolRefusal>, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let Some(code) = tx
-            .query_opt(
-                "SELECT station_id, expires_at, used_at FROM enrolment_codes
-                 WHERE code_hash = $1 FOR UPDATE",
-                &[&e.code_hash],
-            )
-            .await?
-        else {
-            return Ok(Err(EnrolRefusal::Unknown));
-        };
-        let station: String = code.try_get(0)?;
-        let expires_at: i64 = code.try_get(1)?;
-        let used_at: Option<i64> = code.try_get(2)?;
-        if used_at.is_some() {
-            return Ok(Err(EnrolRefusal::AlreadyUsed));
-        }
-        if e.now >= expires_at {
-            return Ok(Err(EnrolRefusal::Expired));
-        }
-        let status: String = tx
-            .query_one(
-                "SELECT status FROM principals WHERE id = $1 FOR UPDATE",
-                &[&station],
-            )
-            .await?
-            .try_get(0)?;
-        if status != "pending" {
-            return Ok(Err(EnrolRefusal::StationDisabled));
-        }
-        let key = e.public_key.to_string();
-        if keys::key_in_use(&tx, &key).await? {
-            return Ok(Err(EnrolRefusal::KeyInUse));
-        }
-        let kid = e.public_key.kid().to_string();
-        tx.execute(
-            "UPDATE enrolment_codes SET used_at = $1 WHERE code_hash = $2",
-            &[&e.now, &e.code_hash],
-        )
-        .await?;
-        tx.execute(
-            "UPDATE principals SET status = 'active', public_key = $1, kid = $2,
-                    device_name = $3, enrolled_at = $4
-             WHERE id = $5",
-            &[&key, &kid, &e.device_name, &e.now, &station],
-        )
-        .await?;
-        tx.execute(
-            "INSERT INTO trust (kid, station, public_key, status) VALUES ($1, $2, $3, 'active')",
-            &[&kid, &station, &key],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Ok(station))
+    async fn enrol(&self, e: Enrolment) -> Result<Result<Enrolled, EnrolRefusal>, StoreError> {
+        self.use_code(e).await
     }
 
     async fn principal(&self, id: &str) -> Result<Option<Principal>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(
-                "SELECT p.id, p.kind, p.status, p.public_key, r.public_key FROM principals p
-                 LEFT JOIN retired_keys r ON r.station = p.id AND r.retired_at IS NULL
-                 WHERE p.id = $1",
-            )
-            .await?;
-        let Some(r) = client.query_opt(&stmt, &[&id]).await? else {
-            return Ok(None);
-        };
-        let key: Option<String> = r.try_get(3)?;
-        let previous: Option<String> = r.try_get(4)?;
-        principal(
-            r.try_get(0)?,
-            &r.try_get::<_, String>(1)?,
-            &r.try_get::<_, String>(2)?,
-            key.as_deref(),
-            previous.as_deref(),
-        )
-        .map(Some)
+        self.find_principal(id).await
     }
 
     async fn remember_nonce(&self, p: &str, nonce: &str, now: i64) -> Result<bool, StoreError> {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(
-                "INSERT INTO nonces (principal, nonce, seen_at) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
+                "WITH fresh AS (
+                     INSERT INTO nonces (principal, nonce, seen_at) VALUES ($1, $2, $3)
+                     ON CONFLICT DO NOTHING RETURNING 1
+                 )
+                 UPDATE principals SET last_seen_at = $3
+                 WHERE id = $1 AND EXISTS (SELECT 1 FROM fresh)",
             )
             .await?;
         Ok(client.execute(&stmt, &[&p, &nonce, &now]).await? == 1)
@@ -329,6 +174,7 @@ impl Store for PgStore {
         &self,
         station: &str,
         events: Vec<CheckedEvent>,
+        order: EpochOrder,
         now: i64,
     ) -> Result<Vec<String>, StoreError> {
         let keys = PageKeys::of(&events);
@@ -340,8 +186,8 @@ impl Store for PgStore {
                 let tx = client.transaction().await?;
                 page::lock_persons(&tx, &keys).await?;
                 let mut state = page::load(&tx, &keys).await?;
-                let (answers, writes) = decide_page(station, &events, &mut state, now)?;
-                page::write(&tx, &writes).await?;
+                let (answers, writes) = decide_page(station, &events, &mut state, order, now)?;
+                page::write(&tx, &writes, now).await?;
                 tx.commit().await?;
                 Ok::<_, StoreError>(answers)
             }
@@ -360,22 +206,79 @@ impl Store for PgStore {
         &self,
         station: &str,
         keys: Vec<PersonKey>,
-    ) -> Result<(u64, Vec<IssuedCode>), StoreError> {
+        limits: SubscribeLimits,
+        now: i64,
+    ) -> Result<Result<Subscribed, SubscribeRefusal>, StoreError> {
         let mut keys: Vec<String> = keys.iter().map(|k| k.as_str().to_owned()).collect();
         keys.sort_unstable();
         keys.dedup();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let added = tx
-            .execute(
-                "INSERT INTO subscriptions (station, person_key)
-                 SELECT $1, k FROM unnest($2::text[]) AS k ON CONFLICT DO NOTHING",
+        // One station's subscribes queue up, so two cannot both pass the allowance.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('subscribe:' || $1, 0))",
+            &[&station],
+        )
+        .await?;
+        let counts = tx
+            .query_one(
+                "SELECT count(*) FILTER (WHERE s.person_key IS NULL),
+                        count(*) FILTER (WHERE s.person_key IS NULL AND ac.person_key IS NOT NULL)
+                 FROM unnest($2::text[]) AS k (key)
+                 LEFT JOIN subscriptions s ON s.station = $1 AND s.person_key = k.key
+                 LEFT JOIN active_codes ac ON ac.person_key = k.key",
                 &[&station, &keys],
             )
             .await?;
-        let active = page::active_codes(&tx, &keys).await?;
+        let (new_keys, known_at_hub): (i64, i64) = (counts.try_get(0)?, counts.try_get(1)?);
+        let held = tx
+            .query_one(
+                "SELECT count(*), count(*) FILTER (WHERE subscribed_at > $2)
+                 FROM subscriptions WHERE station = $1",
+                &[&station, &(now - LOOKUP_WINDOW_SECS)],
+            )
+            .await?;
+        let (total, recent): (i64, i64) = (held.try_get(0)?, held.try_get(1)?);
+        let refusal = if total + new_keys > limits.max_total {
+            Some(SubscribeRefusal::TooMany {
+                allowed: limits.max_total,
+            })
+        } else if recent + new_keys > limits.max_new_per_day {
+            Some(SubscribeRefusal::TooFast {
+                allowed: limits.max_new_per_day,
+            })
+        } else {
+            None
+        };
+        let detail = crate::store::lookup_detail(new_keys, known_at_hub, recent, refusal);
+        if let Some(refusal) = refusal {
+            admin::record_event(&tx, "subscription_refused", Some(station), &detail, now).await?;
+            tx.commit().await?;
+            return Ok(Err(refusal));
+        }
+        if new_keys > 0
+            && recent < limits.alert_new_per_day
+            && recent + new_keys >= limits.alert_new_per_day
+        {
+            admin::record_event(&tx, "bulk_lookup", Some(station), &detail, now).await?;
+        }
+        tx.execute(
+            "INSERT INTO subscriptions (station, person_key, subscribed_at, refreshed_at)
+             SELECT $1, k, $3, $3 FROM unnest($2::text[]) AS k
+             ON CONFLICT (station, person_key) DO UPDATE SET refreshed_at = excluded.refreshed_at",
+            &[&station, &keys, &now],
+        )
+        .await?;
+        let active = page::active_codes(&tx, &keys)
+            .await?
+            .into_iter()
+            .map(|a| a.code)
+            .collect();
         tx.commit().await?;
-        Ok((added, active))
+        Ok(Ok(Subscribed {
+            added: new_keys as u64,
+            active,
+        }))
     }
 
     async fn pull(
@@ -393,11 +296,12 @@ impl Store for PgStore {
             .await?;
         let stmt = tx
             .prepare_cached(
-                "SELECT c.seq, c.kind, c.person_key, c.serial, c.by_serial, c.reason,
-                        a.channel, a.issued_at, a.expires_at, a.kid, a.credential
+                "SELECT c.seq, c.kind, c.person_key, a.serial, b.serial, c.reason,
+                        a.channel, a.issued_at, a.expires_at, a.kid, a.credential, b.kid
                  FROM changes c
                  JOIN subscriptions s ON s.station = $1 AND s.person_key = c.person_key
-                 JOIN applications a ON a.serial = c.serial
+                 JOIN applications a ON a.id = c.application_id
+                 LEFT JOIN applications b ON b.id = c.by_application
                  WHERE c.seq > $2 ORDER BY c.seq LIMIT $3",
             )
             .await?;
@@ -411,10 +315,11 @@ impl Store for PgStore {
             last = r.try_get(0)?;
             items.push(page::change_from_row(r)?);
         }
+        // A cursor beyond the feed (a restored hub) comes back lower: the station re-syncs.
         let next = if more {
             last
         } else {
-            page::max_seq(&tx).await?.max(since)
+            page::max_seq(&tx).await?
         };
         tx.commit().await?;
         Ok(Page { items, next, more })
@@ -425,27 +330,7 @@ impl Store for PgStore {
         since: i64,
         limit: usize,
     ) -> Result<Page<TrustEntry>, StoreError> {
-        let client = self.client().await?;
-        let rows = client
-            .query(
-                "SELECT pos, kid, station, public_key, status FROM trust
-                 WHERE pos > $1 ORDER BY pos LIMIT $2",
-                &[&since, &(limit as i64 + 1)],
-            )
-            .await?;
-        let more = rows.len() > limit;
-        let mut items = Vec::new();
-        let mut next = since;
-        for r in rows.iter().take(limit) {
-            next = r.try_get(0)?;
-            items.push(trust_entry(
-                &r.try_get::<_, String>(1)?,
-                r.try_get(2)?,
-                &r.try_get::<_, String>(3)?,
-                &r.try_get::<_, String>(4)?,
-            )?);
-        }
-        Ok(Page { items, next, more })
+        self.trust_page(since, limit).await
     }
 
     async fn revocations(
@@ -462,8 +347,9 @@ impl Store for PgStore {
             .await?;
         let rows = tx
             .query(
-                "SELECT seq, serial, kind FROM changes
-                 WHERE kind <> 'issued' AND seq > $1 ORDER BY seq LIMIT $2",
+                "SELECT c.seq, a.serial, a.kid, c.kind FROM changes c
+                 JOIN applications a ON a.id = c.application_id
+                 WHERE c.kind <> 'issued' AND c.seq > $1 ORDER BY c.seq LIMIT $2",
                 &[&since, &(limit as i64 + 1)],
             )
             .await?;
@@ -472,12 +358,16 @@ impl Store for PgStore {
         let mut last = since;
         for r in rows.iter().take(limit) {
             last = r.try_get(0)?;
-            items.push(revoked(r.try_get(1)?, &r.try_get::<_, String>(2)?)?);
+            items.push(revoked(
+                r.try_get(1)?,
+                &r.try_get::<_, String>(2)?,
+                &r.try_get::<_, String>(3)?,
+            )?);
         }
         let next = if more {
             last
         } else {
-            page::max_seq(&tx).await?.max(since)
+            page::max_seq(&tx).await?
         };
         tx.commit().await?;
         Ok(Page { items, next, more })
@@ -495,14 +385,7 @@ impl Store for PgStore {
     }
 
     async fn retire_previous_key(&self, station: &str, now: i64) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        client
-            .execute(
-                "UPDATE retired_keys SET retired_at = $2 WHERE station = $1 AND retired_at IS NULL",
-                &[&station, &now],
-            )
-            .await?;
-        Ok(())
+        self.retire_previous(station, now).await
     }
 
     async fn add_audit_anchor(&self, station: &str, a: AuditAnchor) -> Result<bool, StoreError> {
@@ -517,23 +400,26 @@ impl Store for PgStore {
         self.anchors(station, limit).await
     }
 
+    async fn record_district_event(
+        &self,
+        kind: &str,
+        station: Option<&str>,
+        detail: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.add_event(kind, station, detail, now).await
+    }
+
+    async fn district_events(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<DistrictEvent>, StoreError> {
+        self.events(since, limit).await
+    }
+
     async fn purge(&self, now: i64) -> Result<PurgeReport, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let records = tx
-            .execute(
-                "DELETE FROM event_records WHERE received_at < $1",
-                &[&now.saturating_sub(RECORD_RETENTION_SECS)],
-            )
-            .await?;
-        let nonces = tx
-            .execute(
-                "DELETE FROM nonces WHERE seen_at < $1",
-                &[&now.saturating_sub(NONCE_RETENTION_SECS)],
-            )
-            .await?;
-        tx.commit().await?;
-        Ok(PurgeReport { records, nonces })
+        self.purge_old(now).await
     }
 
     async fn dump(&self) -> Result<String, StoreError> {
@@ -545,10 +431,15 @@ impl Store for PgStore {
             .start()
             .await?;
         let mut out = String::new();
-        for (table, order) in DUMPED_TABLES {
+        for (table, columns, order) in admin::DUMPED {
+            let row = if columns == "*" {
+                "t::text".to_owned()
+            } else {
+                format!("ROW({columns})::text")
+            };
             let rows = tx
                 .query(
-                    &format!("SELECT t::text FROM {table} t ORDER BY {order}"),
+                    &format!("SELECT {row} FROM {table} t ORDER BY {order}"),
                     &[],
                 )
                 .await?;
@@ -563,17 +454,3 @@ impl Store for PgStore {
         Ok(out)
     }
 }
-
-/// The tables that make up the hub's state (as in the SQLite backend).
-const DUMPED_TABLES: [(&str, &str); 10] = [
-    ("principals", "id"),
-    ("enrolment_codes", "code_hash"),
-    ("trust", "pos"),
-    ("applications", "serial"),
-    ("active_codes", "person_key"),
-    ("event_records", "event_id"),
-    ("changes", "seq"),
-    ("subscriptions", "station, person_key"),
-    ("retired_keys", "kid"),
-    ("audit_anchors", "station, seq"),
-];

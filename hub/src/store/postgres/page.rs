@@ -2,11 +2,11 @@
 //! round trips per page (arrays and `unnest`), whatever its size.
 
 use deadpool_postgres::Transaction;
-use nac_protocol::{Change, IssuedCode};
+use nac_protocol::Change;
 use tokio_postgres::Row;
 
 use crate::store::rows::{change_from_parts, change_kind_name, CodeColumns};
-use crate::store::rules::{PageKeys, PageState, PageWrites, StoredRecord};
+use crate::store::rules::{ActiveCode, PageKeys, PageState, PageWrites, StoredRecord};
 use crate::store::StoreError;
 
 /// Advisory lock key serialising appends to the change feed ("NACFEED").
@@ -39,18 +39,24 @@ pub async fn lock_persons(tx: &Transaction<'_>, keys: &PageKeys) -> Result<(), S
 pub async fn active_codes(
     tx: &Transaction<'_>,
     persons: &[String],
-) -> Result<Vec<IssuedCode>, StoreError> {
+) -> Result<Vec<ActiveCode>, StoreError> {
     let stmt = tx
         .prepare_cached(
-            "SELECT a.person_key, a.channel, a.serial, a.issued_at, a.expires_at, a.kid, a.credential
-             FROM active_codes ac JOIN applications a ON a.serial = ac.serial
+            "SELECT a.person_key, a.channel, a.serial, a.issued_at, a.expires_at, a.kid,
+                    a.credential, a.epoch_no
+             FROM active_codes ac JOIN applications a ON a.id = ac.application_id
              WHERE ac.person_key = ANY($1) ORDER BY ac.person_key",
         )
         .await?;
     tx.query(&stmt, &[&persons])
         .await?
         .iter()
-        .map(|r| code_columns(r, 0)?.into_code())
+        .map(|r| {
+            Ok(ActiveCode {
+                code: code_columns(r, 0)?.into_code()?,
+                epoch_no: r.try_get(7)?,
+            })
+        })
         .collect()
 }
 
@@ -66,7 +72,9 @@ pub fn change_from_row(r: &Row) -> Result<Change, StoreError> {
         kid: r.try_get(9)?,
         credential: r.try_get(10)?,
     };
-    change_from_parts(&kind, r.try_get(4)?, r.try_get(5)?, code)
+    let by: Option<String> = r.try_get(4)?;
+    let by_kid: Option<String> = r.try_get(11)?;
+    change_from_parts(&kind, by.zip(by_kid), r.try_get(5)?, code)
 }
 
 /// The newest change sequence number (0 if none).
@@ -94,11 +102,16 @@ pub async fn load(tx: &Transaction<'_>, keys: &PageKeys) -> Result<PageState, St
             },
         );
     }
+    let kids: Vec<&str> = keys.codes.iter().map(|c| c.0.as_str()).collect();
+    let serials: Vec<&str> = keys.codes.iter().map(|c| c.1.as_str()).collect();
     let stmt = tx
-        .prepare_cached("SELECT serial FROM applications WHERE serial = ANY($1)")
+        .prepare_cached(
+            "SELECT a.kid, a.serial FROM applications a
+             JOIN unnest($1::text[], $2::text[]) AS t (k, s) ON a.kid = t.k AND a.serial = t.s",
+        )
         .await?;
-    for r in tx.query(&stmt, &[&keys.serials]).await? {
-        state.taken_serials.insert(r.try_get(0)?);
+    for r in tx.query(&stmt, &[&kids, &serials]).await? {
+        state.taken_codes.insert((r.try_get(0)?, r.try_get(1)?));
     }
     let stmt = tx
         .prepare_cached(
@@ -112,27 +125,27 @@ pub async fn load(tx: &Transaction<'_>, keys: &PageKeys) -> Result<PageState, St
     for code in active_codes(tx, &keys.person_keys).await? {
         state
             .active
-            .insert(code.person_key.as_str().to_owned(), code);
+            .insert(code.code.person_key.as_str().to_owned(), code);
     }
     Ok(state)
 }
 
 /// Writes a page's decisions: one statement per table, the change feed last and under its lock.
-pub async fn write(tx: &Transaction<'_>, w: &PageWrites) -> Result<(), StoreError> {
+pub async fn write(tx: &Transaction<'_>, w: &PageWrites, now: i64) -> Result<(), StoreError> {
     write_applications(tx, w).await?;
     if !w.active.is_empty() {
         let persons: Vec<&str> = w.active.keys().map(String::as_str).collect();
-        let serials: Vec<&str> = w.active.values().map(|(s, _)| s.as_str()).collect();
-        let issued: Vec<i64> = w.active.values().map(|(_, t)| *t).collect();
+        let kids: Vec<&str> = w.active.values().map(|c| c.0.as_str()).collect();
+        let serials: Vec<&str> = w.active.values().map(|c| c.1.as_str()).collect();
         let stmt = tx
             .prepare_cached(
-                "INSERT INTO active_codes (person_key, serial, issued_at)
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::int8[])
-                 ON CONFLICT (person_key)
-                 DO UPDATE SET serial = excluded.serial, issued_at = excluded.issued_at",
+                "INSERT INTO active_codes (person_key, application_id)
+                 SELECT t.p, a.id FROM unnest($1::text[], $2::text[], $3::text[]) AS t (p, k, s)
+                 JOIN applications a ON a.kid = t.k AND a.serial = t.s
+                 ON CONFLICT (person_key) DO UPDATE SET application_id = excluded.application_id",
             )
             .await?;
-        tx.execute(&stmt, &[&persons, &serials, &issued]).await?;
+        tx.execute(&stmt, &[&persons, &kids, &serials]).await?;
     }
     if !w.records.is_empty() {
         let ids: Vec<&str> = w.records.iter().map(|r| r.event_id.as_str()).collect();
@@ -153,19 +166,30 @@ pub async fn write(tx: &Transaction<'_>, w: &PageWrites) -> Result<(), StoreErro
         let persons: Vec<&str> = w.subscriptions.iter().map(String::as_str).collect();
         let stmt = tx
             .prepare_cached(
-                "INSERT INTO subscriptions (station, person_key)
-                 SELECT $1, k FROM unnest($2::text[]) AS k ON CONFLICT DO NOTHING",
+                "INSERT INTO subscriptions (station, person_key, subscribed_at, refreshed_at)
+                 SELECT $1, k, $3, $3 FROM unnest($2::text[]) AS k
+                 ON CONFLICT (station, person_key) DO UPDATE SET refreshed_at = excluded.refreshed_at",
             )
             .await?;
-        tx.execute(&stmt, &[&w.station, &persons]).await?;
+        tx.execute(&stmt, &[&w.station, &persons, &now]).await?;
     }
     if !w.changes.is_empty() {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_FEED_LOCK])
             .await?;
         let persons: Vec<&str> = w.changes.iter().map(|c| c.person_key.as_str()).collect();
         let kinds: Vec<&str> = w.changes.iter().map(|c| change_kind_name(c.kind)).collect();
-        let serials: Vec<&str> = w.changes.iter().map(|c| c.serial.as_str()).collect();
-        let by: Vec<Option<&str>> = w.changes.iter().map(|c| c.by.as_deref()).collect();
+        let kids: Vec<&str> = w.changes.iter().map(|c| c.code.0.as_str()).collect();
+        let serials: Vec<&str> = w.changes.iter().map(|c| c.code.1.as_str()).collect();
+        let by_kids: Vec<Option<&str>> = w
+            .changes
+            .iter()
+            .map(|c| c.by.as_ref().map(|b| b.0.as_str()))
+            .collect();
+        let by_serials: Vec<Option<&str>> = w
+            .changes
+            .iter()
+            .map(|c| c.by.as_ref().map(|b| b.1.as_str()))
+            .collect();
         let reasons: Vec<Option<&str>> = w
             .changes
             .iter()
@@ -173,15 +197,29 @@ pub async fn write(tx: &Transaction<'_>, w: &PageWrites) -> Result<(), StoreErro
             .collect();
         let stmt = tx
             .prepare_cached(
-                "INSERT INTO changes (person_key, kind, serial, by_serial, reason)
-                 SELECT p, k, s, b, r
-                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-                      WITH ORDINALITY AS t (p, k, s, b, r, n)
-                 ORDER BY n",
+                "INSERT INTO changes (person_key, kind, application_id, by_application, reason)
+                 SELECT t.p, t.kd, a.id, b.id, t.r
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                             $6::text[], $7::text[])
+                      WITH ORDINALITY AS t (p, kd, k, s, bk, bs, r, n)
+                 JOIN applications a ON a.kid = t.k AND a.serial = t.s
+                 LEFT JOIN applications b ON b.kid = t.bk AND b.serial = t.bs
+                 ORDER BY t.n",
             )
             .await?;
-        tx.execute(&stmt, &[&persons, &kinds, &serials, &by, &reasons])
-            .await?;
+        tx.execute(
+            &stmt,
+            &[
+                &persons,
+                &kinds,
+                &kids,
+                &serials,
+                &by_kids,
+                &by_serials,
+                &reasons,
+            ],
+        )
+        .await?;
     }
     Ok(())
 }
@@ -206,14 +244,15 @@ async fn write_applications(tx: &Transaction<'_>, w: &PageWrites) -> Result<(), 
     let status: Vec<&str> = apps.iter().map(|a| a.status).collect();
     let reason: Vec<Option<&str>> = apps.iter().map(|a| a.reason).collect();
     let received: Vec<i64> = apps.iter().map(|a| a.received_at).collect();
+    let epoch_no: Vec<i64> = apps.iter().map(|a| a.epoch_no).collect();
     let stmt = tx
         .prepare_cached(
             "INSERT INTO applications (serial, event_id, person_key, day, issued_at, expires_at,
                  kid, channel, capacity, volunteer, credential, supersedes, status, reason,
-                 received_at)
+                 received_at, epoch_no)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[],
                  $6::int8[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
-                 $12::text[], $13::text[], $14::text[], $15::int8[])",
+                 $12::text[], $13::text[], $14::text[], $15::int8[], $16::int8[])",
         )
         .await?;
     tx.execute(
@@ -234,6 +273,7 @@ async fn write_applications(tx: &Transaction<'_>, w: &PageWrites) -> Result<(), 
             &status,
             &reason,
             &received,
+            &epoch_no,
         ],
     )
     .await?;

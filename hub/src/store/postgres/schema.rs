@@ -6,7 +6,7 @@ use tokio_postgres::Client;
 use crate::store::StoreError;
 
 /// `(version, SQL)`, in order. Never edit a shipped migration; add the next one.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
 
 /// Advisory lock key held while migrating ("NACMIGR" in ASCII).
 pub const MIGRATION_LOCK: i64 = 0x004e_4143_4d49_4752;
@@ -136,6 +136,94 @@ CREATE TABLE audit_anchors (
     hash        TEXT NOT NULL CHECK (length(hash) = 64),
     received_at BIGINT NOT NULL,
     PRIMARY KEY (station, seq)
+);
+"#;
+/// Trust the district can audit (as SQLite's V3): codes known by (kid, serial); R2 by
+/// acceptance order within epochs; the trust list as a feed; sealed enrolment secrets;
+/// expiring subscriptions; district events.
+const V3: &str = r#"
+CREATE TABLE epochs (
+    no         BIGINT PRIMARY KEY,
+    epoch      TEXT NOT NULL UNIQUE,
+    started_at BIGINT NOT NULL,
+    reason     TEXT NOT NULL CHECK (reason IN ('created', 'upgraded', 'restored'))
+);
+INSERT INTO epochs (no, epoch, started_at, reason)
+    VALUES (1, substr(md5(random()::text || clock_timestamp()::text), 1, 16),
+            extract(epoch FROM now())::bigint,
+            CASE WHEN EXISTS (SELECT 1 FROM principals) THEN 'upgraded' ELSE 'created' END);
+
+ALTER TABLE principals ADD COLUMN disabled_at BIGINT;
+ALTER TABLE principals ADD COLUMN max_subscriptions BIGINT CHECK (max_subscriptions >= 0);
+ALTER TABLE principals ADD COLUMN last_seen_at BIGINT;
+UPDATE principals SET disabled_at = extract(epoch FROM now())::bigint WHERE status = 'disabled';
+
+ALTER TABLE enrolment_codes ADD COLUMN sealed_secret TEXT;
+ALTER TABLE enrolment_codes ADD COLUMN purpose TEXT NOT NULL DEFAULT 'enrol'
+    CHECK (purpose IN ('enrol', 'rekey'));
+
+-- The trust list as a feed: positions are taken under an advisory lock held to commit, so they
+-- become visible in order and a cursor never skips an entry that commits late.
+ALTER TABLE trust ALTER COLUMN pos DROP DEFAULT;
+DROP SEQUENCE IF EXISTS trust_pos_seq;
+ALTER TABLE trust DROP CONSTRAINT trust_status_check;
+ALTER TABLE trust ADD COLUMN not_after BIGINT;
+UPDATE trust t SET status = 'retired', not_after = r.retired_at
+    FROM retired_keys r WHERE r.kid = t.kid AND r.retired_at IS NOT NULL;
+UPDATE trust SET not_after = extract(epoch FROM now())::bigint
+    WHERE status = 'disabled' AND not_after IS NULL;
+ALTER TABLE trust ADD CONSTRAINT trust_status_check
+    CHECK (status IN ('active', 'disabled', 'retired'));
+ALTER TABLE trust ADD CONSTRAINT trust_not_after_check
+    CHECK ((status = 'active') = (not_after IS NULL));
+ALTER TABLE trust ADD CONSTRAINT trust_public_key_unique UNIQUE (public_key);
+
+-- Applications by id; a code is (kid, serial).
+ALTER TABLE active_codes DROP CONSTRAINT active_codes_serial_fkey;
+ALTER TABLE changes DROP CONSTRAINT changes_serial_fkey;
+ALTER TABLE changes DROP CONSTRAINT changes_by_serial_fkey;
+ALTER TABLE applications ADD COLUMN id BIGSERIAL;
+ALTER TABLE applications ADD COLUMN epoch_no BIGINT NOT NULL DEFAULT 1 REFERENCES epochs (no);
+ALTER TABLE applications ALTER COLUMN epoch_no DROP DEFAULT;
+ALTER TABLE applications DROP CONSTRAINT applications_pkey;
+ALTER TABLE applications ADD PRIMARY KEY (id);
+ALTER TABLE applications ADD CONSTRAINT applications_code_unique UNIQUE (kid, serial);
+
+ALTER TABLE active_codes ADD COLUMN application_id BIGINT;
+UPDATE active_codes ac SET application_id = a.id FROM applications a WHERE a.serial = ac.serial;
+ALTER TABLE active_codes ALTER COLUMN application_id SET NOT NULL;
+ALTER TABLE active_codes DROP COLUMN serial;
+ALTER TABLE active_codes DROP COLUMN issued_at;
+ALTER TABLE active_codes ADD CONSTRAINT active_codes_application_unique UNIQUE (application_id);
+ALTER TABLE active_codes ADD CONSTRAINT active_codes_application_fkey
+    FOREIGN KEY (application_id) REFERENCES applications (id);
+
+ALTER TABLE changes ADD COLUMN application_id BIGINT;
+ALTER TABLE changes ADD COLUMN by_application BIGINT;
+UPDATE changes c SET application_id = a.id FROM applications a WHERE a.serial = c.serial;
+UPDATE changes c SET by_application = a.id FROM applications a WHERE a.serial = c.by_serial;
+ALTER TABLE changes ALTER COLUMN application_id SET NOT NULL;
+ALTER TABLE changes DROP COLUMN serial;
+ALTER TABLE changes DROP COLUMN by_serial;
+ALTER TABLE changes ADD CONSTRAINT changes_application_fkey
+    FOREIGN KEY (application_id) REFERENCES applications (id);
+ALTER TABLE changes ADD CONSTRAINT changes_by_application_fkey
+    FOREIGN KEY (by_application) REFERENCES applications (id);
+CREATE INDEX changes_person_seq ON changes (person_key, seq);
+
+ALTER TABLE subscriptions ADD COLUMN subscribed_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE subscriptions ADD COLUMN refreshed_at BIGINT NOT NULL DEFAULT 0;
+UPDATE subscriptions SET subscribed_at = extract(epoch FROM now())::bigint,
+                         refreshed_at = extract(epoch FROM now())::bigint;
+CREATE INDEX subscriptions_station_subscribed ON subscriptions (station, subscribed_at);
+CREATE INDEX subscriptions_refreshed ON subscriptions (refreshed_at);
+
+CREATE TABLE district_events (
+    id      BIGSERIAL PRIMARY KEY,
+    at      BIGINT NOT NULL,
+    kind    TEXT NOT NULL,
+    station TEXT,
+    detail  TEXT NOT NULL
 );
 "#;
 /// Applies pending migrations (caller holds [`MIGRATION_LOCK`]).

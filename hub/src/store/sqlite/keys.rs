@@ -2,7 +2,7 @@
 
 use nac_credential::PublicKey;
 use nac_protocol::AuditAnchor;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::store::rows::corrupt;
 use crate::store::{KeyRotation, RetiredKey, RotateRefusal, Rotated, StoreError};
@@ -47,10 +47,7 @@ pub(super) fn rotate(
         return Ok(Err(RotateRefusal::KeyInUse));
     }
     let new_kid = r.new_key.kid().to_string();
-    tx.execute(
-        "UPDATE retired_keys SET retired_at = ?2 WHERE station = ?1 AND retired_at IS NULL",
-        params![r.station, r.now],
-    )?;
+    retire_previous_in(&tx, &r.station, r.now)?;
     tx.execute(
         "INSERT INTO retired_keys (kid, station, public_key, rotated_at) VALUES (?1, ?2, ?3, ?4)",
         params![old_kid, r.station, old_key, r.now],
@@ -59,9 +56,13 @@ pub(super) fn rotate(
         "UPDATE principals SET public_key = ?1, kid = ?2 WHERE id = ?3",
         params![new_key, new_kid, r.station],
     )?;
-    tx.execute(
-        "INSERT INTO trust (kid, station, public_key, status) VALUES (?1, ?2, ?3, 'active')",
-        params![new_kid, r.station, new_key],
+    super::admin::insert_trust(&tx, &r.new_key, &r.station)?;
+    super::admin::record_event(
+        &tx,
+        "key_rotated",
+        Some(&r.station),
+        &format!("key {old_kid} replaced by {new_kid}"),
+        r.now,
     )?;
     tx.commit()?;
     Ok(Ok(Rotated {
@@ -107,10 +108,61 @@ pub(super) fn retire_previous(
     station: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "UPDATE retired_keys SET retired_at = ?2 WHERE station = ?1 AND retired_at IS NULL",
-    )?
-    .execute(params![station, now])?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    retire_previous_in(&tx, station, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Retires the station's replaced key that still signs, if any: it signs nothing from `now`,
+/// and the trust list carries `not_after = now` (unless the key is disabled already).
+fn retire_previous_in(tx: &Transaction<'_>, station: &str, now: i64) -> Result<(), StoreError> {
+    let previous: Option<String> = tx
+        .query_row(
+            "SELECT kid FROM retired_keys WHERE station = ?1 AND retired_at IS NULL",
+            params![station],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(kid) = previous else {
+        return Ok(());
+    };
+    tx.execute(
+        "UPDATE retired_keys SET retired_at = ?2 WHERE kid = ?1",
+        params![kid, now],
+    )?;
+    let status: Option<String> = tx
+        .query_row(
+            "SELECT status FROM trust WHERE kid = ?1",
+            params![kid],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if status.as_deref() == Some("active") {
+        super::admin::set_trust_status(tx, &kid, "retired", Some(now))?;
+    }
+    Ok(())
+}
+
+/// A re-key: every key the station holds is retired at `now` (its current key and a replaced
+/// one that still signs): whoever holds them can sign nothing more.
+pub(super) fn retire_all(tx: &Transaction<'_>, station: &str, now: i64) -> Result<(), StoreError> {
+    retire_previous_in(tx, station, now)?;
+    let current: Option<(Option<String>, Option<String>)> = tx
+        .query_row(
+            "SELECT kid, public_key FROM principals WHERE id = ?1",
+            params![station],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((Some(kid), Some(key))) = current {
+        tx.execute(
+            "INSERT INTO retired_keys (kid, station, public_key, rotated_at, retired_at)
+             VALUES (?1, ?2, ?3, ?4, ?4)",
+            params![kid, station, key, now],
+        )?;
+        super::admin::set_trust_status(tx, &kid, "retired", Some(now))?;
+    }
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::store::StoreError;
 
 /// `(version, SQL)`, in order.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
 
 const V1: &str = r#"
 CREATE TABLE meta (
@@ -144,6 +144,137 @@ CREATE TABLE audit_anchors (
     PRIMARY KEY (station, seq)
 ) STRICT;
 "#;
+/// Trust the district can audit (issue 15): codes known by (kid, serial); R2 by acceptance
+/// order within epochs; the trust list as a feed that carries withdrawals; sealed secrets for
+/// enrolment; subscriptions that expire; events for the district. The secrets in `meta` are
+/// moved to the key directory by the hub itself (they need files), then deleted.
+const V3: &str = r#"
+-- A lifetime of this database: one at creation, one more after every restore from a backup.
+CREATE TABLE epochs (
+    no         INTEGER PRIMARY KEY,
+    epoch      TEXT NOT NULL UNIQUE,
+    started_at INTEGER NOT NULL,
+    reason     TEXT NOT NULL CHECK (reason IN ('created', 'upgraded', 'restored'))
+) STRICT;
+INSERT INTO epochs (no, epoch, started_at, reason)
+    VALUES (1, lower(hex(randomblob(8))), CAST(strftime('%s', 'now') AS INTEGER),
+            CASE WHEN EXISTS (SELECT 1 FROM principals) THEN 'upgraded' ELSE 'created' END);
+
+ALTER TABLE principals ADD COLUMN disabled_at INTEGER;
+ALTER TABLE principals ADD COLUMN max_subscriptions INTEGER CHECK (max_subscriptions >= 0);
+ALTER TABLE principals ADD COLUMN last_seen_at INTEGER;
+UPDATE principals SET disabled_at = CAST(strftime('%s', 'now') AS INTEGER)
+    WHERE status = 'disabled';
+
+-- The district secret sealed under the code (the hub cannot open it), until the code is used
+-- or expires. A re-key code replaces an enrolled station's keys.
+ALTER TABLE enrolment_codes ADD COLUMN sealed_secret TEXT;
+ALTER TABLE enrolment_codes ADD COLUMN purpose TEXT NOT NULL DEFAULT 'enrol'
+    CHECK (purpose IN ('enrol', 'rekey'));
+
+-- The trust list as a feed: a key moves to a new, higher position whenever its status
+-- changes, so a station following the cursor sees every withdrawal. `not_after`: codes the key
+-- signed dated later are refused everywhere.
+CREATE TABLE trust_v3 (
+    kid        TEXT PRIMARY KEY,
+    pos        INTEGER NOT NULL UNIQUE,
+    station    TEXT NOT NULL,
+    public_key TEXT NOT NULL UNIQUE,
+    status     TEXT NOT NULL CHECK (status IN ('active', 'disabled', 'retired')),
+    not_after  INTEGER,
+    CHECK ((status = 'active') = (not_after IS NULL))
+) STRICT;
+INSERT INTO trust_v3 (kid, pos, station, public_key, status, not_after)
+    SELECT t.kid, t.pos, t.station, t.public_key,
+           CASE WHEN r.retired_at IS NOT NULL THEN 'retired' ELSE t.status END,
+           CASE WHEN r.retired_at IS NOT NULL THEN r.retired_at
+                WHEN t.status = 'disabled' THEN CAST(strftime('%s', 'now') AS INTEGER) END
+    FROM trust t LEFT JOIN retired_keys r ON r.kid = t.kid;
+DROP TABLE trust;
+ALTER TABLE trust_v3 RENAME TO trust;
+
+-- Applications by id; a code is (kid, serial). `credential`: a station's sealed credential
+-- (NACS1:), or a phone code as the hub issued it (no identity). `epoch_no`: its place in R2's
+-- acceptance order (the epoch it was first accepted in).
+CREATE TABLE applications_v3 (
+    id          INTEGER PRIMARY KEY,
+    serial      TEXT NOT NULL,
+    kid         TEXT NOT NULL,
+    event_id    TEXT NOT NULL UNIQUE,
+    person_key  TEXT NOT NULL,
+    day         INTEGER NOT NULL,
+    issued_at   INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    channel     TEXT NOT NULL,
+    capacity    TEXT NOT NULL CHECK (capacity IN ('self', 'family', 'volunteer')),
+    volunteer   TEXT,
+    credential  TEXT NOT NULL,
+    supersedes  TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
+    reason      TEXT,
+    received_at INTEGER NOT NULL,
+    epoch_no    INTEGER NOT NULL REFERENCES epochs (no),
+    UNIQUE (kid, serial)
+) STRICT;
+INSERT INTO applications_v3 (id, serial, kid, event_id, person_key, day, issued_at, expires_at,
+        channel, capacity, volunteer, credential, supersedes, status, reason, received_at,
+        epoch_no)
+    SELECT rowid, serial, kid, event_id, person_key, day, issued_at, expires_at, channel,
+           capacity, volunteer, credential, supersedes, status, reason, received_at, 1
+    FROM applications ORDER BY rowid;
+
+CREATE TABLE active_codes_v3 (
+    person_key     TEXT PRIMARY KEY,
+    application_id INTEGER NOT NULL UNIQUE REFERENCES applications (id)
+) STRICT;
+INSERT INTO active_codes_v3 (person_key, application_id)
+    SELECT ac.person_key, a.rowid FROM active_codes ac JOIN applications a ON a.serial = ac.serial;
+
+CREATE TABLE changes_v3 (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_key     TEXT NOT NULL,
+    kind           TEXT NOT NULL CHECK (kind IN ('issued', 'superseded', 'rejected')),
+    application_id INTEGER NOT NULL REFERENCES applications (id),
+    by_application INTEGER REFERENCES applications (id),
+    reason         TEXT
+) STRICT;
+INSERT INTO changes_v3 (seq, person_key, kind, application_id, by_application, reason)
+    SELECT c.seq, c.person_key, c.kind, a.rowid, b.rowid, c.reason
+    FROM changes c JOIN applications a ON a.serial = c.serial
+    LEFT JOIN applications b ON b.serial = c.by_serial
+    ORDER BY c.seq;
+
+DROP TABLE active_codes;
+DROP TABLE changes;
+DROP TABLE applications;
+ALTER TABLE applications_v3 RENAME TO applications;
+ALTER TABLE active_codes_v3 RENAME TO active_codes;
+ALTER TABLE changes_v3 RENAME TO changes;
+CREATE UNIQUE INDEX applications_r3_one_per_day ON applications (person_key, day)
+    WHERE status = 'accepted';
+CREATE INDEX applications_person ON applications (person_key);
+CREATE INDEX changes_revocations ON changes (seq) WHERE kind <> 'issued';
+-- A pull scans the feed after its cursor for the station's persons: by person, then seq, so
+-- an empty pull at the head costs one index probe per subscribed person, not the whole feed.
+CREATE INDEX changes_person_seq ON changes (person_key, seq);
+
+-- Subscriptions expire unless refreshed (stations re-send their roster's keys weekly).
+ALTER TABLE subscriptions ADD COLUMN subscribed_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE subscriptions ADD COLUMN refreshed_at INTEGER NOT NULL DEFAULT 0;
+UPDATE subscriptions SET subscribed_at = CAST(strftime('%s', 'now') AS INTEGER),
+                         refreshed_at = CAST(strftime('%s', 'now') AS INTEGER);
+CREATE INDEX subscriptions_station_subscribed ON subscriptions (station, subscribed_at);
+CREATE INDEX subscriptions_refreshed ON subscriptions (refreshed_at);
+
+-- What the district must see: disables, rotations, re-keys, bulk look-ups, restores.
+CREATE TABLE district_events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      INTEGER NOT NULL,
+    kind    TEXT NOT NULL,
+    station TEXT,
+    detail  TEXT NOT NULL
+) STRICT;
+"#;
 /// Applies the migrations not yet applied, each in its own transaction, after checking the
 /// database is not newer than this hub.
 pub fn migrate(conn: &mut Connection, now: i64) -> Result<(), StoreError> {
@@ -166,9 +297,27 @@ pub fn migrate(conn: &mut Connection, now: i64) -> Result<(), StoreError> {
             "database schema version {current} is newer than this hub's {newest}; upgrade the hub"
         )));
     }
+    // Table rebuilds (V3) drop and rename tables that others refer to: foreign keys are off
+    // while migrating (the pragma is a no-op inside a transaction) and checked before each
+    // commit instead.
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    let applied = apply(conn, current, now);
+    conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    applied
+}
+
+fn apply(conn: &mut Connection, current: i64, now: i64) -> Result<(), StoreError> {
     for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()?;
+        if let Some(table) = broken {
+            return Err(StoreError::Schema(format!(
+                "migration {version} left a dangling reference in {table}; nothing was changed"
+            )));
+        }
         tx.execute(
             "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
             params![version, now],
