@@ -101,8 +101,9 @@ pub struct Hub<S: Store> {
     pub keys: KeyDir,
     /// The district's rules.
     pub policy: Policy,
-    /// The database's current epoch when the hub started.
-    pub epoch: Epoch,
+    /// The database's current epoch (a station's re-send can start a new one: see
+    /// [`Hub::push_order`]).
+    epoch: std::sync::Arc<std::sync::RwLock<Epoch>>,
     phone_issuer: Option<StationKey>,
 }
 
@@ -182,9 +183,17 @@ impl<S: Store> Hub<S> {
             clock,
             keys,
             policy,
-            epoch,
+            epoch: std::sync::Arc::new(std::sync::RwLock::new(epoch)),
             phone_issuer,
         })
+    }
+
+    /// The database's current epoch.
+    pub fn epoch(&self) -> Epoch {
+        match self.epoch.read() {
+            Ok(e) => e.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// The key the hub signs phone codes with, if its key directory holds it.
@@ -195,20 +204,60 @@ impl<S: Store> Hub<S> {
     /// Where a push's accepted codes stand in R2's order: the current epoch, or for events
     /// re-sent after a restore, the earlier epoch they were first accepted in (if this
     /// database knows it). The second value: whether the push is such a re-send.
+    ///
+    /// A re-send from the *current* epoch means a station found the hub missing what it had
+    /// accepted without an epoch having changed (restored together with its key directory,
+    /// so the feed stamp could not tell): the hub starts a new epoch then, so these events
+    /// and every station's re-sends are ordered before what it accepts from now on.
     pub async fn push_order(
         &self,
         resent_from: Option<&str>,
     ) -> Result<(EpochOrder, bool), ServiceError> {
-        let current = EpochOrder {
-            epoch_no: self.epoch.no,
-        };
+        let current = self.epoch();
         let Some(name) = resent_from else {
-            return Ok((current, false));
+            return Ok((
+                EpochOrder {
+                    epoch_no: current.no,
+                },
+                false,
+            ));
         };
+        if name == current.name {
+            let now = self.clock.now();
+            let started = self.store.new_epoch("restored", now).await?;
+            self.store
+                .record_district_event(
+                    "restore_detected",
+                    None,
+                    "a station re-sent events the hub no longer held (restored from a backup \
+                     without a new epoch); a new epoch was started",
+                    now,
+                )
+                .await?;
+            tracing::warn!(
+                epoch = %started.name,
+                "a station re-sent events the hub no longer held: it was restored from a \
+                 backup; new epoch"
+            );
+            if let Ok(mut e) = self.epoch.write() {
+                *e = started;
+            }
+            return Ok((
+                EpochOrder {
+                    epoch_no: current.no,
+                },
+                true,
+            ));
+        }
         let epochs = self.store.epochs().await?;
         Ok(match epochs.iter().find(|e| e.name == name) {
             Some(e) => (EpochOrder { epoch_no: e.no }, true),
-            None => (current, false),
+            None => (
+                EpochOrder {
+                    epoch_no: current.no,
+                },
+                false,
+            ),
         })
     }
 
@@ -490,7 +539,7 @@ impl<S: Store> Hub<S> {
             .err()
             .map(|e| invalid(&event, RejectReason::InvalidEvent, e.to_string()));
         let order = EpochOrder {
-            epoch_no: self.epoch.no,
+            epoch_no: self.epoch().no,
         };
         let mut answers = self
             .store

@@ -61,7 +61,7 @@ async fn a_newer_schema_is_refused_and_reconnecting_keeps_the_keys() {
     let issuer = first.keys.phone_issuer().unwrap().kid();
     let again = open_hub(PgStore::connect(&url, T0).await.unwrap(), dir.path(), T0).await;
     assert_eq!(again.keys.phone_issuer().unwrap().kid(), issuer);
-    assert_eq!(again.epoch, first.epoch);
+    assert_eq!(again.epoch(), first.epoch());
     // Another key directory is not this database's: refused, nothing changed.
     let stranger = tempfile::tempdir().unwrap();
     let keys = nac_hub::KeyDir::open(stranger.path().join("keys")).unwrap();

@@ -56,11 +56,11 @@ async fn a_newer_schema_is_refused_and_reopening_keeps_the_keys() {
     let path = dir.path().join("hub.db");
     let first = open_hub(SqliteStore::open(&path, T0).await.unwrap(), dir.path(), T0).await;
     let secret = first.keys.district_secret().unwrap();
-    let epoch = first.epoch.clone();
+    let epoch = first.epoch();
     drop(first);
     let again = open_hub(SqliteStore::open(&path, T0).await.unwrap(), dir.path(), T0).await;
     assert_eq!(again.keys.district_secret().unwrap(), secret);
-    assert_eq!(again.epoch, epoch, "reopening is not a restore");
+    assert_eq!(again.epoch(), epoch, "reopening is not a restore");
     drop(again);
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute("INSERT INTO schema_migrations VALUES (999, 0)", [])

@@ -188,6 +188,7 @@ fn examples() -> Vec<(&'static str, String)> {
             ],
             next: "1842".into(),
             more: false,
+            held: 1,
         })),
         ("TrustListResponse", pretty(&TrustListResponse { v: V1, generated_at: ISSUED_AT + 2 * 86_400, issuers: trust_entries(), next: "3".into(), more: false })),
         ("RevocationsResponse", pretty(&RevocationsResponse {

@@ -112,6 +112,7 @@ fn every_message_round_trips() {
         ],
         next: "2".into(),
         more: false,
+        held: 3,
     });
     let entry = TrustEntry {
         kid: station_key().kid(),

@@ -416,6 +416,18 @@ impl Hub {
         issued_at: i64,
         event_id: &str,
     ) -> serde_json::Value {
+        let (status, text) = self.phone_renew_raw(person_key, issued_at, event_id);
+        assert_eq!(status, 200, "phone renewal: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// [`Hub::phone_renew`], answering the status and body whatever they are.
+    pub fn phone_renew_raw(
+        &self,
+        person_key: &str,
+        issued_at: i64,
+        event_id: &str,
+    ) -> (u16, String) {
         let secret = std::fs::read_to_string(self.keys_dir().join("phone-gateway.key")).unwrap();
         let secret = secret.trim();
         let mut bytes = [0u8; 32];
@@ -429,18 +441,22 @@ impl Hub {
         })
         .to_string();
         let mut transport = self.transport();
-        let answer = transport
-            .send(&nac_core::station::HubRequest {
-                method: nac_core::station::Method::Post,
-                path_and_query: nac_protocol::PATH_PHONE_RENEW.into(),
-                body: body.into_bytes(),
-                signer: Some(nac_core::station::RequestSigner {
-                    station: "phone".into(),
-                    key,
-                }),
-            })
-            .unwrap_or_else(|e| panic!("phone renewal: {e}"));
-        serde_json::from_slice(&answer).unwrap()
+        let answer = transport.send(&nac_core::station::HubRequest {
+            method: nac_core::station::Method::Post,
+            path_and_query: nac_protocol::PATH_PHONE_RENEW.into(),
+            body: body.into_bytes(),
+            signer: Some(nac_core::station::RequestSigner {
+                station: "phone".into(),
+                key,
+            }),
+        });
+        match answer {
+            Ok(body) => (200, String::from_utf8_lossy(&body).into_owned()),
+            Err(TransportError::Refused {
+                status, message, ..
+            }) => (status, message),
+            Err(e) => panic!("phone renewal: {e}"),
+        }
     }
 }
 

@@ -284,8 +284,9 @@ impl Station {
 
 /// Refuses to date a code with a clock that is wrong: off the hub's by more than the skew the
 /// hub and every verifier allow (as measured at the last sync), or earlier than this station's
-/// latest code or its last contact with the hub (an office PC whose clock battery died boots
-/// years in the past). A code dated wrong would be refused by the hub, or worse, count for
+/// latest code (one the hub refused does not count: its date may be the wrong clock's) or
+/// its last contact with the hub (an office PC whose clock battery died boots years in the
+/// past). A code dated wrong would be refused by the hub, or worse, count for
 /// the wrong day (R3).
 pub(crate) fn clock_check(conn: &Connection, now: i64) -> Result<()> {
     use super::sync::{keys, read_setting};
@@ -299,7 +300,10 @@ pub(crate) fn clock_check(conn: &Connection, now: i64) -> Result<()> {
         }
     }
     let latest_own: Option<i64> = conn
-        .prepare_cached("SELECT max(issued_at) FROM codes WHERE application_id IS NOT NULL")?
+        .prepare_cached(
+            "SELECT max(issued_at) FROM codes WHERE application_id IS NOT NULL
+               AND state <> 'rejected'",
+        )?
         .query_row([], |r| r.get(0))?;
     let hub_floor =
         number(keys::LAST_HUB_TIME)?.map(|t| t.saturating_sub(nac_protocol::MAX_REQUEST_SKEW_SECS));

@@ -209,7 +209,7 @@ pub async fn run(args: Args) -> Result<()> {
                 }
                 None => serve(hub.clone(), listener, limits, shutdown_signal()).await?,
             }
-            nac_hub::epoch::refresh(&hub.store, &hub.keys, &hub.epoch).await?;
+            nac_hub::epoch::refresh(&hub.store, &hub.keys, &hub.epoch()).await?;
             Ok(())
         }
         Command::Station { command } => {
@@ -278,7 +278,7 @@ fn spawn_stamper(hub: Hub<AnyStore>) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             tick.tick().await;
-            if let Err(e) = nac_hub::epoch::refresh(&hub.store, &hub.keys, &hub.epoch).await {
+            if let Err(e) = nac_hub::epoch::refresh(&hub.store, &hub.keys, &hub.epoch()).await {
                 tracing::warn!(error = %e, "cannot record the feed stamp");
             }
         }

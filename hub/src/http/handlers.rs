@@ -240,11 +240,13 @@ pub async fn pull<S: Store>(State(app): App<S>, req: Request) -> Response {
             let principal = req.authenticate(&app, PrincipalKind::Station).await?;
             let (since, limit) = req.page_query()?;
             let page = app.hub.store.pull(&principal.id, since, limit).await?;
+            let held = app.hub.store.held_applications(&principal.id).await?;
             Ok(to_response(&PullResponse {
                 v: V1,
                 changes: page.items,
                 next: page.next.to_string(),
                 more: page.more,
+                held,
             }))
         }
         .await,

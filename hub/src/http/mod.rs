@@ -104,7 +104,7 @@ async fn hub_headers<S: Store>(
     if let Ok(v) = axum::http::HeaderValue::from_str(&app.hub.clock.now().to_string()) {
         headers.insert(nac_protocol::HEADER_HUB_TIME, v);
     }
-    if let Ok(v) = axum::http::HeaderValue::from_str(&app.hub.epoch.name) {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&app.hub.epoch().name) {
         headers.insert(nac_protocol::HEADER_HUB_EPOCH, v);
     }
     response

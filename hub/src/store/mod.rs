@@ -227,6 +227,12 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Page<Change>, StoreError>> + Send;
 
+    /// How many applications of `station` the hub holds (accepted or refused by R3).
+    fn held_applications(
+        &self,
+        station: &str,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// The trust list after position `since`: a key appears again at a later position each
     /// time its status changes.
     fn trust_entries(
@@ -411,6 +417,9 @@ impl Store for AnyStore {
         limit: usize,
     ) -> Result<Page<Change>, StoreError> {
         delegate!(self, s => s.pull(station, since, limit).await)
+    }
+    async fn held_applications(&self, station: &str) -> Result<u64, StoreError> {
+        delegate!(self, s => s.held_applications(station).await)
     }
     async fn trust_entries(
         &self,

@@ -45,6 +45,12 @@ macro_rules! conformance_suite {
             reopening_keeps_state_and_secrets_hold,
             key_rotation_keeps_old_codes_genuine_and_refuses_late_ones,
             audit_anchors_keep_the_first_hash_per_row,
+            a_serial_is_per_key_so_another_station_cannot_revoke_a_code,
+            subscriptions_are_bounded_rated_expired_and_shown,
+            rekey_retires_every_key_and_the_district_sees_it,
+            resent_codes_keep_their_epochs_place,
+            trust_feed_misses_no_entry_under_concurrent_enrolments,
+            a_disabled_station_pushes_what_it_issued_before,
         );
     };
 }
@@ -988,4 +994,324 @@ pub async fn audit_anchors_keep_the_first_hash_per_row<S: Store>(hub: Hub<S>) {
         .await
         .unwrap()
         .is_empty());
+}
+
+pub async fn a_serial_is_per_key_so_another_station_cannot_revoke_a_code<S: Store>(hub: Hub<S>) {
+    let a = enrol(&hub, 1).await;
+    let b = enrol(&hub, 2).await;
+    let p = nth_person(1);
+    let q = nth_person(2);
+    // B learns of A's serial before A synced, pushes a code of its own under it, then
+    // supersedes that code.
+    let squat = push(&hub, &b, &[event(&b, 1, &q, "A-SERIAL", T0)], T0).await;
+    assert_eq!(squat[0].status, Outcome::Accepted);
+    push(&hub, &b, &[event(&b, 2, &q, "B-NEXT", T0 + DAY)], T0 + DAY).await;
+    // A's genuine code is a different code: accepted, not `serial_in_use`.
+    let genuine = push(&hub, &a, &[event(&a, 3, &p, "A-SERIAL", T0 + 60)], T0 + DAY).await;
+    assert_eq!(genuine[0].status, Outcome::Accepted, "{genuine:?}");
+    // The revocation list names B's code only, by its key.
+    let revoked = hub.store.revocations(0, 100).await.unwrap().items;
+    assert_eq!(
+        revoked,
+        vec![RevokedSerial {
+            serial: "A-SERIAL".into(),
+            kid: b.key.kid(),
+            status: Revocation::Superseded,
+        }]
+    );
+    // The same station cannot use a serial twice.
+    let again = push(
+        &hub,
+        &a,
+        &[event(&a, 4, &q, "A-SERIAL", T0 + DAY)],
+        T0 + DAY,
+    )
+    .await;
+    assert_eq!(again[0].reason, Some(RejectReason::SerialInUse));
+}
+
+pub async fn subscriptions_are_bounded_rated_expired_and_shown<S: Store>(hub: Hub<S>) {
+    let st = enrol(&hub, 1).await;
+    let owner = enrol(&hub, 2).await;
+    let secret = hub.keys.district_secret().unwrap();
+    // One real resident with a code at the hub, among 1,000 candidate keys for one birth date.
+    let p = person(&secret, 0);
+    push(&hub, &owner, &[event(&owner, 1, &p, "O1", T0)], T0).await;
+    let mut candidates: Vec<PersonKey> = (0..999).map(|n| nth_person(10_000 + n)).collect();
+    candidates.push(p.clone());
+    let tight = nac_hub::store::SubscribeLimits {
+        max_total: 300,
+        max_new_per_day: 300,
+        alert_new_per_day: 100,
+    };
+    let before = hub.store.dump().await.unwrap();
+    let refused = hub
+        .store
+        .subscribe(&st.id, candidates.clone(), tight, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        refused,
+        Err(nac_hub::store::SubscribeRefusal::TooMany { allowed: 300 })
+    );
+    let after: String = hub
+        .store
+        .dump()
+        .await
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("district_events|"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(after, before, "a refused look-up subscribes nothing");
+    let shown = hub.store.district_events(0, 100).await.unwrap();
+    let refusal = shown
+        .iter()
+        .find(|e| e.kind == "subscription_refused")
+        .unwrap();
+    assert_eq!(refusal.station.as_deref(), Some(st.id.as_str()));
+    assert!(
+        refusal
+            .detail
+            .contains("1000 new person keys (1 with a code at the hub)"),
+        "{}",
+        refusal.detail
+    );
+    assert!(
+        !refusal.detail.contains(p.as_str()),
+        "no person key in an event"
+    );
+    // Within the allowance, but many at once: allowed and shown as a bulk look-up.
+    let wide = limits();
+    let done = hub
+        .store
+        .subscribe(&st.id, candidates, wide, T0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((done.added, done.active.len()), (1000, 1));
+    let shown = hub.store.district_events(0, 100).await.unwrap();
+    assert!(shown.iter().any(|e| e.kind == "bulk_lookup"));
+    // Rated: no more new keys today beyond the daily allowance.
+    let daily = nac_hub::store::SubscribeLimits {
+        max_total: 5_000,
+        max_new_per_day: 1_050,
+        alert_new_per_day: 500,
+    };
+    let more: Vec<PersonKey> = (0..100).map(|n| nth_person(20_000 + n)).collect();
+    assert_eq!(
+        hub.store
+            .subscribe(&st.id, more.clone(), daily, T0 + 60)
+            .await
+            .unwrap(),
+        Err(nac_hub::store::SubscribeRefusal::TooFast { allowed: 1_050 })
+    );
+    assert!(hub
+        .store
+        .subscribe(&st.id, more, daily, T0 + DAY + 60)
+        .await
+        .unwrap()
+        .is_ok());
+    // Expired: not refreshed for 60 days, the look-ups are forgotten; a refreshed key stays.
+    hub.store
+        .subscribe(&st.id, vec![p.clone()], wide, T0 + 59 * DAY)
+        .await
+        .unwrap()
+        .unwrap();
+    let purged = hub.store.purge(T0 + 61 * DAY).await.unwrap();
+    // The 999 look-ups of day one and the owner's own key (subscribed by its push then); the
+    // 100 of day two have a day to go.
+    assert_eq!(purged.subscriptions, 1000, "{purged:?}");
+    push(
+        &hub,
+        &owner,
+        &[event(&owner, 2, &p, "O2", T0 + 61 * DAY)],
+        T0 + 61 * DAY,
+    )
+    .await;
+    let page = hub.store.pull(&st.id, 0, 1000).await.unwrap();
+    assert!(
+        page.items.iter().any(|c| c.serial == "O2"),
+        "the refreshed key still reaches it"
+    );
+}
+
+pub async fn rekey_retires_every_key_and_the_district_sees_it<S: Store>(hub: Hub<S>) {
+    let st = enrol(&hub, 1).await;
+    let now = hub.clock.now();
+    let code = hub.rekey_station(&st.id).await.unwrap();
+    assert!(matches!(
+        hub.rekey_station("ST-NOPE").await,
+        Err(ServiceError::EnrolRefused(EnrolRefusal::Unknown))
+    ));
+    let fresh = StationKey::from_secret_bytes(&[77; 32]);
+    let enrolled = hub.enrol(&enrol_request(&fresh, &code)).await.unwrap();
+    assert_eq!(enrolled.station, st.id);
+    assert!(enrolled.rekeyed);
+    assert_eq!(
+        open_district_secret(&code, &st.id, &enrolled.sealed_secret).unwrap(),
+        st.secret
+    );
+    let trust = hub.full_trust_list().await.unwrap();
+    let old = trust.iter().find(|e| e.kid == st.key.kid()).unwrap();
+    assert_eq!(old.status, IssuerStatus::Retired);
+    assert!(old.not_after.is_some_and(|t| t >= now));
+    let principal = hub.store.principal(&st.id).await.unwrap().unwrap();
+    assert_eq!(principal.public_key, Some(fresh.public_key()));
+    assert_eq!(
+        principal.previous_key, None,
+        "the old key signs nothing more"
+    );
+    // A code the old key dated after the re-key is refused.
+    let late = push(
+        &hub,
+        &st,
+        &[event(&st, 1, &nth_person(1), "OLD1", now + 10)],
+        now + 20,
+    )
+    .await;
+    assert_eq!(late[0].reason, Some(RejectReason::KeyWithdrawn));
+    let kinds: Vec<String> = hub
+        .store
+        .district_events(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(
+        kinds.contains(&"rekey_code_issued".to_string()),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"station_rekeyed".to_string()), "{kinds:?}");
+}
+
+pub async fn resent_codes_keep_their_epochs_place<S: Store>(hub: Hub<S>) {
+    let a = enrol(&hub, 1).await;
+    let b = enrol(&hub, 2).await;
+    let p = nth_person(1);
+    let first = hub.epoch();
+    // The hub is restored: a new epoch. B renews p on day 3 in it.
+    let second = hub.store.new_epoch("restored", T0 + 2 * DAY).await.unwrap();
+    assert_eq!(second.no, first.no + 1);
+    let now = T0 + 2 * DAY;
+    let hub = open_hub(hub.store.clone(), hub.keys.path().parent().unwrap(), now).await;
+    assert_eq!(hub.epoch(), second);
+    push(&hub, &b, &[event(&b, 1, &p, "B3", now)], now).await;
+    // A re-sends its day-1 code the restored hub lost, accepted then in the first epoch: it
+    // is taken (older than the offline window would allow, being a re-send) but does not
+    // supersede B's code accepted since the restore.
+    let resent = push_resent(
+        &hub,
+        &a,
+        &[event(&a, 2, &p, "A1", T0 - 8 * DAY + 3600)],
+        Some(&first.name),
+        now + 60,
+    )
+    .await;
+    let answer: EventAnswer = serde_json::from_str(&resent[0]).unwrap();
+    assert_eq!(answer.status, Outcome::Accepted, "{answer:?}");
+    assert_eq!(answer.active.unwrap().serial, "B3");
+    // The same code sent as new would be refused: it is outside the offline window.
+    let fresh = push(
+        &hub,
+        &a,
+        &[event(&a, 3, &nth_person(2), "A2", T0 - 8 * DAY + 3600)],
+        now + 60,
+    )
+    .await;
+    assert_eq!(fresh[0].reason, Some(RejectReason::IssuedTooEarly));
+    // A re-send from the current epoch (a restore the stamp could not show) starts a new one.
+    let third_before = hub.epoch();
+    push_resent(
+        &hub,
+        &a,
+        &[event(&a, 4, &nth_person(3), "A4", now)],
+        Some(&third_before.name),
+        now + 120,
+    )
+    .await;
+    assert_eq!(hub.epoch().no, third_before.no + 1);
+    assert!(hub
+        .store
+        .district_events(0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.kind == "restore_detected"));
+}
+
+pub async fn trust_feed_misses_no_entry_under_concurrent_enrolments<S: Store>(hub: Hub<S>) {
+    // A reader follows the feed while stations enrol at once (on PostgreSQL positions used to
+    // come from a sequence and commit out of order, so a cursor skipped late commits).
+    let mut codes = Vec::new();
+    for n in 0..40 {
+        codes.push(hub.add_station(&format!("s{n}"), "a").await.unwrap().1);
+    }
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let hub = hub.clone();
+        let done = done.clone();
+        tokio::spawn(async move {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut since = 0;
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                loop {
+                    let page = hub.store.trust_entries(since, 3).await.unwrap();
+                    for e in &page.items {
+                        seen.insert(e.kid);
+                    }
+                    since = page.next;
+                    if !page.more {
+                        break;
+                    }
+                }
+                if finished {
+                    return seen;
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+    let mut tasks = Vec::new();
+    for (n, code) in codes.into_iter().enumerate() {
+        let hub = hub.clone();
+        tasks.push(tokio::spawn(async move {
+            let key = StationKey::from_secret_bytes(&[100 + n as u8; 32]);
+            hub.enrol(&enrol_request(&key, &code)).await.unwrap();
+            key.kid()
+        }));
+    }
+    let mut kids = Vec::new();
+    for t in tasks {
+        kids.push(t.await.unwrap());
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = reader.await.unwrap();
+    for kid in kids {
+        assert!(seen.contains(&kid), "the reader's cursor skipped {kid}");
+    }
+}
+
+pub async fn a_disabled_station_pushes_what_it_issued_before<S: Store>(hub: Hub<S>) {
+    let st = enrol(&hub, 1).await;
+    let disabled_at = T0 + 3600;
+    assert!(hub
+        .store
+        .disable_station(&st.id, disabled_at)
+        .await
+        .unwrap());
+    let answers = push(
+        &hub,
+        &st,
+        &[
+            event(&st, 1, &nth_person(1), "BEFORE", disabled_at - 60),
+            event(&st, 2, &nth_person(2), "AFTER", disabled_at + 60),
+        ],
+        disabled_at + 600,
+    )
+    .await;
+    assert_eq!(answers[0].status, Outcome::Accepted, "counted for R3");
+    assert_eq!(answers[1].reason, Some(RejectReason::KeyWithdrawn));
 }

@@ -469,15 +469,10 @@ impl Station {
             .to_query_string();
             let path = paged(PATH_PULL, &query);
             let page: PullResponse = call(transport, signer, Method::Get, path, &())?;
-            let cursor = |c: &str| c.parse::<i64>().ok();
-            if let (Some(since), Some(next)) =
-                (since.as_deref().and_then(cursor), cursor(&page.next))
-            {
-                if next < since {
-                    let epoch = read_setting(&self.conn, keys::HUB_EPOCH)?.unwrap_or_default();
-                    report.resent += self.resend_all(&epoch)?;
-                    return Ok(true);
-                }
+            if self.hub_lost_events(since.as_deref(), &page)? {
+                let epoch = read_setting(&self.conn, keys::HUB_EPOCH)?.unwrap_or_default();
+                report.resent += self.resend_all(&epoch)?;
+                return Ok(true);
             }
             if !page.changes.is_empty() && keys_by_resident.is_none() {
                 keys_by_resident = Some(person_keys(&self.conn, secret)?);
@@ -505,6 +500,26 @@ impl Station {
                 return Ok(false);
             }
         }
+    }
+
+    /// Whether a pull shows the hub lost what it had (restored from a backup with its epoch):
+    /// its feed ends before this station's cursor, or it holds fewer of this station's
+    /// applications than the station holds as decided by it.
+    fn hub_lost_events(&self, since: Option<&str>, page: &PullResponse) -> Result<bool> {
+        let cursor = |c: &str| c.parse::<i64>().ok();
+        if let (Some(since), Some(next)) = (since.and_then(cursor), cursor(&page.next)) {
+            if next < since {
+                return Ok(true);
+            }
+        }
+        let decided: i64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox
+             WHERE state = 'synced'
+                OR (state = 'rejected' AND reason = 'already_applied_today')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(page.held < decided.max(0) as u64)
     }
 
     /// A rotation whose answer never arrived is finished first, so the run signs with the key

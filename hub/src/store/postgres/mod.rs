@@ -325,6 +325,18 @@ impl Store for PgStore {
         Ok(Page { items, next, more })
     }
 
+    async fn held_applications(&self, station: &str) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let n: i64 = client
+            .query_one(
+                "SELECT count(*) FROM applications WHERE channel = $1",
+                &[&station],
+            )
+            .await?
+            .try_get(0)?;
+        Ok(n as u64)
+    }
+
     async fn trust_entries(
         &self,
         since: i64,

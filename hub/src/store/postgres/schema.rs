@@ -210,6 +210,8 @@ ALTER TABLE changes ADD CONSTRAINT changes_application_fkey
 ALTER TABLE changes ADD CONSTRAINT changes_by_application_fkey
     FOREIGN KEY (by_application) REFERENCES applications (id);
 CREATE INDEX changes_person_seq ON changes (person_key, seq);
+-- What a station's pull is told it has here (a restored hub holds fewer).
+CREATE INDEX applications_channel ON applications (channel);
 
 ALTER TABLE subscriptions ADD COLUMN subscribed_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE subscriptions ADD COLUMN refreshed_at BIGINT NOT NULL DEFAULT 0;

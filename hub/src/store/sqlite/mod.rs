@@ -294,6 +294,16 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn held_applications(&self, station: &str) -> Result<u64, StoreError> {
+        let station = station.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT count(*) FROM applications WHERE channel = ?1")?
+                .query_row([station], |r| r.get::<_, i64>(0))? as u64)
+        })
+        .await
+    }
+
     async fn trust_entries(
         &self,
         since: i64,

@@ -257,6 +257,8 @@ CREATE INDEX changes_revocations ON changes (seq) WHERE kind <> 'issued';
 -- A pull scans the feed after its cursor for the station's persons: by person, then seq, so
 -- an empty pull at the head costs one index probe per subscribed person, not the whole feed.
 CREATE INDEX changes_person_seq ON changes (person_key, seq);
+-- What a station's pull is told it has here (a restored hub holds fewer).
+CREATE INDEX applications_channel ON applications (channel);
 
 -- Subscriptions expire unless refreshed (stations re-send their roster's keys weekly).
 ALTER TABLE subscriptions ADD COLUMN subscribed_at INTEGER NOT NULL DEFAULT 0;
