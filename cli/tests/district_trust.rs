@@ -253,7 +253,8 @@ fn a_clock_set_back_cannot_date_codes_before_the_last_contact_or_outside_the_win
         assert!(err.to_string().contains("时钟电池"), "{err}");
     }
     // An unsynced station whose clock was set back 9 days: its code reaches the hub outside
-    // the district's offline window and is refused and voided, not recorded.
+    // the district's offline window and is refused and voided here; the hub records the
+    // refusal and publishes the code's revocation, so it is valid nowhere.
     let (mut late, late_ids) = enrolled(&hub, &dir.path().join("late.db"), &at(T0 - 9 * DAY), &[3]);
     let code = renewed(late.renew(late_ids[0], Capacity::Volunteer).unwrap());
     let report = sync(&mut late, &hub);
@@ -264,10 +265,18 @@ fn a_clock_set_back_cannot_date_codes_before_the_last_contact_or_outside_the_win
     );
     assert_eq!(late.active_code(late_ids[0]).unwrap(), None);
     let recorded = hub.data.query(&format!(
-        "SELECT count(*) FROM applications WHERE serial = '{}'",
+        "SELECT status, reason FROM applications WHERE serial = '{}'",
         code.code.serial
     ));
-    assert_eq!(recorded[0][0], "0");
+    assert_eq!(
+        recorded,
+        vec![vec!["rejected".to_string(), "issued_too_early".into()]]
+    );
+    sync(&mut station, &hub);
+    assert_eq!(
+        station.verify(&code.code.credential).verdict,
+        Verdict::Rejected
+    );
     // The phone gateway is held to the same window.
     let key = nac_protocol::person_key(&district_secret(&station), "resident_id", &resident_id(9));
     for issued_at in [T0 - 8 * DAY, 0] {

@@ -507,7 +507,8 @@ fn an_unreachable_hub_backs_off_and_a_disabled_station_is_refused() {
     let id = station.station_id().to_string();
     hub.admin(&["station", "disable", &id]);
     clock.advance_secs(DAY);
-    station.renew(ids[0], Capacity::Volunteer).unwrap();
+    let before_disable = active_serial(&station, ids[0]);
+    let refused_serial = renewed_serial(station.renew(ids[0], Capacity::Volunteer).unwrap());
     let err = station.sync(&mut hub.transport(), &mut |_| {}).unwrap_err();
     assert_eq!(err.code(), "hub_refused", "{err}");
     assert!(err.to_string().contains("station_disabled"), "{err}");
@@ -515,10 +516,27 @@ fn an_unreachable_hub_backs_off_and_a_disabled_station_is_refused() {
     assert_eq!((status.queued, status.rejected), (0, 1));
     let refused = &station.queue(true, 10).unwrap()[0];
     assert_eq!(refused.reason.as_deref(), Some("key_withdrawn"));
+    assert_ne!(
+        active_serial(&station, ids[0]),
+        Some(refused_serial.clone())
+    );
     assert_eq!(
-        station.active_code(ids[0]).unwrap(),
-        None,
-        "a code the hub refused is valid nowhere"
+        active_serial(&station, ids[0]),
+        before_disable,
+        "the code the hub refused is void; the one it holds is active again"
+    );
+    let refused_text: String = station
+        .connection()
+        .query_row(
+            "SELECT credential FROM codes WHERE serial = ?1",
+            [&refused_serial],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        station.verify(&refused_text).verdict,
+        nac_credential::Verdict::Rejected,
+        "and valid nowhere"
     );
 
     // Told it is disabled, the station signs nothing more: no code, no application, no event.

@@ -17,9 +17,41 @@ pub enum Clock {
         since: Instant,
     },
     /// The unix time written in a file, read at every call (`NAC_HUB_CLOCK_FILE`): a test that
-    /// simulates days moves the hub's clock with its stations'. The system clock if the file
-    /// cannot be read.
-    File(std::sync::Arc<std::path::PathBuf>),
+    /// simulates days moves the hub's clock with its stations'.
+    File(std::sync::Arc<FileClock>),
+}
+
+/// A clock read from a file, remembering the last time it read (used when a read fails, so
+/// the clock never jumps to the system's).
+#[derive(Debug)]
+pub struct FileClock {
+    path: std::path::PathBuf,
+    last: std::sync::atomic::AtomicI64,
+}
+
+impl FileClock {
+    /// A clock reading `path`.
+    pub fn new(path: impl Into<std::path::PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            last: std::sync::atomic::AtomicI64::new(system_now()),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        use std::sync::atomic::Ordering;
+        for _ in 0..5 {
+            if let Some(t) = std::fs::read_to_string(&self.path)
+                .ok()
+                .and_then(|t| t.trim().parse().ok())
+            {
+                self.last.store(t, Ordering::Relaxed);
+                return t;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        self.last.load(Ordering::Relaxed)
+    }
 }
 
 impl Clock {
@@ -35,10 +67,7 @@ impl Clock {
     pub fn now(&self) -> i64 {
         match self {
             Clock::System => system_now(),
-            Clock::File(path) => std::fs::read_to_string(path.as_path())
-                .ok()
-                .and_then(|t| t.trim().parse().ok())
-                .unwrap_or_else(system_now),
+            Clock::File(clock) => clock.now(),
             Clock::Fixed { start, since } => {
                 let elapsed = i64::try_from(since.elapsed().as_secs()).unwrap_or(i64::MAX);
                 start.saturating_add(elapsed)

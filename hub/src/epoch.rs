@@ -61,7 +61,11 @@ fn read_stamp(keys: &KeyDir) -> Option<(String, i64)> {
 /// Records the epoch and the feed's head (atomically: a new file renamed over the old).
 pub fn write_stamp(keys: &KeyDir, epoch: &str, head: i64) -> Result<(), ServiceError> {
     let path = keys.path().join(STAMP);
-    let tmp = keys.path().join(format!("{STAMP}.tmp"));
+    // A name of this process's own: an administration command and a starting hub may both
+    // write the stamp at once.
+    let tmp = keys
+        .path()
+        .join(format!("{STAMP}.{}.tmp", std::process::id()));
     let io = |source| crate::keys::KeyError::Io {
         path: path.display().to_string(),
         source,

@@ -417,8 +417,11 @@ impl<S: Store> Hub<S> {
         now: i64,
     ) -> CheckedEvent {
         let window = (!resent).then_some(self.policy.offline_window_secs);
-        let refusal = refusal_for(station, &event, window, now);
-        CheckedEvent::new(event, refusal)
+        match refusal_for(station, &event, window, now) {
+            Refusal::None => CheckedEvent::new(event, None),
+            Refusal::Unrecorded(answer) => CheckedEvent::new(event, Some(answer)),
+            Refusal::Recorded(answer) => CheckedEvent::new(event, Some(answer)).recorded(),
+        }
     }
 
     /// The pushing station with its retired keys loaded, if any event carries a code signed
@@ -605,88 +608,49 @@ fn invalid(event: &Event, reason: RejectReason, message: String) -> EventAnswer 
     }
 }
 
-/// Why a station's event must be refused before the store, if it must. `window`: how far
-/// back a code may be dated (`None` for events re-sent after a restore, which were on time
-/// when first sent).
-fn refusal_for(
-    station: &Principal,
-    event: &Event,
-    window: Option<i64>,
-    now: i64,
-) -> Option<EventAnswer> {
+/// Why a station's event must be refused, if it must.
+enum Refusal {
+    None,
+    /// Malformed, or not the pusher's genuine code: nothing is recorded.
+    Unrecorded(EventAnswer),
+    /// A genuine code refused for its date or its key: recorded as rejected, so its
+    /// revocation is published and it is valid nowhere.
+    Recorded(EventAnswer),
+}
+
+/// Why a station's event must be refused. `window`: how far back a code may be dated (`None`
+/// for events re-sent after a restore, which were on time when first sent). The credential is
+/// checked first (a code that is not the pusher's own is never recorded), then its date and
+/// whether its key was withdrawn before it.
+fn refusal_for(station: &Principal, event: &Event, window: Option<i64>, now: i64) -> Refusal {
     if let Err(e) = event.validate() {
-        return Some(invalid(event, RejectReason::InvalidEvent, e.to_string()));
+        return Refusal::Unrecorded(invalid(event, RejectReason::InvalidEvent, e.to_string()));
     }
-    let issued_at = event.code.issued_at;
-    if issued_at > now.saturating_add(MAX_REQUEST_SKEW_SECS) {
-        return Some(invalid(
-            event,
-            RejectReason::IssuedInFuture,
-            format!(
-                "issued_at is {} s after the hub's clock (at most {MAX_REQUEST_SKEW_SECS} s): the \
-                 station's clock is fast",
-                issued_at - now
-            ),
-        ));
-    }
-    if now >= event.code.expires_at {
-        return Some(invalid(
-            event,
-            RejectReason::IssuedTooEarly,
-            "the code has expired".into(),
-        ));
-    }
-    if let Some(window) = window {
-        if issued_at < now.saturating_sub(window) {
-            return Some(invalid(
-                event,
-                RejectReason::IssuedTooEarly,
-                format!(
-                    "issued_at is {} days before the hub's clock; the district accepts codes up \
-                     to {} days old (a station clock set back, or a station offline longer)",
-                    (now - issued_at) / 86_400,
-                    window / 86_400
-                ),
-            ));
-        }
-    }
-    let withdrawn = |why: String| Some(invalid(event, RejectReason::KeyWithdrawn, why));
-    if let Some(disabled_at) = station.disabled_at {
-        if issued_at > disabled_at {
-            return withdrawn(
-                "the district disabled this station before the code was dated".into(),
-            );
-        }
-    }
-    let bad = |why: &str| Some(invalid(event, RejectReason::InvalidCredential, why.into()));
+    let bad = |why: &str| {
+        Refusal::Unrecorded(invalid(event, RejectReason::InvalidCredential, why.into()))
+    };
     let Some(current) = station.public_key else {
         return bad("the station has no registered key");
     };
-    let key =
-        if event.code.kid == current.kid() {
-            current
-        } else {
-            // A code signed before the station rotated its key, pushed after: genuine if dated no
-            // later than the moment the hub retired that key (the trust list's `not_after`).
-            match station
-                .retired
-                .iter()
-                .find(|k| k.public_key.kid() == event.code.kid)
-            {
-                Some(old) if old.retired_at.is_none_or(|retired| issued_at <= retired) => {
-                    old.public_key
-                }
-                Some(_) => return withdrawn(
-                    "kid is a retired key of the pushing station, and the code was dated after \
-                     it was retired"
-                        .into(),
-                ),
-                None => return bad("kid is not the pushing station's key"),
-            }
-        };
+    let issued_at = event.code.issued_at;
+    // The key that signed it, and the last date it was good for (a key retired by a rotation
+    // or a re-key).
+    let (key, not_after) = if event.code.kid == current.kid() {
+        (current, None)
+    } else {
+        match station
+            .retired
+            .iter()
+            .find(|k| k.public_key.kid() == event.code.kid)
+        {
+            Some(old) => (old.public_key, old.retired_at),
+            None => return bad("kid is not the pushing station's key"),
+        }
+    };
     let mut trust = TrustList::new();
     trust.add_issuer(key, station.id.clone());
-    let checked = verify(&event.code.credential, &trust, now);
+    // Verified as of its own date: the date checks below are the hub's, with their reasons.
+    let checked = verify(&event.code.credential, &trust, issued_at);
     if !matches!(checked.verdict, Verdict::Valid | Verdict::Expired) {
         return bad(&format!(
             "credential does not verify under the station's key: {}",
@@ -702,7 +666,46 @@ fn refusal_for(
     {
         return bad("credential claims do not match the event's serial and times");
     }
-    None
+    let refuse = |reason, why: String| Refusal::Recorded(invalid(event, reason, why));
+    if issued_at > now.saturating_add(MAX_REQUEST_SKEW_SECS) {
+        return refuse(
+            RejectReason::IssuedInFuture,
+            format!(
+                "issued_at is {} s after the hub's clock (at most {MAX_REQUEST_SKEW_SECS} s): the \
+                 station's clock is fast",
+                issued_at - now
+            ),
+        );
+    }
+    if now >= event.code.expires_at {
+        return refuse(RejectReason::IssuedTooEarly, "the code has expired".into());
+    }
+    if let Some(window) = window {
+        if issued_at < now.saturating_sub(window) {
+            return refuse(
+                RejectReason::IssuedTooEarly,
+                format!(
+                    "issued_at is {} days before the hub's clock; the district accepts codes up \
+                     to {} days old (a station clock set back, or a station offline longer)",
+                    (now - issued_at) / 86_400,
+                    window / 86_400
+                ),
+            );
+        }
+    }
+    if station.disabled_at.is_some_and(|d| issued_at > d) {
+        return refuse(
+            RejectReason::KeyWithdrawn,
+            "the district disabled this station before the code was dated".into(),
+        );
+    }
+    if not_after.is_some_and(|t| issued_at > t) {
+        return refuse(
+            RejectReason::KeyWithdrawn,
+            "signed with a key the station had replaced before the code was dated".into(),
+        );
+    }
+    Refusal::None
 }
 
 #[cfg(test)]

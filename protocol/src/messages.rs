@@ -354,9 +354,9 @@ pub struct PullResponse {
     pub next: String,
     /// Whether more changes are waiting (ask again at once with `since=next`).
     pub more: bool,
-    /// How many of the pulling station's applications the hub holds (accepted, or refused by
-    /// R3). Fewer than the station holds as decided means the hub lost some (restored from a
-    /// backup): the station sends them again.
+    /// How many of the pulling station's applications the hub holds as accepted. Fewer than
+    /// the station holds as synced means the hub lost some (restored from a backup): the
+    /// station sends them again.
     pub held: u64,
 }
 

@@ -645,8 +645,8 @@ impl Rng {
 
 /// Faults between a station and the hub: requests lost before the hub, answers lost after it
 /// committed, requests delivered twice, and old requests delivered again later (reordering).
-pub struct FaultyTransport<'a> {
-    pub inner: HubTransport,
+pub struct FaultyTransport<'a, T: Transport = HubTransport> {
+    pub inner: T,
     pub rng: &'a mut Rng,
     pub lose_request: f64,
     pub lose_answer: f64,
@@ -656,7 +656,7 @@ pub struct FaultyTransport<'a> {
     pub delivered: &'a mut Vec<nac_core::station::HubRequest>,
 }
 
-impl Transport for FaultyTransport<'_> {
+impl<T: Transport> Transport for FaultyTransport<'_, T> {
     fn send(&mut self, request: &nac_core::station::HubRequest) -> Result<Vec<u8>, TransportError> {
         if !self.delivered.is_empty() && self.rng.chance(self.replay_old) {
             let i = self.rng.below(self.delivered.len() as u64) as usize;

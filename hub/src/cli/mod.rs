@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use nac_hub::http::{serve, Limits};
+use nac_hub::http::{serve, Limits, ServeLimits};
 use nac_hub::{AnyStore, Clock, Hub, KeyDir, Policy, Store};
 use tokio::net::TcpListener;
 
@@ -43,6 +43,25 @@ enum Command {
         /// Burst size per station.
         #[arg(long, default_value_t = Limits::default().burst)]
         burst: u32,
+        /// Requests per second allowed per client address (an IPv4 address or an IPv6 /64),
+        /// counted on every request before anything else [default: 20, or --rate if higher].
+        /// Behind a reverse proxy every request comes from the proxy's address: raise it.
+        #[arg(long)]
+        address_rate: Option<f64>,
+        /// Burst size per client address [default: 60, or --burst if higher].
+        #[arg(long)]
+        address_burst: Option<u32>,
+        /// Connections open at once; beyond, new connections are closed at once.
+        #[arg(long, default_value_t = ServeLimits::MAX_CONNECTIONS)]
+        max_connections: usize,
+        /// Seconds a client has to send a request's head (and a kept-alive connection may sit
+        /// idle, and a TLS handshake may take).
+        #[arg(long, default_value_t = ServeLimits::HEADER_TIMEOUT.as_secs())]
+        header_timeout: u64,
+        /// Seconds a request may take from its head to its answer, the body included (408
+        /// after).
+        #[arg(long, default_value_t = ServeLimits::REQUEST_TIMEOUT.as_secs())]
+        request_timeout: u64,
         /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
         #[arg(long, requires = "tls_key")]
         tls_cert: Option<std::path::PathBuf>,
@@ -105,7 +124,9 @@ enum EpochCommand {
 /// or `NAC_HUB_CLOCK_FILE` names a file holding the time (tests that simulate days).
 fn clock() -> Result<Clock> {
     if let Ok(path) = std::env::var("NAC_HUB_CLOCK_FILE") {
-        return Ok(Clock::File(std::sync::Arc::new(path.into())));
+        return Ok(Clock::File(std::sync::Arc::new(
+            nac_hub::clock::FileClock::new(path),
+        )));
     }
     match std::env::var("NAC_HUB_FAKE_NOW") {
         Ok(v) => Ok(Clock::starting_at(
@@ -151,6 +172,11 @@ pub async fn run(args: Args) -> Result<()> {
             listen,
             rate,
             burst,
+            address_rate,
+            address_burst,
+            max_connections,
+            header_timeout,
+            request_timeout,
             tls_cert,
             tls_key,
             offline_window_days,
@@ -177,10 +203,29 @@ pub async fn run(args: Args) -> Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let bound = listener.local_addr()?;
-            let limits = Limits {
+            let station = Limits {
                 rate_per_sec: *rate,
                 burst: *burst,
             };
+            let address = ServeLimits::address_for(station);
+            let limits = ServeLimits {
+                station,
+                address: Limits {
+                    rate_per_sec: address_rate.unwrap_or(address.rate_per_sec),
+                    burst: address_burst.unwrap_or(address.burst),
+                },
+                enrol: ServeLimits::ENROL,
+                header_timeout: std::time::Duration::from_secs(*header_timeout),
+                request_timeout: std::time::Duration::from_secs(*request_timeout),
+                max_connections: *max_connections,
+            };
+            let address_rate = limits.address.rate_per_sec;
+            if address_rate.is_nan() || address_rate <= 0.0 || limits.address.burst == 0 {
+                bail!("--address-rate and --address-burst must be above 0");
+            }
+            if *max_connections == 0 || *header_timeout == 0 || *request_timeout == 0 {
+                bail!("--max-connections, --header-timeout and --request-timeout must be above 0");
+            }
             let tls = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => Some(
                     nac_hub::http::tls_config(cert, key)

@@ -1,10 +1,7 @@
 //! Who is asking: signature check, station status, rate limit and replay check, in that order,
 //! so a refused request changes nothing (its nonce is only recorded once everything else
-//! passed).
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Instant;
+//! passed). The client address's own limit ran before all of this, in `mod.rs`, so a flood
+//! of badly signed requests is mostly refused before it costs a database read here.
 
 use axum::http::{HeaderMap, Method, Uri};
 use nac_protocol::{
@@ -13,48 +10,9 @@ use nac_protocol::{
 };
 
 use super::error::ApiError;
+use super::limits::RateLimiter;
 use crate::store::{Principal, PrincipalKind, StationStatus, Store};
 use crate::Hub;
-
-/// A per-principal token bucket: `rate` requests per second on average, bursts of `burst`.
-pub struct RateLimiter {
-    rate: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
-}
-
-impl RateLimiter {
-    /// A limiter allowing `rate` requests per second per principal, `burst` at once.
-    pub fn new(rate: f64, burst: u32) -> Self {
-        Self {
-            rate: rate.max(0.001),
-            burst: f64::from(burst.max(1)),
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Takes a token for `who`; `Err(seconds)` to wait if none is left.
-    pub fn take(&self, who: &str) -> Result<(), u64> {
-        let now = Instant::now();
-        let Ok(mut buckets) = self.buckets.lock() else {
-            return Ok(());
-        };
-        if buckets.len() > 100_000 {
-            buckets.clear();
-        }
-        let (tokens, last) = buckets.entry(who.to_owned()).or_insert((self.burst, now));
-        let refilled =
-            (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(self.burst);
-        *last = now;
-        if refilled >= 1.0 {
-            *tokens = refilled - 1.0;
-            Ok(())
-        } else {
-            *tokens = refilled;
-            Err(((1.0 - refilled) / self.rate).ceil().max(1.0) as u64)
-        }
-    }
-}
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -135,8 +93,8 @@ pub async fn authenticate<S: Store>(
         ));
     }
     limiter
-        .take(&principal.id)
-        .map_err(ApiError::rate_limited)?;
+        .take(principal.id.as_str())
+        .map_err(|refused| ApiError::rate_limited(refused.retry_after))?;
     if !hub
         .store
         .remember_nonce(&principal.id, &signed.nonce, now)

@@ -77,9 +77,10 @@ impl Received {
             .map_err(|e| ApiError::bad_request(format!("malformed request: {e}")))
     }
 
-    /// `since` and `limit` from the query string; anything else is refused.
-    fn page_query(&self) -> Result<(i64, usize), ApiError> {
-        let mut since = 0i64;
+    /// `since` (a position, with the change feed's tag of it: `N-TAG`) and `limit` from the
+    /// query string; anything else is refused.
+    fn page_query(&self) -> Result<(Cursor, usize), ApiError> {
+        let mut since = Cursor::default();
         let mut limit = MAX_ITEMS_PER_PAGE;
         for pair in self
             .parts
@@ -90,13 +91,25 @@ impl Received {
             .filter(|p| !p.is_empty())
         {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let number = value
+            let (digits, tag) = match value.split_once('-') {
+                Some((digits, tag)) if is_tag(tag) => (digits, Some(tag.to_owned())),
+                Some(_) => ("x", None),
+                None => (value, None),
+            };
+            let number = digits
                 .parse::<u64>()
                 .ok()
-                .filter(|_| value.bytes().all(|b| b.is_ascii_digit()));
+                .filter(|_| digits.bytes().all(|b| b.is_ascii_digit()));
             match (key, number) {
-                ("since", Some(n)) if i64::try_from(n).is_ok() => since = n as i64,
-                ("limit", Some(n)) if (1..=MAX_ITEMS_PER_PAGE as u64).contains(&n) => {
+                ("since", Some(n)) if i64::try_from(n).is_ok() => {
+                    since = Cursor {
+                        position: n as i64,
+                        tag,
+                    }
+                }
+                ("limit", Some(n))
+                    if (1..=MAX_ITEMS_PER_PAGE as u64).contains(&n) && tag.is_none() =>
+                {
                     limit = n as usize
                 }
                 _ => {
@@ -107,6 +120,38 @@ impl Received {
             }
         }
         Ok((since, limit))
+    }
+}
+
+/// A position in a feed as a station sends it back: the number, and for the change feed the
+/// tag of the change at that position (`N-TAG`), so a hub restored from a backup — whose feed
+/// reuses positions for other changes — recognises a cursor it never gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Cursor {
+    position: i64,
+    tag: Option<String>,
+}
+
+fn is_tag(tag: &str) -> bool {
+    tag.len() == 16
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The change feed's cursor for `position`: the number and its tag.
+async fn feed_cursor<S: Store>(store: &S, position: i64) -> Result<String, ApiError> {
+    Ok(match store.feed_tag(position).await? {
+        Some(tag) => format!("{position}-{tag}"),
+        None => position.to_string(),
+    })
+}
+
+/// Whether a cursor points into this feed as it is (its tag matches the change there).
+async fn known_cursor<S: Store>(store: &S, since: &Cursor) -> Result<bool, ApiError> {
+    match &since.tag {
+        None => Ok(true),
+        Some(tag) => Ok(store.feed_tag(since.position).await?.as_deref() == Some(tag)),
     }
 }
 
@@ -239,12 +284,27 @@ pub async fn pull<S: Store>(State(app): App<S>, req: Request) -> Response {
             let req = receive(req).await?;
             let principal = req.authenticate(&app, PrincipalKind::Station).await?;
             let (since, limit) = req.page_query()?;
-            let page = app.hub.store.pull(&principal.id, since, limit).await?;
             let held = app.hub.store.held_applications(&principal.id).await?;
+            if !known_cursor(&app.hub.store, &since).await? {
+                // A cursor this feed never gave: the hub was restored from a backup. "0" tells
+                // the station to re-send and pull again from the start.
+                return Ok(to_response(&PullResponse {
+                    v: V1,
+                    changes: Vec::new(),
+                    next: "0".into(),
+                    more: true,
+                    held,
+                }));
+            }
+            let page = app
+                .hub
+                .store
+                .pull(&principal.id, since.position, limit)
+                .await?;
             Ok(to_response(&PullResponse {
                 v: V1,
                 changes: page.items,
-                next: page.next.to_string(),
+                next: feed_cursor(&app.hub.store, page.next).await?,
                 more: page.more,
                 held,
             }))
@@ -259,7 +319,7 @@ pub async fn trust<S: Store>(State(app): App<S>, req: Request) -> Response {
             let req = receive(req).await?;
             req.authenticate(&app, PrincipalKind::Station).await?;
             let (since, limit) = req.page_query()?;
-            let page = app.hub.store.trust_entries(since, limit).await?;
+            let page = app.hub.store.trust_entries(since.position, limit).await?;
             Ok(to_response(&TrustListResponse {
                 v: V1,
                 generated_at: app.hub.clock.now(),
@@ -278,12 +338,21 @@ pub async fn revocations<S: Store>(State(app): App<S>, req: Request) -> Response
             let req = receive(req).await?;
             req.authenticate(&app, PrincipalKind::Station).await?;
             let (since, limit) = req.page_query()?;
-            let page = app.hub.store.revocations(since, limit).await?;
+            if !known_cursor(&app.hub.store, &since).await? {
+                return Ok(to_response(&RevocationsResponse {
+                    v: V1,
+                    generated_at: app.hub.clock.now(),
+                    revocations: Vec::new(),
+                    next: "0".into(),
+                    more: true,
+                }));
+            }
+            let page = app.hub.store.revocations(since.position, limit).await?;
             Ok(to_response(&RevocationsResponse {
                 v: V1,
                 generated_at: app.hub.clock.now(),
                 revocations: page.items,
-                next: page.next.to_string(),
+                next: feed_cursor(&app.hub.store, page.next).await?,
                 more: page.more,
             }))
         }
@@ -295,9 +364,16 @@ pub async fn enrol<S: Store>(State(app): App<S>, req: Request) -> Response {
     respond(
         async {
             let req = receive(req).await?;
+            // Per client address (the address layer set it), so one address flooding bad
+            // enrolments cannot block the others'.
             app.enrol_limiter
-                .take("enrol")
-                .map_err(ApiError::rate_limited)?;
+                .take(
+                    req.parts
+                        .extensions
+                        .get::<super::ClientAddress>()
+                        .unwrap_or(&super::ClientAddress::UNKNOWN),
+                )
+                .map_err(|refused| ApiError::rate_limited(refused.retry_after))?;
             let enrol: EnrolRequest = req.json()?;
             let enrolled = app.hub.enrol(&enrol).await?;
             tracing::info!(

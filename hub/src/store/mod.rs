@@ -67,6 +67,13 @@ impl StoreError {
     }
 }
 
+/// The tag of a change: what [`Store::feed_tag`] answers for its position.
+pub fn change_tag(kid: &str, serial: &str, kind: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{kid}\n{serial}\n{kind}").as_bytes());
+    hex::encode(&digest[..8])
+}
+
 /// A fresh epoch name: 16 random hex digits.
 pub fn new_epoch_name() -> Result<String, StoreError> {
     nac_protocol::random_hex(8).map_err(|e| StoreError::Task(format!("random source: {e}")))
@@ -227,7 +234,12 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Page<Change>, StoreError>> + Send;
 
-    /// How many applications of `station` the hub holds (accepted or refused by R3).
+    /// The tag of the change at feed position `seq` (16 hex digits of SHA-256 over the code
+    /// and the kind of change), `None` for position 0 or one this feed does not hold.
+    fn feed_tag(&self, seq: i64)
+        -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// How many applications of `station` the hub accepted (and holds).
     fn held_applications(
         &self,
         station: &str,
@@ -417,6 +429,9 @@ impl Store for AnyStore {
         limit: usize,
     ) -> Result<Page<Change>, StoreError> {
         delegate!(self, s => s.pull(station, since, limit).await)
+    }
+    async fn feed_tag(&self, seq: i64) -> Result<Option<String>, StoreError> {
+        delegate!(self, s => s.feed_tag(seq).await)
     }
     async fn held_applications(&self, station: &str) -> Result<u64, StoreError> {
         delegate!(self, s => s.held_applications(station).await)

@@ -9,8 +9,12 @@
 //! The rules (docs/sync.md §Rules):
 //! 1. An event id seen before: same content (SHA-256 of its canonical JSON) → `duplicate`, with
 //!    the first answer replayed byte for byte; different content → `conflict`. Nothing changes.
-//! 2. An event refused before the store (malformed, forged, future-dated) → that answer, nothing
-//!    recorded (so a station cannot revoke another's serial by pushing garbage with it).
+//! 2. An event refused before the store because it is malformed or its credential does not
+//!    verify under the pusher's key → that answer, nothing recorded (so a station cannot
+//!    revoke another's code by pushing garbage with it). A genuine code refused for its date
+//!    (outside the offline window, ahead of the hub's clock) or for its key (withdrawn before
+//!    it was dated) is **recorded as rejected** after the serial check: its revocation is
+//!    published, so it is valid nowhere, and a re-send is a `duplicate`.
 //! 3. A code — (kid, serial): two stations may pick the same serial — already recorded →
 //!    `rejected`/`serial_in_use`, nothing recorded.
 //! 4. R3: an accepted application for the same person on the same CST day exists → `rejected`/
@@ -38,19 +42,29 @@ pub struct CheckedEvent {
     pub event: Event,
     /// SHA-256 hex of the event's canonical JSON (its identity for idempotency).
     pub content_hash: String,
-    /// `Some` if the event was refused before the store (never recorded).
+    /// `Some` if the event is refused whatever the database holds.
     pub refusal: Option<EventAnswer>,
+    /// Whether the refusal is of a genuine code (signed by the pusher's key), recorded as
+    /// rejected so its revocation is published; otherwise nothing is recorded.
+    pub record_refusal: bool,
 }
 
 impl CheckedEvent {
-    /// Wraps an event, computing its content hash.
+    /// Wraps an event, computing its content hash; a refusal, if any, is not recorded.
     pub fn new(event: Event, refusal: Option<EventAnswer>) -> Self {
         let canonical = serde_json::to_vec(&event).unwrap_or_default();
         Self {
             content_hash: hex::encode(Sha256::digest(canonical)),
             event,
             refusal,
+            record_refusal: false,
         }
+    }
+
+    /// Marks the refusal as one of a genuine code, to be recorded.
+    pub fn recorded(mut self) -> Self {
+        self.record_refusal = self.refusal.is_some();
+        self
     }
 }
 
@@ -275,7 +289,7 @@ pub fn decide_page(
             answers.push(to_json(&answer)?);
             continue;
         }
-        if let Some(refusal) = &item.refusal {
+        if let (Some(refusal), false) = (&item.refusal, item.record_refusal) {
             answers.push(to_json(refusal)?);
             continue;
         }
@@ -293,7 +307,26 @@ pub fn decide_page(
         let person = e.person_key.as_str().to_owned();
         let day = cst_day(code.issued_at);
         state.taken_codes.insert(this.clone());
-        let answer = if state.accepted_days.contains(&(person.clone(), day)) {
+        let answer = if let Some(refusal) = &item.refusal {
+            let reason = refusal.reason.unwrap_or(RejectReason::InvalidEvent);
+            writes
+                .applications
+                .push(application(item, &code, day, "rejected", order, now));
+            if let Some(last) = writes.applications.last_mut() {
+                last.reason = Some(reason.as_str());
+            }
+            writes.changes.push(ChangeRow {
+                person_key: person.clone(),
+                kind: ChangeKind::Rejected,
+                code: this.clone(),
+                by: None,
+                reason: Some(reason),
+            });
+            EventAnswer {
+                active: state.active.get(&person).map(|a| a.code.clone()),
+                ..refusal.clone()
+            }
+        } else if state.accepted_days.contains(&(person.clone(), day)) {
             writes
                 .applications
                 .push(application(item, &code, day, "rejected", order, now));

@@ -57,6 +57,14 @@ pub(super) fn apply_answer(
                  WHERE id = ?1",
             )?
             .execute(params![outbox_id, now])?;
+            // Accepted after all (re-sent to a restored hub that forgot the application that
+            // won before): the application counts again; its code is made active below.
+            conn.prepare_cached(
+                "UPDATE applications SET state = 'accepted'
+                 WHERE id = (SELECT application_id FROM outbox WHERE id = ?1)
+                   AND state = 'rejected'",
+            )?
+            .execute([outbox_id])?;
             let adopted = match (&decided.active, resident_of_outbox(conn, outbox_id)?) {
                 (Some(active), Some(resident)) => {
                     adopt_active(conn, secret, resident, active, now)?

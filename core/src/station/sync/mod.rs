@@ -73,6 +73,9 @@ pub(crate) mod keys {
     /// never date a code before the hub's last known time.
     pub const HUB_CLOCK_OFFSET: &str = "hub_clock_offset";
     pub const LAST_HUB_TIME: &str = "last_hub_time";
+    /// Events per push and changes per pull (default: the protocol's maxima); smaller pages
+    /// for a slow link, where a long request would time out.
+    pub const SYNC_PAGE_SIZE: &str = "sync_page_size";
 }
 
 /// Schema 7's upgrade of events written before it and not yet accepted: the hub now wants the

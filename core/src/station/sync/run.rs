@@ -260,11 +260,19 @@ impl Station {
     fn resend_all(&mut self, epoch: &str) -> Result<u32> {
         let now = self.now();
         let tx = self.write()?;
+        // Accepted, or refused by R3 (on time then): sent again as of their epoch. Refused for
+        // their date or key: sent again as new, so the hub judges them again and publishes
+        // their revocation once more (a restored hub forgot it). Only codes not yet expired.
         let resent = tx.execute(
-            "UPDATE outbox SET state = 'queued', resend_epoch = ?1, updated_at = ?2
-             WHERE state = 'synced' AND application_id IN (
-                 SELECT application_id FROM codes
-                 WHERE application_id IS NOT NULL AND expires_at > ?2)",
+            "UPDATE outbox SET state = 'queued', updated_at = ?2,
+                 resend_epoch = CASE WHEN state = 'synced' OR reason = 'already_applied_today'
+                                     THEN ?1 END
+             WHERE (state = 'synced'
+                    OR (state = 'rejected' AND reason IN ('already_applied_today',
+                        'issued_in_future', 'issued_too_early', 'key_withdrawn')))
+               AND application_id IN (
+                   SELECT application_id FROM codes
+                   WHERE application_id IS NOT NULL AND expires_at > ?2)",
             params![epoch, now],
         )? as u32;
         for key in [
@@ -275,6 +283,12 @@ impl Station {
             delete_setting(&tx, key)?;
         }
         tx.execute("DELETE FROM hub_subscriptions", [])?;
+        // The trust list is fetched whole again: a key the restored hub no longer knows (a
+        // station's rotation after the backup) must not stay trusted here.
+        tx.execute(
+            "DELETE FROM trusted_issuers WHERE kid NOT IN (SELECT kid FROM station_keys)",
+            [],
+        )?;
         crate::station::audit(
             &tx,
             now,
@@ -301,8 +315,9 @@ impl Station {
             |r| r.get(0),
         )?;
         let mut after = 0i64;
+        let size = page_size(&self.conn, MAX_EVENTS_PER_PAGE)?;
         loop {
-            let page = sendable_page(&self.conn, after)?;
+            let page = sendable_page(&self.conn, after, size)?;
             let Some(last) = page.last() else {
                 return Ok(());
             };
@@ -460,11 +475,12 @@ impl Station {
         progress: &mut dyn FnMut(&SyncProgress),
     ) -> Result<bool> {
         let mut keys_by_resident: Option<HashMap<String, i64>> = None;
+        let limit = page_size(&self.conn, nac_protocol::MAX_ITEMS_PER_PAGE)?;
         loop {
             let since = read_setting(&self.conn, keys::PULL_CURSOR)?;
             let query = PageQuery {
                 since: since.clone(),
-                limit: None,
+                limit: (limit < nac_protocol::MAX_ITEMS_PER_PAGE).then_some(limit as u32),
             }
             .to_query_string();
             let path = paged(PATH_PULL, &query);
@@ -504,22 +520,21 @@ impl Station {
 
     /// Whether a pull shows the hub lost what it had (restored from a backup with its epoch):
     /// its feed ends before this station's cursor, or it holds fewer of this station's
-    /// applications than the station holds as decided by it.
+    /// applications as accepted than the station holds as synced.
     fn hub_lost_events(&self, since: Option<&str>, page: &PullResponse) -> Result<bool> {
-        let cursor = |c: &str| c.parse::<i64>().ok();
+        // A cursor is `N` or `N-TAG`; the hub answers "0" to one its feed never gave.
+        let cursor = |c: &str| c.split('-').next().and_then(|n| n.parse::<i64>().ok());
         if let (Some(since), Some(next)) = (since.and_then(cursor), cursor(&page.next)) {
             if next < since {
                 return Ok(true);
             }
         }
-        let decided: i64 = self.conn.query_row(
-            "SELECT count(*) FROM outbox
-             WHERE state = 'synced'
-                OR (state = 'rejected' AND reason = 'already_applied_today')",
+        let synced: i64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE state = 'synced'",
             [],
             |r| r.get(0),
         )?;
-        Ok(page.held < decided.max(0) as u64)
+        Ok(page.held < synced.max(0) as u64)
     }
 
     /// A rotation whose answer never arrived is finished first, so the run signs with the key
@@ -551,15 +566,38 @@ impl Station {
         report: &mut SyncReport,
         progress: &mut dyn FnMut(&SyncProgress),
     ) -> Result<()> {
+        // The trust list is small and read whole every time (a key's entry moves to the end when
+        // its status changes; reading it whole also holds against a hub restored from a
+        // backup, whose positions may repeat).
+        let mut since: Option<String> = None;
+        let mut listed: Vec<String> = Vec::new();
         loop {
-            let since = read_setting(&self.conn, keys::TRUST_CURSOR)?;
             let path = paged(
                 PATH_TRUST,
-                &PageQuery { since, limit: None }.to_query_string(),
+                &PageQuery {
+                    since: since.clone(),
+                    limit: None,
+                }
+                .to_query_string(),
             );
             let page: TrustListResponse = call(transport, signer, Method::Get, path, &())?;
+            since = Some(page.next.clone());
+            listed.extend(page.issuers.iter().map(|i| i.kid.to_string()));
             let tx = self.write()?;
             store_issuers(&tx, &page.issuers)?;
+            if !page.more {
+                // The whole list is in: a key it no longer holds (a hub restored from a backup
+                // older than a station's rotation) is trusted here no more. This station's own
+                // keys stay (it verifies the cards it signed).
+                let listed = serde_json::to_string(&listed)
+                    .map_err(|e| TransportError::BadAnswer(e.to_string()))?;
+                tx.execute(
+                    "DELETE FROM trusted_issuers
+                     WHERE kid NOT IN (SELECT value FROM json_each(?1))
+                       AND kid NOT IN (SELECT kid FROM station_keys)",
+                    [listed],
+                )?;
+            }
             write_setting(&tx, keys::TRUST_CURSOR, &page.next)?;
             write_setting(
                 &tx,
@@ -581,6 +619,7 @@ impl Station {
             let page: RevocationsResponse = call(transport, signer, Method::Get, path, &())?;
             let tx = self.write()?;
             store_revocations(&tx, &page.revocations)?;
+            // A cursor the hub does not know comes back as "0": read the list again whole.
             write_setting(&tx, keys::REVOCATIONS_CURSOR, &page.next)?;
             tx.commit()?;
             report.revocations += page.revocations.len() as u32;
@@ -608,14 +647,21 @@ const SUBSCRIPTION_REFRESH_SECS: i64 = 7 * 86_400;
 const SENDABLE: &str = "state IN ('queued', 'sending')
      OR (state = 'error' AND next_attempt_at IS NOT NULL)";
 
-/// The next page of sendable events after outbox row `after`: at most a full page, all new or
-/// all re-sent from the same epoch (a push says once which it is).
-fn sendable_page(conn: &Connection, after: i64) -> Result<Vec<Page>> {
+/// The station's page size (the `sync_page_size` setting), at most `max`.
+fn page_size(conn: &Connection, max: usize) -> Result<usize> {
+    Ok(read_setting(conn, keys::SYNC_PAGE_SIZE)?
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(max, |n| n.clamp(1, max)))
+}
+
+/// The next page of sendable events after outbox row `after`: at most `size`, all new or all
+/// re-sent from the same epoch (a push says once which it is).
+fn sendable_page(conn: &Connection, after: i64, size: usize) -> Result<Vec<Page>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, payload, resend_epoch FROM outbox WHERE id > ?1 AND ({SENDABLE})
          ORDER BY id LIMIT ?2"
     ))?;
-    let rows = stmt.query_map(params![after, MAX_EVENTS_PER_PAGE as i64], |r| {
+    let rows = stmt.query_map(params![after, size as i64], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,

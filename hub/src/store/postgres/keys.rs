@@ -5,6 +5,7 @@ use nac_protocol::AuditAnchor;
 
 use super::PgStore;
 use crate::store::rows::corrupt;
+use crate::store::sqlite::with_margin;
 use crate::store::{KeyRotation, RetiredKey, RotateRefusal, Rotated, StoreError};
 
 /// Whether a public key (hex) is registered anywhere: a station's current key, or any key in the
@@ -23,12 +24,14 @@ pub(super) async fn key_in_use(
         .try_get(0)?)
 }
 
-/// Retires the station's replaced key that still signs, if any (see the SQLite backend).
+/// Retires the station's replaced key that still signs, if any, as of `not_after` (see the
+/// SQLite backend).
 async fn retire_previous_in(
     tx: &tokio_postgres::Transaction<'_>,
     station: &str,
-    now: i64,
+    not_after: i64,
 ) -> Result<(), StoreError> {
+    let now = not_after;
     let Some(row) = tx
         .query_opt(
             "UPDATE retired_keys SET retired_at = $2 WHERE station = $1 AND retired_at IS NULL
@@ -127,7 +130,7 @@ impl PgStore {
             return Ok(Err(RotateRefusal::KeyInUse));
         }
         let new_kid = r.new_key.kid().to_string();
-        retire_previous_in(&tx, &r.station, r.now).await?;
+        retire_previous_in(&tx, &r.station, with_margin(r.now)).await?;
         tx.execute(
             "INSERT INTO retired_keys (kid, station, public_key, rotated_at)
              VALUES ($1, $2, $3, $4)",
@@ -181,7 +184,7 @@ impl PgStore {
     pub(super) async fn retire_previous(&self, station: &str, now: i64) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        retire_previous_in(&tx, station, now).await?;
+        retire_previous_in(&tx, station, with_margin(now)).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -13,6 +13,7 @@ mod admin;
 mod keys;
 mod page;
 mod schema;
+mod tls;
 
 use deadpool_postgres::{Config, Pool, PoolConfig, Runtime};
 use nac_protocol::{AuditAnchor, Change, DistrictSecret, PersonKey, RevokedSerial, TrustEntry};
@@ -58,14 +59,32 @@ fn is_race(e: &StoreError) -> bool {
 
 impl PgStore {
     /// Connects to `url` (`postgres://user@host:port/db`), migrating the schema on first use.
+    /// The URL's `sslmode` (and `sslrootcert`) choose TLS as libpq does (see `tls.rs`).
     pub async fn connect(url: &str, now: i64) -> Result<Self, StoreError> {
+        let target = tls::target(url)?;
         let mut cfg = Config::new();
-        cfg.url = Some(url.to_owned());
+        cfg.url = Some(target.url);
         cfg.pool = Some(PoolConfig::new(16));
-        let pool = cfg
-            .create_pool(Some(Runtime::Tokio1), tokio_postgres::NoTls)
-            .map_err(pool_error)?;
-        let mut client = pool.get().await.map_err(pool_error)?;
+        let pool = match target.tls {
+            Some(tls) => cfg.create_pool(Some(Runtime::Tokio1), tls),
+            None => cfg.create_pool(Some(Runtime::Tokio1), tokio_postgres::NoTls),
+        }
+        .map_err(pool_error)?;
+        let described = target.described;
+        let mut client = pool.get().await.map_err(|e| {
+            // The causes too: tokio-postgres says only "error performing TLS handshake", its
+            // cause says which certificate check failed.
+            let mut text = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                let more = c.to_string();
+                if !text.contains(&more) {
+                    text = format!("{text}: {more}");
+                }
+                cause = c.source();
+            }
+            pool_error(format!("{text} ({described})"))
+        })?;
         client
             .execute("SELECT pg_advisory_lock($1)", &[&schema::MIGRATION_LOCK])
             .await?;
@@ -325,11 +344,30 @@ impl Store for PgStore {
         Ok(Page { items, next, more })
     }
 
+    async fn feed_tag(&self, seq: i64) -> Result<Option<String>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT a.kid, a.serial, c.kind FROM changes c
+                 JOIN applications a ON a.id = c.application_id WHERE c.seq = $1",
+                &[&seq],
+            )
+            .await?;
+        row.map(|r| {
+            Ok(super::change_tag(
+                &r.try_get::<_, String>(0)?,
+                &r.try_get::<_, String>(1)?,
+                &r.try_get::<_, String>(2)?,
+            ))
+        })
+        .transpose()
+    }
+
     async fn held_applications(&self, station: &str) -> Result<u64, StoreError> {
         let client = self.client().await?;
         let n: i64 = client
             .query_one(
-                "SELECT count(*) FROM applications WHERE channel = $1",
+                "SELECT count(*) FROM applications WHERE channel = $1 AND status = 'accepted'",
                 &[&station],
             )
             .await?

@@ -47,7 +47,7 @@ pub(super) fn rotate(
         return Ok(Err(RotateRefusal::KeyInUse));
     }
     let new_kid = r.new_key.kid().to_string();
-    retire_previous_in(&tx, &r.station, r.now)?;
+    retire_previous_in(&tx, &r.station, with_margin(r.now))?;
     tx.execute(
         "INSERT INTO retired_keys (kid, station, public_key, rotated_at) VALUES (?1, ?2, ?3, ?4)",
         params![old_kid, r.station, old_key, r.now],
@@ -109,14 +109,27 @@ pub(super) fn retire_previous(
     now: i64,
 ) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    retire_previous_in(&tx, station, now)?;
+    retire_previous_in(&tx, station, with_margin(now))?;
     tx.commit()?;
     Ok(())
 }
 
-/// Retires the station's replaced key that still signs, if any: it signs nothing from `now`,
-/// and the trust list carries `not_after = now` (unless the key is disabled already).
-fn retire_previous_in(tx: &Transaction<'_>, station: &str, now: i64) -> Result<(), StoreError> {
+/// When a key the station replaced by a rotation stops being genuine: the moment the hub
+/// retired it, plus the clock skew every verifier allows (a code the station signed with it
+/// just before, on a clock a little ahead, stays genuine).
+pub(crate) fn with_margin(now: i64) -> i64 {
+    now.saturating_add(nac_protocol::MAX_REQUEST_SKEW_SECS)
+}
+
+/// Retires the station's replaced key that still signs, if any: it signs no request from
+/// now, codes it dated after `not_after` are refused, and the trust list says so (unless the
+/// key is disabled already).
+fn retire_previous_in(
+    tx: &Transaction<'_>,
+    station: &str,
+    not_after: i64,
+) -> Result<(), StoreError> {
+    let now = not_after;
     let previous: Option<String> = tx
         .query_row(
             "SELECT kid FROM retired_keys WHERE station = ?1 AND retired_at IS NULL",
@@ -144,8 +157,8 @@ fn retire_previous_in(tx: &Transaction<'_>, station: &str, now: i64) -> Result<(
     Ok(())
 }
 
-/// A re-key: every key the station holds is retired at `now` (its current key and a replaced
-/// one that still signs): whoever holds them can sign nothing more.
+/// A re-key: every key the station holds is retired at `now`, without margin (its current key
+/// and a replaced one that still signs): whoever holds them can sign nothing more.
 pub(super) fn retire_all(tx: &Transaction<'_>, station: &str, now: i64) -> Result<(), StoreError> {
     retire_previous_in(tx, station, now)?;
     let current: Option<(Option<String>, Option<String>)> = tx

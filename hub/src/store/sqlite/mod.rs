@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use nac_protocol::{AuditAnchor, Change, DistrictSecret, PersonKey, RevokedSerial, TrustEntry};
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::rules::{decide_page, CheckedEvent, EpochOrder, PageKeys};
 use super::{
@@ -29,6 +29,7 @@ use super::{
     StationRecord, Store, StoreError, SubscribeLimits, SubscribeRefusal, Subscribed,
 };
 
+pub(crate) use keys::with_margin;
 pub use schema::MIGRATIONS;
 
 const READERS: usize = 4;
@@ -294,11 +295,27 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn feed_tag(&self, seq: i64) -> Result<Option<String>, StoreError> {
+        self.read(move |conn| {
+            let row: Option<(String, String, String)> = conn
+                .prepare_cached(
+                    "SELECT a.kid, a.serial, c.kind FROM changes c
+                     JOIN applications a ON a.id = c.application_id WHERE c.seq = ?1",
+                )?
+                .query_row([seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            Ok(row.map(|(kid, serial, kind)| super::change_tag(&kid, &serial, &kind)))
+        })
+        .await
+    }
+
     async fn held_applications(&self, station: &str) -> Result<u64, StoreError> {
         let station = station.to_owned();
         self.read(move |conn| {
             Ok(conn
-                .prepare_cached("SELECT count(*) FROM applications WHERE channel = ?1")?
+                .prepare_cached(
+                    "SELECT count(*) FROM applications WHERE channel = ?1 AND status = 'accepted'",
+                )?
                 .query_row([station], |r| r.get::<_, i64>(0))? as u64)
         })
         .await
