@@ -51,6 +51,7 @@ macro_rules! conformance_suite {
             resent_codes_keep_their_epochs_place,
             trust_feed_misses_no_entry_under_concurrent_enrolments,
             a_disabled_station_pushes_what_it_issued_before,
+            pull_misses_no_change_under_concurrent_pushes,
         );
     };
 }
@@ -1331,4 +1332,82 @@ pub async fn a_disabled_station_pushes_what_it_issued_before<S: Store>(hub: Hub<
     .await;
     assert_eq!(answers[0].status, Outcome::Accepted, "counted for R3");
     assert_eq!(answers[1].reason, Some(RejectReason::KeyWithdrawn));
+}
+
+pub async fn pull_misses_no_change_under_concurrent_pushes<S: Store>(hub: Hub<S>) {
+    // A station follows the change feed while eight others push at once (on PostgreSQL the
+    // feed's positions come from a sequence: without the feed lock held to commit, a reader
+    // passes a position whose transaction commits late and never sees that change).
+    let reader = enrol(&hub, 1).await;
+    let mut pushers = Vec::new();
+    for seed in 2..10 {
+        pushers.push(enrol(&hub, seed).await);
+    }
+    let persons: Vec<PersonKey> = (0..8).map(|n| nth_person(500 + n)).collect();
+    hub.store
+        .subscribe(&reader.id, persons.clone(), limits(), T0)
+        .await
+        .unwrap()
+        .unwrap();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let follower = {
+        let hub = hub.clone();
+        let done = done.clone();
+        let id = reader.id.clone();
+        tokio::spawn(async move {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut since = 0;
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                loop {
+                    let page = hub.store.pull(&id, since, 7).await.unwrap();
+                    for c in &page.items {
+                        if c.kind == ChangeKind::Issued {
+                            seen.insert(c.serial.clone());
+                        }
+                    }
+                    since = page.next;
+                    if !page.more {
+                        break;
+                    }
+                }
+                if finished {
+                    return seen;
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+    let mut tasks = Vec::new();
+    for (i, st) in pushers.into_iter().enumerate() {
+        let hub = hub.clone();
+        let p = persons[i].clone();
+        tasks.push(tokio::spawn(async move {
+            let mut serials = Vec::new();
+            for day in 0..25u64 {
+                let serial = format!("C{i}D{day}");
+                let t = T0 + day as i64 * DAY;
+                push(
+                    &hub,
+                    &st,
+                    &[event(&st, day * 100 + i as u64, &p, &serial, t)],
+                    t + 60,
+                )
+                .await;
+                serials.push(serial);
+            }
+            serials
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = follower.await.unwrap();
+    let missed: Vec<&String> = all.iter().filter(|s| !seen.contains(*s)).collect();
+    assert!(
+        missed.is_empty(),
+        "the follower's cursor skipped {missed:?}"
+    );
 }
