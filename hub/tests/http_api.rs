@@ -60,6 +60,7 @@ both_backends!(
     bursts_get_429_with_retry_after,
     hub_files_and_log_hold_no_identities,
     a_killed_hub_restarts_with_its_answers,
+    a_stations_subscriptions_follow_the_districts_allowance,
 );
 
 fn now() -> i64 {
@@ -775,4 +776,63 @@ fn a_killed_hub_restarts_with_its_answers(env: Env) {
     let trust: TrustListResponse =
         serde_json::from_slice(&client.send("GET", PATH_TRUST, b"").unwrap().body).unwrap();
     assert_eq!(trust.issuers, enrolled.issuers);
+}
+
+fn subscribe_body(station: &TestStation, from: usize, count: usize) -> Vec<u8> {
+    serde_json::to_vec(&SubscribeRequest {
+        v: V1,
+        station: station.id.clone(),
+        person_keys: (from..from + count).map(nth_person).collect(),
+    })
+    .unwrap()
+}
+
+/// `serve --max-subscriptions` bounds every station; `station allow` raises one station's
+/// allowance; a subscribe over it is refused whole (nothing subscribed) and the district sees it.
+fn a_stations_subscriptions_follow_the_districts_allowance(env: Env) {
+    let hub = HubProcess::start(
+        &env.data,
+        env.dir.path(),
+        &["--max-subscriptions", "3"],
+        &[],
+    );
+    let (station, client, _) = enrolled(&env, &hub, 1);
+    let answer = client
+        .send("POST", PATH_SUBSCRIBE, &subscribe_body(&station, 0, 2))
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let over = client
+        .send("POST", PATH_SUBSCRIBE, &subscribe_body(&station, 2, 2))
+        .unwrap();
+    assert_eq!(over.status, 403, "2 + 2 is over an allowance of 3");
+    let error: ErrorBody = serde_json::from_slice(&over.body).unwrap();
+    assert_eq!(error.error, SUBSCRIPTION_LIMIT);
+    // Refused whole: one more key still fits.
+    let one = client
+        .send("POST", PATH_SUBSCRIBE, &subscribe_body(&station, 2, 1))
+        .unwrap();
+    let one: SubscribeResponse = serde_json::from_slice(&one.body).unwrap();
+    assert_eq!(one.added, 1, "the refused subscribe left its keys out");
+    let events = run_hub(&env.data, &["events"], &[]);
+    assert!(
+        events.contains("over its allowance of 3"),
+        "the district sees the refusal: {events}"
+    );
+
+    run_hub(
+        &env.data,
+        &["station", "allow", &station.id, "--subscriptions", "10"],
+        &[],
+    );
+    let raised = client
+        .send("POST", PATH_SUBSCRIBE, &subscribe_body(&station, 3, 7))
+        .unwrap();
+    assert_eq!(raised.status, 200, "{}", raised.text());
+    let over = client
+        .send("POST", PATH_SUBSCRIBE, &subscribe_body(&station, 10, 1))
+        .unwrap();
+    assert_eq!(
+        over.status, 403,
+        "the eleventh key is over the raised allowance"
+    );
 }

@@ -614,7 +614,8 @@ pub struct ErrorBody {
     /// Protocol version.
     pub v: V1,
     /// A stable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`, `too_large`,
-    /// `rate_limited`, `enrolment_refused`, `internal`.
+    /// `rate_limited`, `enrolment_refused`, `rotation_refused`, [`STATION_DISABLED`],
+    /// [`SUBSCRIPTION_LIMIT`], `unavailable`, `internal`.
     pub error: String,
     /// English detail for logs and the CLI.
     pub message: String,
