@@ -27,7 +27,9 @@ pub struct Claims {
     pub resident_ref: String,
     /// The resident's name with all but its first and last characters masked, e.g. `张*丰`.
     pub masked_name: String,
-    /// The last (up to) 4 characters of the resident's document number, e.g. `123X`.
+    /// The last (up to) 4 characters of the resident's document number, e.g. `123X`. Issuers put
+    /// in no more than half of the number (rounded down): `34` for the passport `E1234`, since a
+    /// card is shown to anyone. Verifiers show whatever is there; older codes may carry 4.
     pub id_last4: String,
     /// When the code was issued, unix seconds UTC.
     pub issued_at: i64,

@@ -185,9 +185,15 @@ impl Document {
 
     /// Masked for display: `310***********123X` (first three, last four) for a resident ID;
     /// the last four only for the short permits and passports (`*****5678`), where showing
-    /// seven characters of eight or nine would hide next to nothing.
+    /// seven characters of eight or nine would hide next to nothing; and never more than half of
+    /// the characters (a 5-character passport shows `***34`). See [`mask_document`].
     pub fn masked(&self) -> String {
         mask_document(&self.number)
+    }
+
+    /// The trailing characters a credential's `id_last4` claim carries: see [`document_tail`].
+    pub fn tail(&self) -> String {
+        document_tail(&self.number)
     }
 }
 
@@ -297,11 +303,37 @@ fn birth_date_of(number: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, month, day)
 }
 
+/// How many characters of a document number of `len` characters any screen, card, export or
+/// credential may show: never more than half, rounded down (`E1234` at most 2, `AB12345` at
+/// most 3). A 5-character passport shown as `*1234` is one guess per character from the whole
+/// number.
+pub fn shown_limit(len: usize) -> usize {
+    len / 2
+}
+
+/// The trailing characters of a document number that may be shown or put in a credential's
+/// `id_last4` claim: the last four, fewer for a number shorter than eight characters (half,
+/// rounded down: `E1234` → `34`).
+pub fn document_tail(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    let tail = 4.min(chars.len() / 2);
+    chars[chars.len() - tail..].iter().collect()
+}
+
 /// A stored document number masked as [`Document::masked`] does: first three and last four of
-/// a resident ID, the last four only of anything shorter than 15 characters.
+/// a resident ID (15 characters or more), the last four only of anything shorter, and never
+/// more than half of the characters (`E1234` → `***34`, `AB12345` → `****345`).
 pub fn mask_document(number: &str) -> String {
-    let head = if number.chars().count() >= 15 { 3 } else { 0 };
-    mask_middle(number, head, 4)
+    let len = number.chars().count();
+    let tail = 4.min(len / 2);
+    let head = if len >= 15 { 3 } else { 0 };
+    // 3 + 4 of 15 or more is at most half; the guard keeps it so if the numbers above change.
+    let head = if head + tail <= shown_limit(len) {
+        head
+    } else {
+        0
+    };
+    mask_middle(number, head, tail)
 }
 
 /// Keeps `head` leading and `tail` trailing characters and stars the rest; short values keep

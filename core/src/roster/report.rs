@@ -2,7 +2,7 @@
 
 use super::{Column, RawRow};
 use crate::domain::document::{
-    fold_full_width, mask_middle, normalise_code, resident_id_check_char,
+    fold_full_width, mask_document, mask_middle, normalise_code, resident_id_check_char,
 };
 use crate::domain::{Document, DocumentType};
 use crate::error::FieldError;
@@ -492,9 +492,11 @@ fn raw_value(raw: &RawRow, column: Column) -> &str {
     }
 }
 
-/// The value as it may appear in a report: document numbers and phones masked (first three and
-/// last four characters kept), and in other columns every run of 7 or more digits masked the
-/// same way (a number typed into the wrong column must not leak either).
+/// The value as it may appear in a report: document numbers masked as everywhere else
+/// ([`mask_document`]: never more than half shown), phones with their first three and last four
+/// kept, and in other columns every run of 7 or more digits masked like a phone from 11 digits
+/// on and like a document below (a number typed into the wrong column must not leak either; an
+/// 8-digit permit must not show 7 of its digits).
 pub(crate) fn redact(column: Column, value: &str) -> String {
     let value = value.trim();
     if column.is_sensitive() {
@@ -503,13 +505,20 @@ pub(crate) fn redact(column: Column, value: &str) -> String {
             .map(fold_full_width)
             .filter(|c| !c.is_whitespace())
             .collect();
-        return mask_middle(&compact, 3, 4);
+        return if column == Column::DocumentNumber {
+            mask_document(&compact)
+        } else {
+            mask_middle(&compact, 3, 4)
+        };
     }
     let mut out = String::with_capacity(value.len());
     let mut run = String::new();
     let flush = |out: &mut String, run: &mut String| {
-        if run.chars().count() >= 7 {
+        let len = run.chars().count();
+        if len >= 11 {
             out.push_str(&mask_middle(run, 3, 4));
+        } else if len >= 7 {
+            out.push_str(&mask_document(run));
         } else {
             out.push_str(run);
         }
@@ -567,5 +576,10 @@ mod tests {
             "女儿 138****5678 常来"
         );
         assert_eq!(redact(Column::Room, "501"), "501");
+        // Short documents and digit runs: never more than half shown.
+        assert_eq!(redact(Column::DocumentNumber, "E1234"), "***34");
+        assert_eq!(redact(Column::DocumentNumber, "12345678"), "****5678");
+        assert_eq!(redact(Column::Notes, "台胞证 12345678"), "台胞证 ****5678");
+        assert_eq!(redact(Column::Notes, "1234567"), "****567");
     }
 }

@@ -327,7 +327,6 @@ struct ResidentForCode {
     name: String,
     doc_type: String,
     doc_number: String,
-    doc_last4: String,
 }
 
 /// The rules of one application, inside the caller's transaction.
@@ -340,7 +339,7 @@ fn apply(
 ) -> Result<RenewOutcome> {
     let resident = conn
         .prepare_cached(
-            "SELECT uid, name, doc_type, doc_number, doc_last4 FROM residents
+            "SELECT uid, name, doc_type, doc_number FROM residents
              WHERE id = ?1 AND removed_at IS NULL",
         )?
         .query_row([resident_id], |r| {
@@ -349,7 +348,6 @@ fn apply(
                 name: r.get(1)?,
                 doc_type: r.get(2)?,
                 doc_number: r.get(3)?,
-                doc_last4: r.get(4)?,
             })
         })
         .optional()?
@@ -534,7 +532,8 @@ fn insert_code(
             serial: serial.clone(),
             resident_ref: resident.uid.clone(),
             masked_name: masked_name.to_string(),
-            id_last4: resident.doc_last4.clone(),
+            // At most half of the number (`E1234` → `34`): the card is shown to anyone.
+            id_last4: crate::domain::document::document_tail(&resident.doc_number),
             issued_at,
             expires_at,
             station_id: signer.station_id.to_string(),

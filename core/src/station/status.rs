@@ -214,6 +214,8 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResidentDetail {
     pub row: ResidentRow,
+    /// The last four characters of the document number, fewer when four would be more than
+    /// half of it ([`crate::domain::document::document_tail`]).
     pub document_last4: String,
     pub birth_date: Option<String>,
     pub active_code: Option<CodeView>,
@@ -395,8 +397,8 @@ impl Station {
                 None => return Err(Error::resident_not_found()),
             }
         };
-        let (last4, birth_date): (String, Option<String>) = self.conn.query_row(
-            "SELECT doc_last4, birth_date FROM residents WHERE id = ?1",
+        let (doc_number, birth_date): (String, Option<String>) = self.conn.query_row(
+            "SELECT doc_number, birth_date FROM residents WHERE id = ?1",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
@@ -408,7 +410,7 @@ impl Station {
             .cloned();
         Ok(ResidentDetail {
             row,
-            document_last4: last4,
+            document_last4: crate::domain::document::document_tail(&doc_number),
             birth_date,
             active_code,
             history,
