@@ -10,6 +10,7 @@
 
 mod commands;
 mod output;
+mod secret_env;
 
 use clap::Parser;
 use output::{Lang, Report};
@@ -43,6 +44,8 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
+    // First, while this is the only thread: no child may inherit a secret.
+    secret_env::take();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -184,6 +184,124 @@ fn no_full_number_or_phone_in_outputs_temporary_files_or_the_data_directory() {
     }
 }
 
+/// Issue 16 item 8: the passphrase and the PINs a script gives `nac` in its environment reach
+/// no child. Stand-ins for `lp`, `lpstat`, `xdg-open` and `fc-match` first on `PATH` write down
+/// the environment they were started with; none holds a secret's name or value.
+#[cfg(unix)]
+#[test]
+fn no_child_inherits_the_passphrase_or_a_pin() {
+    use std::os::unix::fs::PermissionsExt as _;
+    const PIN: &str = "246810";
+    const NEW_PASSPHRASE: &str = "a new passphrase nobody may see";
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let tmp = root.path().join("tmp");
+    let bin = root.path().join("bin");
+    let seen = root.path().join("seen");
+    for d in [&tmp, &bin, &seen] {
+        std::fs::create_dir(d).unwrap();
+    }
+    for (program, output) in [
+        ("lp", "echo 'request id is FAKE-1 (1 file(s))'"),
+        (
+            "lpstat",
+            "case \"$1\" in -e) echo FAKE ;; -d) echo 'system default destination: FAKE' ;; esac",
+        ),
+        ("xdg-open", "true"),
+        ("fc-match", "exit 1"),
+    ] {
+        let script = bin.join(program);
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nenv > '{}/{program}.'$$\n{output}\n",
+                seen.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let csv = root.path().join("roster.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "区,路,弄,号,室,姓名,证件号码\n徐汇区,天钥桥路,100,5,301,张秀英,{}\n",
+            NUMBERS[0]
+        ),
+    )
+    .unwrap();
+    let pdf = root.path().join("cards.pdf");
+    let secrets: Env = vec![
+        ("PATH", Box::leak(path.into_boxed_str())),
+        ("NAC_PIN", PIN),
+        ("NAC_NEW_PIN", PIN),
+        ("NAC_NEW_PASSPHRASE", NEW_PASSPHRASE),
+    ];
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["import", csv.to_str().unwrap()],
+        vec!["renew", "--id", NUMBERS[0]],
+        vec!["volunteer", "add", "李梅"],
+        vec!["--as", "李梅", "printers"],
+        vec![
+            "--as",
+            "李梅",
+            "print",
+            "--all-active",
+            "--out",
+            pdf.to_str().unwrap(),
+            "--printer",
+            "FAKE",
+            "--open",
+        ],
+        vec![
+            "print",
+            "--all-active",
+            "--out",
+            pdf.to_str().unwrap(),
+            "--printer",
+            "FAKE",
+            "--open",
+        ],
+    ];
+    for args in &runs {
+        let out = nac(&data, &tmp, &secrets, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut started = Vec::new();
+    for file in files_under(&seen) {
+        let env = std::fs::read_to_string(&file).unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(env.contains("PATH="), "{name} got no PATH: {env}");
+        for secret in [
+            "NAC_PASSPHRASE=",
+            "NAC_PIN=",
+            "NAC_NEW_PIN=",
+            "NAC_NEW_PASSPHRASE=",
+            PASSPHRASE,
+            PIN,
+            NEW_PASSPHRASE,
+        ] {
+            assert!(!env.contains(secret), "{name} inherited {secret}: {env}");
+        }
+        started.push(name.split('.').next().unwrap().to_string());
+    }
+    started.sort();
+    started.dedup();
+    // fc-match only runs where the fonts are not at their usual paths.
+    started.retain(|p| p != "fc-match");
+    assert_eq!(started, ["lp", "lpstat", "xdg-open"], "every stand-in ran");
+}
+
 /// Every member of a zip archive, inflated and concatenated.
 fn unzip_all(bytes: &[u8]) -> Vec<u8> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();

@@ -277,9 +277,16 @@ fn find_primary(candidates: &[&str], style: &str) -> Result<FontFace, PrintError
 }
 
 /// Ask fontconfig for a font file; `None` when fc-match is absent or finds nothing
-/// of that family.
+/// of that family. Started with the allowlisted environment, like every child.
 fn fc_match(pattern: &str) -> Option<(PathBuf, u32)> {
-    let out = std::process::Command::new("fc-match")
+    fc_match_with_env(pattern, std::env::vars_os())
+}
+
+fn fc_match_with_env(
+    pattern: &str,
+    env: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> Option<(PathBuf, u32)> {
+    let out = crate::system::command_with_env("fc-match", env)
         .args(["--format=%{file}\n%{index}\n%{family}", pattern])
         .output()
         .ok()?;
@@ -293,4 +300,43 @@ fn fc_match(pattern: &str) -> Option<(PathBuf, u32)> {
         .split(',')
         .any(|f| f.eq_ignore_ascii_case(wanted))
         .then(|| (PathBuf::from(file), index))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    /// `fc-match` is a real child: a stand-in first on `PATH` writes down the environment it
+    /// got, which holds none of the station's secrets.
+    #[cfg(unix)]
+    #[test]
+    fn fc_match_does_not_inherit_the_secrets() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = std::env::temp_dir().join(format!("nac-fc-match-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let seen = dir.join("fc-match.env");
+        let script = dir.join("fc-match");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nenv > '{}'\nprintf '/x/HanaMinA.ttf\\n0\\nHanaMinA\\n'\n",
+                seen.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!("{}:/usr/bin:/bin", dir.display());
+        let env = [
+            ("PATH", path.as_str()),
+            ("FONTCONFIG_PATH", "/etc/fonts"),
+            ("NAC_PASSPHRASE", "correct horse battery staple"),
+            ("NAC_PIN", "246810"),
+        ]
+        .map(|(k, v)| (k.into(), v.into()));
+        let found = super::fc_match_with_env("HanaMinA", env);
+        assert_eq!(found, Some(("/x/HanaMinA.ttf".into(), 0)));
+        let seen = std::fs::read_to_string(&seen).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(seen.contains("FONTCONFIG_PATH=/etc/fonts"), "{seen}");
+        assert!(!seen.contains("NAC_") && !seen.contains("horse") && !seen.contains("246810"));
+    }
 }

@@ -48,4 +48,6 @@ pub use error::{PrintError, UncoveredItem, UncoveredText};
 pub use fonts::{FontFace, Fonts};
 pub use layout::Layout;
 pub use render::{render, render_to_path};
-pub use system::{list_printers, open_with_system_viewer, send_to_printer, JobId, Printer};
+pub use system::{
+    child_command, list_printers, open_with_system_viewer, send_to_printer, JobId, Printer,
+};

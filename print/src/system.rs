@@ -4,7 +4,13 @@
 //! link, the same on every Linux desktop, and their output is stable when run in
 //! the C locale. Arguments are passed without a shell; printer names are checked so
 //! that one can never be read as an option.
+//!
+//! Every child starts with an allowlisted environment ([`child_command`]): the station's secrets
+//! may sit in ours (`NAC_PASSPHRASE`, `NAC_PIN` for a script), and the PDF viewer `xdg-open`
+//! starts outlives the station, readable in `/proc/PID/environ` by anything of the same user.
+//! The allowlist is what the programs need to find the printer, the fonts and the desktop.
 
+use std::ffi::{OsStr, OsString};
 use std::path::Path;
 use std::process::Command;
 
@@ -29,8 +35,60 @@ impl std::fmt::Display for JobId {
     }
 }
 
+/// Variables a child may inherit: the search path, home, locale and temporary directory; the
+/// desktop session for `xdg-open` and the viewer it starts; the CUPS destination for `lp` and
+/// `lpstat`; fontconfig's for `fc-match`.
+const CHILD_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "TMPDIR",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "XAUTHORITY",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "DESKTOP_SESSION",
+    "KDE_FULL_SESSION",
+    "KDE_SESSION_VERSION",
+    "GNOME_DESKTOP_SESSION_ID",
+    "PRINTER",
+    "LPDEST",
+];
+/// Families of variables a child may inherit (`LC_*`, `XDG_RUNTIME_DIR`, `XDG_CURRENT_DESKTOP`
+/// and the other XDG directories, `CUPS_SERVER`, `FONTCONFIG_FILE`, …).
+const CHILD_ENV_PREFIXES: &[&str] = &["LC_", "XDG_", "CUPS_", "FONTCONFIG_"];
+
+/// Whether a child may inherit the variable `name`.
+pub fn child_may_inherit(name: &OsStr) -> bool {
+    let Some(name) = name.to_str() else {
+        return false;
+    };
+    CHILD_ENV.contains(&name) || CHILD_ENV_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// `program`, to be started with only the allowlisted part of this process's environment.
+/// Every child the station starts goes through here (or [`command_with_env`]); other crates
+/// starting a program should too.
+pub fn child_command(program: &str) -> Command {
+    command_with_env(program, std::env::vars_os())
+}
+
+/// `program` with the allowlisted part of `env` as its whole environment.
+pub fn command_with_env(
+    program: &str,
+    env: impl IntoIterator<Item = (OsString, OsString)>,
+) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env_clear();
+    cmd.envs(env.into_iter().filter(|(k, _)| child_may_inherit(k)));
+    cmd
+}
+
 fn run(program: &str, args: &[&std::ffi::OsStr]) -> Result<String, PrintError> {
-    let out = Command::new(program)
+    let out = child_command(program)
         .args(args)
         .env("LC_ALL", "C")
         .output()
@@ -169,5 +227,50 @@ mod tests {
         assert!(!valid_printer_name(""));
         let err = send_to_printer(Path::new("/nonexistent.pdf"), "-h", "t").unwrap_err();
         assert!(matches!(err, PrintError::InvalidPrinterName(_)));
+    }
+
+    /// A real child (`env`) started with an environment holding the station's secrets sees
+    /// none of them, and still gets what it needs.
+    #[cfg(unix)]
+    #[test]
+    fn a_child_gets_the_allowlist_only() {
+        let parent: Vec<(OsString, OsString)> = [
+            ("PATH", "/usr/bin:/bin"),
+            ("HOME", "/home/station"),
+            ("LANG", "zh_CN.UTF-8"),
+            ("LC_ALL", "C"),
+            ("DISPLAY", ":0"),
+            ("XDG_RUNTIME_DIR", "/run/user/1000"),
+            ("CUPS_SERVER", "localhost"),
+            ("FONTCONFIG_FILE", "/etc/fonts/fonts.conf"),
+            ("NAC_PASSPHRASE", "correct horse battery staple"),
+            ("NAC_PIN", "246810"),
+            ("NAC_NEW_PASSPHRASE", "another secret"),
+            ("AWS_SECRET_ACCESS_KEY", "not ours either"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+        let out = command_with_env("env", parent).output().unwrap();
+        assert!(out.status.success());
+        let seen = String::from_utf8_lossy(&out.stdout);
+        let mut names: Vec<&str> = seen.lines().filter_map(|l| l.split('=').next()).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                "CUPS_SERVER",
+                "DISPLAY",
+                "FONTCONFIG_FILE",
+                "HOME",
+                "LANG",
+                "LC_ALL",
+                "PATH",
+                "XDG_RUNTIME_DIR"
+            ]
+        );
+        for secret in ["horse", "246810", "another", "not ours"] {
+            assert!(!seen.contains(secret), "{seen}");
+        }
     }
 }

@@ -73,8 +73,9 @@ fn obtain(
     if let Some(file) = file {
         return Ok(Passphrase::from_file(file).map_err(nac_core::Error::from)?);
     }
-    if let Some(value) = std::env::var_os(env) {
-        return Ok(Passphrase::new(value.to_string_lossy().into_owned()));
+    // Taken out of the environment at start-up (see `crate::secret_env`).
+    if let Some(value) = crate::secret_env::get(env) {
+        return Ok(Passphrase::new(value.as_str()));
     }
     if !std::io::stdin().is_terminal() {
         anyhow::bail!(
