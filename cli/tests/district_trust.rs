@@ -11,7 +11,7 @@ use common::*;
 use nac_core::domain::Capacity;
 use nac_core::station::{RenewOutcome, SyncReport};
 use nac_core::{ManualClock, Station};
-use nac_credential::{issue, Claims, StationKey, Verdict, VALIDITY_SECS};
+use nac_credential::Verdict;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -28,36 +28,6 @@ fn renewed(outcome: RenewOutcome) -> nac_core::station::Renewal {
 
 fn at(t: i64) -> ManualClock {
     ManualClock::at(chrono::DateTime::from_timestamp(t, 0).unwrap())
-}
-
-/// The active signing key of the station file at `path`, as a thief holding the file and its
-/// passphrase reads it.
-fn stolen_key(path: &Path) -> StationKey {
-    let secret: Vec<u8> = raw_connection(path)
-        .query_row(
-            "SELECT secret FROM station_keys WHERE state = 'active'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    StationKey::from_secret_bytes(&secret.try_into().unwrap())
-}
-
-/// A card minted with `key` for station `station_id`, dated `issued_at`.
-fn minted(key: &StationKey, station_id: &str, serial: &str, issued_at: i64) -> String {
-    issue(
-        &Claims {
-            serial: serial.into(),
-            resident_ref: "stolen".into(),
-            masked_name: "王*".into(),
-            id_last4: "0000".into(),
-            issued_at,
-            expires_at: issued_at + VALIDITY_SECS,
-            station_id: station_id.into(),
-        },
-        key,
-    )
-    .unwrap()
 }
 
 /// Copies a SQLite file as a backup tool or a thief would: the main file and its write-ahead
@@ -366,4 +336,46 @@ fn a_restored_hub_is_made_whole_by_the_stations() {
             assert!(events(&hub).contains("epoch_started"));
         }
     }
+}
+
+/// A station restored from an older backup has a shorter audit log than the hub anchored:
+/// the next sync shows the district the rollback (issue 16 §2).
+#[test]
+fn a_station_restored_from_an_older_backup_shows_the_district_its_rollback() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let clock = at(T0);
+    let hub = local_hub_following(dir.path(), &clock);
+    let path = dir.path().join("station.db");
+    let (mut station, ids) = enrolled(&hub, &path, &clock, &[1, 2]);
+    sync(&mut station, &hub);
+    let backup = dir.path().join("monday.nacbackup");
+    station.backup(&backup).unwrap();
+    clock.advance_secs(3600);
+    for id in &ids {
+        renewed(station.renew(*id, Capacity::Volunteer).unwrap());
+    }
+    let report = sync(&mut station, &hub);
+    let anchored = report.audit_anchored.expect("the head was anchored");
+    drop(station);
+    assert!(!events(&hub).contains("audit_rewound"));
+
+    let passphrase = nac_core::store::Passphrase::new(PASSPHRASE);
+    let restored = nac_core::station::restore(nac_core::station::RestoreRequest {
+        station: &path,
+        backup: &backup,
+        passphrase: &passphrase,
+        account: None,
+        force_other_station: false,
+        clock: Arc::new(clock.clone()),
+        source: nac_core::WriteSource::Cli,
+    })
+    .unwrap();
+    assert!(restored.restored.audit_rows < anchored);
+    let mut station = open_station(&path, Arc::new(clock.clone()));
+    sync(&mut station, &hub);
+    let events = events(&hub);
+    assert!(
+        events.contains("audit_rewound") && events.contains(&format!("after row {anchored}")),
+        "the district sees the rollback: {events}"
+    );
 }

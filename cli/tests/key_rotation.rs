@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use nac_core::domain::Capacity;
 use nac_core::station::{HubRequest, RenewOutcome};
-use nac_core::{ManualClock, Station, Transport, TransportError};
+use nac_core::{Clock, ManualClock, Station, Transport, TransportError};
 use nac_credential::Verdict;
 use std::process::Command;
 use std::sync::Arc;
@@ -61,6 +61,7 @@ fn the_hub_certifies_a_rotated_key_and_cards_signed_before_stay_valid_everywhere
     let (mut b, _) = enrolled(&hub, &dir.path().join("b.db"), &clock, &[3]);
     let (_, before) = renew(&mut a, ids[0]);
     let old_kid = a.info().unwrap().kid;
+    let old_seed = stolen_key(&a_path);
     drop(a);
 
     let out = nac(&a_path, &["--json", "key", "rotate"]);
@@ -127,6 +128,32 @@ fn the_hub_certifies_a_rotated_key_and_cards_signed_before_stay_valid_everywhere
             .any(|e| e.action == "key.rotate" && e.subject.contains(&new_kid)),
         "the rotation is audited"
     );
+
+    // Issue 16 §1: the retired seed is erased, and a copy taken before the rotation mints
+    // nothing that verifies once dated after the retirement — here or at another station.
+    assert_eq!(erased_secret(&a, &old_kid), Some(true));
+    clock.advance_secs(3600);
+    let now = clock.now().timestamp();
+    let forged = minted(&old_seed, a.station_id(), "RETIRED01", now);
+    assert_eq!(a.verify(&forged).verdict, Verdict::KeyWithdrawn);
+    b.sync(&mut hub.transport(), &mut |_| {}).unwrap();
+    assert_eq!(b.verify(&forged).verdict, Verdict::KeyWithdrawn);
+    let out = nac(&a_path, &["verify", &forged]);
+    assert_ne!(out.status.code(), Some(0), "{}", output_text(&out));
+}
+
+/// Whether the signing key `kid` has had its secret erased (`None`: no such key).
+fn erased_secret(station: &Station, kid: &str) -> Option<bool> {
+    use rusqlite::OptionalExtension as _;
+    station
+        .connection()
+        .query_row(
+            "SELECT secret IS NULL FROM station_keys WHERE kid = ?1",
+            [kid],
+            |r| r.get(0),
+        )
+        .optional()
+        .unwrap()
 }
 
 #[test]
@@ -211,16 +238,31 @@ fn a_station_that_is_not_enrolled_rotates_alone_and_volunteers_cannot() {
         1
     );
 
+    let old_seed = stolen_key(&db);
     let out = nac(&db, &["--json", "key", "rotate"]);
     assert!(out.status.success(), "{}", output_text(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["rotation"]["certified_by_hub"], false);
-    let s = open_station(&db, Arc::new(clock));
+    let old_kid = json["rotation"]["replaced_kid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    clock.advance_secs(60);
+    let s = open_station(&db, Arc::new(clock.clone()));
     assert_eq!(
         s.verify(&card).verdict,
         Verdict::Valid,
         "the old key still verifies"
     );
+    // No hub to certify the successor: the old key is retired and its seed erased at once.
+    assert_eq!(erased_secret(&s, &old_kid), Some(true));
+    let forged = minted(
+        &old_seed,
+        s.station_id(),
+        "RETIRED02",
+        clock.now().timestamp(),
+    );
+    assert_eq!(s.verify(&forged).verdict, Verdict::KeyWithdrawn);
 }
 
 #[test]

@@ -128,6 +128,12 @@ pub enum Error {
     DemoNotEmpty { residents: u32 },
     #[error("数据库中的签名密钥已损坏 / the signing key stored in the database is damaged")]
     DamagedKey,
+    #[error(
+        "备份属于{backup}，不是本站{current}；未作任何更改（确需替换请加 --force-other-station） / \
+         the backup is of {backup}, not of this station {current}; nothing was changed (add \
+         --force-other-station to replace it anyway)"
+    )]
+    OtherStation { current: String, backup: String },
     #[error("本站尚未注册到区平台，请先运行 nac enrol / this station is not enrolled with a hub; run `nac enrol` first")]
     NotEnrolled,
     #[error("本站已注册到区平台（{station}） / this station is already enrolled with the hub as {station}")]
@@ -212,6 +218,7 @@ impl Error {
             Error::NotADemo { .. } => "not_a_demo",
             Error::DemoNotEmpty { .. } => "demo_not_empty",
             Error::DamagedKey => "damaged_key",
+            Error::OtherStation { .. } => "other_station",
             Error::NotEnrolled => "not_enrolled",
             Error::AlreadyEnrolled { .. } => "already_enrolled",
             Error::CodesBeforeEnrolment { .. } => "codes_before_enrolment",

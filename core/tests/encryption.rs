@@ -177,6 +177,11 @@ fn a_plaintext_station_is_encrypted_in_place_at_its_first_open() {
             .any(|w| w == name),
         "the scan would see a name in a plaintext file"
     );
+    // A second name for the same inode: what an unlinked-but-not-overwritten file leaves on
+    // the disk is what this link shows afterwards.
+    let link = f.dir.path().join("old-link.db");
+    std::fs::hard_link(&plain, &link).unwrap();
+    let plain_len = std::fs::metadata(&plain).unwrap().len();
 
     let key = DatabaseKey::for_file(&plain, &Passphrase::new(common::PASSPHRASE)).unwrap();
     let station = Station::open(&plain, &key, clock(), WriteSource::Cli).unwrap();
@@ -189,6 +194,13 @@ fn a_plaintext_station_is_encrypted_in_place_at_its_first_open() {
     );
     drop(station);
     assert_no_plaintext(&nac_core::files::database_files(&plain), &ids);
+    let old_inode = std::fs::read(&link).unwrap();
+    assert_eq!(old_inode.len() as u64, plain_len);
+    assert!(
+        old_inode.iter().all(|b| *b == 0),
+        "the plaintext file was overwritten with zeros before it was let go"
+    );
+    std::fs::remove_file(&link).unwrap();
     let leftovers: Vec<String> = snapshot(f.dir.path())
         .into_iter()
         .map(|(name, _)| name)
@@ -222,7 +234,7 @@ fn a_changed_passphrase_opens_the_station_and_the_old_one_no_longer_does() {
     let id = f.station.station_id().to_string();
     drop(f.station);
     let new = Passphrase::new("a new station passphrase");
-    let new_key = store::change_passphrase(&path, common::key(), &new).unwrap();
+    let new_key = store::change_passphrase(&path, common::key(), &new, &[], |_| Ok(())).unwrap();
     assert_ne!(new_key.salt(), common::key().salt(), "a fresh salt");
 
     let old = DatabaseKey::for_file(&path, &Passphrase::new(common::PASSPHRASE)).unwrap();
@@ -238,7 +250,7 @@ fn a_changed_passphrase_opens_the_station_and_the_old_one_no_longer_does() {
     drop(station);
     assert_no_plaintext(&nac_core::files::database_files(&path), &ids);
 
-    let short = store::change_passphrase(&path, &key, &Passphrase::new("short"))
+    let short = store::change_passphrase(&path, &key, &Passphrase::new("short"), &[], |_| Ok(()))
         .err()
         .unwrap();
     assert!(matches!(short, store::StoreError::WeakPassphrase { .. }));
@@ -274,9 +286,16 @@ fn a_backup_is_encrypted_checked_and_restores_the_station() {
     let gone = f.station.residents(&Default::default()).unwrap()[0].id;
     f.station.remove_resident(gone).unwrap();
     drop(f.station);
-    let kept = store::restore(&path, Some(common::key()), &backup, &key, 1_764_640_000)
-        .unwrap()
-        .expect("the replaced station is kept");
+    let kept = store::restore(
+        &path,
+        Some(common::key()),
+        &backup,
+        &key,
+        1_764_640_000,
+        |_| Ok(()),
+    )
+    .unwrap()
+    .expect("the replaced station is kept");
     let station = Station::open(&path, common::key(), clock(), WriteSource::Cli).unwrap();
     assert_eq!(station.residents(&Default::default()).unwrap().len(), 3);
     let replaced = Station::open(&kept, common::key(), clock(), WriteSource::Cli).unwrap();
@@ -298,7 +317,8 @@ fn a_damaged_or_foreign_backup_is_refused_before_anything_is_replaced() {
     let damaged = f.dir.path().join("damaged.nacbackup");
     std::fs::write(&damaged, &bytes).unwrap();
     let before = snapshot(f.dir.path());
-    let err = store::restore(&path, Some(common::key()), &damaged, &key, 1).unwrap_err();
+    let err =
+        store::restore(&path, Some(common::key()), &damaged, &key, 1, |_| Ok(())).unwrap_err();
     assert!(
         matches!(err, store::StoreError::BadBackup { .. }),
         "a flipped bit must fail the page HMAC: {err}"
@@ -306,7 +326,10 @@ fn a_damaged_or_foreign_backup_is_refused_before_anything_is_replaced() {
     assert_eq!(snapshot(f.dir.path()), before, "nothing replaced");
 
     let other_key = DatabaseKey::for_file(&backup, &Passphrase::new("another passphrase")).unwrap();
-    let err = store::restore(&path, Some(common::key()), &backup, &other_key, 1).unwrap_err();
+    let err = store::restore(&path, Some(common::key()), &backup, &other_key, 1, |_| {
+        Ok(())
+    })
+    .unwrap_err();
     assert!(
         matches!(err, store::StoreError::WrongPassphrase { .. }),
         "{err}"
@@ -321,7 +344,7 @@ fn a_restore_waits_for_the_station_to_be_closed() {
     let backup = f.dir.path().join("b.nacbackup");
     f.station.backup(&backup).unwrap();
     let key = DatabaseKey::for_file(&backup, &Passphrase::new(common::PASSPHRASE)).unwrap();
-    let err = store::restore(&path, Some(common::key()), &backup, &key, 1).unwrap_err();
+    let err = store::restore(&path, Some(common::key()), &backup, &key, 1, |_| Ok(())).unwrap_err();
     assert!(matches!(err, store::StoreError::InUse), "{err}");
     // The open station is untouched and still works.
     assert_eq!(f.station.residents(&Default::default()).unwrap().len(), 3);

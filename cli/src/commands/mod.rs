@@ -37,6 +37,8 @@ impl Context {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
+        let was_plaintext =
+            nac_core::store::file_kind(&self.db).ok() == Some(nac_core::store::FileKind::Plaintext);
         let key = self.key()?;
         let mut station =
             match Station::open(&self.db, &key, Arc::new(SystemClock), WriteSource::Cli) {
@@ -49,6 +51,16 @@ impl Context {
                 },
                 opened => opened?,
             };
+        if was_plaintext {
+            eprintln!(
+                "{}",
+                self.lang.t(
+                    "数据文件已加密；原来的明文文件已用零覆盖后删除（固态硬盘可能仍留有旧数据块）。",
+                    "the data file is now encrypted; the old plaintext file was overwritten with \
+                     zeros and removed (an SSD may still keep old blocks)."
+                )
+            );
+        }
         if let Some(name) = &self.volunteer {
             let pin = secrets::read_pin(name)?;
             station.sign_in(name, &pin)?;

@@ -98,14 +98,22 @@ fn obtain(
     Ok(Passphrase::new(first.as_str()))
 }
 
-/// The key for the station file at `db`: a new station's passphrase must be long enough.
+/// The key for the station file at `db`. A new station's passphrase, or the one a plaintext
+/// station is about to be encrypted with, must be strong enough; a file whose key derivation
+/// is cheaper than today's is rewritten with today's cost (when no other program has it open).
 pub fn key_for(db: &Path, source: &PassphraseSource) -> anyhow::Result<DatabaseKey> {
-    let new = store::file_kind(db).map_err(nac_core::Error::from)? == FileKind::Missing;
-    let passphrase = source.read(new)?;
-    if new {
-        passphrase.check_new().map_err(nac_core::Error::from)?;
+    let kind = store::file_kind(db).map_err(nac_core::Error::from)?;
+    let passphrase = source.read(kind == FileKind::Missing)?;
+    if matches!(kind, FileKind::Missing | FileKind::Plaintext) {
+        passphrase.check_new(&[]).map_err(nac_core::Error::from)?;
     }
-    Ok(DatabaseKey::for_file(db, &passphrase).map_err(nac_core::Error::from)?)
+    let key = DatabaseKey::for_file(db, &passphrase).map_err(nac_core::Error::from)?;
+    match store::upgrade_key(db, &key, &passphrase) {
+        Ok(Some(upgraded)) => Ok(upgraded),
+        // A wrong passphrase is reported by the open that follows (or opens the demo).
+        Ok(None) | Err(store::StoreError::WrongPassphrase { .. }) => Ok(key),
+        Err(e) => Err(nac_core::Error::from(e).into()),
+    }
 }
 
 #[derive(clap::Args)]
@@ -115,21 +123,37 @@ pub struct PassphraseArgs {
     new_passphrase_file: Option<PathBuf>,
 }
 
-/// `nac passphrase`: re-encrypts the station under a new passphrase, all or nothing.
+/// `nac passphrase` (administrators): re-encrypts the station under a new passphrase, all or
+/// nothing, audited in the new file; says which backups still open with the old one.
 pub fn change(ctx: &Context, a: PassphraseArgs) -> anyhow::Result<Report> {
-    let current = ctx.key()?;
+    let station = ctx.open()?;
     let new = obtain(
         a.new_passphrase_file.as_deref(),
         NEW_PASSPHRASE_ENV,
         "新口令 / new passphrase: ",
         true,
     )?;
-    store::change_passphrase(&ctx.db, &current, &new).map_err(nac_core::Error::from)?;
+    let (_, changed) = station.change_passphrase(&new)?;
+    let mut human = ctx
+        .lang
+        .t(
+            "站点口令已更改。恢复前保留的副本已改用新口令。",
+            "station passphrase changed; the copies kept by restores use the new one.",
+        )
+        .to_string();
+    if !changed.backups.is_empty() {
+        human.push_str(ctx.lang.t(
+            "\n以下备份仍使用旧口令（备份保留制作时的口令），请妥善保管或销毁：",
+            "\nthese backups still open with the old passphrase (a backup keeps the one it was \
+             made with); keep them safe or destroy them:",
+        ));
+        for backup in &changed.backups {
+            human.push_str(&format!("\n  {backup}"));
+        }
+    }
     Ok(Report::ok(
-        ctx.lang
-            .t("站点口令已更改", "station passphrase changed")
-            .to_string(),
-        json!({ "changed": true }),
+        human,
+        json!({ "changed": true, "backups_with_old_passphrase": changed.backups }),
     ))
 }
 
@@ -159,28 +183,45 @@ pub fn backup(ctx: &Context, a: BackupArgs) -> anyhow::Result<Report> {
 pub struct RestoreArgs {
     /// The backup file (made by `nac backup` or the app); it must open with the passphrase.
     backup: PathBuf,
+    /// Replace this station even with a backup of another station (or of the demo).
+    #[arg(long)]
+    force_other_station: bool,
 }
 
-/// `nac restore BACKUP`: checks the backup whole, then replaces the station file (the replaced
-/// one is kept beside it). Needs the app and other `nac` commands closed.
+/// `nac restore BACKUP` (administrators): checks the backup whole, then replaces the station
+/// file (the replaced one is kept beside it); the restored audit log records what was
+/// replaced. Needs the app and other `nac` commands closed.
 pub fn restore(ctx: &Context, a: RestoreArgs) -> anyhow::Result<Report> {
     let passphrase = ctx.passphrase.read(false)?;
-    let backup_key =
-        DatabaseKey::for_file(&a.backup, &passphrase).map_err(nac_core::Error::from)?;
-    let current = match store::file_kind(&ctx.db).map_err(nac_core::Error::from)? {
-        FileKind::Missing => None,
-        FileKind::Encrypted(salt) if salt == backup_key.salt() => Some(backup_key.clone()),
-        _ => Some(DatabaseKey::for_file(&ctx.db, &passphrase).map_err(nac_core::Error::from)?),
+    let pin = match &ctx.volunteer {
+        Some(name) => Some((name.as_str(), read_pin(name)?)),
+        None => None,
     };
-    let now = chrono::Utc::now().timestamp();
-    let kept = store::restore(&ctx.db, current.as_ref(), &a.backup, &backup_key, now)
-        .map_err(nac_core::Error::from)?;
+    let restored = nac_core::station::restore(nac_core::station::RestoreRequest {
+        station: &ctx.db,
+        backup: &a.backup,
+        passphrase: &passphrase,
+        account: pin.as_ref().map(|(name, pin)| (*name, pin.as_str())),
+        force_other_station: a.force_other_station,
+        clock: std::sync::Arc::new(nac_core::SystemClock),
+        source: nac_core::WriteSource::Cli,
+    })?;
     let mut human = format!(
-        "{} {}",
+        "{} {} ({})",
         ctx.lang.t("已从备份恢复：", "restored from"),
-        a.backup.display()
+        a.backup.display(),
+        restored.restored
     );
-    if let Some(kept) = &kept {
+    if let Some(replaced) = &restored.replaced {
+        human.push_str(&format!(
+            "\n{} {} ({} {})",
+            ctx.lang.t("替换了", "replaced"),
+            replaced,
+            ctx.lang.t("审计记录至", "audit log up to row"),
+            replaced.audit_rows
+        ));
+    }
+    if let Some(kept) = &restored.kept {
         human.push_str(&format!(
             "\n{} {}",
             ctx.lang
@@ -190,6 +231,11 @@ pub fn restore(ctx: &Context, a: RestoreArgs) -> anyhow::Result<Report> {
     }
     Ok(Report::ok(
         human,
-        json!({ "restored": a.backup, "kept": kept }),
+        json!({
+            "restored": a.backup,
+            "kept": restored.kept,
+            "station": restored.restored.station_id,
+            "replaced": restored.replaced.as_ref().map(|r| &r.station_id),
+        }),
     ))
 }

@@ -701,3 +701,38 @@ pub fn fast_tempdir() -> tempfile::TempDir {
     }
     tempfile::TempDir::new().unwrap()
 }
+
+/// The active signing key of the station file at `path`, as a thief holding the file and its
+/// passphrase reads it.
+pub fn stolen_key(path: &Path) -> nac_credential::StationKey {
+    let secret: Vec<u8> = raw_connection(path)
+        .query_row(
+            "SELECT secret FROM station_keys WHERE state = 'active'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    nac_credential::StationKey::from_secret_bytes(&secret.try_into().unwrap())
+}
+
+/// A card minted with `key` for station `station_id`, dated `issued_at`.
+pub fn minted(
+    key: &nac_credential::StationKey,
+    station_id: &str,
+    serial: &str,
+    issued_at: i64,
+) -> String {
+    nac_credential::issue(
+        &nac_credential::Claims {
+            serial: serial.into(),
+            resident_ref: "stolen".into(),
+            masked_name: "王*".into(),
+            id_last4: "0000".into(),
+            issued_at,
+            expires_at: issued_at + nac_credential::VALIDITY_SECS,
+            station_id: station_id.into(),
+        },
+        key,
+    )
+    .unwrap()
+}

@@ -17,6 +17,7 @@ mod roster;
 mod status;
 pub(crate) mod sync;
 mod trust;
+mod whole_file;
 
 pub use accounts::{signin_wait_secs, Account, AuditEntry, Role};
 pub use audit_export::AuditExport;
@@ -46,6 +47,7 @@ pub use sync::{
     TransportError, MAX_HUB_CA_BYTES,
 };
 pub use trust::StationTrust;
+pub use whole_file::{restore, FileIdentity, PassphraseChanged, RestoreRequest, Restored};
 
 use crate::error::Result;
 use crate::ids;
@@ -259,18 +261,32 @@ impl Station {
 
     /// Writes an encrypted, checked backup to `target` (`.nacbackup` or `.db`), whole or not
     /// at all, while the station stays in use; it opens with the station's passphrase.
-    /// Audited as `backup`.
+    /// Audited as `backup` with its path before it is written, so the backup's own log says
+    /// where it went (a change of passphrase lists it); `backup.failed` follows if it fails.
     pub fn backup(&mut self, target: &Path) -> Result<()> {
         self.require_admin("write backups", "备份")?;
         let own = self.own_files();
-        crate::files::write_atomically(target, &BACKUP_EXTENSIONS, &own, |tmp| {
-            store::backup(&self.conn, &self.database_key, tmp).map_err(crate::Error::from)
-        })?;
+        let written = target.display().to_string();
         let now = self.now();
         let tx = self.write()?;
-        audit(&tx, now, self.source, self.volunteer_id, "backup", "")?;
+        audit(&tx, now, self.source, self.volunteer_id, "backup", &written)?;
         tx.commit()?;
-        Ok(())
+        let result = crate::files::write_atomically(target, &BACKUP_EXTENSIONS, &own, |tmp| {
+            store::backup(&self.conn, &self.database_key, tmp).map_err(crate::Error::from)
+        });
+        if result.is_err() {
+            let tx = self.write()?;
+            audit(
+                &tx,
+                now,
+                self.source,
+                self.volunteer_id,
+                "backup.failed",
+                &written,
+            )?;
+            tx.commit()?;
+        }
+        result
     }
 
     /// The station's own files (database, `-wal`, `-shm`, preferences): never an export

@@ -13,6 +13,11 @@
 //! Switching the journal out of WAL mode requires that no other connection has the file open,
 //! so that switch is the check ([`StoreError::InUse`] otherwise), and the exclusive lock taken
 //! after it keeps everyone out until the rename.
+//!
+//! Encrypting a plaintext station then overwrites the old plaintext file with zeros before
+//! letting it go: unlinked but not overwritten, its pages (every resident's ID number) would
+//! stay readable on the disk, and in any hard link to it. (On SSDs and copy-on-write file
+//! systems the device may still keep old blocks; docs/security.md says so.)
 
 use super::{schema_version, unlock, DatabaseKey, StoreError, SCHEMA_VERSION};
 use rusqlite::{params, Connection, OpenFlags};
@@ -25,6 +30,17 @@ pub fn rewrite(
     from: Option<&DatabaseKey>,
     to: &DatabaseKey,
 ) -> Result<(), StoreError> {
+    rewrite_stamped(path, from, to, |_| Ok(()))
+}
+
+/// [`rewrite`], running `stamp` on the new copy (opened with `to`) before it replaces the
+/// station: whatever `stamp` writes is in the new file exactly when the new file is in place.
+pub fn rewrite_stamped(
+    path: &Path,
+    from: Option<&DatabaseKey>,
+    to: &DatabaseKey,
+    stamp: impl FnOnce(&Connection) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     let source = raw_connection(path)?;
     if let Some(key) = from {
         unlock(&source, path, key)?;
@@ -32,28 +48,100 @@ pub fn rewrite(
     take_exclusive(&source)?;
     let copy = sibling(path, "rekey");
     export(&source, &copy, to)?;
-    let checked = check_copy(&copy, to, false);
+    let checked = stamp_copy(&copy, to, stamp).and_then(|()| check_copy(&copy, to, false));
     if let Err(e) = checked {
         let _ = std::fs::remove_file(&copy);
         return Err(e);
     }
+    // A handle on the plaintext file's inode, to overwrite it once it is no longer the station.
+    let plaintext = match from {
+        None => Some(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(file_error(path))?,
+        ),
+        Some(_) => None,
+    };
     replace(&copy, path)?;
     drop(source);
+    if let Some(old) = plaintext {
+        wipe(old).map_err(file_error(path))?;
+    }
     remove_stale_sidecars(path);
     Ok(())
 }
 
+/// Overwrites a file's contents with zeros and flushes them to the disk.
+fn wipe(mut file: std::fs::File) -> std::io::Result<()> {
+    use std::io::{Seek as _, Write as _};
+    let len = file.metadata()?.len();
+    file.seek(std::io::SeekFrom::Start(0))?;
+    let zeros = vec![0u8; 64 * 1024];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(zeros.len() as u64) as usize;
+        file.write_all(&zeros[..n])?;
+        left -= n as u64;
+    }
+    file.sync_all()
+}
+
+/// Opens the fresh copy with its key and lets `stamp` write into it.
+fn stamp_copy(
+    copy: &Path,
+    key: &DatabaseKey,
+    stamp: impl FnOnce(&Connection) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let conn = raw_connection(copy)?;
+    unlock(&conn, copy, key)?;
+    stamp(&conn)?;
+    drop(conn);
+    // A stamp's transaction left a rollback journal only if it failed to commit; the copy is
+    // in DELETE mode, so a committed write is in the file itself.
+    std::fs::File::open(copy)
+        .and_then(|f| f.sync_all())
+        .map_err(file_error(copy))
+}
+
 /// Changes the passphrase: the file is rewritten under a key derived from `new` with a fresh
-/// salt. Returns the new key (for connections opened afterwards).
+/// salt, `stamp` writing into the new file (an audit row); copies kept beside it under the
+/// old key (before a restore) are re-keyed too, and unfinished copies removed
+/// ([`super::leftovers`]). Returns the new key (for connections opened afterwards).
 pub fn change_passphrase(
     path: &Path,
     current: &DatabaseKey,
     new: &super::Passphrase,
+    context: &[&str],
+    stamp: impl FnOnce(&Connection) -> Result<(), StoreError>,
 ) -> Result<DatabaseKey, StoreError> {
-    new.check_new()?;
+    new.check_new(context)?;
     let to = DatabaseKey::fresh(new)?;
-    rewrite(path, Some(current), &to)?;
+    rewrite_stamped(path, Some(current), &to, stamp)?;
+    super::leftovers::rekey_kept(path, current, &to);
     Ok(to)
+}
+
+/// Rewrites the station at `path` with the current key-derivation cost when `key` (which
+/// opens it) was derived with less, at its next open ([`super::KdfParams`]). Returns the new
+/// key, or `None` when nothing was due or another program has the file open (next time).
+pub fn upgrade_key(
+    path: &Path,
+    key: &DatabaseKey,
+    passphrase: &super::Passphrase,
+) -> Result<Option<DatabaseKey>, StoreError> {
+    if !key.needs_upgrade() || super::file_kind(path)? != super::FileKind::Encrypted(key.salt()) {
+        return Ok(None);
+    }
+    let to = DatabaseKey::fresh(passphrase)?;
+    match rewrite(path, Some(key), &to) {
+        Ok(()) => {
+            super::leftovers::rekey_kept(path, key, &to);
+            Ok(Some(to))
+        }
+        Err(StoreError::InUse) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Writes an encrypted, checked copy of the open station `conn` to `out` (a new file that
@@ -67,7 +155,8 @@ pub fn backup(conn: &Connection, key: &DatabaseKey, out: &Path) -> Result<(), St
 }
 
 /// Replaces the station at `station` with the backup at `backup` (encrypted with `key`) after
-/// checking it. The replaced file is kept beside it as `<name>.before-restore-<unix time>`
+/// checking it; `stamp` writes into the copy before it replaces the station (the restore's
+/// audit row). The replaced file is kept beside it as `<name>.before-restore-<unix time>`
 /// and its path returned; `current` is the key of the station being replaced, when one exists.
 pub fn restore(
     station: &Path,
@@ -75,28 +164,25 @@ pub fn restore(
     backup_file: &Path,
     key: &DatabaseKey,
     now: i64,
+    stamp: impl FnOnce(&Connection) -> Result<(), StoreError>,
 ) -> Result<Option<PathBuf>, StoreError> {
     check_copy(backup_file, key, true)?;
     let copy = sibling(station, "restore");
     let _ = std::fs::remove_file(&copy);
     std::fs::copy(backup_file, &copy).map_err(file_error(&copy))?;
     crate::files::set_private_mode(&copy).map_err(file_error(&copy))?;
-    std::fs::File::open(&copy)
-        .and_then(|f| f.sync_all())
-        .map_err(file_error(&copy))?;
+    let stamped = stamp_copy(&copy, key, stamp).and_then(|()| check_copy(&copy, key, true));
+    if let Err(e) = stamped {
+        let _ = std::fs::remove_file(&copy);
+        return Err(e);
+    }
     let mut kept = None;
     let mut holder = None;
     if let Some(current) = current {
         let conn = raw_connection(station)?;
         unlock(&conn, station, current)?;
         take_exclusive(&conn)?;
-        let aside = station.with_file_name(format!(
-            "{}.before-restore-{now}",
-            station
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        ));
+        let aside = super::leftovers::before_restore_name(station, now);
         std::fs::hard_link(station, &aside).map_err(file_error(&aside))?;
         kept = Some(aside);
         holder = Some(conn);
@@ -107,7 +193,7 @@ pub fn restore(
     Ok(kept)
 }
 
-fn raw_connection(path: &Path) -> Result<Connection, StoreError> {
+pub(super) fn raw_connection(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -168,7 +254,11 @@ fn export(conn: &Connection, out: &Path, key: &DatabaseKey) -> Result<(), StoreE
 /// Opens a copy read-only and checks it whole: it decrypts, every page's HMAC holds, the
 /// b-trees are sound, the schema is one this program knows and (for a backup) the station
 /// has its identity.
-fn check_copy(path: &Path, key: &DatabaseKey, is_backup: bool) -> Result<(), StoreError> {
+pub(super) fn check_copy(
+    path: &Path,
+    key: &DatabaseKey,
+    is_backup: bool,
+) -> Result<(), StoreError> {
     let bad = |reason: String| StoreError::BadBackup { reason };
     let conn = Connection::open_with_flags(
         path,
@@ -227,7 +317,7 @@ fn remove_stale_sidecars(path: &Path) {
 }
 
 /// `station.db` → `station.db.<what>-tmp` in the same directory (so the rename is atomic).
-fn sibling(path: &Path, what: &str) -> PathBuf {
+pub(super) fn sibling(path: &Path, what: &str) -> PathBuf {
     let mut name = path.as_os_str().to_os_string();
     name.push(format!(".{what}-tmp"));
     PathBuf::from(name)

@@ -20,12 +20,14 @@
 
 mod cipher;
 mod copies;
+mod leftovers;
 
 pub use cipher::{
-    file_kind, DatabaseKey, FileKind, Passphrase, KDF_LANES, KDF_MEMORY_KIB, KDF_PASSES,
-    MIN_PASSPHRASE_CHARS,
+    file_kind, DatabaseKey, FileKind, KdfParams, Passphrase, WeakReason, KDF_LANES, KDF_MEMORY_KIB,
+    KDF_PASSES, MIN_PASSPHRASE_CHARS,
 };
-pub use copies::{backup, change_passphrase, restore, rewrite};
+pub use copies::{backup, change_passphrase, restore, rewrite, rewrite_stamped, upgrade_key};
+pub use leftovers::kept_copies;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -92,11 +94,8 @@ pub enum StoreError {
         .path.display(), .path.display()
     )]
     NotAStationFile { path: PathBuf },
-    #[error(
-        "口令至少{min}个字符，且不能是演示口令 / the passphrase must be at least {min} \
-         characters and not the demo's"
-    )]
-    WeakPassphrase { min: usize },
+    #[error("口令太弱 / the passphrase is too weak: {}", .reason.text())]
+    WeakPassphrase { reason: cipher::WeakReason },
     #[error("无法由口令生成密钥 / could not derive the key from the passphrase")]
     KeyDerivation,
     #[error(
@@ -124,6 +123,10 @@ pub fn open(path: &Path, key: &DatabaseKey) -> Result<Connection, StoreError> {
     let conn = connect(path, key)?;
     migrate(&conn)?;
     restrict_modes(path)?;
+    // Under a read transaction no other program can be rewriting the file meanwhile.
+    conn.execute_batch("BEGIN DEFERRED; SELECT count(*) FROM sqlite_master;")?;
+    leftovers::sweep(path, key);
+    conn.execute_batch("COMMIT")?;
     Ok(conn)
 }
 
@@ -143,7 +146,7 @@ pub fn connect(path: &Path, key: &DatabaseKey) -> Result<Connection, StoreError>
 
 /// Gives the connection its key and reads the schema once: SQLCipher only finds out whether
 /// the key fits when it first decrypts a page.
-fn unlock(conn: &Connection, path: &Path, key: &DatabaseKey) -> Result<(), StoreError> {
+pub(crate) fn unlock(conn: &Connection, path: &Path, key: &DatabaseKey) -> Result<(), StoreError> {
     // The wrong-key message is ours; SQLCipher's own logger would only add noise on stderr.
     conn.execute_batch("PRAGMA cipher_log_level = NONE")?;
     let statement = zeroize::Zeroizing::new(format!(
@@ -188,7 +191,7 @@ pub fn schema_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
     conn.pragma_query_value(None, "user_version", |row| row.get(0))
 }
 
-fn migrate(conn: &Connection) -> Result<(), StoreError> {
+pub(crate) fn migrate(conn: &Connection) -> Result<(), StoreError> {
     let found = schema_version(conn)?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::SchemaTooNew {

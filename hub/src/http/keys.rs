@@ -41,6 +41,15 @@ pub async fn anchor<S: Store>(State(app): App<S>, req: Request) -> Response {
                 anchor
                     .validate()
                     .map_err(|e| ApiError::bad_request(e.to_string()))?;
+                let held = app
+                    .hub
+                    .store
+                    .audit_anchors(&principal.id, 1)
+                    .await?
+                    .last()
+                    .map(|a| a.seq)
+                    .unwrap_or(0);
+                let now = app.hub.clock.now();
                 let kept = app
                     .hub
                     .store
@@ -49,16 +58,33 @@ pub async fn anchor<S: Store>(State(app): App<S>, req: Request) -> Response {
                         AuditAnchor {
                             seq: anchor.seq,
                             hash: anchor.hash,
-                            received_at: app.hub.clock.now(),
+                            received_at: now,
                         },
                     )
                     .await?;
-                if !kept {
-                    tracing::warn!(
-                        station = %principal.id,
-                        seq = anchor.seq,
-                        "audit head differs from the one recorded for that row: the station's audit log was rewritten or restored from an older backup"
-                    );
+                // A log rewritten, or shorter than one anchored before (a restore from an
+                // older backup): the district sees it, never the rows themselves.
+                let rewound = if !kept {
+                    Some(format!(
+                        "audit row {} differs from the hash held for it: the station's audit \
+                         log was rewritten",
+                        anchor.seq
+                    ))
+                } else if anchor.seq < held {
+                    Some(format!(
+                        "audit log at row {} after row {held} was anchored: the station was \
+                         restored from an older backup (or its log cut short)",
+                        anchor.seq
+                    ))
+                } else {
+                    None
+                };
+                if let Some(detail) = rewound {
+                    tracing::warn!(station = %principal.id, seq = anchor.seq, held, "{detail}");
+                    app.hub
+                        .store
+                        .record_district_event("audit_rewound", Some(&principal.id), &detail, now)
+                        .await?;
                 }
             }
             let anchors = app
