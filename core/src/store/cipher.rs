@@ -107,7 +107,7 @@ impl KdfParams {
     }
 
     /// A fresh random salt that names this cost.
-    fn fresh_salt(&self) -> Result<[u8; 16], StoreError> {
+    pub fn fresh_salt(&self) -> Result<[u8; 16], StoreError> {
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(|_| StoreError::KeyDerivation)?;
         salt[..3].copy_from_slice(&SALT_MARKER);
