@@ -17,6 +17,11 @@
 //!
 //! The `nac` CLI holds the station passphrase, so it acts as the built-in administrator
 //! account `station` (scripts keep working unattended); `--as NAME` signs in as someone else.
+//!
+//! Account names are checked ([`check_account_name`]) before they are stored or logged, a
+//! sign-in's name too (it is logged even when no such account exists): a name with a newline
+//! and a terminal escape once showed as a fake row in `nac audit list`. What the log already
+//! holds is shown escaped ([`crate::audit::escape_text`]).
 
 use super::{audit, Station};
 use crate::error::{Error, Result};
@@ -68,7 +73,8 @@ pub struct Account {
     pub created_at: i64,
 }
 
-/// One row of the audit log as administrators read it.
+/// One row of the audit log as administrators read it: its texts escaped for a screen
+/// ([`crate::audit::escape_text`]: control and invisible characters as `\u{…}`, `\` doubled).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
     pub id: i64,
@@ -139,13 +145,32 @@ struct SignInRow {
     wait_until: Option<i64>,
 }
 
-fn clean_name(name: &str) -> Result<String> {
+/// The longest account name, in characters.
+const MAX_ACCOUNT_NAME_CHARS: usize = 30;
+
+/// An account name as typed, trimmed, or why it cannot be one: 1–30 characters, none of them
+/// a control or invisible character ([`crate::audit::is_unsafe_char`]: newline, ESC, bidi
+/// overrides, zero-width spaces). The error names the field and the character.
+fn check_account_name(name: &str) -> Result<String> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 30 || name.chars().any(char::is_control) {
-        return Err(Error::Invalid(vec![crate::FieldError::new(
+    let refuse = |message: String| {
+        Err(Error::Invalid(vec![crate::FieldError::new(
             crate::Field::Name,
-            "姓名应为1–30个字 / a name must be 1–30 characters",
-        )]));
+            message,
+        )]))
+    };
+    if let Some(bad) = name.chars().find(|c| crate::audit::is_unsafe_char(*c)) {
+        let bad = crate::domain::address::describe_control(bad);
+        return refuse(format!(
+            "账号名称不能含控制字符或不可见字符（{bad}） / an account name must not contain \
+             control or invisible characters ({bad})"
+        ));
+    }
+    if name.is_empty() || name.chars().count() > MAX_ACCOUNT_NAME_CHARS {
+        return refuse(format!(
+            "账号名称应为1–{MAX_ACCOUNT_NAME_CHARS}个字 / an account name must be \
+             1–{MAX_ACCOUNT_NAME_CHARS} characters"
+        ));
     }
     Ok(name.to_string())
 }
@@ -203,20 +228,16 @@ impl Station {
                 what_zh: "创建一次首位管理员",
             });
         }
-        self.insert_account(
-            &clean_name(name)?,
-            Role::Admin,
-            secret,
-            "account.first_admin",
-        )?;
-        self.use_volunteer(name)
+        let name = check_account_name(name)?;
+        self.insert_account(&name, Role::Admin, secret, "account.first_admin")?;
+        self.use_volunteer(&name)
     }
 
     /// Adds an account (administrators only). An existing account without a secret (one the
     /// CLI recorded before accounts existed) gets this role and secret.
     pub fn add_account(&mut self, name: &str, role: Role, secret: &str) -> Result<()> {
         self.require_admin("add volunteers", "添加志愿者")?;
-        self.insert_account(&clean_name(name)?, role, secret, "account.add")
+        self.insert_account(&check_account_name(name)?, role, secret, "account.add")
     }
 
     fn insert_account(&mut self, name: &str, role: Role, secret: &str, action: &str) -> Result<()> {
@@ -307,7 +328,8 @@ impl Station {
     /// failure is counted and audited, and after three the account waits (see the module
     /// docs); nothing else changes and the volunteer in use stays.
     pub fn sign_in(&mut self, name: &str, secret: &str) -> Result<Role> {
-        let name = name.trim();
+        // Checked before anything is logged: no account can have such a name anyway.
+        let name = &check_account_name(name)?;
         let now = self.now();
         let row = self
             .conn
@@ -392,14 +414,17 @@ impl Station {
              FROM audit_log a LEFT JOIN volunteers v ON v.id = a.volunteer_id
              ORDER BY a.id DESC LIMIT ?1",
         )?;
+        let text = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<String> {
+            Ok(crate::audit::escape_text(&r.get::<_, String>(i)?).into_owned())
+        };
         let rows = stmt.query_map([limit], |r| {
             Ok(AuditEntry {
                 id: r.get(0)?,
                 at: r.get(1)?,
-                source: r.get(2)?,
-                volunteer: r.get(3)?,
-                action: r.get(4)?,
-                subject: r.get(5)?,
+                source: text(r, 2)?,
+                volunteer: text(r, 3)?,
+                action: text(r, 4)?,
+                subject: text(r, 5)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -1,11 +1,13 @@
 //! Exporting the audit log for the district or an inspector (administrators only).
 //!
 //! Every row, oldest first, with both hashes, so whoever receives the file can re-check the chain
-//! (`hash = SHA-256(prev_hash "\n" id "\n" at "\n" source "\n" volunteer_id "\n" action "\n"
-//! subject)`, docs/security.md) without the station. The file is CSV (UTF-8 with a BOM, CRLF)
-//! written whole or not at all, 0600, cells a spreadsheet would run as formulas guarded like the
-//! roster export's. Subjects never hold ID numbers or phones (the audit log never does), and the
-//! export itself is an audited action.
+//! (each field a netstring, see [`crate::audit`] and docs/security.md) without the station. Rows
+//! written before migration 8 also carry their chain-version-1 hash, the one the hub holds if it
+//! anchored them. The file is CSV (UTF-8 with a BOM, CRLF) written whole or not at all, 0600,
+//! its texts escaped ([`crate::audit::escape_text`]: no newline or terminal escape reaches
+//! whoever opens it; `unescape_text` gives the hashed text back) and cells a spreadsheet would
+//! run as formulas guarded like the roster export's. Subjects never hold ID numbers or phones
+//! (the audit log never does), and the export itself is an audited action.
 
 use std::path::Path;
 
@@ -24,7 +26,7 @@ pub struct AuditExport {
     pub intact: bool,
 }
 
-const HEADERS: [&str; 10] = [
+const HEADERS: [&str; 11] = [
     "序号 id",
     "时间 time (UTC+8)",
     "unix",
@@ -35,6 +37,7 @@ const HEADERS: [&str; 10] = [
     "内容 subject",
     "前一条哈希 prev_hash",
     "哈希 hash",
+    "旧链哈希 v1_hash",
 ];
 
 impl Station {
@@ -53,7 +56,7 @@ impl Station {
                 w.write_record(HEADERS).map_err(csv_error)?;
                 let mut stmt = self.connection().prepare(
                     "SELECT a.id, a.at, a.source, a.volunteer_id, coalesce(v.account, ''),
-                            a.action, a.subject, a.prev_hash, a.hash
+                            a.action, a.subject, a.prev_hash, a.hash, coalesce(a.v1_hash, '')
                      FROM audit_log a LEFT JOIN volunteers v ON v.id = a.volunteer_id
                      ORDER BY a.id",
                 )?;
@@ -61,17 +64,21 @@ impl Station {
                 while let Some(r) = query.next()? {
                     let at: i64 = r.get(1)?;
                     let volunteer: Option<i64> = r.get(3)?;
+                    let text = |i: usize| -> rusqlite::Result<String> {
+                        Ok(crate::audit::escape_text(&r.get::<_, String>(i)?).into_owned())
+                    };
                     let mut record = [
                         r.get::<_, i64>(0)?.to_string(),
                         crate::time::format_cst_second(at),
                         at.to_string(),
-                        r.get(2)?,
+                        text(2)?,
                         volunteer.map(|v| v.to_string()).unwrap_or_default(),
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
+                        text(4)?,
+                        text(5)?,
+                        text(6)?,
                         r.get(7)?,
                         r.get(8)?,
+                        r.get(9)?,
                     ];
                     for cell in &mut record[3..8] {
                         if needs_formula_guard(cell) {

@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_accounts.sql"),
     include_str!("migrations/0006_key_rotation.sql"),
     include_str!("migrations/0007_district_trust.sql"),
+    include_str!("migrations/0008_audit_chain_v2.sql"),
 ];
 
 /// Work a migration needs beyond SQL, run in its transaction after its SQL (by version).
@@ -49,6 +50,7 @@ fn rust_step(version: u32, tx: &Connection) -> Result<(), rusqlite::Error> {
     match version {
         4 => crate::audit::chain_legacy_rows(tx),
         7 => crate::station::sync::upgrade_unsent_events(tx),
+        8 => crate::audit::rechain(tx),
         _ => Ok(()),
     }
 }

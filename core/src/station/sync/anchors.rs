@@ -7,9 +7,14 @@
 //! head the hub kept: [`Station::check_audit_anchors`] names the first such row. One anchored
 //! head vouches for every row before it (each hash covers the one before), so the newest
 //! anchors suffice.
+//!
+//! Anchors of rows written before migration 8 hold those rows' chain-version-1 hashes (the
+//! migration re-chained the log with an unambiguous encoding, see [`crate::audit`]): they are
+//! compared with the version-1 hash each such row keeps, which `audit verify` checks against
+//! the row's content, so an old anchor neither reports a migrated log as rewritten nor lets an
+//! edit of an old row pass.
 
 use nac_protocol::{AuditAnchor, AuditAnchorRequest, AuditAnchorsResponse, PATH_AUDIT_ANCHOR, V1};
-use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use super::run::SyncReport;
@@ -89,14 +94,7 @@ impl Station {
         )?;
         let mut problem = None;
         for anchor in &answer.anchors {
-            let local: Option<String> = self
-                .conn
-                .query_row(
-                    "SELECT hash FROM audit_log WHERE id = ?1",
-                    [anchor.seq],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let local = crate::audit::anchored_hash(&self.conn, anchor.seq)?;
             let (kind, message) = match local {
                 Some(hash) if hash == anchor.hash => continue,
                 Some(_) => ("rewritten", format!(
