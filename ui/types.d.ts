@@ -35,7 +35,11 @@ idle_lock_seconds: number,
 /**
  * The station setting, in minutes (what Settings edits).
  */
-idle_lock_minutes: number, };
+idle_lock_minutes: number, 
+/**
+ * Days the PDFs sent to a printer are kept in `printed/` (administrators change it).
+ */
+keep_printed_days: number, };
 
 export type Counts = { households: number, residents: number, active: number, expiring: number, expired: number, never: number, cards_to_replace: number, queued_for_sync: number, };
 
@@ -290,7 +294,11 @@ export type Settings = { station_name: string, expiring_days: number, language: 
 /**
  * Minutes without input before the screen locks (administrators change it).
  */
-idle_lock_minutes: number, };
+idle_lock_minutes: number, 
+/**
+ * Days the PDFs sent to a printer are kept (0–90; administrators change it).
+ */
+keep_printed_days: number, };
 
 export type StationChanged = { 
 /**

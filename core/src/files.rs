@@ -94,11 +94,52 @@ pub fn prefs_file(db: &Path) -> PathBuf {
     db.with_file_name(format!("{stem}.prefs.json"))
 }
 
+/// The desktop app's count of wrong passphrases next to the database (`station.db` →
+/// `station.unlock-attempts.json`): outside the encrypted file, which cannot be read before
+/// the passphrase is right, so the wait between guesses survives a restart.
+pub fn unlock_attempts_file(db: &Path) -> PathBuf {
+    let stem = db
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "station".into());
+    db.with_file_name(format!("{stem}.unlock-attempts.json"))
+}
+
 /// Every file that belongs to the station at `db`: never a target for an export.
 pub fn station_files(db: &Path) -> Vec<PathBuf> {
     let mut files = database_files(db);
     files.push(prefs_file(db));
+    files.push(unlock_attempts_file(db));
     files
+}
+
+/// Removes the plain files directly in `dir` last modified more than `max_age` before `now`
+/// (never through a link, never a directory); returns how many. A file that cannot be removed
+/// is left for next time. For the station's own short-lived files: PDF previews, and printed
+/// PDFs once the station's retention has passed.
+pub fn remove_older_than(
+    dir: &Path,
+    max_age: std::time::Duration,
+    now: std::time::SystemTime,
+) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        // `DirEntry::metadata` does not follow a symlink: a link is not a plain file here.
+        let old = entry
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .and_then(|m| m.modified().ok())
+            .and_then(|modified| now.duration_since(modified).ok())
+            .is_some_and(|age| age > max_age);
+        if old && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// Creates `dir` and its missing parents with mode `0700` (owner only). An existing
@@ -396,6 +437,37 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn only_plain_files_older_than_the_age_are_removed() {
+        use std::time::{Duration, SystemTime};
+        let dir = tempfile::TempDir::new().unwrap();
+        let now = SystemTime::now();
+        let day = Duration::from_secs(24 * 3600);
+        let aged = |name: &str, age: Duration| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, b"pdf").unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(now - age)
+                .unwrap();
+            path
+        };
+        let old = aged("old.pdf", 8 * day);
+        let recent = aged("recent.pdf", 6 * day);
+        std::fs::create_dir(dir.path().join("old-dir")).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&old, dir.path().join("link.pdf")).unwrap();
+        assert_eq!(remove_older_than(dir.path(), 7 * day, now), 1);
+        assert!(!old.exists());
+        assert!(recent.exists());
+        assert!(dir.path().join("old-dir").is_dir());
+        assert_eq!(remove_older_than(dir.path(), Duration::ZERO, now), 1);
+        assert!(!recent.exists());
+        assert_eq!(remove_older_than(&dir.path().join("missing"), day, now), 0);
+    }
+
     #[test]
     fn private_directories_are_owner_only() {
         use std::os::unix::fs::PermissionsExt as _;

@@ -372,6 +372,12 @@ pub fn lock(gate: State<'_, Gate>, reason: String) -> Result<(), ApiError> {
     gate.lock(&reason)
 }
 
+/// The window saw input (sent at most every few seconds): the backend's idle time restarts.
+#[tauri::command(async)]
+pub fn touch(gate: State<'_, Gate>) -> Result<(), ApiError> {
+    gate.touch()
+}
+
 #[tauri::command(async)]
 pub fn accounts(gate: State<'_, Gate>) -> Result<Vec<AccountView>, ApiError> {
     let host = gate.host()?;

@@ -10,14 +10,24 @@
 //! screen locks on demand and after the idle time, and signing in again opens it. Commands
 //! answer `signed_out` meanwhile.
 //!
-//! Wrong passphrases slow down: after the third in a row each answer waits twice as long as
-//! the one before (2 s, 4 s, … up to 60 s), on top of the derivation itself.
+//! Wrong passphrases slow down: after the third in a row the next attempt is refused until a
+//! wait has passed, twice as long each time (2 s, 4 s, … up to 60 s). The count and the time
+//! of the next allowed attempt are kept on disk beside the station file
+//! (`station.unlock-attempts.json`, `0600`; [`nac_core::files::unlock_attempts_file`]), not
+//! inside the encrypted file, which cannot be read before the passphrase is right: restarting
+//! the app does not reset them. The wait comes before an attempt, not after a wrong answer,
+//! so how long an answer takes says nothing about whether it was right.
+//!
+//! The idle lock is enforced here too ([`Host::enforce_idle_lock`]): every command but the
+//! start screen's (status, passphrase, sign-in) refuses with `signed_out` once the volunteer
+//! has shown no input for the idle time, even if the window's own timer never fired.
 
 use crate::error::AppResult;
 use crate::host::{EventSink, Host};
 use crate::view::{ApiError, AppInfo, Lang, SignInForm, UnlockForm, UnlockState, UnlockStatus};
 use nac_core::store::{self, DatabaseKey, FileKind, Passphrase};
 use nac_core::Clock;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -35,7 +45,6 @@ pub struct Gate {
     clock: Arc<dyn Clock>,
     emitter: Arc<dyn EventSink>,
     host: RwLock<Option<Host>>,
-    wrong: Mutex<u32>,
     /// Serialises unlock attempts (one derivation at a time).
     unlocking: Mutex<()>,
     on_open: OnOpen,
@@ -54,7 +63,6 @@ impl Gate {
             clock,
             emitter,
             host: RwLock::new(None),
-            wrong: Mutex::new(0),
             unlocking: Mutex::new(()),
             on_open: Box::new(on_open),
         }
@@ -70,20 +78,35 @@ impl Gate {
     }
 
     /// The open station with a volunteer signed in; else `locked` (no passphrase yet) or
-    /// `signed_out` (the screen is locked).
+    /// `signed_out` (the screen is locked, or has just locked itself: no input for the idle
+    /// time).
     pub fn host(&self) -> Result<Host, ApiError> {
         let host = self.open_host()?;
-        if host.signed_in().is_none() {
+        let idle = host
+            .enforce_idle_lock()
+            .map_err(|e| e.to_api(host.lang()))?;
+        if idle || host.signed_in().is_none() {
             return Err(ApiError {
                 code: "signed_out".into(),
-                message: match self.lang() {
-                    Lang::Zh => "屏幕已锁定，请登录".into(),
-                    Lang::En => "the screen is locked; sign in".into(),
+                message: match (self.lang(), idle) {
+                    (Lang::Zh, false) => "屏幕已锁定，请登录".into(),
+                    (Lang::En, false) => "the screen is locked; sign in".into(),
+                    (Lang::Zh, true) => "长时间无操作，屏幕已锁定，请重新登录".into(),
+                    (Lang::En, true) => {
+                        "the screen locked after a time without input; sign in again".into()
+                    }
                 },
                 fields: Vec::new(),
             });
         }
         Ok(host)
+    }
+
+    /// The window saw input: the idle time starts again (refused like any command once it
+    /// has passed).
+    pub fn touch(&self) -> Result<(), ApiError> {
+        self.host()?.touch();
+        Ok(())
     }
 
     /// The open station, signed in or not (for signing in).
@@ -132,7 +155,11 @@ impl Gate {
     }
 
     pub fn status(&self) -> UnlockStatus {
-        let host = self.host.read().ok().and_then(|h| h.clone());
+        let host = self.open_host().ok();
+        if let Some(host) = &host {
+            // A station left idle says so here too; the sign-in screen follows.
+            let _ = host.enforce_idle_lock();
+        }
         let mut accounts = Vec::new();
         let state = match &host {
             Some(host) if host.signed_in().is_some() => UnlockState::Open,
@@ -161,36 +188,68 @@ impl Gate {
             language: self.lang(),
             data_file: self.data_file.display().to_string(),
             min_passphrase_chars: store::MIN_PASSPHRASE_CHARS as u32,
-            wait_seconds: wait_after(*self.wrong.lock().unwrap_or_else(|p| p.into_inner()))
-                .as_secs() as u32,
+            wait_seconds: self.wait_seconds(self.clock.now().timestamp()),
             accounts,
         }
     }
 
+    /// Seconds before the next passphrase attempt is taken (0: now).
+    fn wait_seconds(&self, now: i64) -> u32 {
+        let attempts = Attempts::read(&self.attempts_file());
+        u32::try_from((attempts.not_before - now).max(0)).unwrap_or(u32::MAX)
+    }
+
+    fn attempts_file(&self) -> PathBuf {
+        nac_core::files::unlock_attempts_file(&self.data_file)
+    }
+
     /// Derives the key from the passphrase and opens the station (a new one is created with
-    /// it). Wrong: `wrong_passphrase`, after the wait the attempts have earned.
+    /// it). Before the wait that earlier wrong passphrases earned has passed: `unlock_wait`,
+    /// nothing derived. Wrong: `wrong_passphrase`, and the next wait is written down.
     pub fn unlock(&self, form: &UnlockForm) -> Result<AppInfo, ApiError> {
         let lang = self.lang();
         let _one_at_a_time = self.unlocking.lock().unwrap_or_else(|p| p.into_inner());
         if let Ok(host) = self.open_host() {
             return crate::api::station::app_info(&host).map_err(|e| e.to_api(lang));
         }
+        let now = self.clock.now().timestamp();
+        let file = self.attempts_file();
+        let mut attempts = Attempts::read(&file);
+        let wait = attempts.not_before - now;
+        if wait > 0 {
+            return Err(ApiError {
+                code: "unlock_wait".into(),
+                message: match lang {
+                    Lang::Zh => format!("口令错误次数过多，请{wait}秒后再试"),
+                    Lang::En => format!("too many wrong passphrases; try again in {wait} s"),
+                },
+                fields: Vec::new(),
+            });
+        }
         let passphrase = Passphrase::new(form.passphrase.as_str());
-        let opened = self.derive_and_open(&passphrase);
-        match opened {
+        match self.derive_and_open(&passphrase) {
             Ok(host) => {
-                *self.wrong.lock().unwrap_or_else(|p| p.into_inner()) = 0;
+                // Nothing to wait for any more; a file that cannot be removed only delays the
+                // next start's first attempt.
+                let _ = std::fs::remove_file(&file);
                 crate::api::station::app_info(&host).map_err(|e| e.to_api(lang))
             }
             Err(e) => {
-                let api = e.to_api(lang);
+                let mut api = e.to_api(lang);
                 if api.code == "wrong_passphrase" {
-                    let wait = {
-                        let mut wrong = self.wrong.lock().unwrap_or_else(|p| p.into_inner());
-                        *wrong += 1;
-                        wait_after(*wrong)
-                    };
-                    std::thread::sleep(wait);
+                    attempts.wrong = attempts.wrong.saturating_add(1);
+                    let wait = wait_after(attempts.wrong).as_secs();
+                    attempts.not_before = now.saturating_add(wait as i64);
+                    // Written before the answer: killing the app now does not skip the wait.
+                    if let Err(e) = attempts.write(&file) {
+                        eprintln!("NAC Station: cannot record the wrong passphrase: {e}");
+                    }
+                    if wait > 0 {
+                        api.message.push_str(&match lang {
+                            Lang::Zh => format!("；请{wait}秒后再试"),
+                            Lang::En => format!("; try again in {wait} s"),
+                        });
+                    }
                 }
                 Err(api)
             }
@@ -199,11 +258,17 @@ impl Gate {
 
     fn derive_and_open(&self, passphrase: &Passphrase) -> AppResult<Host> {
         let kind = store::file_kind(&self.data_file).map_err(nac_core::Error::from)?;
-        if kind == FileKind::Missing {
-            passphrase.check_new().map_err(nac_core::Error::from)?;
+        if matches!(kind, FileKind::Missing | FileKind::Plaintext) {
+            passphrase.check_new(&[]).map_err(nac_core::Error::from)?;
         }
         let key =
             DatabaseKey::for_file(&self.data_file, passphrase).map_err(nac_core::Error::from)?;
+        // A file from before today's key-derivation cost is rewritten with it at this open.
+        let key = match store::upgrade_key(&self.data_file, &key, passphrase) {
+            Ok(Some(upgraded)) => upgraded,
+            Ok(None) | Err(store::StoreError::WrongPassphrase { .. }) => key,
+            Err(e) => return Err(nac_core::Error::from(e).into()),
+        };
         self.open_with(&key)
     }
 
@@ -217,6 +282,42 @@ impl Gate {
         *self.host.write().unwrap_or_else(|p| p.into_inner()) = Some(host.clone());
         (self.on_open)(&host);
         Ok(host)
+    }
+}
+
+/// Wrong passphrases in a row and when the next attempt may be made, beside the station
+/// file (see the module docs).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Attempts {
+    wrong: u32,
+    /// Unix seconds.
+    not_before: i64,
+}
+
+impl Attempts {
+    /// The recorded attempts; none when there is no file (or it is not ours).
+    fn read(path: &Path) -> Attempts {
+        std::fs::read(path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+
+    /// Replaces the file whole (a private temporary file renamed over it).
+    fn write(&self, path: &Path) -> std::io::Result<()> {
+        let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        let mut temp = path.as_os_str().to_os_string();
+        temp.push(".tmp");
+        let temp = PathBuf::from(temp);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp)?;
+        std::io::Write::write_all(&mut file, &json)?;
+        file.sync_all()?;
+        nac_core::files::set_private_mode(&temp)?;
+        std::fs::rename(&temp, path)
     }
 }
 

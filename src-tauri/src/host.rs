@@ -21,7 +21,7 @@ use nac_core::{Clock, Station, WriteSource};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
@@ -65,6 +65,12 @@ struct Shared {
     syncing: AtomicBool,
     /// The volunteer signed in, if any (see `crate::gate`): nothing answers without one.
     signed_in: Mutex<Option<SignedIn>>,
+    /// When the volunteer signed in last showed they are there (signing in, or input the
+    /// window reported with `touch`), in milliseconds of the station clock.
+    last_seen: Mutex<Option<i64>>,
+    /// Seconds without input before the backend signs the volunteer out (see
+    /// [`Host::enforce_idle_lock`]).
+    idle_lock_seconds: AtomicU32,
 }
 
 /// Who is at the keyboard.
@@ -116,6 +122,7 @@ impl Host {
             .map(|_| Station::open(data_file, key, clock.clone(), WriteSource::Ui).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         let lang = read_language(&nac_core::files::prefs_file(data_file));
+        let idle_lock_seconds = idle_lock_seconds(station.idle_lock_minutes()?);
         Ok(Host {
             shared: Arc::new(Shared {
                 demo: station.is_demo(),
@@ -130,9 +137,64 @@ impl Host {
                 next_job: AtomicU64::new(1),
                 syncing: AtomicBool::new(false),
                 signed_in: Mutex::new(None),
+                last_seen: Mutex::new(None),
+                idle_lock_seconds: AtomicU32::new(idle_lock_seconds),
             }),
             emitter,
         })
+    }
+
+    /// Seconds without input before the screen locks: `$NAC_IDLE_LOCK_SECONDS` when set
+    /// (tests, kiosks), else the station setting as last read.
+    pub fn idle_lock_seconds(&self) -> u32 {
+        self.shared.idle_lock_seconds.load(Ordering::SeqCst)
+    }
+
+    /// Reads the idle lock setting again (after Settings saved it, at every sign-in: the
+    /// `nac` CLI may have changed it).
+    pub fn reload_idle_lock(&self) -> AppResult<()> {
+        let minutes = self.station().idle_lock_minutes()?;
+        self.shared
+            .idle_lock_seconds
+            .store(idle_lock_seconds(minutes), Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.shared.clock.now().timestamp_millis()
+    }
+
+    /// The volunteer is there: the window saw input (`touch`), or they just signed in.
+    pub fn touch(&self) {
+        *self
+            .shared
+            .last_seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(self.now_ms());
+    }
+
+    /// The idle lock, enforced here and not only by the window's timer (which a suspended or
+    /// broken page never fires): when the volunteer signed in has shown no input for longer
+    /// than the idle time, they are signed out (audited `idle`) and `true` is returned; the
+    /// command that asked is refused. Commands themselves do not count as input: the screens
+    /// reload by themselves after every change (a sync every few minutes), and that must not
+    /// keep an unattended station signed in.
+    pub fn enforce_idle_lock(&self) -> AppResult<bool> {
+        if self.signed_in().is_none() {
+            return Ok(false);
+        }
+        let last_seen = *self
+            .shared
+            .last_seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let limit_ms = i64::from(self.idle_lock_seconds()) * 1000;
+        let idle = last_seen.is_none_or(|seen| self.now_ms() - seen > limit_ms);
+        if !idle || self.is_demo() {
+            return Ok(false);
+        }
+        self.sign_out("idle")?;
+        Ok(true)
     }
 
     /// The writer, locked for one command (a poisoned lock is recovered: the station's own
@@ -227,6 +289,9 @@ impl Host {
             account: name.to_string(),
             role,
         };
+        // The idle time counts from the sign-in, with the setting as it is now.
+        self.touch();
+        self.reload_idle_lock()?;
         *self
             .shared
             .signed_in
@@ -374,6 +439,16 @@ fn forwarder(emitter: Arc<dyn EventSink>) -> impl Fn(&nac_core::station::Change)
         let payload = serde_json::to_value(StationChanged::from(change)).unwrap_or_default();
         emitter.emit(events::STATION_CHANGED, payload);
     }
+}
+
+/// The idle lock in seconds for a setting of `setting_minutes`: `$NAC_IDLE_LOCK_SECONDS` when
+/// set to a positive number (tests, kiosks), else the setting.
+pub fn idle_lock_seconds(setting_minutes: u32) -> u32 {
+    std::env::var("NAC_IDLE_LOCK_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(setting_minutes.saturating_mul(60))
 }
 
 /// UI preferences live next to the data file (`station.prefs.json`,

@@ -94,6 +94,8 @@ pub fn run() {
     started_at_ms();
     let result = tauri::Builder::default()
         .setup(|app| {
+            // Roster copies older versions left in $TMPDIR (a crash, a kill): plaintext.
+            api::files::remove_import_leftovers(&std::env::temp_dir());
             let demo = demo_requested(std::env::args(), std::env::var("NAC_DEMO").ok());
             let path = data_file(&station_file(app)?, demo)?;
             let events = Arc::new(WindowEvents(app.handle().clone()));
@@ -107,11 +109,8 @@ pub fn run() {
                         // A title that cannot be set leaves the default one; nothing else.
                         let _ = window.set_title(if host.is_demo() { DEMO_TITLE } else { TITLE });
                     }
-                    // Previews of earlier sessions: the viewer is long done with them.
-                    api::print::remove_stale_previews(
-                        &host.own_dir(api::print::PREVIEWS_DIR),
-                        api::print::STALE_PREVIEW,
-                    );
+                    // Previews of earlier sessions, printed PDFs past the station's retention.
+                    api::print::clean_up(host);
                     api::sync::start_auto_sync(host);
                 },
             );
@@ -174,6 +173,7 @@ pub fn run() {
             commands::sign_in,
             commands::create_administrator,
             commands::lock,
+            commands::touch,
             commands::accounts,
             commands::add_account,
             commands::disable_account,

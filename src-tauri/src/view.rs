@@ -65,6 +65,8 @@ pub struct AppInfo {
     pub idle_lock_seconds: u32,
     /// The station setting, in minutes (what Settings edits).
     pub idle_lock_minutes: u32,
+    /// Days the PDFs sent to a printer are kept in `printed/` (administrators change it).
+    pub keep_printed_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -786,6 +788,8 @@ pub struct Settings {
     pub language: Lang,
     /// Minutes without input before the screen locks (administrators change it).
     pub idle_lock_minutes: u32,
+    /// Days the PDFs sent to a printer are kept (0–90; administrators change it).
+    pub keep_printed_days: u32,
 }
 
 /// A station change (`station-changed` event): which screens should refresh.

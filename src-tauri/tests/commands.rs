@@ -430,6 +430,7 @@ fn settings_and_info() {
             expiring_days: 5,
             language: Lang::En,
             idle_lock_minutes: 10,
+            keep_printed_days: 7,
         },
     )
     .expect("save");
@@ -443,6 +444,7 @@ fn settings_and_info() {
             expiring_days: 40,
             language: Lang::Zh,
             idle_lock_minutes: 10,
+            keep_printed_days: 7,
         },
     )
     .expect_err("refused")
@@ -766,6 +768,7 @@ fn the_station_opens_only_with_its_passphrase() {
             expiring_days: 7,
             language: Lang::Zh,
             idle_lock_minutes: 5,
+            keep_printed_days: 7,
         },
     )
     .expect("saved");

@@ -41,6 +41,17 @@
  * @typedef {import('../types').AuditExportDone} AuditExportDone
  */
 
+/** @type {((code: string) => void) | null} */
+let lockedOut = null;
+
+/**
+ * Called when any command is refused because the volunteer is signed out (`signed_out`: the
+ * backend's idle lock, which holds even when the page's own timer did not fire) or the
+ * station is closed (`locked`): the app shows the start screen.
+ * @param {(code: string) => void} handler
+ */
+export function whenLockedOut(handler) { lockedOut = handler; }
+
 /** @returns {any} */
 function tauri() {
   const t = /** @type {any} */ (window).__TAURI__;
@@ -56,7 +67,10 @@ function tauri() {
  * @returns {Promise<T>}
  */
 function call(cmd, args, options) {
-  return tauri().core.invoke(cmd, args, options);
+  return tauri().core.invoke(cmd, args, options).catch((/** @type {any} */ e) => {
+    if (lockedOut && (e?.code === 'signed_out' || e?.code === 'locked')) lockedOut(e.code);
+    throw e;
+  });
 }
 
 export const api = {
@@ -68,6 +82,7 @@ export const api = {
   /** @param {string} name @param {string} pin @returns {Promise<AppInfo>} */ signIn: (name, pin) => call('sign_in', { form: { name, pin } }),
   /** @param {string} name @param {string} pin @returns {Promise<AppInfo>} */ createAdministrator: (name, pin) => call('create_administrator', { form: { name, pin } }),
   /** @param {'lock' | 'idle'} reason @returns {Promise<void>} */ lock: (reason) => call('lock', { reason }),
+  /** @returns {Promise<void>} */ touch: () => call('touch'),
   /** @returns {Promise<AccountView[]>} */ accounts: () => call('accounts'),
   /** @param {AccountForm} form @returns {Promise<AccountView[]>} */ addAccount: (form) => call('add_account', { form }),
   /** @param {string} name @returns {Promise<AccountView[]>} */ disableAccount: (name) => call('disable_account', { name }),

@@ -4,7 +4,7 @@
  * mounts one screen at a time into <main>, toasts, and the station's change events, which make
  * the open screen and the header refresh.
  */
-import { api, on, asApiError } from './api.js';
+import { api, on, asApiError, whenLockedOut } from './api.js';
 import { t, setLang, setDemo, getLang, applyStatic } from './i18n.js';
 import { byId, replace, h } from './dom.js';
 import * as households from './screens/households.js';
@@ -137,8 +137,13 @@ async function start() {
     if (e.ctrlKey && (e.key === 'l' || e.key === 'L')) { e.preventDefault(); lockScreen('lock'); }
   });
   for (const kind of ['keydown', 'mousedown', 'mousemove', 'wheel', 'touchstart']) {
-    document.addEventListener(kind, () => { lastInput = Date.now(); }, { passive: true });
+    document.addEventListener(kind, () => { lastInput = Date.now(); reportInput(); }, { passive: true });
   }
+  // The backend refuses every command once it has heard of no input for the idle time; its
+  // refusal (or the station closing) brings the start screen, whatever this page's timer did.
+  whenLockedOut(() => {
+    if (info && !locking && !document.body.classList.contains('locked')) lockScreen('idle');
+  });
   setInterval(() => {
     if (!locking && info && Date.now() - lastInput > info.idle_lock_seconds * 1000) lockScreen('idle');
   }, 1000);
@@ -147,7 +152,21 @@ async function start() {
 }
 
 let lastInput = Date.now();
+let lastReported = 0;
 let locking = false;
+
+/**
+ * Tells the backend the volunteer is there (input, at most every few seconds: a quarter of
+ * the idle time, and never less often than every 5 s), so its idle lock counts from the last
+ * input as this page's does. Screens that reload by themselves do not count.
+ */
+function reportInput() {
+  if (!info || locking || document.body.classList.contains('locked')) return;
+  const every = Math.min(5000, info.idle_lock_seconds * 250);
+  if (Date.now() - lastReported < every) return;
+  lastReported = Date.now();
+  api.touch().catch(() => { /* refused: the start screen follows (whenLockedOut) */ });
+}
 
 /**
  * Locks the screen (the Lock button, Ctrl+L, or no input for the idle time): the volunteer
@@ -167,6 +186,7 @@ export async function lockScreen(reason) {
     document.body.classList.remove('locked');
     info = await api.appInfo();
     lastInput = Date.now();
+    lastReported = Date.now();
     await refreshHeader();
     await go(current.name || 'households', current.params);
   } finally {

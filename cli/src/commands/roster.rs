@@ -321,6 +321,10 @@ pub struct ConfigArgs {
     /// Days left at which a code counts as expiring (1–29, default 7).
     #[arg(long)]
     expiring_days: Option<u32>,
+    /// Days the desktop app keeps the PDFs it sent to a printer (0–90, default 7;
+    /// administrators).
+    #[arg(long)]
+    keep_printed_days: Option<u32>,
 }
 
 pub fn config(ctx: &Context, a: ConfigArgs) -> anyhow::Result<Report> {
@@ -331,9 +335,13 @@ pub fn config(ctx: &Context, a: ConfigArgs) -> anyhow::Result<Report> {
     if let Some(days) = a.expiring_days {
         station.set_expiring_days(days)?;
     }
+    if let Some(days) = a.keep_printed_days {
+        station.set_keep_printed_days(days)?;
+    }
     let info = station.info()?;
+    let keep_printed_days = station.keep_printed_days()?;
     let human = format!(
-        "{}: {}\n{}: {}\n{}: {}\n{}: {}",
+        "{}: {}\n{}: {}\n{}: {}\n{}: {}\n{}: {}",
         ctx.lang.t("站点", "Station"),
         info.station_name,
         ctx.lang.t("站点编号", "Station id"),
@@ -341,7 +349,12 @@ pub fn config(ctx: &Context, a: ConfigArgs) -> anyhow::Result<Report> {
         ctx.lang.t("签名密钥", "Signing key"),
         info.kid,
         ctx.lang.t("临期天数", "Expiring threshold (days)"),
-        info.expiring_days
+        info.expiring_days,
+        ctx.lang.t("打印文件保留天数", "Printed PDFs kept (days)"),
+        keep_printed_days
     );
-    Ok(Report::ok(human, json!({ "station": info })))
+    Ok(Report::ok(
+        human,
+        json!({ "station": info, "keep_printed_days": keep_printed_days }),
+    ))
 }

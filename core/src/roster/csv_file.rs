@@ -2,27 +2,13 @@
 //! the header line (comma, tab or semicolon) and spreadsheet row numbers.
 
 use super::columns::{Assembled, Assembler, Cell, HEADER_SEARCH_ROWS};
-use super::{FileFormat, RosterError, RosterFile, MAX_FILE_BYTES};
+use super::{FileFormat, RosterError, RosterFile};
 use encoding_rs::{Encoding, GB18030};
 use std::borrow::Cow;
-use std::io::Read;
-use std::path::Path;
 
-pub(crate) fn read(path: &Path) -> Result<RosterFile, RosterError> {
-    // The size was checked from the metadata; read no more than the cap in case the file grew.
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    let len = bytes.len() as u64;
-    if len > MAX_FILE_BYTES {
-        return Err(RosterError::FileTooLarge {
-            bytes: len,
-            limit: MAX_FILE_BYTES,
-        });
-    }
-    let (text, encoding) = decode(&bytes)?;
-    drop(bytes);
+/// Reads a delimited text roster from its bytes (already within the size cap).
+pub(crate) fn read(bytes: &[u8]) -> Result<RosterFile, RosterError> {
+    let (text, encoding) = decode(bytes)?;
     let assembled = parse(&text)?;
     Ok(RosterFile {
         format: FileFormat::Csv,

@@ -3,7 +3,7 @@
 //! A roster file holds one row per resident, with the household's address on every row (the
 //! layout volunteers already keep in Excel). Importing is three steps, each usable on its own:
 //!
-//! 1. [`read_roster`] / [`read_roster_file`] read the file into [`RawRow`]s: columns are matched by
+//! 1. [`read_roster`] / [`read_roster_file`] / [`read_roster_bytes`] read the file into [`RawRow`]s: columns are matched by
 //!    header (Chinese or English, any order, see [`Column`]), cells are turned into text, and
 //!    problems that only the file can show (an ID stored as an Excel number, a date where a room
 //!    number belongs) are attached to the row. Problems with the file as a whole (unknown type,
@@ -197,10 +197,16 @@ impl FileFormat {
         })
     }
 
-    /// The format of the file at `path`, from its first bytes (a zip's parts, the OLE2
-    /// signature) and, for text, its extension; plus a notice when the name says otherwise.
-    pub fn detect(path: &Path) -> Result<(FileFormat, Option<String>), RosterError> {
-        sniff::detect(path)
+    /// The format of a file named `name` holding `bytes`, from its first bytes (a zip's
+    /// parts, the OLE2 signature) and, for text, its extension; plus a notice when the name
+    /// says otherwise.
+    pub fn detect(name: &str, bytes: &[u8]) -> Result<(FileFormat, Option<String>), RosterError> {
+        let ext = Path::new(name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        sniff::detect(&ext, bytes)
     }
 }
 
@@ -231,9 +237,8 @@ pub fn read_roster(path: &Path) -> Result<Vec<RawRow>, RosterError> {
     Ok(read_roster_file(path)?.rows)
 }
 
-/// Reads a roster file: checks the size cap from the metadata, tells the format from the
-/// content, finds the header (in the first [`HEADER_SEARCH_ROWS`] rows, on the first sheet
-/// where one maps) and returns the non-empty data rows.
+/// Reads a roster file: checks the size cap from the metadata, then reads it as
+/// [`read_roster_bytes`] does.
 pub fn read_roster_file(path: &Path) -> Result<RosterFile, RosterError> {
     let bytes = std::fs::metadata(path)?.len();
     if bytes > MAX_FILE_BYTES {
@@ -242,13 +247,42 @@ pub fn read_roster_file(path: &Path) -> Result<RosterFile, RosterError> {
             limit: MAX_FILE_BYTES,
         });
     }
-    let (format, notice) = FileFormat::detect(path)?;
+    // Read no more than the cap in case the file grew since.
+    let mut content = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path)?, MAX_FILE_BYTES + 1),
+        &mut content,
+    )?;
+    read_roster_bytes(&file_name(path), &content)
+}
+
+/// Reads a roster from its bytes, as a file named `name` (only its extension is used, to tell
+/// text from a misnamed workbook): checks the size cap, tells the format from the content,
+/// finds the header (in the first [`HEADER_SEARCH_ROWS`] rows, on the first sheet where one
+/// maps) and returns the non-empty data rows. Nothing is written anywhere: the desktop app
+/// imports the bytes the volunteer's file dialog read, without a copy on disk.
+pub fn read_roster_bytes(name: &str, bytes: &[u8]) -> Result<RosterFile, RosterError> {
+    let len = bytes.len() as u64;
+    if len > MAX_FILE_BYTES {
+        return Err(RosterError::FileTooLarge {
+            bytes: len,
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    let (format, notice) = FileFormat::detect(name, bytes)?;
     let mut file = match format {
-        FileFormat::Csv => csv_file::read(path)?,
-        workbook => workbook::read(path, workbook)?,
+        FileFormat::Csv => csv_file::read(bytes)?,
+        workbook => workbook::read(bytes, workbook)?,
     };
     file.notices.extend(notice);
     Ok(file)
+}
+
+/// The name a report shows for the file at `path`.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// How an import treats rows with warnings.
@@ -280,6 +314,33 @@ impl Station {
         progress: &mut dyn FnMut(usize, usize) -> std::ops::ControlFlow<()>,
     ) -> Result<ImportReport> {
         let file = read_roster_file(path)?;
+        self.import_read(file, file_name(path), options, progress)
+    }
+
+    /// [`Station::import_roster_with`] for a file's bytes, read elsewhere (the desktop app's
+    /// file dialog): nothing of the roster is written to disk outside the encrypted station.
+    pub fn import_roster_bytes_with(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        options: ImportOptions,
+        progress: &mut dyn FnMut(usize, usize) -> std::ops::ControlFlow<()>,
+    ) -> Result<ImportReport> {
+        let file = read_roster_bytes(name, bytes)?;
+        let shown = Path::new(name)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| name.to_string());
+        self.import_read(file, shown, options, progress)
+    }
+
+    fn import_read(
+        &mut self,
+        file: RosterFile,
+        name: String,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(usize, usize) -> std::ops::ControlFlow<()>,
+    ) -> Result<ImportReport> {
         let today = crate::time::cst_day(self.now());
         let rows_read = file.rows.len();
         let mut validated = validate_rows(file.rows, today);
@@ -295,10 +356,7 @@ impl Station {
         let mut notices = file.notices;
         notices.extend(validated.notices);
         Ok(ImportReport {
-            file: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| path.display().to_string()),
+            file: name,
             format: file.format,
             sheet: file.sheet,
             header_row: file.header_row,

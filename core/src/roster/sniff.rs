@@ -6,34 +6,20 @@
 //! by its content it simply imports, with a notice that the name was misleading.
 
 use super::{FileFormat, RosterError};
-use std::io::Read as _;
-use std::path::Path;
+use std::io::{Cursor, Read as _};
 
 /// The OLE2 compound-file signature of `.xls` (and `.doc`, `.et`, …).
 const OLE2: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-/// What the first bytes say.
-pub(crate) fn detect(path: &Path) -> Result<(FileFormat, Option<String>), RosterError> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let named = FileFormat::from_extension(&ext);
-    let mut head = [0u8; 8];
-    let mut file = std::fs::File::open(path)?;
-    let mut filled = 0;
-    while filled < head.len() {
-        match file.read(&mut head[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    let head = &head[..filled];
+/// What the first bytes of `bytes` say; `ext` is the extension of the file's name (lower
+/// case, without the dot; empty when it has none).
+pub(crate) fn detect(ext: &str, bytes: &[u8]) -> Result<(FileFormat, Option<String>), RosterError> {
+    let named = FileFormat::from_extension(ext);
+    let head = &bytes[..bytes.len().min(8)];
     let found = if head.starts_with(&OLE2) {
         FileFormat::Xls
     } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-        zip_kind(path)?
+        zip_kind(bytes)?
     } else if head.starts_with(b"%PDF") {
         return Err(RosterError::NotASpreadsheet {
             zh: "PDF文件",
@@ -45,7 +31,7 @@ pub(crate) fn detect(path: &Path) -> Result<(FileFormat, Option<String>), Roster
             // Text under a workbook's name (a CSV renamed .xlsx) is read as text; anything else
             // that is neither a workbook nor text fails in the CSV decoder with its own message.
             Some(_) => FileFormat::Csv,
-            None => return Err(RosterError::UnknownFormat(ext)),
+            None => return Err(RosterError::UnknownFormat(ext.to_string())),
         }
     };
     let notice = match named {
@@ -62,14 +48,13 @@ pub(crate) fn detect(path: &Path) -> Result<(FileFormat, Option<String>), Roster
 
 /// Which kind of zip: an Office Open XML workbook, an OpenDocument spreadsheet, or something
 /// else (a Word document, an Apple Numbers file) that is not a roster.
-fn zip_kind(path: &Path) -> Result<FileFormat, RosterError> {
-    let file = std::fs::File::open(path)?;
-    let Ok(mut archive) = zip::ZipArchive::new(file) else {
+fn zip_kind(bytes: &[u8]) -> Result<FileFormat, RosterError> {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Err(RosterError::Workbook(
             "压缩包已损坏或不完整 / the zip container is damaged or incomplete".to_string(),
         ));
     };
-    let has = |archive: &zip::ZipArchive<std::fs::File>, name: &str| {
+    let has = |archive: &zip::ZipArchive<Cursor<&[u8]>>, name: &str| {
         archive
             .file_names()
             .any(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case(name)))

@@ -9,8 +9,7 @@
 use super::columns::{cell_reference, Assembled, Assembler, Cell, MAX_COLUMNS, MAX_SHEET_ROWS};
 use super::{bounds, FileFormat, RosterError, RosterFile, MAX_DATA_ROWS};
 use calamine::{Data, Ods, Reader, Sheet, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
-use std::io::{Cursor, Read as _};
-use std::path::Path;
+use std::io::Cursor;
 
 /// Largest total unpacked size of a zipped workbook's parts: a small file can unpack to
 /// gigabytes of shared strings (a "zip bomb"), and calamine reads the shared strings whole.
@@ -18,10 +17,9 @@ pub(crate) const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Refuses a workbook whose parts declare more than `limit` unpacked bytes, before calamine
 /// inflates anything.
-pub(crate) fn check_unpacked_size(path: &Path, limit: u64) -> Result<(), RosterError> {
-    let file = std::fs::File::open(path)?;
-    let mut archive =
-        zip::ZipArchive::new(file).map_err(|e| RosterError::Workbook(e.to_string()))?;
+pub(crate) fn check_unpacked_size(bytes: &[u8], limit: u64) -> Result<(), RosterError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| RosterError::Workbook(e.to_string()))?;
     let mut total: u64 = 0;
     for i in 0..archive.len() {
         let entry = archive
@@ -38,11 +36,11 @@ pub(crate) fn check_unpacked_size(path: &Path, limit: u64) -> Result<(), RosterE
     Ok(())
 }
 
-/// Reads the roster from the workbook at `path`, of the (detected) `format`. A panic inside
-/// calamine (a malformed record it does not expect) becomes a file error: a damaged workbook
-/// must never take the app down.
-pub(crate) fn read(path: &Path, format: FileFormat) -> Result<RosterFile, RosterError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_workbook(path, format)))
+/// Reads the roster from a workbook's bytes (already within the size cap), of the (detected)
+/// `format`. A panic inside calamine (a malformed record it does not expect) becomes a file
+/// error: a damaged workbook must never take the app down.
+pub(crate) fn read(bytes: &[u8], format: FileFormat) -> Result<RosterFile, RosterError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_workbook(bytes, format)))
         .unwrap_or_else(|_| {
             Err(RosterError::Unreadable(
                 "工作簿已损坏，无法读取；请在Excel、WPS或LibreOffice中打开后另存为.xlsx / the workbook is damaged and cannot be read; open it in Excel, WPS or LibreOffice and save it as .xlsx".to_string(),
@@ -50,15 +48,15 @@ pub(crate) fn read(path: &Path, format: FileFormat) -> Result<RosterFile, Roster
         })
 }
 
-fn read_workbook(path: &Path, format: FileFormat) -> Result<RosterFile, RosterError> {
+fn read_workbook(bytes: &[u8], format: FileFormat) -> Result<RosterFile, RosterError> {
     let workbook_error = |e: &dyn std::fmt::Display| RosterError::Workbook(e.to_string());
     // `.xlsx` and `.xlsb` share calamine's streaming API, but their cell readers are distinct
     // (and the `.xlsb` one unnameable) types, so the one reading loop is written once here.
     macro_rules! streamed {
         ($workbook:ty, $error:ty) => {{
-            check_unpacked_size(path, MAX_UNPACKED_BYTES)?;
+            check_unpacked_size(bytes, MAX_UNPACKED_BYTES)?;
             let mut wb: $workbook =
-                calamine::open_workbook(path).map_err(|e: $error| workbook_error(&e))?;
+                <$workbook>::new(Cursor::new(bytes)).map_err(|e: $error| workbook_error(&e))?;
             let sheets = sheet_order(wb.sheets_metadata());
             first_roster_sheet(&sheets, |name| {
                 let mut cells = wb
@@ -83,9 +81,9 @@ fn read_workbook(path: &Path, format: FileFormat) -> Result<RosterFile, RosterEr
         FileFormat::Xlsb => streamed!(Xlsb<_>, calamine::XlsbError),
         FileFormat::Xls => {
             // calamine sees a rebuilt container holding only the checked stream (see bounds).
-            let bytes = bounds::sanitize_xls(&read_capped(path)?)?;
-            let mut wb =
-                Xls::new(Cursor::new(bytes)).map_err(|e: calamine::XlsError| workbook_error(&e))?;
+            let sanitized = bounds::sanitize_xls(bytes)?;
+            let mut wb = Xls::new(Cursor::new(sanitized))
+                .map_err(|e: calamine::XlsError| workbook_error(&e))?;
             let sheets = sheet_order(wb.sheets_metadata());
             first_roster_sheet(&sheets, |name| {
                 let range = wb.worksheet_range(name).map_err(|e| workbook_error(&e))?;
@@ -93,9 +91,8 @@ fn read_workbook(path: &Path, format: FileFormat) -> Result<RosterFile, RosterEr
             })?
         }
         FileFormat::Ods => {
-            check_unpacked_size(path, MAX_UNPACKED_BYTES)?;
-            let bytes = read_capped(path)?;
-            bounds::check_ods(&bytes)?;
+            check_unpacked_size(bytes, MAX_UNPACKED_BYTES)?;
+            bounds::check_ods(bytes)?;
             let mut wb =
                 Ods::new(Cursor::new(bytes)).map_err(|e: calamine::OdsError| workbook_error(&e))?;
             let sheets = sheet_order(wb.sheets_metadata());
@@ -250,23 +247,6 @@ fn from_range(range: &calamine::Range<Data>) -> Result<Assembled, RosterError> {
     assembler.finish()
 }
 
-/// The file's bytes, no more than the file-size cap (it was checked from the metadata, but the
-/// file may have grown since).
-fn read_capped(path: &Path) -> Result<Vec<u8>, RosterError> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(super::MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    let len = bytes.len() as u64;
-    if len > super::MAX_FILE_BYTES {
-        return Err(RosterError::FileTooLarge {
-            bytes: len,
-            limit: super::MAX_FILE_BYTES,
-        });
-    }
-    Ok(bytes)
-}
-
 /// calamine's rows are 0-based; spreadsheet rows are 1-based.
 fn spreadsheet_row(row: u32) -> usize {
     usize::try_from(row).map_or(usize::MAX, |r| r.saturating_add(1))
@@ -321,8 +301,9 @@ mod tests {
             std::fs::metadata(&path).unwrap().len() < 64 * 1024,
             "it packs small"
         );
-        let err = check_unpacked_size(&path, 1024 * 1024).unwrap_err();
+        let bytes = std::fs::read(&path).unwrap();
+        let err = check_unpacked_size(&bytes, 1024 * 1024).unwrap_err();
         assert!(matches!(err, RosterError::FileTooLarge { .. }), "{err}");
-        assert!(check_unpacked_size(&path, 4 * 1024 * 1024).is_ok());
+        assert!(check_unpacked_size(&bytes, 4 * 1024 * 1024).is_ok());
     }
 }

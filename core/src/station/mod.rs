@@ -13,6 +13,7 @@ mod keys;
 mod ledger;
 mod print_job;
 mod renew;
+mod retention;
 mod roster;
 mod status;
 pub(crate) mod sync;
@@ -33,6 +34,7 @@ pub use renew::{
     BatchItem, BatchOutcome, BatchProgress, BatchScope, DueSelection, RenewOutcome, Renewal,
     DEFAULT_CHUNK,
 };
+pub use retention::{DEFAULT_KEEP_PRINTED_DAYS, MAX_KEEP_PRINTED_DAYS};
 pub use roster::{
     FieldChanges, HouseholdDetail, HouseholdSummary, ImportOutcome, IMPORT_REPORT_EVERY,
 };

@@ -1,6 +1,10 @@
 //! Roster files in and out. The UI reads the chosen file in the webview (`<input type=file>`)
 //! and sends its bytes as a raw IPC body, so the shell needs no file-system permission for
-//! the webview; the bytes go to a temporary file with the same extension for the core reader.
+//! the webview. The core reads the roster from those bytes in memory: no copy of the file is
+//! written anywhere (a copy in `$TMPDIR` would be the roster in plaintext, outside the
+//! encrypted station, for as long as it lived). Copies that older versions left there
+//! (`nac-import-*`, after a crash or a kill) are removed at every start
+//! ([`remove_import_leftovers`]).
 
 use crate::error::{AppError, AppResult};
 use crate::host::{events, Host};
@@ -8,7 +12,6 @@ use crate::view::{
     ExportRequest, ExportResult, ImportRowError, ImportSummary, JobDone, JobProgress, Lang,
 };
 use nac_core::roster::{ImportReport, RowError};
-use std::io::Write as _;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
@@ -22,18 +25,11 @@ pub fn start_import(
     accept_warnings: bool,
 ) -> AppResult<u64> {
     // The reader tells the kind by content; the extension only names text files.
-    let extension = Path::new(file_name)
+    Path::new(file_name)
         .extension()
         .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
         .ok_or(AppError::FileName)?;
     let options = nac_core::roster::ImportOptions { accept_warnings };
-    let mut temp = tempfile::Builder::new()
-        .prefix("nac-import-")
-        .suffix(&format!(".{extension}"))
-        .tempfile()?;
-    temp.write_all(&bytes)?;
-    temp.flush()?;
     let ticket = host.start_job();
     let job = ticket.id;
     let worker = host.clone();
@@ -65,7 +61,7 @@ pub fn start_import(
                 worker
                     .job_station(nac_core::WriteSource::Import)
                     .and_then(|mut station| {
-                        station.import_roster_with(temp.path(), options, &mut progress)
+                        station.import_roster_bytes_with(&name, &bytes, options, &mut progress)
                     });
             let cancelled = matches!(result, Err(nac_core::Error::Cancelled));
             let (import, error) = match result {
@@ -86,9 +82,31 @@ pub fn start_import(
                     sync: None,
                 },
             );
-            drop(temp);
         })?;
     Ok(job)
+}
+
+/// The prefix of the temporary roster copies older versions wrote to `$TMPDIR`.
+pub const IMPORT_LEFTOVER_PREFIX: &str = "nac-import-";
+
+/// Removes the roster copies an older version left in `dir` (the system's temporary
+/// directory; `nac-import-*`, plain files only, never through a link); returns how many. A
+/// file that cannot be removed (another user's, in a sticky `/tmp`) is left alone.
+pub fn remove_import_leftovers(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(IMPORT_LEFTOVER_PREFIX)
+                && entry.file_type().is_ok_and(|t| t.is_file())
+        })
+        .filter(|entry| std::fs::remove_file(entry.path()).is_ok())
+        .count()
 }
 
 fn row_error(e: &RowError, lang: Lang) -> ImportRowError {

@@ -11,6 +11,11 @@
 //! cards carry names and addresses), never to a guessable name in `/tmp`. The viewer opens
 //! the file after the job has ended, so a preview cannot be deleted right away; previews older
 //! than [`STALE_PREVIEW`] are removed at every start and before every new preview.
+//!
+//! A print to a printer is rendered into `printed/` beside them; CUPS keeps its own copy once
+//! the job is queued, so these PDFs (full names, addresses, valid codes) are kept only as long
+//! as the station's setting says (`nac_core::station::DEFAULT_KEEP_PRINTED_DAYS`, 7 days by
+//! default) and removed at every start and after every print ([`clean_up`]).
 
 use crate::error::{AppError, AppResult};
 use crate::host::{events, Host, JobTicket};
@@ -29,6 +34,9 @@ pub const STALE_PREVIEW: Duration = Duration::from_secs(24 * 3600);
 
 /// The directory of previews, next to the data file.
 pub const PREVIEWS_DIR: &str = "previews";
+
+/// The directory of PDFs sent to a printer, next to the data file.
+pub const PRINTED_DIR: &str = "printed";
 
 /// The installed fonts, looked up once (it may run `fc-match`).
 fn fonts() -> AppResult<&'static Fonts> {
@@ -182,10 +190,10 @@ fn run(
             print(host, request, layout, fonts, &path, None, &mut progress)
         }
         PrintDestination::Printer { name } => {
-            let dir = host.private_dir("printed")?;
+            let dir = host.private_dir(PRINTED_DIR)?;
             let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
             let path = dir.join(format!("cards-{stamp}-{}.pdf", ticket.id));
-            print(
+            let printed = print(
                 host,
                 request,
                 layout,
@@ -193,7 +201,10 @@ fn run(
                 &path,
                 Some(name),
                 &mut progress,
-            )
+            );
+            // Whatever the outcome: this PDF too once the retention allows (0 days: now).
+            remove_old_printed(host);
+            printed
         }
     }
 }
@@ -263,23 +274,27 @@ pub fn preview_path(host: &Host, job: u64) -> AppResult<PathBuf> {
 /// Removes the files in `dir` last modified more than `max_age` ago; returns how many. A
 /// file that cannot be removed is left for next time (nothing depends on it).
 pub fn remove_stale_previews(dir: &Path, max_age: Duration) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    let mut removed = 0;
-    for entry in entries.flatten() {
-        let stale = entry
-            .metadata()
-            .ok()
-            .filter(std::fs::Metadata::is_file)
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > max_age);
-        if stale && std::fs::remove_file(entry.path()).is_ok() {
-            removed += 1;
+    nac_core::files::remove_older_than(dir, max_age, std::time::SystemTime::now())
+}
+
+/// At every start: previews of earlier sessions and printed PDFs past the retention.
+pub fn clean_up(host: &Host) {
+    remove_stale_previews(&host.own_dir(PREVIEWS_DIR), STALE_PREVIEW);
+    remove_old_printed(host);
+}
+
+/// Removes the PDFs in `printed/` older than the station's retention (by the station's clock);
+/// returns how many. Nothing is removed when the setting cannot be read.
+pub fn remove_old_printed(host: &Host) -> usize {
+    let (days, now) = {
+        let station = host.reader();
+        match station.keep_printed_days() {
+            Ok(days) => (days, std::time::SystemTime::from(station.clock().now())),
+            Err(_) => return 0,
         }
-    }
-    removed
+    };
+    let keep = Duration::from_secs(u64::from(days) * 24 * 3600);
+    nac_core::files::remove_older_than(&host.own_dir(PRINTED_DIR), keep, now)
 }
 
 fn summary(

@@ -6,9 +6,13 @@ use crate::host::Host;
 use crate::view::{AppInfo, BackupDone, Counts, Lang, Settings};
 
 pub fn app_info(host: &Host) -> AppResult<AppInfo> {
-    let (info, idle_lock_minutes) = {
+    let (info, idle_lock_minutes, keep_printed_days) = {
         let reader = host.reader();
-        (reader.info()?, reader.idle_lock_minutes()?)
+        (
+            reader.info()?,
+            reader.idle_lock_minutes()?,
+            reader.keep_printed_days()?,
+        )
     };
     Ok(AppInfo {
         station_id: info.station_id,
@@ -24,18 +28,10 @@ pub fn app_info(host: &Host) -> AppResult<AppInfo> {
             .map(|who| who.role.as_str())
             .unwrap_or("volunteer")
             .to_string(),
-        idle_lock_seconds: idle_lock_seconds(idle_lock_minutes),
+        idle_lock_seconds: crate::host::idle_lock_seconds(idle_lock_minutes),
         idle_lock_minutes,
+        keep_printed_days,
     })
-}
-
-/// The idle lock: `$NAC_IDLE_LOCK_SECONDS` when set (tests, kiosks), else the station setting.
-fn idle_lock_seconds(setting_minutes: u32) -> u32 {
-    std::env::var("NAC_IDLE_LOCK_SECONDS")
-        .ok()
-        .and_then(|v| v.parse::<u32>().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(setting_minutes * 60)
 }
 
 pub fn counts(host: &Host) -> AppResult<Counts> {
@@ -60,7 +56,11 @@ pub fn save_settings(host: &Host, settings: &Settings) -> AppResult<AppInfo> {
         if station.idle_lock_minutes()? != settings.idle_lock_minutes {
             station.set_idle_lock_minutes(settings.idle_lock_minutes)?;
         }
+        if station.keep_printed_days()? != settings.keep_printed_days {
+            station.set_keep_printed_days(settings.keep_printed_days)?;
+        }
     }
+    host.reload_idle_lock()?;
     app_info(host)
 }
 

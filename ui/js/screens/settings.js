@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * Settings: station name, expiring threshold (R6, default 7 days), language, idle lock; where
- * the data file is. Administrators also see the backup, the accounts and the audit log.
+ * Settings: station name, expiring threshold (R6, default 7 days), language, idle lock, how
+ * long printed PDFs are kept; where the data file is. Administrators also see the backup, the
+ * accounts and the audit log.
  */
 import { api, asApiError } from '../api.js';
 import { h, replace } from '../dom.js';
@@ -16,6 +17,7 @@ export async function mount(main) {
   const lang = /** @type {HTMLSelectElement} */ (h('select', { id: 's-lang' },
     h('option', { value: 'zh', selected: info.language === 'zh' }, '中文'), h('option', { value: 'en', selected: info.language === 'en' }, 'English')));
   const idle = /** @type {HTMLInputElement} */ (h('input', { type: 'number', id: 's-idle', min: '1', max: '120', value: String(info.idle_lock_minutes), disabled: !isAdmin() }));
+  const keepPrinted = /** @type {HTMLInputElement} */ (h('input', { type: 'number', id: 's-keep-printed', min: '0', max: '90', value: String(info.keep_printed_days), disabled: !isAdmin() }));
   const error = h('div', { class: 'form-error', role: 'alert' });
   const admin = isAdmin();
   const backupPath = /** @type {HTMLInputElement} */ (h('input', { type: 'text', id: 'backup-path', value: admin ? await api.defaultBackupPath() : '' }));
@@ -30,6 +32,7 @@ export async function mount(main) {
       h('div', { class: 'field' }, h('label', { for: 's-days' }, t('s_expiring_days')), days, h('small', { class: 'help' }, t('s_expiring_help'))),
       h('div', { class: 'field' }, h('label', { for: 's-lang' }, t('s_language')), lang),
       h('div', { class: 'field' }, h('label', { for: 's-idle' }, t('s_idle_minutes')), idle, h('small', { class: 'help' }, t('s_idle_help'))),
+      h('div', { class: 'field' }, h('label', { for: 's-keep-printed' }, t('s_keep_printed_days')), keepPrinted, h('small', { class: 'help' }, t('s_keep_printed_help'))),
       h('button', { type: 'submit', class: 'primary', id: 'save-settings' }, t('save'))),
     h('h2', null, t('data_title')),
     h('p', null, t('data_file'), ': ', h('code', { id: 'data-file' }, info.data_file)),
@@ -120,7 +123,7 @@ export async function mount(main) {
   async function save() {
     const language = /** @type {import('../../types').Lang} */ (lang.value);
     try {
-      await api.saveSettings({ station_name: name.value, expiring_days: Number(days.value), language, idle_lock_minutes: Number(idle.value) });
+      await api.saveSettings({ station_name: name.value, expiring_days: Number(days.value), language, idle_lock_minutes: Number(idle.value), keep_printed_days: Number(keepPrinted.value) });
       error.textContent = '';
       toast(t('saved'));
       if (language !== getLang()) await switchLanguage(language); else await refreshHeader();
