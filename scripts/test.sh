@@ -2,35 +2,61 @@
 # Sets up the machine (idempotently) and runs every check and test of the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Each phase's wall time, printed when the next starts and summed up at the end.
+started=$SECONDS
+phase_name=""
+phase_start=$SECONDS
+timings=""
+phase() {
+  if [ -n "$phase_name" ]; then
+    local took=$((SECONDS - phase_start))
+    printf '== %s took %dm%02ds\n' "$phase_name" $((took / 60)) $((took % 60))
+    timings+=$(printf '%-28s %3dm%02ds' "$phase_name" $((took / 60)) $((took % 60)))$'\n'
+  fi
+  phase_name=$1
+  phase_start=$SECONDS
+  [ "$1" = "end" ] || echo "== $1"
+}
+summary() {
+  local status=$?
+  phase end
+  local total=$((SECONDS - started))
+  printf '== phase times (exit %d)\n%s%-28s %3dm%02ds\n' "$status" "$timings" "total" \
+    $((total / 60)) $((total % 60))
+}
+trap summary EXIT
+
+phase "setup"
 bash scripts/setup.sh test
 export CARGO_TERM_COLOR=never
 # A one-shot build gains nothing from incremental caches, which cost gigabytes of disk.
 export CARGO_INCREMENTAL=0
 echo "== disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free before building"
 
-echo "== format"
+phase "format"
 cargo fmt --all -- --check
-echo "== clippy"
+phase "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 if [ -f scripts/cups-queue.sh ]; then
-  echo "== CUPS PDF queue"
+  phase "CUPS PDF queue"
   bash scripts/cups-queue.sh && export NAC_TEST_CUPS=1
 fi
 
-echo "== PostgreSQL for the hub's tests (throwaway cluster, stopped when this script exits)"
+phase "PostgreSQL"
 NAC_TEST_PG_URL=$(bash scripts/pg-test.sh start --watch $$)
 export NAC_TEST_PG_URL
 
-echo "== tests"
+phase "build and tests"
 cargo test --workspace --locked
 
-echo "== UI types (JSDoc + ts-check against the generated ui/types.d.ts; needs Node)"
+phase "UI types"
 bash scripts/check-ui.sh
 
-echo "== fuzzing (every target for a bounded time; fails on any crash, abort, OOM or timeout)"
+phase "fuzzing"
 bash scripts/fuzz.sh "${NAC_FUZZ_SECONDS:-30}"
 
 echo "== disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free; target/ $(du -sh target 2>/dev/null | cut -f1), fuzz/target $(du -sh fuzz/target 2>/dev/null | cut -f1)"
-echo "== desktop app end-to-end (Xvfb + WebDriver)"
+phase "desktop end-to-end"
 bash scripts/e2e.sh
