@@ -39,7 +39,12 @@ idle_lock_minutes: number,
 /**
  * Days the PDFs sent to a printer are kept in `printed/` (administrators change it).
  */
-keep_printed_days: number, };
+keep_printed_days: number, 
+/**
+ * Until when an administrator keeps the station unlocked (`YYYY-MM-DD HH:MM`, CST): a
+ * restarted app asks only for a PIN until then; `null` when it is not kept.
+ */
+kept_until: string | null, };
 
 export type Counts = { households: number, residents: number, active: number, expiring: number, expired: number, never: number, cards_to_replace: number, queued_for_sync: number, };
 
@@ -299,6 +304,8 @@ idle_lock_minutes: number,
  * Days the PDFs sent to a printer are kept (0–90; administrators change it).
  */
 keep_printed_days: number, };
+
+export type KeepUnlockedForm = { until: string, };
 
 export type StationChanged = { 
 /**

@@ -9,7 +9,9 @@
 //! - [`demo`]: a realistic demo roster in its own demo-marked file, for trying the app and
 //!   benchmarks;
 //! - [`files`]: safe writes of exports (atomic, never a symlink or the station's own files)
-//!   and the station's private file modes.
+//!   and the station's private file modes;
+//! - [`keyring`]: a station kept unlocked in the kernel keyring until a time an administrator
+//!   chose.
 //!
 //! The desktop shell and the `nac` CLI are thin layers over [`station::Station`].
 
@@ -19,6 +21,7 @@ pub mod domain;
 pub mod error;
 pub mod files;
 pub mod ids;
+pub mod keyring;
 pub mod roster;
 pub mod search;
 pub mod station;

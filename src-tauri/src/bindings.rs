@@ -48,6 +48,7 @@ pub fn typescript() -> String {
         EnrolForm::decl(),
         SyncSummary::decl(),
         Settings::decl(),
+        KeepUnlockedForm::decl(),
         StationChanged::decl(),
         PrintOptions::decl(),
         PrinterChoice::decl(),

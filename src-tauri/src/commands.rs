@@ -379,6 +379,17 @@ pub fn touch(gate: State<'_, Gate>) -> Result<(), ApiError> {
 }
 
 #[tauri::command(async)]
+pub fn keep_unlocked(gate: State<'_, Gate>, form: KeepUnlockedForm) -> Result<AppInfo, ApiError> {
+    let host = gate.host()?;
+    answer(&host, station::keep_unlocked(&host, &form))
+}
+
+#[tauri::command(async)]
+pub fn lock_station(gate: State<'_, Gate>) -> Result<(), ApiError> {
+    gate.lock_station()
+}
+
+#[tauri::command(async)]
 pub fn accounts(gate: State<'_, Gate>) -> Result<Vec<AccountView>, ApiError> {
     let host = gate.host()?;
     answer(&host, accounts::accounts(&host))

@@ -28,6 +28,10 @@ pub enum AppError {
     /// shutting down).
     #[error("后台任务意外中止，请重试 / the background task stopped unexpectedly; try again: {0}")]
     Task(#[source] tauri::Error),
+    /// Keeping the station unlocked in the system keyring, or locking it (see
+    /// `nac_core::keyring`).
+    #[error(transparent)]
+    Keep(#[from] nac_core::keyring::KeepError),
 }
 
 impl AppError {
@@ -46,6 +50,7 @@ impl AppError {
             ) => "image_too_large",
             AppError::Scan(_) => "image",
             AppError::Task(_) => "task",
+            AppError::Keep(e) => e.code(),
         }
     }
 

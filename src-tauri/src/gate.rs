@@ -21,8 +21,13 @@
 //! The idle lock is enforced here too ([`Host::enforce_idle_lock`]): every command but the
 //! start screen's (status, passphrase, sign-in) refuses with `signed_out` once the volunteer
 //! has shown no input for the idle time, even if the window's own timer never fired.
+//!
+//! An administrator may keep the station unlocked until a time today (the key in the kernel
+//! keyring, see `nac_core::keyring`): a start before then opens with that key and asks only
+//! for a PIN; at that time the open station closes (passphrase again), and "lock now" closes
+//! it at once and removes the kept key.
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::host::{EventSink, Host};
 use crate::view::{ApiError, AppInfo, Lang, SignInForm, UnlockForm, UnlockState, UnlockStatus};
 use nac_core::store::{self, DatabaseKey, FileKind, Passphrase};
@@ -77,9 +82,9 @@ impl Gate {
         Ok(host)
     }
 
-    /// The open station with a volunteer signed in; else `locked` (no passphrase yet) or
-    /// `signed_out` (the screen is locked, or has just locked itself: no input for the idle
-    /// time).
+    /// The open station with a volunteer signed in; else `locked` (no passphrase yet, or the
+    /// time it was kept unlocked until has passed) or `signed_out` (the screen is locked, or
+    /// has just locked itself: no input for the idle time).
     pub fn host(&self) -> Result<Host, ApiError> {
         let host = self.open_host()?;
         let idle = host
@@ -109,20 +114,87 @@ impl Gate {
         Ok(())
     }
 
-    /// The open station, signed in or not (for signing in).
+    /// The open station, signed in or not (for signing in). One kept unlocked until a time
+    /// that has passed is closed first.
     fn open_host(&self) -> Result<Host, ApiError> {
-        self.host
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            .ok_or_else(|| ApiError {
-                code: "locked".into(),
-                message: match self.lang() {
-                    Lang::Zh => "站点已锁定，请输入口令".into(),
-                    Lang::En => "the station is locked; enter the passphrase".into(),
-                },
-                fields: Vec::new(),
-            })
+        let host = self.host.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let now = self.clock.now().timestamp();
+        match host {
+            Some(host) if host.kept_until().is_some_and(|until| now >= until) => {
+                // The kernel has dropped the kept key by now (same time); make sure.
+                let _ = nac_core::keyring::forget(&self.data_file);
+                self.close("kept-until");
+                Err(self.locked())
+            }
+            Some(host) => Ok(host),
+            None => Err(self.locked()),
+        }
+    }
+
+    fn locked(&self) -> ApiError {
+        ApiError {
+            code: "locked".into(),
+            message: match self.lang() {
+                Lang::Zh => "站点已锁定，请输入口令".into(),
+                Lang::En => "the station is locked; enter the passphrase".into(),
+            },
+            fields: Vec::new(),
+        }
+    }
+
+    /// Closes the station: the volunteer is signed out (audited with `reason`), background
+    /// loops stop, and the passphrase (or a kept key) is needed to open it again.
+    fn close(&self, reason: &str) {
+        let host = self.host.write().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(host) = host {
+            // Signing out only writes the audit row; the station closes whatever it says.
+            let _ = host.sign_out(reason);
+            host.close();
+        }
+    }
+
+    /// "Lock now" (administrators): removes the key kept in the keyring, if any (audited),
+    /// and closes the station; the passphrase opens it again.
+    pub fn lock_station(&self) -> Result<(), ApiError> {
+        let host = self.host()?;
+        let locked = host.station().lock_now().map_err(AppError::from);
+        locked.map_err(|e| e.to_api(host.lang()))?;
+        self.close("lock");
+        Ok(())
+    }
+
+    /// Opens the station with a key an administrator kept in the keyring, if there is one
+    /// for this file and it opens it (audited as `station.unlock`). A kept key that does not
+    /// open the file (the passphrase changed since) is removed.
+    fn open_kept(&self) -> Option<Host> {
+        let kept = nac_core::keyring::find(&self.data_file).ok().flatten()?;
+        if kept.until <= self.clock.now().timestamp() {
+            let _ = nac_core::keyring::forget(&self.data_file);
+            return None;
+        }
+        let _one_at_a_time = self.unlocking.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(host) = self.host.read().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Some(host);
+        }
+        if !matches!(
+            store::file_kind(&self.data_file),
+            Ok(FileKind::Encrypted(_))
+        ) {
+            return None;
+        }
+        match self.open_with_until(&kept.key, Some(kept.until)) {
+            Ok(host) => {
+                // The audit row is a record, not a condition of opening.
+                let _ = host.station().record_kept_unlock(kept.until);
+                Some(host)
+            }
+            Err(e) => {
+                if e.code() == "wrong_passphrase" {
+                    let _ = nac_core::keyring::forget(&self.data_file);
+                }
+                None
+            }
+        }
     }
 
     /// Signs a volunteer in with their PIN (the core counts, delays and audits wrong ones).
@@ -155,7 +227,7 @@ impl Gate {
     }
 
     pub fn status(&self) -> UnlockStatus {
-        let host = self.open_host().ok();
+        let host = self.open_host().ok().or_else(|| self.open_kept());
         if let Some(host) = &host {
             // A station left idle says so here too; the sign-in screen follows.
             let _ = host.enforce_idle_lock();
@@ -273,12 +345,18 @@ impl Gate {
     }
 
     fn open_with(&self, key: &DatabaseKey) -> AppResult<Host> {
+        self.open_with_until(key, None)
+    }
+
+    /// Opens the station with `key`; `kept_until` when the key was kept in the keyring.
+    fn open_with_until(&self, key: &DatabaseKey, kept_until: Option<i64>) -> AppResult<Host> {
         let host = Host::open(
             &self.data_file,
             key,
             self.clock.clone(),
             self.emitter.clone(),
         )?;
+        host.set_kept_until(kept_until);
         *self.host.write().unwrap_or_else(|p| p.into_inner()) = Some(host.clone());
         (self.on_open)(&host);
         Ok(host)

@@ -71,6 +71,11 @@ struct Shared {
     /// Seconds without input before the backend signs the volunteer out (see
     /// [`Host::enforce_idle_lock`]).
     idle_lock_seconds: AtomicU32,
+    /// The station was closed (locked with the passphrase): background loops stop.
+    closed: AtomicBool,
+    /// Until when an administrator keeps the station unlocked (Unix seconds; see
+    /// `nac_core::keyring`): the gate closes the station then.
+    kept_until: Mutex<Option<i64>>,
 }
 
 /// Who is at the keyboard.
@@ -139,6 +144,8 @@ impl Host {
                 signed_in: Mutex::new(None),
                 last_seen: Mutex::new(None),
                 idle_lock_seconds: AtomicU32::new(idle_lock_seconds),
+                closed: AtomicBool::new(false),
+                kept_until: Mutex::new(None),
             }),
             emitter,
         })
@@ -195,6 +202,33 @@ impl Host {
         }
         self.sign_out("idle")?;
         Ok(true)
+    }
+
+    /// Until when the station is kept unlocked in the keyring, if it is (Unix seconds).
+    pub fn kept_until(&self) -> Option<i64> {
+        *self
+            .shared
+            .kept_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn set_kept_until(&self, until: Option<i64>) {
+        *self
+            .shared
+            .kept_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = until;
+    }
+
+    /// Marks the station closed: background loops holding a clone of this host stop.
+    pub fn close(&self) {
+        self.shared.closed.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`Host::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::SeqCst)
     }
 
     /// The writer, locked for one command (a poisoned lock is recovered: the station's own

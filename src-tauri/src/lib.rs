@@ -174,6 +174,8 @@ pub fn run() {
             commands::create_administrator,
             commands::lock,
             commands::touch,
+            commands::keep_unlocked,
+            commands::lock_station,
             commands::accounts,
             commands::add_account,
             commands::disable_account,

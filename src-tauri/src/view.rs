@@ -67,6 +67,9 @@ pub struct AppInfo {
     pub idle_lock_minutes: u32,
     /// Days the PDFs sent to a printer are kept in `printed/` (administrators change it).
     pub keep_printed_days: u32,
+    /// Until when an administrator keeps the station unlocked (`YYYY-MM-DD HH:MM`, CST): a
+    /// restarted app asks only for a PIN until then; `null` when it is not kept.
+    pub kept_until: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -790,6 +793,12 @@ pub struct Settings {
     pub idle_lock_minutes: u32,
     /// Days the PDFs sent to a printer are kept (0–90; administrators change it).
     pub keep_printed_days: u32,
+}
+
+/// An administrator keeps the station unlocked until `until` (`HH:MM` today, CST).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+pub struct KeepUnlockedForm {
+    pub until: String,
 }
 
 /// A station change (`station-changed` event): which screens should refresh.

@@ -51,6 +51,9 @@ function startForm(title, help, fields, buttonLabel, check, submit) {
         await submit();
         resolve();
       } catch (e) {
+        // The station closed meanwhile (the time it was kept unlocked until passed): the
+        // passphrase screen comes next.
+        if (asApiError(e).code === 'locked' && !form.querySelector('#unlock-passphrase')) { resolve(); return; }
         error.textContent = asApiError(e).message;
         const secret = /** @type {HTMLInputElement | null} */ (form.querySelector('input[type=password]'));
         secret?.select();
@@ -81,7 +84,8 @@ function passphraseScreen(status) {
   return startForm(
     t(creating ? 'unlock_new_title' : 'unlock_title'),
     creating ? t('unlock_new_help', { min }) : t('unlock_help'),
-    [labelled('unlock-passphrase', t('unlock_passphrase'), pass),
+    [creating ? h('p', { class: 'notice', id: 'unlock-admins' }, t('unlock_new_admins')) : null,
+      labelled('unlock-passphrase', t('unlock_passphrase'), pass),
       creating ? labelled('unlock-confirm', t('unlock_confirm'), again) : null,
       h('p', { class: 'muted' }, t('data_file'), ': ', h('code', null, status.data_file))],
     t(creating ? 'unlock_create' : 'unlock_button'),

@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod bench;
+mod keep;
 mod keys;
 mod print;
 mod renew;
@@ -138,6 +139,11 @@ pub enum Command {
     Backup(secrets::BackupArgs),
     /// Replace the station with a checked backup (close the app first; the old file is kept).
     Restore(secrets::RestoreArgs),
+    /// Keep the station unlocked in the kernel keyring until a time today (administrators):
+    /// until then the desktop app asks volunteers only for their PIN.
+    Unlock(keep::UnlockArgs),
+    /// Remove the key kept by `nac unlock` or the app (no passphrase needed).
+    Lock(keep::LockArgs),
 }
 
 pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Report> {
@@ -163,6 +169,8 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<Report> {
         Command::Passphrase(a) => secrets::change(ctx, a),
         Command::Backup(a) => secrets::backup(ctx, a),
         Command::Restore(a) => secrets::restore(ctx, a),
+        Command::Unlock(a) => keep::unlock(ctx, a),
+        Command::Lock(a) => keep::lock(ctx, a),
     }
 }
 

@@ -9,6 +9,7 @@ mod accounts;
 mod audit_export;
 mod drafts;
 mod households;
+mod kept_unlocked;
 mod keys;
 mod ledger;
 mod print_job;

@@ -3,7 +3,7 @@
 
 use crate::error::AppResult;
 use crate::host::Host;
-use crate::view::{AppInfo, BackupDone, Counts, Lang, Settings};
+use crate::view::{AppInfo, BackupDone, Counts, KeepUnlockedForm, Lang, Settings};
 
 pub fn app_info(host: &Host) -> AppResult<AppInfo> {
     let (info, idle_lock_minutes, keep_printed_days) = {
@@ -31,7 +31,15 @@ pub fn app_info(host: &Host) -> AppResult<AppInfo> {
         idle_lock_seconds: crate::host::idle_lock_seconds(idle_lock_minutes),
         idle_lock_minutes,
         keep_printed_days,
+        kept_until: host.kept_until().map(format_until),
     })
+}
+
+/// A time the station is kept unlocked until, as the station shows times (CST).
+fn format_until(until: i64) -> String {
+    nac_core::time::to_cst(until)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 pub fn counts(host: &Host) -> AppResult<Counts> {
@@ -61,6 +69,19 @@ pub fn save_settings(host: &Host, settings: &Settings) -> AppResult<AppInfo> {
         }
     }
     host.reload_idle_lock()?;
+    app_info(host)
+}
+
+/// Keeps the station unlocked in the kernel keyring until `HH:MM` today (administrators; see
+/// `nac_core::keyring`): until then a restarted app asks only for a PIN, and at that time the
+/// open station closes.
+pub fn keep_unlocked(host: &Host, form: &KeepUnlockedForm) -> AppResult<AppInfo> {
+    let mut station = host.station();
+    let until = nac_core::keyring::until_today(station.now(), &form.until)
+        .map_err(nac_core::keyring::KeepError::from)?;
+    station.keep_unlocked(until)?;
+    drop(station);
+    host.set_kept_until(Some(until));
     app_info(host)
 }
 

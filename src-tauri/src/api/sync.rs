@@ -157,6 +157,10 @@ pub fn start_auto_sync(host: &Host) {
         .name("auto-sync".into())
         .spawn(move || loop {
             std::thread::sleep(AUTO_SYNC_EVERY);
+            if worker.is_closed() {
+                // The station was locked: this thread lets go of its connections.
+                break;
+            }
             let due = {
                 let station = worker.reader();
                 let now = station.now();

@@ -1,13 +1,14 @@
 // @ts-check
 /**
  * Settings: station name, expiring threshold (R6, default 7 days), language, idle lock, how
- * long printed PDFs are kept; where the data file is. Administrators also see the backup, the
- * accounts and the audit log.
+ * long printed PDFs are kept; where the data file is. Administrators also keep the station
+ * unlocked until a time today (or lock it now), and see the backup, the accounts and the
+ * audit log.
  */
 import { api, asApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t, getLang } from '../i18n.js';
-import { toast, refreshHeader, switchLanguage, isAdmin } from '../app.js';
+import { toast, refreshHeader, switchLanguage, isAdmin, lockScreen } from '../app.js';
 
 /** @param {HTMLElement} main */
 export async function mount(main) {
@@ -18,6 +19,8 @@ export async function mount(main) {
     h('option', { value: 'zh', selected: info.language === 'zh' }, '中文'), h('option', { value: 'en', selected: info.language === 'en' }, 'English')));
   const idle = /** @type {HTMLInputElement} */ (h('input', { type: 'number', id: 's-idle', min: '1', max: '120', value: String(info.idle_lock_minutes), disabled: !isAdmin() }));
   const keepPrinted = /** @type {HTMLInputElement} */ (h('input', { type: 'number', id: 's-keep-printed', min: '0', max: '90', value: String(info.keep_printed_days), disabled: !isAdmin() }));
+  const keepUntil = /** @type {HTMLInputElement} */ (h('input', { type: 'time', id: 'keep-until', value: info.kept_until ? info.kept_until.slice(11, 16) : '23:59', required: true }));
+  const keptStatus = h('p', { id: 'kept-status', 'aria-live': 'polite' });
   const error = h('div', { class: 'form-error', role: 'alert' });
   const admin = isAdmin();
   const backupPath = /** @type {HTMLInputElement} */ (h('input', { type: 'text', id: 'backup-path', value: admin ? await api.defaultBackupPath() : '' }));
@@ -34,6 +37,15 @@ export async function mount(main) {
       h('div', { class: 'field' }, h('label', { for: 's-idle' }, t('s_idle_minutes')), idle, h('small', { class: 'help' }, t('s_idle_help'))),
       h('div', { class: 'field' }, h('label', { for: 's-keep-printed' }, t('s_keep_printed_days')), keepPrinted, h('small', { class: 'help' }, t('s_keep_printed_help'))),
       h('button', { type: 'submit', class: 'primary', id: 'save-settings' }, t('save'))),
+    admin ? h('h2', { id: 'keep-title' }, t('keep_title')) : null,
+    admin ? h('p', { class: 'help' }, t('keep_help')) : null,
+    admin ? keptStatus : null,
+    admin ? h('form', { class: 'form narrow', id: 'keep-form', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); keep(); } },
+      h('div', { class: 'field' }, h('label', { for: 'keep-until' }, t('keep_until')), keepUntil),
+      h('button', { type: 'submit', id: 'keep-unlocked' }, t('keep_button'))) : null,
+    admin ? h('p', null,
+      h('button', { type: 'button', class: 'danger', id: 'lock-station', onclick: () => lockStation() }, t('lock_station')),
+      ' ', h('small', { class: 'help' }, t('lock_station_help'))) : null,
     h('h2', null, t('data_title')),
     h('p', null, t('data_file'), ': ', h('code', { id: 'data-file' }, info.data_file)),
     admin ? h('form', { class: 'form narrow', id: 'backup-form', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); backup(); } },
@@ -50,9 +62,33 @@ export async function mount(main) {
       h('small', { class: 'help' }, t('audit_export_help'))) : null,
     h('p', { class: 'muted' }, t('station_id'), ': ', info.station_id, ' · ', t('version'), ' ', info.version)));
 
+  showKept(info.kept_until);
   if (admin) {
     await showAccounts(await api.accounts());
     await showAudit();
+  }
+
+  /** @param {string | null} until */
+  function showKept(until) {
+    keptStatus.textContent = until ? t('kept_until', { until }) : t('kept_none');
+    keptStatus.className = until ? 'ok' : 'muted';
+  }
+
+  async function keep() {
+    try {
+      const updated = await api.keepUnlocked(keepUntil.value);
+      showKept(updated.kept_until);
+      toast(t('keep_done', { until: updated.kept_until ?? keepUntil.value }));
+      await showAudit();
+    } catch (e) { toast(asApiError(e).message, 'error'); }
+  }
+
+  async function lockStation() {
+    try {
+      await api.lockStation();
+    } catch (e) { toast(asApiError(e).message, 'error'); return; }
+    // The station is closed: the passphrase screen.
+    await lockScreen('lock');
   }
 
   /** @param {import('../../types').AccountView[]} accounts */
