@@ -221,7 +221,7 @@ export const zh = {
   verdict_cannot_check_help: '本站数据读取失败，无法确认此码是否已作废。这不代表码有问题：请重启程序后再核验，核验通过之前按未通过处理。',
   verify_issued_at: '签发时间',
   verify_reason: '详情',
-  id_last4: '证件后4位',
+  id_last4: '证件号末尾',
   valid_until_label: '有效期至',
   issuing_station: '签发站',
   // Cards
@@ -606,7 +606,7 @@ export const en = {
   verdict_cannot_check_help: 'The station could not read its data, so it cannot tell whether this code was voided. This says nothing against the code: restart the app and verify again; until then, treat it as not verified.',
   verify_issued_at: 'Issued at',
   verify_reason: 'Details',
-  id_last4: 'Last 4 of ID',
+  id_last4: 'End of ID number',
   valid_until_label: 'Valid until',
   issuing_station: 'Issuing station',
   cards_title: 'Cards to replace',
