@@ -364,7 +364,7 @@ impl Sim {
             return Ok(());
         }
         let (_, resident) = st.residents[self.rng.below(st.residents.len() as u64) as usize];
-        let capacity = [Capacity::Volunteer, Capacity::Family, Capacity::OwnBehalf]
+        let capacity = [Capacity::Volunteer, Capacity::Family, Capacity::Own]
             [self.rng.below(3) as usize];
         match st.station.renew(resident, capacity) {
             Ok(_) => Ok(()),

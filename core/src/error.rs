@@ -129,6 +129,8 @@ pub enum Error {
     #[error("数据库中的签名密钥已损坏 / the signing key stored in the database is damaged")]
     DamagedKey,
     #[error(
+    #[error("系统随机数不可用，未作任何更改 / the system's random source failed; nothing was changed")]
+    Random,
         "备份属于{backup}，不是本站{current}；未作任何更改（确需替换请加 --force-other-station） / \
          the backup is of {backup}, not of this station {current}; nothing was changed (add \
          --force-other-station to replace it anyway)"
@@ -221,6 +223,7 @@ impl Error {
             Error::OtherStation { .. } => "other_station",
             Error::NotEnrolled => "not_enrolled",
             Error::AlreadyEnrolled { .. } => "already_enrolled",
+            Error::Random => "random_failed",
             Error::CodesBeforeEnrolment { .. } => "codes_before_enrolment",
             Error::Hub(e) => e.code(),
             Error::SyncRunning => "sync_running",
@@ -253,3 +256,9 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<getrandom::Error> for Error {
+    fn from(_: getrandom::Error) -> Self {
+        Error::Random
+    }
+}

@@ -276,7 +276,8 @@ struct Staging {
 impl Staging {
     fn create(parent: &Path) -> std::io::Result<Staging> {
         for _ in 0..16 {
-            let dir = parent.join(format!(".nac-write-{}", crate::ids::new_uid()));
+            let id = crate::ids::random_hex(16).map_err(std::io::Error::other)?;
+            let dir = parent.join(format!(".nac-write-{id}"));
             let mut builder = std::fs::DirBuilder::new();
             #[cfg(unix)]
             std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);

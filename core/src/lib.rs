@@ -20,7 +20,8 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod files;
-pub mod ids;
+/// Identifier formats and random ids (serials, station ids, event ids): the protocol's.
+pub use nac_protocol::ids;
 pub mod keyring;
 pub mod roster;
 pub mod search;

@@ -178,10 +178,10 @@ fn r3_refusal_changes_no_row() {
     let mut f = Fixture::at_cst(2026, 11, 27, 9, 0, 0);
     let hh = f.household("302");
     let id = f.resident(hh, "张三丰", 1);
-    renewed(f.station.renew(id, Capacity::OwnBehalf).unwrap());
+    renewed(f.station.renew(id, Capacity::Own).unwrap());
     f.clock.advance_secs(5 * 3600);
     let before = f.dump();
-    for capacity in [Capacity::OwnBehalf, Capacity::Family, Capacity::Volunteer] {
+    for capacity in [Capacity::Own, Capacity::Family, Capacity::Volunteer] {
         let again = f.station.renew(id, capacity).unwrap();
         assert!(matches!(again, RenewOutcome::AlreadyAppliedToday { .. }));
     }

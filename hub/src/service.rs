@@ -14,6 +14,7 @@ use nac_protocol::{
 use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
+use nac_protocol::ids::CROCKFORD;
 use crate::keys::{KeyDir, KeyError};
 use crate::store::{
     CheckedEvent, EnrolRefusal, Enrolled, Enrolment, Epoch, EpochOrder, KeyRotation, NewStation,
@@ -23,8 +24,6 @@ use crate::store::{
 /// How long an enrolment code works: 24 hours.
 pub const ENROLMENT_CODE_TTL_SECS: i64 = 24 * 3600;
 
-/// Crockford base32: no I, L, O, U, so codes read aloud or typed from paper are unambiguous.
-const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// Why a service operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -592,12 +591,7 @@ pub fn phone_serial(event_id: &str) -> String {
 }
 
 fn random_crockford(n: usize) -> Result<String, ServiceError> {
-    let mut bytes = vec![0u8; n];
-    getrandom::fill(&mut bytes).map_err(|e| ServiceError::Random(e.to_string()))?;
-    Ok(bytes
-        .iter()
-        .map(|b| CROCKFORD[usize::from(b & 31)] as char)
-        .collect())
+    nac_protocol::ids::random_crockford(n).map_err(|e| ServiceError::Random(e.to_string()))
 }
 
 fn invalid(event: &Event, reason: RejectReason, message: String) -> EventAnswer {

@@ -55,6 +55,30 @@ impl Capacity {
     }
 }
 
+impl fmt::Display for Capacity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a person typed for a capacity was none of them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("身份应为 self、family 或 volunteer，而不是“{0}” / capacity must be self, family or volunteer, not \"{0}\"")]
+pub struct CapacityError(pub String);
+
+/// What people type (the CLI's `--capacity`, a roster cell): the wire names or their Chinese.
+impl std::str::FromStr for Capacity {
+    type Err = CapacityError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "self" | "本人" => Ok(Capacity::Own),
+            "family" | "亲属" | "亲属代领" => Ok(Capacity::Family),
+            "volunteer" | "志愿者" | "志愿者代领" => Ok(Capacity::Volunteer),
+            other => Err(CapacityError(other.to_string())),
+        }
+    }
+}
+
 /// Through which channel the application came: a station (by its hub-assigned id) or the
 /// resident's phone (`"phone"`). A JSON string either way.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

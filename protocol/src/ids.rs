@@ -1,4 +1,12 @@
-//! Identifier formats (event ids, serials, station ids) and random values.
+//! Identifier formats (event ids, serials, station ids) and random values: one implementation
+//! for the station and the hub.
+//!
+//! Serials are printed on cards and read aloud, so they use Crockford's base32 (no I, L, O, U)
+//! and are short; 50 random bits keep collisions across a district negligible, and a database's
+//! UNIQUE constraint turns the remaining chance into a retry rather than a clash.
+
+/// Crockford's base32 alphabet: unambiguous read aloud or typed from paper.
+pub const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// A canonical lowercase hyphenated UUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, `0-9a-f`):
 /// the form of an event id. One spelling per id, so the idempotency key cannot be dodged by
@@ -48,6 +56,36 @@ pub fn new_event_id() -> Result<String, getrandom::Error> {
     ))
 }
 
+/// `n` random Crockford base32 characters (each from one random byte: 256 is a multiple of 32,
+/// so every character is equally likely).
+pub fn random_crockford(n: usize) -> Result<String, getrandom::Error> {
+    let mut bytes = vec![0u8; n];
+    getrandom::fill(&mut bytes)?;
+    Ok(bytes
+        .iter()
+        .map(|b| CROCKFORD[usize::from(b & 31)] as char)
+        .collect())
+}
+
+/// A code serial: 10 Crockford base32 characters (50 bits).
+pub fn new_serial() -> Result<String, getrandom::Error> {
+    random_crockford(10)
+}
+
+/// A station id: `ST-` and 6 Crockford base32 characters.
+pub fn new_station_id() -> Result<String, getrandom::Error> {
+    Ok(format!("ST-{}", random_crockford(6)?))
+}
+
+/// `7K3QD9XAZM` → `7K3QD-9XAZM`, easier to read aloud and compare with the ledger.
+pub fn display_serial(serial: &str) -> String {
+    if serial.len() == 10 && serial.is_ascii() {
+        format!("{}-{}", &serial[..5], &serial[5..])
+    } else {
+        serial.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +112,10 @@ mod tests {
         assert!(!is_station_id("ST 4KQ2PZ"));
         assert!(!is_station_id(""));
         assert_eq!(random_hex(16).unwrap().len(), 32);
+        let serial = new_serial().unwrap();
+        assert!(serial.len() == 10 && serial.bytes().all(|b| CROCKFORD.contains(&b)));
+        assert!(is_station_id(&new_station_id().unwrap()));
+        assert_eq!(display_serial("7K3QD9XAZM"), "7K3QD-9XAZM");
+        assert_eq!(display_serial("short"), "short");
     }
 }

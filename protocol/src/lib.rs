@@ -27,7 +27,7 @@
 pub mod auth;
 mod error;
 mod event;
-mod ids;
+pub mod ids;
 pub mod messages;
 mod person;
 mod seal;
@@ -38,7 +38,9 @@ pub use auth::{
     HEADER_SIGNATURE, HEADER_STATION, HEADER_TIMESTAMP, MAX_REQUEST_SKEW_SECS, SIGNATURE_TAG,
 };
 pub use error::ProtocolError;
-pub use event::{Capacity, Channel, Code, Event, MAX_VOLUNTEER_LEN, PHONE_CHANNEL};
+pub use event::{
+    Capacity, CapacityError, Channel, Code, Event, MAX_VOLUNTEER_LEN, PHONE_CHANNEL,
+};
 pub use ids::{is_event_id, is_serial, is_station_id, new_event_id, random_hex};
 pub use messages::*;
 pub use person::{person_key, DistrictSecret, PersonKey};

@@ -452,7 +452,7 @@ pub enum Capacity {
 impl From<Capacity> for nac_core::domain::Capacity {
     fn from(c: Capacity) -> Self {
         match c {
-            Capacity::OwnBehalf => nac_core::domain::Capacity::OwnBehalf,
+            Capacity::OwnBehalf => nac_core::domain::Capacity::Own,
             Capacity::Family => nac_core::domain::Capacity::Family,
             Capacity::Volunteer => nac_core::domain::Capacity::Volunteer,
         }

@@ -533,7 +533,7 @@ fn create_identity(conn: &Connection, now: i64, demo: bool) -> Result<String> {
     let station_id = match station_id {
         Some(id) => id,
         None => {
-            let id = ids::new_station_id();
+            let id = ids::new_station_id()?;
             tx.execute(
                 "INSERT INTO settings (key, value) VALUES ('station_id', ?1)",
                 [&id],

@@ -387,7 +387,7 @@ fn apply(
         });
     }
 
-    let event_id = ids::new_uid();
+    let event_id = ids::new_event_id()?;
     conn.prepare_cached(
         "INSERT INTO applications (event_id, resident_id, day, applied_at, capacity, volunteer_id, channel)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -455,11 +455,7 @@ fn apply(
                     &resident.doc_type,
                     &resident.doc_number,
                 ),
-                capacity: match capacity {
-                    Capacity::OwnBehalf => nac_protocol::Capacity::Own,
-                    Capacity::Family => nac_protocol::Capacity::Family,
-                    Capacity::Volunteer => nac_protocol::Capacity::Volunteer,
-                },
+                capacity,
                 channel: nac_protocol::Channel::Station(signer.station_id.clone()),
                 volunteer: Some(format!("{}/{}", signer.station_id, signer.volunteer_uid)),
                 code: nac_protocol::Code {
@@ -527,7 +523,7 @@ fn insert_code(
 ) -> Result<(i64, String, String)> {
     let mut attempt = 0;
     loop {
-        let serial = ids::new_serial();
+        let serial = ids::new_serial()?;
         let claims = Claims {
             serial: serial.clone(),
             resident_ref: resident.uid.clone(),

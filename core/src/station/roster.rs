@@ -511,7 +511,7 @@ fn insert_household(tx: &Transaction<'_>, draft: &HouseholdDraft, now: i64) -> R
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
     )?
     .execute(params![
-        ids::new_uid(),
+        ids::new_event_id()?,
         a.district,
         a.road,
         a.lane,
@@ -566,7 +566,7 @@ fn upsert_resident(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
         )?
         .execute(params![
-            ids::new_uid(),
+            ids::new_event_id()?,
             household_id,
             d.name.as_str(),
             initials(d.name.as_str()),
