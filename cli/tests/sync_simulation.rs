@@ -364,8 +364,8 @@ impl Sim {
             return Ok(());
         }
         let (_, resident) = st.residents[self.rng.below(st.residents.len() as u64) as usize];
-        let capacity = [Capacity::Volunteer, Capacity::Family, Capacity::Own]
-            [self.rng.below(3) as usize];
+        let capacity =
+            [Capacity::Volunteer, Capacity::Family, Capacity::Own][self.rng.below(3) as usize];
         match st.station.renew(resident, capacity) {
             Ok(_) => Ok(()),
             // A station that knows its clock is wrong, or that the district disabled it,

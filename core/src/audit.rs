@@ -5,7 +5,8 @@
 //! Why a chain and not only triggers: the append-only triggers stop the app and a careless
 //! script, but anyone with the file and a SQLite shell can drop them. The chain makes such an
 //! edit *visible*. It cannot stop someone from rewriting the whole chain from the edited row
-//! on; anchoring the head with the hub is what closes that (noted for the sync of audit heads).
+//! on; that is closed by the heads each sync anchors with the hub (`station/sync/anchors.rs`,
+//! docs/sync.md §5.8): a rewritten row no longer matches the hash the hub holds.
 //! The head (last id and hash) is also kept in `audit_head`, so cutting rows off the end shows.
 //!
 //! Rows are written only by [`append`], inside the caller's write transaction, which

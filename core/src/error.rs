@@ -114,8 +114,9 @@ pub enum Error {
     Roster(#[from] crate::roster::RosterError),
     #[error("文件读写失败 / file error: {0}")]
     Io(#[from] std::io::Error),
+    /// Rendering or sending a print job failed (the frontends render: see `station::print_job`).
     #[error(transparent)]
-    Print(#[from] nac_print::PrintError),
+    Print(#[from] crate::station::PrintFailure),
     #[error("所选居民都没有有效的核酸码，请先申领 / none of the selected residents has a valid code; renew first")]
     NothingToPrint,
     #[error(transparent)]
@@ -129,8 +130,10 @@ pub enum Error {
     #[error("数据库中的签名密钥已损坏 / the signing key stored in the database is damaged")]
     DamagedKey,
     #[error(
-    #[error("系统随机数不可用，未作任何更改 / the system's random source failed; nothing was changed")]
+        "系统随机数不可用，未作任何更改 / the system's random source failed; nothing was changed"
+    )]
     Random,
+    #[error(
         "备份属于{backup}，不是本站{current}；未作任何更改（确需替换请加 --force-other-station） / \
          the backup is of {backup}, not of this station {current}; nothing was changed (add \
          --force-other-station to replace it anyway)"
@@ -211,19 +214,21 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::Roster(_) => "roster_file",
             Error::Io(_) => "io",
-            Error::Print(nac_print::PrintError::Uncovered(_)) => "uncovered_text",
-            Error::Print(nac_print::PrintError::Cancelled) => "cancelled",
-            Error::Print(_) => "print",
+            Error::Print(e) => match e.kind() {
+                crate::station::PrintFailureKind::UncoveredText => "uncovered_text",
+                crate::station::PrintFailureKind::Cancelled => "cancelled",
+                crate::station::PrintFailureKind::Other => "print",
+            },
             Error::NothingToPrint => "nothing_to_print",
             Error::File(e) => e.code(),
             Error::DemoStation => "demo_station",
             Error::NotADemo { .. } => "not_a_demo",
             Error::DemoNotEmpty { .. } => "demo_not_empty",
             Error::DamagedKey => "damaged_key",
+            Error::Random => "random_failed",
             Error::OtherStation { .. } => "other_station",
             Error::NotEnrolled => "not_enrolled",
             Error::AlreadyEnrolled { .. } => "already_enrolled",
-            Error::Random => "random_failed",
             Error::CodesBeforeEnrolment { .. } => "codes_before_enrolment",
             Error::Hub(e) => e.code(),
             Error::SyncRunning => "sync_running",

@@ -1,10 +1,13 @@
-//! NAC Station core: everything the rules decide, with no window and no network.
+//! NAC Station core: everything the rules decide, with no window, no PDF engine and no server.
+//! The only network it opens is the station's own sync with its hub (`station::sync`, through
+//! the protocol crate's signed client).
 //!
 //! - [`domain`]: validated values (resident ID with its checksum, names incl. 生僻字, phones,
 //!   Shanghai-style addresses, capacities);
 //! - [`store`]: the SQLite file (WAL, FULL sync, foreign keys, append-only migrations);
 //! - [`station::Station`]: the rules R1–R8 over the store, with an injected [`time::Clock`];
-//! - [`roster`]: roster files in and out (CSV in UTF-8 or GB18030, XLSX) with row-level reports;
+//! - [`roster`]: roster files in and out (CSV in UTF-8 or GB18030, .xlsx, .xls, .ods, .xlsb)
+//!   with row-level reports;
 //! - [`search`]: name, pinyin initials, last four digits, address fragments;
 //! - [`demo`]: a realistic demo roster in its own demo-marked file, for trying the app and
 //!   benchmarks;

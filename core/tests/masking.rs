@@ -8,7 +8,6 @@ use common::Fixture;
 use nac_core::domain::document::{document_tail, mask_document, Document, DocumentType};
 use nac_core::domain::Capacity;
 use nac_core::station::{ResidentInput, ResidentQuery};
-use nac_print::Layout;
 use proptest::prelude::*;
 
 /// Characters of `masked` that are not masking stars.
@@ -100,10 +99,7 @@ fn a_short_passport_shows_two_characters_everywhere() {
     assert_eq!(rows[0].masked_document, "***34");
 
     let out = f.dir.path().join("cards.pdf");
-    let plan = f
-        .station
-        .plan_print(&[id], Layout::A4Grid8, &out, None)
-        .unwrap();
+    let plan = f.station.plan_print(&[id], "a4-8up", &out, None).unwrap();
     assert_eq!(plan.cards[0].masked_id, "***34");
     let shown_on_card = plan.cards[0].masked_id.replace('*', "");
     assert!(!plan.cards[0].qr_text.is_empty());

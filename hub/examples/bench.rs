@@ -16,9 +16,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Result};
 use nac_credential::{issue, Claims, StationKey, VALIDITY_SECS};
-use nac_hub::client::HubClient;
 use nac_hub::http::{serve, Limits};
 use nac_hub::{AnyStore, Clock, Hub, PgStore, SqliteStore};
+use nac_protocol::client::SignedClient;
 use nac_protocol::*;
 
 fn main() -> Result<()> {
@@ -49,7 +49,7 @@ fn now() -> i64 {
 
 struct Station {
     id: String,
-    client: HubClient,
+    client: SignedClient,
     events: Vec<Event>,
 }
 
@@ -169,7 +169,7 @@ fn stations(
             })
             .collect::<Result<Vec<_>>>()?;
         out.push(Station {
-            client: HubClient::new(url, &id, key),
+            client: SignedClient::new(url, &id, key),
             id,
             events,
         });
@@ -187,7 +187,7 @@ fn push_all(station: &Station) -> Result<usize> {
             events: page.to_vec(),
             resent_from_epoch: None,
         })?;
-        let answer = station.client.send("POST", PATH_PUSH, &body)?;
+        let answer = station.client.send(Method::Post, PATH_PUSH, &body)?;
         if answer.status != 200 {
             bail!("push answered {}: {}", answer.status, answer.text());
         }
@@ -207,7 +207,7 @@ fn pull_all(station: &Station) -> Result<usize> {
     let mut total = 0;
     loop {
         let answer = station.client.send(
-            "GET",
+            Method::Get,
             &format!("{PATH_PULL}?since={since}&limit={MAX_ITEMS_PER_PAGE}"),
             b"",
         )?;

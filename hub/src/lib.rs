@@ -24,7 +24,6 @@
 //!
 //! The protocol and the operations guide are in `docs/sync.md`.
 
-pub mod client;
 pub mod clock;
 pub mod epoch;
 pub mod http;

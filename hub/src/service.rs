@@ -14,16 +14,15 @@ use nac_protocol::{
 use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
-use nac_protocol::ids::CROCKFORD;
 use crate::keys::{KeyDir, KeyError};
 use crate::store::{
     CheckedEvent, EnrolRefusal, Enrolled, Enrolment, Epoch, EpochOrder, KeyRotation, NewStation,
     PhoneKeys, Principal, Rekey, RotateRefusal, StationRecord, Store, StoreError, SubscribeLimits,
 };
+use nac_protocol::ids::CROCKFORD;
 
 /// How long an enrolment code works: 24 hours.
 pub const ENROLMENT_CODE_TTL_SECS: i64 = 24 * 3600;
-
 
 /// Why a service operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,7 @@ mod support;
 use std::path::Path;
 
 use nac_credential::StationKey;
-use nac_hub::client::{agent, send_raw, HubClient, HubResponse};
+use nac_protocol::client::{ClientLimits, HubClient, HubResponse, SignedClient};
 use nac_protocol::*;
 use support::process::{run_hub, DataArg, HubProcess};
 use support::*;
@@ -90,11 +90,13 @@ fn add_station(env: &Env, extra_env: &[(&str, String)]) -> String {
 
 fn post_enrol(hub: &HubProcess, key: &StationKey, code: &str) -> HubResponse {
     let body = serde_json::to_vec(&enrol_request(key, code)).unwrap();
-    send_raw(&agent(), &hub.url, "POST", PATH_ENROL, &body, &[]).unwrap()
+    HubClient::new(&hub.url, ClientLimits::TOOLS)
+        .send(Method::Post, PATH_ENROL, &body, &[])
+        .unwrap()
 }
 
 /// Adds and enrols a station over HTTP; returns it and its client.
-fn enrolled(env: &Env, hub: &HubProcess, seed: u8) -> (TestStation, HubClient, EnrolResponse) {
+fn enrolled(env: &Env, hub: &HubProcess, seed: u8) -> (TestStation, SignedClient, EnrolResponse) {
     let code = add_station(env, &[]);
     let key = StationKey::from_secret_bytes(&[seed; 32]);
     let answer = post_enrol(hub, &key, &code);
@@ -108,7 +110,7 @@ fn enrolled(env: &Env, hub: &HubProcess, seed: u8) -> (TestStation, HubClient, E
     };
     (
         station,
-        HubClient::new(&hub.url, &enrolled.station, key),
+        SignedClient::new(&hub.url, &enrolled.station, key),
         enrolled,
     )
 }
@@ -147,7 +149,7 @@ fn enrol_push_repeatedly_pull_and_lists(env: Env) {
         secret: open_district_secret(&code, &enrolled.station, &enrolled.district_secret_sealed)
             .unwrap(),
     };
-    let client = HubClient::new(&hub.url, &station.id, key);
+    let client = SignedClient::new(&hub.url, &station.id, key);
     let t = now();
     let events: Vec<Event> = (0..3)
         .map(|i| {
@@ -161,14 +163,14 @@ fn enrol_push_repeatedly_pull_and_lists(env: Env) {
         })
         .collect();
     let body = push_body(&station, &events);
-    let first = client.send("POST", PATH_PUSH, &body).unwrap();
+    let first = client.send(Method::Post, PATH_PUSH, &body).unwrap();
     assert_eq!(first.status, 200, "{}", first.text());
     let parsed: PushResponse = serde_json::from_slice(&first.body).unwrap();
     assert!(parsed.results.iter().all(|r| r.status == Outcome::Accepted));
     let state = dump(&env);
     let mut replies = Vec::new();
     for _ in 0..4 {
-        let again = client.send("POST", PATH_PUSH, &body).unwrap();
+        let again = client.send(Method::Post, PATH_PUSH, &body).unwrap();
         assert_eq!(again.status, 200);
         replies.push(again.body);
     }
@@ -183,22 +185,34 @@ fn enrol_push_repeatedly_pull_and_lists(env: Env) {
     }
     assert_eq!(dump(&env), state, "one renewal each");
     // Pull, paged.
-    let p1 = client.send("GET", "/v1/pull?limit=2", b"").unwrap();
+    let p1 = client.send(Method::Get, "/v1/pull?limit=2", b"").unwrap();
     let p1: PullResponse = serde_json::from_slice(&p1.body).unwrap();
     assert_eq!((p1.changes.len(), p1.more), (2, true));
     let p2 = client
-        .send("GET", &format!("/v1/pull?since={}&limit=2", p1.next), b"")
+        .send(
+            Method::Get,
+            &format!("/v1/pull?since={}&limit=2", p1.next),
+            b"",
+        )
         .unwrap();
     let p2: PullResponse = serde_json::from_slice(&p2.body).unwrap();
     assert_eq!((p2.changes.len(), p2.more), (1, false));
     // Trust list, paged.
-    let t1: TrustListResponse =
-        serde_json::from_slice(&client.send("GET", "/v1/trust?limit=1", b"").unwrap().body)
-            .unwrap();
+    let t1: TrustListResponse = serde_json::from_slice(
+        &client
+            .send(Method::Get, "/v1/trust?limit=1", b"")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
     assert_eq!((t1.issuers.len(), t1.more), (1, true));
     let t2: TrustListResponse = serde_json::from_slice(
         &client
-            .send("GET", &format!("/v1/trust?since={}&limit=1", t1.next), b"")
+            .send(
+                Method::Get,
+                &format!("/v1/trust?since={}&limit=1", t1.next),
+                b"",
+            )
             .unwrap()
             .body,
     )
@@ -208,12 +222,12 @@ fn enrol_push_repeatedly_pull_and_lists(env: Env) {
     // supersedes it (the hub's acceptance order decides, not station clocks).
     let earlier = event(&station, 11, &person(&station.secret, 0), "S0A", t - DAY);
     let r = client
-        .send("POST", PATH_PUSH, &push_body(&station, &[earlier]))
+        .send(Method::Post, PATH_PUSH, &push_body(&station, &[earlier]))
         .unwrap();
     assert_eq!(r.status, 200);
     let rev: RevocationsResponse = serde_json::from_slice(
         &client
-            .send("GET", "/v1/revocations?limit=1", b"")
+            .send(Method::Get, "/v1/revocations?limit=1", b"")
             .unwrap()
             .body,
     )
@@ -229,7 +243,7 @@ fn enrol_push_repeatedly_pull_and_lists(env: Env) {
         "/v1/pull?x=1",
         "/v1/trust?since=abc",
     ] {
-        assert_eq!(client.send("GET", q, b"").unwrap().status, 400, "{q}");
+        assert_eq!(client.send(Method::Get, q, b"").unwrap().status, 400, "{q}");
     }
     // Station list shows it active.
     let list = run_hub(&env.data, &["station", "list", "--json"], &[]);
@@ -255,27 +269,29 @@ fn refused_requests_change_nothing(env: Env) {
         assert_eq!(dump(&env), before, "{what} changed the hub");
     };
     // Forged: signed by B's key but naming A.
-    let forged = HubClient::new(&hub.url, &a.id, b.key.clone());
+    let forged = SignedClient::new(&hub.url, &a.id, b.key.clone());
     check(
         "forged signature",
-        forged.send("POST", PATH_PUSH, &good).unwrap(),
+        forged.send(Method::Post, PATH_PUSH, &good).unwrap(),
         401,
     );
     // Unknown station.
-    let unknown = HubClient::new(
+    let unknown = SignedClient::new(
         &hub.url,
         "ST-NOBODY",
         StationKey::from_secret_bytes(&[9; 32]),
     );
     check(
         "unknown station",
-        unknown.send("POST", PATH_PUSH, &good).unwrap(),
+        unknown.send(Method::Post, PATH_PUSH, &good).unwrap(),
         401,
     );
     // No headers at all.
     check(
         "unsigned",
-        send_raw(&agent(), &hub.url, "POST", PATH_PUSH, &good, &[]).unwrap(),
+        HubClient::new(&hub.url, ClientLimits::TOOLS)
+            .send(Method::Post, PATH_PUSH, &good, &[])
+            .unwrap(),
         401,
     );
     // Body altered after signing.
@@ -293,7 +309,7 @@ fn refused_requests_change_nothing(env: Env) {
     check(
         "tampered body",
         client_a
-            .send_with("POST", PATH_PUSH, &altered, &sig.pairs())
+            .send_with(Method::Post, PATH_PUSH, &altered, &sig.pairs())
             .unwrap(),
         401,
     );
@@ -312,14 +328,14 @@ fn refused_requests_change_nothing(env: Env) {
     check(
         "wrong version",
         client_a
-            .send_with("POST", PATH_PUSH, v2, &sig.pairs())
+            .send_with(Method::Post, PATH_PUSH, v2, &sig.pairs())
             .unwrap(),
         400,
     );
     check(
         "replayed nonce",
         client_a
-            .send_with("POST", PATH_PUSH, v2, &sig.pairs())
+            .send_with(Method::Post, PATH_PUSH, v2, &sig.pairs())
             .unwrap(),
         401,
     );
@@ -329,7 +345,7 @@ fn refused_requests_change_nothing(env: Env) {
         stale.clock_offset = offset;
         check(
             "stale timestamp",
-            stale.send("POST", PATH_PUSH, &good).unwrap(),
+            stale.send(Method::Post, PATH_PUSH, &good).unwrap(),
             401,
         );
     }
@@ -343,7 +359,7 @@ fn refused_requests_change_nothing(env: Env) {
     .unwrap();
     check(
         "body names another station",
-        client_a.send("POST", PATH_PUSH, &for_b).unwrap(),
+        client_a.send(Method::Post, PATH_PUSH, &for_b).unwrap(),
         403,
     );
     let mut b_event = event(&a, 2, &p, "A2", t - 5);
@@ -351,7 +367,7 @@ fn refused_requests_change_nothing(env: Env) {
     check(
         "event for another station",
         client_a
-            .send("POST", PATH_PUSH, &push_body(&a, &[b_event]))
+            .send(Method::Post, PATH_PUSH, &push_body(&a, &[b_event]))
             .unwrap(),
         403,
     );
@@ -363,7 +379,7 @@ fn refused_requests_change_nothing(env: Env) {
     .unwrap();
     check(
         "subscribe for another station",
-        client_a.send("POST", PATH_SUBSCRIBE, &sub_b).unwrap(),
+        client_a.send(Method::Post, PATH_SUBSCRIBE, &sub_b).unwrap(),
         403,
     );
     // Too big: over the byte cap, and over the page cap.
@@ -383,7 +399,7 @@ fn refused_requests_change_nothing(env: Env) {
     if many.len() <= MAX_BODY_BYTES {
         check(
             "501 events",
-            client_a.send("POST", PATH_PUSH, &many).unwrap(),
+            client_a.send(Method::Post, PATH_PUSH, &many).unwrap(),
             413,
         );
     }
@@ -397,20 +413,24 @@ fn refused_requests_change_nothing(env: Env) {
     .unwrap();
     check(
         "1001 person keys",
-        client_a.send("POST", PATH_SUBSCRIBE, &subscribe).unwrap(),
+        client_a
+            .send(Method::Post, PATH_SUBSCRIBE, &subscribe)
+            .unwrap(),
         413,
     );
     // Malformed JSON, unknown fields.
     check(
         "malformed json",
-        client_a.send("POST", PATH_PUSH, b"{\"v\":1,").unwrap(),
+        client_a
+            .send(Method::Post, PATH_PUSH, b"{\"v\":1,")
+            .unwrap(),
         400,
     );
     check(
         "unknown field",
         client_a
             .send(
-                "POST",
+                Method::Post,
                 PATH_PUSH,
                 br#"{"v":1,"station":"x","events":[],"x":1}"#,
             )
@@ -428,7 +448,9 @@ fn refused_requests_change_nothing(env: Env) {
     .unwrap();
     check(
         "station on phone endpoint",
-        client_a.send("POST", PATH_PHONE_RENEW, &renew).unwrap(),
+        client_a
+            .send(Method::Post, PATH_PHONE_RENEW, &renew)
+            .unwrap(),
         403,
     );
     // Enrolment with a bad proof, or a made-up code.
@@ -436,29 +458,27 @@ fn refused_requests_change_nothing(env: Env) {
     let before_enrol = dump(&env);
     let mut bad = enrol_request(&StationKey::from_secret_bytes(&[7; 32]), &code);
     bad.proof = enrol_request(&StationKey::from_secret_bytes(&[8; 32]), &code).proof;
-    let answer = send_raw(
-        &agent(),
-        &hub.url,
-        "POST",
-        PATH_ENROL,
-        &serde_json::to_vec(&bad).unwrap(),
-        &[],
-    )
-    .unwrap();
+    let answer = HubClient::new(&hub.url, ClientLimits::TOOLS)
+        .send(
+            Method::Post,
+            PATH_ENROL,
+            &serde_json::to_vec(&bad).unwrap(),
+            &[],
+        )
+        .unwrap();
     assert_eq!(answer.status, 401);
     let made_up = enrol_request(
         &StationKey::from_secret_bytes(&[7; 32]),
         "AAAA-BBBB-CCCC-DDDD",
     );
-    let answer = send_raw(
-        &agent(),
-        &hub.url,
-        "POST",
-        PATH_ENROL,
-        &serde_json::to_vec(&made_up).unwrap(),
-        &[],
-    )
-    .unwrap();
+    let answer = HubClient::new(&hub.url, ClientLimits::TOOLS)
+        .send(
+            Method::Post,
+            PATH_ENROL,
+            &serde_json::to_vec(&made_up).unwrap(),
+            &[],
+        )
+        .unwrap();
     assert_eq!(answer.status, 403);
     assert_eq!(dump(&env), before_enrol);
     // A disabled station: its other requests get 403; its pushes are heard, so a code it
@@ -471,14 +491,17 @@ fn refused_requests_change_nothing(env: Env) {
         person_keys: vec![p.clone()],
     })
     .unwrap();
-    let answer = client_b.send("POST", PATH_SUBSCRIBE, &sub).unwrap();
+    let answer = client_b.send(Method::Post, PATH_SUBSCRIBE, &sub).unwrap();
     assert_eq!(answer.status, 403, "{}", answer.text());
     assert!(answer.text().contains(STATION_DISABLED));
-    assert_eq!(client_b.send("GET", PATH_PULL, b"").unwrap().status, 403);
+    assert_eq!(
+        client_b.send(Method::Get, PATH_PULL, b"").unwrap().status,
+        403
+    );
     assert_eq!(dump(&env), before);
     let answer = client_b
         .send(
-            "POST",
+            Method::Post,
             PATH_PUSH,
             &push_body(
                 &b,
@@ -494,7 +517,7 @@ fn refused_requests_change_nothing(env: Env) {
     assert_eq!(results.results[0].status, Outcome::Accepted);
     assert_eq!(results.results[1].reason, Some(RejectReason::KeyWithdrawn));
     // And after all that, the good request still works.
-    let ok = client_a.send("POST", PATH_PUSH, &good).unwrap();
+    let ok = client_a.send(Method::Post, PATH_PUSH, &good).unwrap();
     assert_eq!(ok.status, 200, "{}", ok.text());
 }
 
@@ -536,6 +559,7 @@ fn oversized_push(url: &str, station: &TestStation) -> HubResponse {
         status,
         body,
         retry_after: None,
+        hub: None,
     }
 }
 
@@ -543,7 +567,7 @@ fn enrolled_again(
     env: &Env,
     hub: &HubProcess,
     seed: u8,
-) -> (TestStation, HubClient, EnrolResponse) {
+) -> (TestStation, SignedClient, EnrolResponse) {
     enrolled(env, hub, seed)
 }
 
@@ -572,7 +596,7 @@ fn ten_stations_same_person_same_day_over_http(env: Env) {
             let barrier = barrier.clone();
             std::thread::spawn(move || {
                 barrier.wait();
-                let answer = client.send("POST", PATH_PUSH, &body).unwrap();
+                let answer = client.send(Method::Post, PATH_PUSH, &body).unwrap();
                 assert_eq!(answer.status, 200, "{}", answer.text());
                 serde_json::from_slice::<PushResponse>(&answer.body)
                     .unwrap()
@@ -609,7 +633,7 @@ fn phone_renewal_reaches_a_station(env: Env) {
         person_keys: vec![p.clone()],
     })
     .unwrap();
-    let answer = client.send("POST", PATH_SUBSCRIBE, &sub).unwrap();
+    let answer = client.send(Method::Post, PATH_SUBSCRIBE, &sub).unwrap();
     let sub: SubscribeResponse = serde_json::from_slice(&answer.body).unwrap();
     assert_eq!((sub.added, sub.active.len()), (1, 0));
     let out = run_hub(
@@ -629,13 +653,13 @@ fn phone_renewal_reaches_a_station(env: Env) {
     let renewed: PhoneRenewResponse = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(renewed.result.status, Outcome::Accepted);
     let pulled: PullResponse =
-        serde_json::from_slice(&client.send("GET", PATH_PULL, b"").unwrap().body).unwrap();
+        serde_json::from_slice(&client.send(Method::Get, PATH_PULL, b"").unwrap().body).unwrap();
     assert_eq!(pulled.changes.len(), 1);
     let code = pulled.changes[0].code.as_ref().unwrap();
     assert_eq!(code.channel, Channel::Phone);
     // It verifies offline against the trust list the station got.
     let trust: TrustListResponse =
-        serde_json::from_slice(&client.send("GET", PATH_TRUST, b"").unwrap().body).unwrap();
+        serde_json::from_slice(&client.send(Method::Get, PATH_TRUST, b"").unwrap().body).unwrap();
     let mut list = nac_credential::TrustList::new();
     for e in trust.issuers {
         list.add_issuer(e.public_key, e.station);
@@ -647,7 +671,7 @@ fn phone_renewal_reaches_a_station(env: Env) {
     // The station's own renewal the same day is rejected with the phone's code.
     let answer = client
         .send(
-            "POST",
+            Method::Post,
             PATH_PUSH,
             &push_body(&station, &[event(&station, 1, &p, "ST1", now() - 1)]),
         )
@@ -684,7 +708,7 @@ fn bursts_get_429_with_retry_after(env: Env) {
     );
     let (_, client, _) = enrolled(&env, &hub, 1);
     let statuses: Vec<HubResponse> = (0..5)
-        .map(|_| client.send("GET", PATH_TRUST, b"").unwrap())
+        .map(|_| client.send(Method::Get, PATH_TRUST, b"").unwrap())
         .collect();
     assert_eq!(statuses.iter().filter(|r| r.status == 200).count(), 3);
     let limited = statuses.iter().find(|r| r.status == 429).expect("a 429");
@@ -709,13 +733,13 @@ fn hub_files_and_log_hold_no_identities(env: Env) {
         .collect();
     assert_eq!(
         client
-            .send("POST", PATH_PUSH, &push_body(&station, &events))
+            .send(Method::Post, PATH_PUSH, &push_body(&station, &events))
             .unwrap()
             .status,
         200
     );
-    client.send("GET", PATH_PULL, b"").unwrap();
-    client.send("POST", PATH_PUSH, b"{not json").unwrap();
+    client.send(Method::Get, PATH_PULL, b"").unwrap();
+    client.send(Method::Post, PATH_PUSH, b"{not json").unwrap();
     let log = hub.log_text();
     assert!(log.contains("/v1/push"), "the log has request lines: {log}");
     let mut haystacks = vec![("log", log.into_bytes())];
@@ -760,13 +784,13 @@ fn a_killed_hub_restarts_with_its_answers(env: Env) {
         &[event(&station, 1, &person(&station.secret, 0), "K1", t - 5)],
     );
     let first: PushResponse =
-        serde_json::from_slice(&client.send("POST", PATH_PUSH, &body).unwrap().body).unwrap();
+        serde_json::from_slice(&client.send(Method::Post, PATH_PUSH, &body).unwrap().body).unwrap();
     assert_eq!(first.results[0].status, Outcome::Accepted);
     hub.kill();
     let hub = HubProcess::start(&env.data, env.dir.path(), &[], &[]);
-    let client = HubClient::new(&hub.url, &station.id, station.key.clone());
+    let client = SignedClient::new(&hub.url, &station.id, station.key.clone());
     let again: PushResponse =
-        serde_json::from_slice(&client.send("POST", PATH_PUSH, &body).unwrap().body).unwrap();
+        serde_json::from_slice(&client.send(Method::Post, PATH_PUSH, &body).unwrap().body).unwrap();
     assert_eq!(again.results[0].status, Outcome::Duplicate);
     assert_eq!(
         again.results[0].original_answer().as_ref(),
@@ -774,7 +798,7 @@ fn a_killed_hub_restarts_with_its_answers(env: Env) {
     );
     // Same district secret and keys after the restart.
     let trust: TrustListResponse =
-        serde_json::from_slice(&client.send("GET", PATH_TRUST, b"").unwrap().body).unwrap();
+        serde_json::from_slice(&client.send(Method::Get, PATH_TRUST, b"").unwrap().body).unwrap();
     assert_eq!(trust.issuers, enrolled.issuers);
 }
 
@@ -798,18 +822,30 @@ fn a_stations_subscriptions_follow_the_districts_allowance(env: Env) {
     );
     let (station, client, _) = enrolled(&env, &hub, 1);
     let answer = client
-        .send("POST", PATH_SUBSCRIBE, &subscribe_body(&station, 0, 2))
+        .send(
+            Method::Post,
+            PATH_SUBSCRIBE,
+            &subscribe_body(&station, 0, 2),
+        )
         .unwrap();
     assert_eq!(answer.status, 200, "{}", answer.text());
     let over = client
-        .send("POST", PATH_SUBSCRIBE, &subscribe_body(&station, 2, 2))
+        .send(
+            Method::Post,
+            PATH_SUBSCRIBE,
+            &subscribe_body(&station, 2, 2),
+        )
         .unwrap();
     assert_eq!(over.status, 403, "2 + 2 is over an allowance of 3");
     let error: ErrorBody = serde_json::from_slice(&over.body).unwrap();
     assert_eq!(error.error, SUBSCRIPTION_LIMIT);
     // Refused whole: one more key still fits.
     let one = client
-        .send("POST", PATH_SUBSCRIBE, &subscribe_body(&station, 2, 1))
+        .send(
+            Method::Post,
+            PATH_SUBSCRIBE,
+            &subscribe_body(&station, 2, 1),
+        )
         .unwrap();
     let one: SubscribeResponse = serde_json::from_slice(&one.body).unwrap();
     assert_eq!(one.added, 1, "the refused subscribe left its keys out");
@@ -825,11 +861,19 @@ fn a_stations_subscriptions_follow_the_districts_allowance(env: Env) {
         &[],
     );
     let raised = client
-        .send("POST", PATH_SUBSCRIBE, &subscribe_body(&station, 3, 7))
+        .send(
+            Method::Post,
+            PATH_SUBSCRIBE,
+            &subscribe_body(&station, 3, 7),
+        )
         .unwrap();
     assert_eq!(raised.status, 200, "{}", raised.text());
     let over = client
-        .send("POST", PATH_SUBSCRIBE, &subscribe_body(&station, 10, 1))
+        .send(
+            Method::Post,
+            PATH_SUBSCRIBE,
+            &subscribe_body(&station, 10, 1),
+        )
         .unwrap();
     assert_eq!(
         over.status, 403,

@@ -23,7 +23,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use nac_credential::StationKey;
-use nac_hub::client::{agent, send_raw, HubClient, HubResponse};
+use nac_protocol::client::{ClientLimits, HubClient, HubResponse, SignedClient};
 use nac_protocol::*;
 use raw::{connect_from, hub_addr, loopback, Conn};
 use support::process::{run_hub, DataArg, HubProcess};
@@ -93,20 +93,22 @@ fn add_station(env: &Env) -> String {
 
 fn post_enrol(hub: &HubProcess, key: &StationKey, code: &str) -> HubResponse {
     let body = serde_json::to_vec(&enrol_request(key, code)).unwrap();
-    send_raw(&agent(), &hub.url, "POST", PATH_ENROL, &body, &[]).unwrap()
+    HubClient::new(&hub.url, ClientLimits::TOOLS)
+        .send(Method::Post, PATH_ENROL, &body, &[])
+        .unwrap()
 }
 
 /// Starts the hub with `args`, a station added beforehand (while no hub runs: two `nac-hub`
 /// processes starting at once race on the key directory's feed stamp) and enrolled over HTTP
 /// from 127.0.0.1; the hub, the station's id and its client.
-fn hub_with_station(env: &Env, args: &[&str]) -> (HubProcess, String, HubClient) {
+fn hub_with_station(env: &Env, args: &[&str]) -> (HubProcess, String, SignedClient) {
     let code = add_station(env);
     let hub = HubProcess::start(&env.data, env.dir.path(), args, &[]);
     let key = StationKey::from_secret_bytes(&[1; 32]);
     let answer = post_enrol(&hub, &key, &code);
     assert_eq!(answer.status, 200, "{}", answer.text());
     let enrolled: EnrolResponse = serde_json::from_slice(&answer.body).unwrap();
-    let client = HubClient::new(&hub.url, &enrolled.station, key);
+    let client = SignedClient::new(&hub.url, &enrolled.station, key);
     (hub, enrolled.station, client)
 }
 
@@ -210,7 +212,7 @@ fn bad_signatures_are_refused_by_address_before_any_database_read(env: Env) {
         );
     }
     // The station, on its own address, is not slowed by the flood.
-    let answer = client.send("GET", PATH_TRUST, b"").unwrap();
+    let answer = client.send(Method::Get, PATH_TRUST, b"").unwrap();
     assert_eq!(answer.status, 200, "{}", answer.text());
 }
 
@@ -347,7 +349,7 @@ fn slow_connections_are_closed_and_a_station_still_gets_through() {
     // While they are all open, the station syncs.
     std::thread::sleep(Duration::from_secs(3));
     let asked = Instant::now();
-    let answer = client.send("GET", PATH_TRUST, b"").unwrap();
+    let answer = client.send(Method::Get, PATH_TRUST, b"").unwrap();
     let took = asked.elapsed();
     assert_eq!(answer.status, 200, "{}", answer.text());
     assert!(took < Duration::from_secs(2), "the station waited {took:?}");
@@ -447,7 +449,7 @@ fn connections_over_the_cap_are_closed_at_once() {
     let mut ok = false;
     for _ in 0..20 {
         if client
-            .send("GET", PATH_TRUST, b"")
+            .send(Method::Get, PATH_TRUST, b"")
             .is_ok_and(|a| a.status == 200)
         {
             ok = true;
@@ -710,7 +712,7 @@ async fn postgres_over_tls() {
     };
     let (env, ok) = tokio::task::spawn_blocking(move || {
         let (_hub, _, client) = hub_with_station(&env, &[]);
-        let ok = client.send("GET", PATH_TRUST, b"").unwrap().status;
+        let ok = client.send(Method::Get, PATH_TRUST, b"").unwrap().status;
         (env, ok)
     })
     .await

@@ -129,6 +129,52 @@ impl SignedHeaders {
     }
 }
 
+/// GET or POST: the only methods of the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// Who signs a request: the station id (or [`crate::PHONE_CHANNEL`] for the phone gateway) and
+/// its key.
+#[derive(Clone)]
+pub struct RequestSigner {
+    pub station: String,
+    pub key: StationKey,
+}
+
+impl RequestSigner {
+    /// Signs a request at `timestamp` with `nonce` (see [`sign_request`]).
+    pub fn sign(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: &[u8],
+        timestamp: i64,
+        nonce: &str,
+    ) -> SignedHeaders {
+        sign_request(
+            &self.key,
+            &self.station,
+            method.as_str(),
+            path_and_query,
+            body,
+            timestamp,
+            nonce,
+        )
+    }
+}
+
 /// The canonical string that is signed (see the module documentation).
 pub fn canonical_request(
     method: &str,

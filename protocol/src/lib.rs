@@ -5,9 +5,10 @@
 //!
 //! The station (core, CLI, app) and the hub (a server) must agree on every byte, yet must not
 //! depend on each other: a server must not link the station's PDF engine or window, and the
-//! station must not link a web server. Both depend on this crate, which holds no database and no
-//! HTTP code — only types, validation and the signing scheme — so it builds in seconds and can
-//! be tested alone.
+//! station must not link a web server. Both depend on this crate, which holds no database and,
+//! by default, no HTTP code — only types, validation and the signing scheme — so it builds in
+//! seconds and can be tested alone. The feature `client` adds the one signed HTTP client that
+//! the station and the hub's tools share ([`client`]).
 //!
 //! # What is in it
 //!
@@ -25,6 +26,8 @@
 //! crate's tests parse those examples, so the document cannot drift from the code.
 
 pub mod auth;
+#[cfg(feature = "client")]
+pub mod client;
 mod error;
 mod event;
 pub mod ids;
@@ -34,13 +37,12 @@ mod seal;
 mod version;
 
 pub use auth::{
-    canonical_request, sign_request, verify_request, AuthError, SignedHeaders, HEADER_NONCE,
-    HEADER_SIGNATURE, HEADER_STATION, HEADER_TIMESTAMP, MAX_REQUEST_SKEW_SECS, SIGNATURE_TAG,
+    canonical_request, sign_request, verify_request, AuthError, Method, RequestSigner,
+    SignedHeaders, HEADER_NONCE, HEADER_SIGNATURE, HEADER_STATION, HEADER_TIMESTAMP,
+    MAX_REQUEST_SKEW_SECS, SIGNATURE_TAG,
 };
 pub use error::ProtocolError;
-pub use event::{
-    Capacity, CapacityError, Channel, Code, Event, MAX_VOLUNTEER_LEN, PHONE_CHANNEL,
-};
+pub use event::{Capacity, CapacityError, Channel, Code, Event, MAX_VOLUNTEER_LEN, PHONE_CHANNEL};
 pub use ids::{is_event_id, is_serial, is_station_id, new_event_id, random_hex};
 pub use messages::*;
 pub use person::{person_key, DistrictSecret, PersonKey};

@@ -3,7 +3,7 @@
 //! - [`view`]: the request/response types the UI sees (exported to `ui/types.d.ts`);
 //! - [`api`]: the command bodies, over a [`host::Host`] that tests can build without a window;
 //! - [`commands`]: the thin `#[tauri::command]` adapters;
-//! - [`qr`]: the QR preview (SVG) and decoding QR codes from pictures.
+//! - [`qr`]: the QR preview (SVG); pictures are decoded by `nac_scan`.
 //!
 //! The data file is `$NAC_DB` or `station.db` in the platform's app-data directory
 //! (`~/.local/share/cn.nacstation.station/` on Linux), the same file the `nac` CLI uses; a

@@ -96,7 +96,8 @@ pub fn print(ctx: &Context, a: PrintArgs) -> anyhow::Result<Report> {
         }
         ControlFlow::Continue(())
     };
-    let outcome = station.print_cards(
+    let outcome = nac_print_job::print_cards(
+        &mut station,
         &ids,
         a.layout,
         &fonts,

@@ -3,8 +3,8 @@
 //! road/lane/building tree with counts, and revealing one resident's full identity on demand.
 //!
 //! The list is paged by offset/limit so a 50,000-resident roster scrolls smoothly: a page costs
-//! one ordered id query (cheap without filters: it walks the `households_sort` index) plus one
-//! member query for the page's households only. Statuses are classified with the same
+//! a count of the matching households, one ordered page query (cheap without filters: it walks
+//! the `households_sort` index) and one member query for the page's households only. Statuses are classified with the same
 //! [`ResidentStatus::classify`] as every other list, so "expired" means the same everywhere.
 
 use super::status::{bind, ResidentStatus, StatusFilter, EVER, TO_REPLACE};
@@ -122,31 +122,8 @@ impl Station {
         let threshold = i64::from(days) * DAY_SECS;
         let term = query.search.as_deref().and_then(SearchTerm::parse);
         let params = term.as_ref().map(|t| t.sql().1).unwrap_or_default();
+        let conditions = page_conditions(query, term.as_ref());
         let place = query.place.clone().unwrap_or_default();
-        let mut conditions = String::new();
-        if query.place.is_some() {
-            conditions.push_str(" AND hh.district = :district AND hh.road = :road");
-            if place.lane.is_some() {
-                conditions.push_str(" AND hh.lane = :lane");
-            }
-            if place.number.is_some() {
-                conditions.push_str(" AND hh.number = :number");
-            }
-        }
-        let member = member_conditions(query, term.as_ref());
-        if let Some(member) = member {
-            conditions.push_str(&format!(
-                " AND (hh.id IN (SELECT r.household_id FROM residents r
-                        JOIN households h ON h.id = r.household_id
-                        LEFT JOIN codes c ON c.resident_id = r.id AND c.state = 'active'
-                        WHERE r.removed_at IS NULL {member})"
-            ));
-            // An address fragment also finds a household that has no members yet.
-            if matches!(term, Some(SearchTerm::Text(_))) && !has_status_filter(query) {
-                conditions.push_str(" OR instr(hh.search_text, :q) > 0");
-            }
-            conditions.push(')');
-        }
         let limit = match query.limit {
             0 => 100,
             n => n.min(MAX_PAGE),
@@ -166,68 +143,57 @@ impl Station {
             (":limit", &limit),
             (":offset", &query.offset),
         ];
-        let total: u32 = {
-            let sql = format!(
-                "SELECT count(*) FROM households hh WHERE hh.removed_at IS NULL {conditions}"
-            );
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            bind(&mut stmt, &values)?;
-            let mut rows = stmt.raw_query();
-            match rows.next()? {
-                Some(r) => r.get(0)?,
-                None => 0,
-            }
-        };
-        let households: Vec<(i64, Address)> = {
-            let sql = format!(
-                "SELECT hh.id, hh.district, hh.road, hh.lane, hh.number, hh.room
-                 FROM households hh WHERE hh.removed_at IS NULL {conditions}
-                 ORDER BY hh.sort_key, hh.id LIMIT :limit OFFSET :offset"
-            );
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            bind(&mut stmt, &values)?;
-            let mut rows = stmt.raw_query();
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.push((r.get(0)?, super::address_at(r, 1)?));
-            }
-            out
-        };
-        let mut members = self.member_briefs(
-            &households.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
-            now,
-            days,
-        )?;
+        let total = self.count_households(&conditions, &values)?;
+        let households = self.households_in_order(&conditions, &values)?;
+        let ids: Vec<i64> = households.iter().map(|(id, _)| *id).collect();
+        let mut members = self.member_briefs(&ids, now, days)?;
         let rows = households
             .into_iter()
-            .map(|(id, address)| {
-                let members = members.remove(&id).unwrap_or_default();
-                let count = |f: &dyn Fn(&MemberBrief) -> bool| {
-                    members.iter().filter(|m| f(m)).count() as u32
-                };
-                HouseholdListRow {
-                    id,
-                    building: address.building(),
-                    room: if address.room.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{}室", address.room)
-                    },
-                    address: address.to_string(),
-                    expired: count(&|m| m.state == CodeState::Expired),
-                    expiring: count(&|m| m.state == CodeState::Expiring),
-                    never: count(&|m| m.state == CodeState::Never),
-                    rejected: count(&|m| m.rejected),
-                    cards_to_replace: members.iter().map(|m| m.cards_to_replace).sum(),
-                    members,
-                }
-            })
+            .map(|(id, address)| list_row(id, address, members.remove(&id).unwrap_or_default()))
             .collect();
         Ok(HouseholdPage {
             total,
             offset: query.offset,
             rows,
         })
+    }
+
+    /// How many live households match `conditions` (all pages).
+    fn count_households(
+        &self,
+        conditions: &str,
+        values: &[(&str, &dyn rusqlite::ToSql)],
+    ) -> Result<u32> {
+        let sql =
+            format!("SELECT count(*) FROM households hh WHERE hh.removed_at IS NULL {conditions}");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        bind(&mut stmt, values)?;
+        let mut rows = stmt.raw_query();
+        Ok(match rows.next()? {
+            Some(r) => r.get(0)?,
+            None => 0,
+        })
+    }
+
+    /// The page (`:limit`, `:offset`) of live households matching `conditions`, in address order.
+    fn households_in_order(
+        &self,
+        conditions: &str,
+        values: &[(&str, &dyn rusqlite::ToSql)],
+    ) -> Result<Vec<(i64, Address)>> {
+        let sql = format!(
+            "SELECT hh.id, hh.district, hh.road, hh.lane, hh.number, hh.room
+             FROM households hh WHERE hh.removed_at IS NULL {conditions}
+             ORDER BY hh.sort_key, hh.id LIMIT :limit OFFSET :offset"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        bind(&mut stmt, values)?;
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push((r.get(0)?, super::address_at(r, 1)?));
+        }
+        Ok(out)
     }
 
     /// Members of these households with their status, keyed by household.
@@ -498,6 +464,56 @@ impl Station {
         })?;
         summary.problems = problems.collect::<rusqlite::Result<_>>()?;
         Ok(summary)
+    }
+}
+
+/// The `AND …` conditions on households (`hh`) that `query` asks for: the place, then the
+/// members' search and status filters. Values are bound by name (`:district`, `:q`, …).
+fn page_conditions(query: &HouseholdQuery, term: Option<&SearchTerm>) -> String {
+    let mut conditions = String::new();
+    if let Some(place) = &query.place {
+        conditions.push_str(" AND hh.district = :district AND hh.road = :road");
+        if place.lane.is_some() {
+            conditions.push_str(" AND hh.lane = :lane");
+        }
+        if place.number.is_some() {
+            conditions.push_str(" AND hh.number = :number");
+        }
+    }
+    if let Some(member) = member_conditions(query, term) {
+        conditions.push_str(&format!(
+            " AND (hh.id IN (SELECT r.household_id FROM residents r
+                    JOIN households h ON h.id = r.household_id
+                    LEFT JOIN codes c ON c.resident_id = r.id AND c.state = 'active'
+                    WHERE r.removed_at IS NULL {member})"
+        ));
+        // An address fragment also finds a household that has no members yet.
+        if matches!(term, Some(SearchTerm::Text(_))) && !has_status_filter(query) {
+            conditions.push_str(" OR instr(hh.search_text, :q) > 0");
+        }
+        conditions.push(')');
+    }
+    conditions
+}
+
+/// One list row: the household's address and its members' badges and counts.
+fn list_row(id: i64, address: Address, members: Vec<MemberBrief>) -> HouseholdListRow {
+    let count = |f: &dyn Fn(&MemberBrief) -> bool| members.iter().filter(|m| f(m)).count() as u32;
+    HouseholdListRow {
+        id,
+        building: address.building(),
+        room: if address.room.is_empty() {
+            String::new()
+        } else {
+            format!("{}室", address.room)
+        },
+        address: address.to_string(),
+        expired: count(&|m| m.state == CodeState::Expired),
+        expiring: count(&|m| m.state == CodeState::Expiring),
+        never: count(&|m| m.state == CodeState::Never),
+        rejected: count(&|m| m.rejected),
+        cards_to_replace: members.iter().map(|m| m.cards_to_replace).sum(),
+        members,
     }
 }
 

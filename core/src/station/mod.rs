@@ -12,10 +12,12 @@ mod households;
 mod kept_unlocked;
 mod keys;
 mod ledger;
+pub(crate) mod outbox;
 mod print_job;
 mod renew;
 mod retention;
 mod roster;
+pub(crate) mod settings;
 mod status;
 pub(crate) mod sync;
 mod trust;
@@ -30,7 +32,9 @@ pub use households::{
 };
 pub use keys::{KeyRotation, SigningKey};
 pub use ledger::{CardToReplace, PrintRequest, PrintedCard};
-pub use print_job::{card as print_card, render_and_send, PrintOutcome, PrintPlan, Rendered};
+pub use print_job::{
+    CardToPrint, PrintFailure, PrintFailureKind, PrintOutcome, PrintPlan, Rendered,
+};
 pub use renew::{
     BatchItem, BatchOutcome, BatchProgress, BatchScope, DueSelection, RenewOutcome, Renewal,
     DEFAULT_CHUNK,
@@ -138,7 +142,7 @@ pub struct Station {
     clock: Arc<dyn Clock>,
     station_id: String,
     demo: bool,
-    /// Set once enrolled with a hub: the key of person keys (DESIGN §5).
+    /// Set once enrolled with a hub: the key of person keys (docs/sync.md §2).
     district_secret: Option<nac_protocol::DistrictSecret>,
     volunteer_id: i64,
     volunteer: String,
@@ -397,13 +401,13 @@ impl Station {
 
     pub fn station_name(&self) -> Result<String> {
         Ok(self
-            .setting("station_name")?
+            .setting(settings::key::STATION_NAME)?
             .unwrap_or_else(|| "社区服务站".to_string()))
     }
 
     pub fn expiring_days(&self) -> Result<u32> {
         Ok(self
-            .setting("expiring_days")?
+            .setting(settings::key::EXPIRING_DAYS)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_EXPIRING_DAYS))
     }
@@ -411,7 +415,7 @@ impl Station {
     /// Minutes without input after which the desktop app locks (default 10).
     pub fn idle_lock_minutes(&self) -> Result<u32> {
         Ok(self
-            .setting("idle_lock_minutes")?
+            .setting(settings::key::IDLE_LOCK_MINUTES)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_IDLE_LOCK_MINUTES))
     }
@@ -425,7 +429,7 @@ impl Station {
                 "自动锁定时间应为1–120分钟 / the idle lock must be 1–120 minutes",
             )]));
         }
-        self.write_setting("idle_lock_minutes", &minutes.to_string())
+        self.write_setting(settings::key::IDLE_LOCK_MINUTES, &minutes.to_string())
     }
 
     pub fn set_station_name(&mut self, name: &str) -> Result<()> {
@@ -436,7 +440,7 @@ impl Station {
                 "站点名称应为1–60个字 / station name must be 1–60 characters",
             )]));
         }
-        self.write_setting("station_name", name)
+        self.write_setting(settings::key::STATION_NAME, name)
     }
 
     pub fn set_expiring_days(&mut self, days: u32) -> Result<()> {
@@ -446,17 +450,17 @@ impl Station {
                 "临期天数应为1–29 / the expiring threshold must be 1–29 days",
             )]));
         }
-        self.write_setting("expiring_days", &days.to_string())
+        self.write_setting(settings::key::EXPIRING_DAYS, &days.to_string())
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(sync::read_setting(&self.conn, key)?)
+        Ok(settings::read(&self.conn, key)?)
     }
 
     fn write_setting(&mut self, key: &str, value: &str) -> Result<()> {
         let now = self.now();
         let tx = self.write()?;
-        sync::write_setting(&tx, key, value)?;
+        settings::write(&tx, key, value)?;
         audit(&tx, now, self.source, self.volunteer_id, "settings", key)?;
         tx.commit()?;
         self.emit(Change::Settings {
@@ -490,13 +494,7 @@ impl Station {
 
 /// The station id, if the station has been created with its signing key.
 fn read_identity(conn: &Connection) -> Result<Option<String>> {
-    let station_id: Option<String> = conn
-        .query_row(
-            "SELECT value FROM settings WHERE key = 'station_id'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let station_id = settings::read(conn, settings::key::STATION_ID)?;
     match (station_id, keys::active_key(conn)?) {
         (Some(id), Some(_)) => Ok(Some(id)),
         _ => Ok(None),
@@ -511,35 +509,20 @@ fn key_from(secret: &[u8]) -> Result<StationKey> {
 }
 
 fn read_demo(conn: &Connection) -> Result<bool> {
-    let value: Option<String> = conn
-        .query_row("SELECT value FROM settings WHERE key = 'demo'", [], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    Ok(value.as_deref() == Some("1"))
+    Ok(settings::read(conn, settings::key::DEMO)?.as_deref() == Some("1"))
 }
 
 /// Creates what is missing of the station's identity (id, signing key) under the write lock;
 /// `demo` marks a station created here as a demo in the same transaction.
 fn create_identity(conn: &Connection, now: i64, demo: bool) -> Result<String> {
     let tx = store::immediate(conn)?;
-    let station_id: Option<String> = tx
-        .query_row(
-            "SELECT value FROM settings WHERE key = 'station_id'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let station_id = match station_id {
+    let station_id = match settings::read(&tx, settings::key::STATION_ID)? {
         Some(id) => id,
         None => {
             let id = ids::new_station_id()?;
-            tx.execute(
-                "INSERT INTO settings (key, value) VALUES ('station_id', ?1)",
-                [&id],
-            )?;
+            settings::write(&tx, settings::key::STATION_ID, &id)?;
             if demo {
-                tx.execute("INSERT INTO settings (key, value) VALUES ('demo', '1')", [])?;
+                settings::write(&tx, settings::key::DEMO, "1")?;
             }
             id
         }

@@ -4,23 +4,48 @@
 //!    codes, and the job recorded in the print ledger as `pending` with its cards — before
 //!    anything is written or leaves the machine. A crash from here on leaves a pending job
 //!    whose cards count as handed out: a card that may be in circulation stays tracked (R8).
-//! 2. [`render_and_send`] (slow, needs no station): the PDF is rendered atomically and, for a
-//!    printer, handed to CUPS. The desktop app runs this without holding the station, so the
-//!    household list and search answer while a long job renders.
+//! 2. Rendering and sending (slow, needs no station): done by the frontends through
+//!    `nac-print-job` (`print-job/`), which hands the plan's cards to the PDF engine and CUPS.
+//!    The core holds no PDF code: it plans and records with plain card data
+//!    ([`CardToPrint`]), so everything that links the core (the fuzz targets among them)
+//!    builds without the PDF stack. The desktop app renders without holding the station, so
+//!    the household list and search answer while a long job renders.
 //! 3. [`Station::finish_print`] (quick): the job is marked `sent`, or `failed` with its reason;
 //!    a failed job's cards are taken out of the ledger, so they never count as printed (R8).
 //!
-//! [`Station::print_cards`] does all three for callers that have nothing else to serve (the
-//! CLI). Printing never creates an application (R7). A demo station's cards carry the
-//! "演示 DEMO" mark.
+//! Printing never creates an application (R7). A demo station's cards are marked `demo`: the
+//! renderer prints the "演示 DEMO" mark on them.
 
 use super::ledger::{PrintRequest, PrintedCard};
 use super::Station;
 use crate::error::{Error, Result};
-use nac_print::{Card, Fonts, Layout, Progress, RenderStats};
 use serde::Serialize;
-use std::ops::ControlFlow;
+use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// What one paper card shows, as the core hands it to a renderer (`nac_print::Card` has the
+/// same fields).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CardToPrint {
+    /// Full name: the card is the person's own copy.
+    pub name: String,
+    /// The credential text the QR code carries.
+    pub qr_text: String,
+    /// `YYYY-MM-DD HH:MM` in CST.
+    pub expires_at: String,
+    /// The masked document number (never more than half of it shown).
+    pub masked_id: String,
+    /// Short Chinese name of the document type ("身份证", "护照", …).
+    pub id_label: String,
+    pub address: String,
+    pub station_name: String,
+    /// `XXXXX-XXXXX`, as printed.
+    pub serial: String,
+    /// Cards with the same value share a household sheet.
+    pub household: String,
+    /// A card of a demo station: printed with the demo mark.
+    pub demo: bool,
+}
 
 /// What a finished print job did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,8 +66,10 @@ pub struct PrintOutcome {
 #[derive(Debug, Clone)]
 pub struct PrintPlan {
     pub job_id: i64,
-    pub layout: Layout,
-    pub cards: Vec<Card>,
+    /// The layout's stable name (`a4-8up`, …), as recorded in the ledger and understood by the
+    /// renderer.
+    pub layout: String,
+    pub cards: Vec<CardToPrint>,
     /// Residents without a valid code: not printed (renew them first).
     pub skipped: Vec<i64>,
     /// Where the PDF is written (for a printer too: the file CUPS receives).
@@ -52,34 +79,75 @@ pub struct PrintPlan {
 }
 
 /// What rendering and sending produced.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
-    pub stats: RenderStats,
+    pub cards: usize,
+    pub pages: usize,
+    /// Size of the PDF written.
+    pub bytes: u64,
     /// The CUPS job id when sent to a printer.
     pub printer_job: Option<String>,
 }
 
-impl Station {
-    /// Renders the cards of `resident_ids` (in that order) with `layout` into `out`, sends the
-    /// file to `printer` if given, and keeps the print ledger in step (pending → sent/failed).
-    pub fn print_cards(
-        &mut self,
-        resident_ids: &[i64],
-        layout: Layout,
-        fonts: &Fonts,
-        out: &Path,
-        printer: Option<&str>,
-        progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
-    ) -> Result<PrintOutcome> {
-        let plan = self.plan_print(resident_ids, layout, out, printer)?;
-        let result = render_and_send(&plan, fonts, progress);
-        self.finish_print(plan, result)
+/// Why rendering or sending failed, as far as callers branch on it ([`Error::code`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrintFailureKind {
+    /// Text no installed font can print; nothing was written (`uncovered_text`).
+    UncoveredText,
+    /// The volunteer stopped the job; nothing was written (`cancelled`).
+    Cancelled,
+    /// Anything else: fonts, the PDF, the file, CUPS (`print`).
+    Other,
+}
+
+/// A render or send that failed, carried through the core's [`Error::Print`] so the ledger
+/// records it and callers get the usual codes. Shows (and chains) as the renderer's own error,
+/// which a frontend may downcast to through [`PrintFailure::inner`].
+#[derive(Debug)]
+pub struct PrintFailure {
+    kind: PrintFailureKind,
+    error: Box<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+impl PrintFailure {
+    pub fn new(
+        kind: PrintFailureKind,
+        error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> PrintFailure {
+        PrintFailure {
+            kind,
+            error: error.into(),
+        }
     }
 
+    pub fn kind(&self) -> PrintFailureKind {
+        self.kind
+    }
+
+    /// The renderer's or printer's own error.
+    pub fn inner(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.error
+    }
+}
+
+impl fmt::Display for PrintFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+/// Transparent, like the renderer's error it wraps: the same message and the same source.
+impl std::error::Error for PrintFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+impl Station {
     /// The cards as printed for these residents (their active, valid codes; a demo station's
     /// carry the demo mark), and the residents without one. Nothing is recorded: a preview
     /// uses this directly.
-    pub fn cards_to_print(&self, resident_ids: &[i64]) -> Result<(Vec<Card>, Vec<i64>)> {
+    pub fn cards_to_print(&self, resident_ids: &[i64]) -> Result<(Vec<CardToPrint>, Vec<i64>)> {
         let (_, cards, skipped) = self.gather_cards(resident_ids)?;
         Ok((cards, skipped))
     }
@@ -88,7 +156,7 @@ impl Station {
     fn gather_cards(
         &self,
         resident_ids: &[i64],
-    ) -> Result<(Vec<PrintedCard>, Vec<Card>, Vec<i64>)> {
+    ) -> Result<(Vec<PrintedCard>, Vec<CardToPrint>, Vec<i64>)> {
         let (printed, skipped) = self.cards_for(resident_ids)?;
         let station_name = self.station_name()?;
         let cards = printed
@@ -99,11 +167,12 @@ impl Station {
     }
 
     /// Step 1: gathers the cards and records the job as `pending` with them (see the module
-    /// docs). Refuses with [`Error::NothingToPrint`] when nobody has a valid code.
+    /// docs); `layout` is the layout's stable name. Refuses with [`Error::NothingToPrint`]
+    /// when nobody has a valid code.
     pub fn plan_print(
         &mut self,
         resident_ids: &[i64],
-        layout: Layout,
+        layout: &str,
         out: &Path,
         printer: Option<&str>,
     ) -> Result<PrintPlan> {
@@ -118,13 +187,13 @@ impl Station {
             None => format!("file:{}", out.display()),
         };
         let job_id = self.record_pending_print(&PrintRequest {
-            layout: layout.as_str().to_string(),
+            layout: layout.to_string(),
             destination,
             serials: printed.iter().map(|c| c.serial.clone()).collect(),
         })?;
         Ok(PrintPlan {
             job_id,
-            layout,
+            layout: layout.to_string(),
             cards,
             skipped,
             out: out.to_path_buf(),
@@ -145,10 +214,10 @@ impl Station {
                 self.mark_print_sent(plan.job_id)?;
                 Ok(PrintOutcome {
                     job_id: plan.job_id,
-                    layout: plan.layout.as_str().to_string(),
-                    cards: rendered.stats.cards,
-                    pages: rendered.stats.pages,
-                    bytes: rendered.stats.bytes,
+                    layout: plan.layout,
+                    cards: rendered.cards,
+                    pages: rendered.pages,
+                    bytes: rendered.bytes,
                     path: plan.out,
                     printer_job: rendered.printer_job,
                     skipped: plan.skipped,
@@ -162,28 +231,10 @@ impl Station {
     }
 }
 
-/// Step 2: renders the plan's PDF (atomically: a failed or cancelled render leaves no file)
-/// and sends it to the printer, if any. Needs no station.
-pub fn render_and_send(
-    plan: &PrintPlan,
-    fonts: &Fonts,
-    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
-) -> Result<Rendered> {
-    let stats = nac_print::render_to_path(plan.layout, &plan.cards, fonts, &plan.out, progress)?;
-    let printer_job = match &plan.printer {
-        Some(name) => {
-            let title = format!("NAC {} ({} cards)", plan.layout.as_str(), plan.cards.len());
-            Some(nac_print::send_to_printer(&plan.out, name, &title)?.to_string())
-        }
-        None => None,
-    };
-    Ok(Rendered { stats, printer_job })
-}
-
 /// The card as printed: full name (the card is the person's own copy), masked ID; `demo`
 /// marks a demo station's card.
-pub fn card(c: &PrintedCard, station_name: &str, demo: bool) -> Card {
-    Card {
+fn card(c: &PrintedCard, station_name: &str, demo: bool) -> CardToPrint {
+    CardToPrint {
         name: c.name.clone(),
         qr_text: c.credential.clone(),
         expires_at: c.expires_at_text.clone(),

@@ -264,7 +264,7 @@ impl Station {
     /// disabled signs nothing ([`crate::Error::StationDisabled`]) until a sync succeeds again;
     /// nor does one whose clock is wrong ([`clock_check`]).
     fn signer(&self, conn: &Connection) -> Result<Signer<'_>> {
-        if super::sync::read_setting(conn, super::sync::keys::DISABLED_AT_HUB)?.is_some() {
+        if super::settings::read(conn, super::settings::key::DISABLED_AT_HUB)?.is_some() {
             return Err(crate::Error::StationDisabled);
         }
         clock_check(conn, self.now())?;
@@ -289,10 +289,11 @@ impl Station {
 /// past). A code dated wrong would be refused by the hub, or worse, count for
 /// the wrong day (R3).
 pub(crate) fn clock_check(conn: &Connection, now: i64) -> Result<()> {
-    use super::sync::{keys, read_setting};
-    let number =
-        |key| -> Result<Option<i64>> { Ok(read_setting(conn, key)?.and_then(|v| v.parse().ok())) };
-    if let Some(offset) = number(keys::HUB_CLOCK_OFFSET)? {
+    use super::settings::{self, key};
+    let number = |name| -> Result<Option<i64>> {
+        Ok(settings::read(conn, name)?.and_then(|v| v.parse().ok()))
+    };
+    if let Some(offset) = number(key::HUB_CLOCK_OFFSET)? {
         if offset.abs() > nac_protocol::MAX_REQUEST_SKEW_SECS {
             return Err(Error::ClockOff {
                 offset_secs: offset,
@@ -306,7 +307,7 @@ pub(crate) fn clock_check(conn: &Connection, now: i64) -> Result<()> {
         )?
         .query_row([], |r| r.get(0))?;
     let hub_floor =
-        number(keys::LAST_HUB_TIME)?.map(|t| t.saturating_sub(nac_protocol::MAX_REQUEST_SKEW_SECS));
+        number(key::LAST_HUB_TIME)?.map(|t| t.saturating_sub(nac_protocol::MAX_REQUEST_SKEW_SECS));
     if let Some(floor) = latest_own.into_iter().chain(hub_floor).max() {
         if now < floor {
             return Err(Error::ClockBehind { floor });
@@ -329,7 +330,9 @@ struct ResidentForCode {
     doc_number: String,
 }
 
-/// The rules of one application, inside the caller's transaction.
+/// The rules of one application, inside the caller's transaction: R3 (once a CST day), the
+/// application recorded, R2 (the new code voids the old and its cards), the code signed, the
+/// outbox event for the hub, the audit row.
 fn apply(
     conn: &Connection,
     signer: &Signer<'_>,
@@ -337,48 +340,8 @@ fn apply(
     capacity: Capacity,
     now: i64,
 ) -> Result<RenewOutcome> {
-    let resident = conn
-        .prepare_cached(
-            "SELECT uid, name, doc_type, doc_number FROM residents
-             WHERE id = ?1 AND removed_at IS NULL",
-        )?
-        .query_row([resident_id], |r| {
-            Ok(ResidentForCode {
-                uid: r.get(0)?,
-                name: r.get(1)?,
-                doc_type: r.get(2)?,
-                doc_number: r.get(3)?,
-            })
-        })
-        .optional()?
-        .ok_or_else(Error::resident_not_found)?;
-    let day = cst_day(now).to_string();
-
-    // R3: one application per person per CST day, whatever the channel.
-    let earlier: Option<i64> = conn
-        .prepare_cached(
-            "SELECT applied_at FROM applications
-             WHERE resident_id = ?1 AND day = ?2 AND state = 'accepted'",
-        )?
-        .query_row(params![resident_id, day], |r| r.get(0))
-        .optional()?;
-    // A code issued elsewhere today (the phone, another station; learned from the hub) counts
-    // too: it has no application row here.
-    let day_start = now - (now + crate::time::CST_OFFSET_SECS).rem_euclid(crate::time::DAY_SECS);
-    let earlier = match earlier {
-        Some(at) => Some(at),
-        None => conn
-            .prepare_cached(
-                "SELECT issued_at FROM codes WHERE resident_id = ?1 AND application_id IS NULL
-                   AND state <> 'rejected' AND issued_at >= ?2 AND issued_at < ?3",
-            )?
-            .query_row(
-                params![resident_id, day_start, day_start + crate::time::DAY_SECS],
-                |r| r.get(0),
-            )
-            .optional()?,
-    };
-    if let Some(applied_at) = earlier {
+    let resident = load_resident(conn, resident_id)?;
+    if let Some(applied_at) = applied_earlier_today(conn, resident_id, now)? {
         return Ok(RenewOutcome::AlreadyAppliedToday {
             resident_id,
             name: resident.name,
@@ -386,34 +349,8 @@ fn apply(
             active: load_active_code(conn, resident_id)?,
         });
     }
-
-    let event_id = ids::new_event_id()?;
-    conn.prepare_cached(
-        "INSERT INTO applications (event_id, resident_id, day, applied_at, capacity, volunteer_id, channel)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        event_id,
-        resident_id,
-        day,
-        now,
-        capacity.as_str(),
-        signer.volunteer_id,
-        signer.station_id
-    ])?;
-    let application_id = conn.last_insert_rowid();
-
-    // R2: the new code voids the old one, and its printed cards with it (R8).
-    let previous: Option<(i64, String)> = conn
-        .prepare_cached("SELECT id, serial FROM codes WHERE resident_id = ?1 AND state = 'active'")?
-        .query_row([resident_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    if let Some((old_id, _)) = &previous {
-        conn.prepare_cached(
-            "UPDATE codes SET state = 'superseded', superseded_at = ?2 WHERE id = ?1",
-        )?
-        .execute(params![old_id, now])?;
-    }
+    let (application_id, event_id) = record_application(conn, signer, resident_id, capacity, now)?;
+    let previous = supersede_active(conn, resident_id, now)?;
 
     let masked_name = PersonName::parse(&resident.name)
         .map(|n| n.masked())
@@ -429,57 +366,31 @@ fn apply(
         now,
         expires_at,
     )?;
-
-    let mut cards_invalidated = 0;
-    if let Some((old_id, _)) = &previous {
-        conn.prepare_cached("UPDATE codes SET superseded_by = ?2 WHERE id = ?1")?
-            .execute(params![old_id, code_id])?;
-        cards_invalidated = conn
-            .prepare_cached(
-                "SELECT count(*) FROM printed_cards WHERE code_id = ?1 AND withdrawn_at IS NULL",
-            )?
-            .query_row([old_id], |r| r.get(0))?;
-    }
-
-    // Enrolled: the event as the hub will receive it (person key, never the number). Before
-    // enrolment the application is only local history and is never sent.
-    let (payload, state) = match &signer.district_secret {
-        Some(secret) => {
-            let sealed =
-                nac_protocol::seal_credential(secret, &signer.key.kid(), &serial, &credential)
-                    .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
-            let event = nac_protocol::Event {
-                event_id: event_id.clone(),
-                person_key: nac_protocol::person_key(
-                    secret,
-                    &resident.doc_type,
-                    &resident.doc_number,
-                ),
-                capacity,
-                channel: nac_protocol::Channel::Station(signer.station_id.clone()),
-                volunteer: Some(format!("{}/{}", signer.station_id, signer.volunteer_uid)),
-                code: nac_protocol::Code {
-                    serial: serial.clone(),
-                    issued_at: now,
-                    expires_at,
-                    kid: signer.key.kid(),
-                    credential: credential.clone(),
-                    sealed: Some(sealed),
-                },
-                supersedes: previous.as_ref().map(|p| p.1.clone()),
-            };
-            (
-                serde_json::to_string(&event).map_err(|e| Error::Io(e.into()))?,
-                "queued",
-            )
-        }
-        None => ("{}".to_string(), "local"),
+    let cards_invalidated = match &previous {
+        Some((old_id, _)) => link_superseded(conn, *old_id, code_id)?,
+        None => 0,
     };
-    conn.prepare_cached(
-        "INSERT INTO outbox (event_id, kind, application_id, payload, state, created_at, updated_at)
-         VALUES (?1, 'application', ?2, ?3, ?4, ?5, ?5)",
-    )?
-    .execute(params![event_id, application_id, payload, state, now])?;
+
+    super::outbox::enqueue(
+        conn,
+        signer.district_secret.as_ref(),
+        &super::outbox::ApplicationEvent {
+            event_id: &event_id,
+            application_id,
+            doc_type: &resident.doc_type,
+            doc_number: &resident.doc_number,
+            capacity,
+            station_id: &signer.station_id,
+            volunteer_uid: signer.volunteer_uid,
+            kid: signer.key.kid(),
+            serial: &serial,
+            credential: &credential,
+            issued_at: now,
+            expires_at,
+            supersedes: previous.as_ref().map(|p| p.1.as_str()),
+        },
+        now,
+    )?;
     audit(
         conn,
         now,
@@ -507,6 +418,108 @@ fn apply(
         cards_invalidated,
         event_id,
     }))
+}
+
+fn load_resident(conn: &Connection, resident_id: i64) -> Result<ResidentForCode> {
+    conn.prepare_cached(
+        "SELECT uid, name, doc_type, doc_number FROM residents
+         WHERE id = ?1 AND removed_at IS NULL",
+    )?
+    .query_row([resident_id], |r| {
+        Ok(ResidentForCode {
+            uid: r.get(0)?,
+            name: r.get(1)?,
+            doc_type: r.get(2)?,
+            doc_number: r.get(3)?,
+        })
+    })
+    .optional()?
+    .ok_or_else(Error::resident_not_found)
+}
+
+/// R3: when the resident already applied this CST day, whatever the channel — an accepted
+/// application here, or a code issued elsewhere today (the phone, another station; learned
+/// from the hub, so without an application row here).
+fn applied_earlier_today(conn: &Connection, resident_id: i64, now: i64) -> Result<Option<i64>> {
+    let day = cst_day(now).to_string();
+    let earlier: Option<i64> = conn
+        .prepare_cached(
+            "SELECT applied_at FROM applications
+             WHERE resident_id = ?1 AND day = ?2 AND state = 'accepted'",
+        )?
+        .query_row(params![resident_id, day], |r| r.get(0))
+        .optional()?;
+    let day_start = now - (now + crate::time::CST_OFFSET_SECS).rem_euclid(crate::time::DAY_SECS);
+    let earlier = match earlier {
+        Some(at) => Some(at),
+        None => conn
+            .prepare_cached(
+                "SELECT issued_at FROM codes WHERE resident_id = ?1 AND application_id IS NULL
+                   AND state <> 'rejected' AND issued_at >= ?2 AND issued_at < ?3",
+            )?
+            .query_row(
+                params![resident_id, day_start, day_start + crate::time::DAY_SECS],
+                |r| r.get(0),
+            )
+            .optional()?,
+    };
+    Ok(earlier)
+}
+
+/// The application row (its event id is the hub's idempotency key).
+fn record_application(
+    conn: &Connection,
+    signer: &Signer<'_>,
+    resident_id: i64,
+    capacity: Capacity,
+    now: i64,
+) -> Result<(i64, String)> {
+    let event_id = ids::new_event_id()?;
+    conn.prepare_cached(
+        "INSERT INTO applications (event_id, resident_id, day, applied_at, capacity, volunteer_id, channel)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        event_id,
+        resident_id,
+        cst_day(now).to_string(),
+        now,
+        capacity.as_str(),
+        signer.volunteer_id,
+        signer.station_id
+    ])?;
+    Ok((conn.last_insert_rowid(), event_id))
+}
+
+/// R2: the resident's active code, if any, is superseded (its id and serial returned).
+fn supersede_active(
+    conn: &Connection,
+    resident_id: i64,
+    now: i64,
+) -> Result<Option<(i64, String)>> {
+    let previous: Option<(i64, String)> = conn
+        .prepare_cached("SELECT id, serial FROM codes WHERE resident_id = ?1 AND state = 'active'")?
+        .query_row([resident_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((old_id, _)) = &previous {
+        conn.prepare_cached(
+            "UPDATE codes SET state = 'superseded', superseded_at = ?2 WHERE id = ?1",
+        )?
+        .execute(params![old_id, now])?;
+    }
+    Ok(previous)
+}
+
+/// Links the superseded code to its successor; returns how many of its printed cards are
+/// still out (now void, R8).
+fn link_superseded(conn: &Connection, old_id: i64, code_id: i64) -> Result<u32> {
+    conn.prepare_cached("UPDATE codes SET superseded_by = ?2 WHERE id = ?1")?
+        .execute(params![old_id, code_id])?;
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM printed_cards WHERE code_id = ?1 AND withdrawn_at IS NULL",
+        )?
+        .query_row([old_id], |r| r.get(0))?)
 }
 
 /// Signs and stores a new active code; retries with a fresh serial on the (rare) collision.

@@ -18,7 +18,7 @@ impl Station {
     /// Days the desktop app keeps the PDFs it printed (default 7).
     pub fn keep_printed_days(&self) -> Result<u32> {
         Ok(self
-            .setting("keep_printed_days")?
+            .setting(super::settings::key::KEEP_PRINTED_DAYS)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_KEEP_PRINTED_DAYS))
     }
@@ -35,7 +35,7 @@ impl Station {
                 "打印文件保留天数应为0–90 / printed PDFs are kept 0–90 days",
             )]));
         }
-        self.write_setting("keep_printed_days", &days.to_string())
+        self.write_setting(super::settings::key::KEEP_PRINTED_DAYS, &days.to_string())
     }
 }
 

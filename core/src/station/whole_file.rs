@@ -219,9 +219,9 @@ fn read_identity_from(conn: &Connection) -> Result<FileIdentity> {
         (0, String::new())
     };
     Ok(FileIdentity {
-        station_id: setting("station_id")?.unwrap_or_default(),
-        station_name: setting("station_name")?.unwrap_or_default(),
-        demo: setting("demo")?.is_some_and(|v| v == "1"),
+        station_id: setting(super::settings::key::STATION_ID)?.unwrap_or_default(),
+        station_name: setting(super::settings::key::STATION_NAME)?.unwrap_or_default(),
+        demo: setting(super::settings::key::DEMO)?.is_some_and(|v| v == "1"),
         audit_rows,
         audit_head,
     })

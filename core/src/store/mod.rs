@@ -49,7 +49,7 @@ const MIGRATIONS: &[&str] = &[
 fn rust_step(version: u32, tx: &Connection) -> Result<(), rusqlite::Error> {
     match version {
         4 => crate::audit::chain_legacy_rows(tx),
-        7 => crate::station::sync::upgrade_unsent_events(tx),
+        7 => crate::station::outbox::upgrade_unsent_events(tx),
         8 => crate::audit::rechain(tx),
         _ => Ok(()),
     }

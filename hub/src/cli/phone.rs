@@ -1,14 +1,13 @@
 //! `nac-hub phone renew`: a resident's own renewal, as the phone gateway would send it — to a
-//! running hub (`--hub URL`, signed with the gateway key from the key directory) or straight
-//! into the database.
+//! running hub (`--hub URL`, signed with the gateway key from the key directory, through the
+//! protocol crate's client; feature `client`) or straight into the database.
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use nac_hub::client::HubClient;
 use nac_hub::{AnyStore, Hub};
-use nac_protocol::{
-    new_event_id, Capacity, PersonKey, PhoneRenewRequest, PATH_PHONE_RENEW, PHONE_CHANNEL, V1,
-};
+#[cfg(feature = "client")]
+use nac_protocol::{client::SignedClient, Method, PATH_PHONE_RENEW, PHONE_CHANNEL};
+use nac_protocol::{new_event_id, Capacity, PersonKey, PhoneRenewRequest, V1};
 
 #[derive(Debug, Subcommand)]
 pub enum PhoneCommand {
@@ -21,6 +20,7 @@ pub enum PhoneCommand {
         #[arg(long, default_value = "self")]
         capacity: String,
         /// Send through a running hub (e.g. http://127.0.0.1:8700) instead of the database.
+        #[cfg(feature = "client")]
         #[arg(long)]
         hub: Option<String>,
         /// The idempotency key (default: a fresh one).
@@ -33,8 +33,8 @@ pub async fn run(hub: &Hub<AnyStore>, command: &PhoneCommand) -> Result<()> {
     let PhoneCommand::Renew {
         person_key,
         capacity,
-        hub: url,
         event_id,
+        ..
     } = command;
     let person_key = PersonKey::parse(person_key)?;
     let Some(capacity) = Capacity::parse(capacity).filter(|c| *c != Capacity::Volunteer) else {
@@ -51,22 +51,20 @@ pub async fn run(hub: &Hub<AnyStore>, command: &PhoneCommand) -> Result<()> {
         capacity,
         issued_at: hub.clock.now(),
     };
-    match url {
-        Some(url) => {
-            let client = HubClient::new(url, PHONE_CHANNEL, hub.keys.phone_gateway()?);
-            let body = serde_json::to_vec(&req)?;
-            let answer =
-                tokio::task::spawn_blocking(move || client.send("POST", PATH_PHONE_RENEW, &body))
-                    .await??;
-            if answer.status != 200 {
-                bail!("hub answered {}: {}", answer.status, answer.text());
-            }
-            println!("{}", answer.text());
+    #[cfg(feature = "client")]
+    if let PhoneCommand::Renew { hub: Some(url), .. } = command {
+        let client = SignedClient::new(url, PHONE_CHANNEL, hub.keys.phone_gateway()?);
+        let body = serde_json::to_vec(&req)?;
+        let answer =
+            tokio::task::spawn_blocking(move || client.send(Method::Post, PATH_PHONE_RENEW, &body))
+                .await??;
+        if answer.status != 200 {
+            bail!("hub answered {}: {}", answer.status, answer.text());
         }
-        None => {
-            let answer = hub.phone_renew(&req).await?;
-            println!("{{\"v\":1,\"result\":{answer}}}");
-        }
+        println!("{}", answer.text());
+        return Ok(());
     }
+    let answer = hub.phone_renew(&req).await?;
+    println!("{{\"v\":1,\"result\":{answer}}}");
     Ok(())
 }

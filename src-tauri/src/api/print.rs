@@ -3,9 +3,10 @@
 //! a background job with page progress and can be cancelled until the file is being written.
 //!
 //! The core records the job as `pending` with its cards before anything is written, and as
-//! `sent` or `failed` after (R7, R8; see `nac_core::station::print_job`). The writer is held
-//! only for those two records: rendering and CUPS run holding nothing, so the list, search
-//! and every other screen answer while a long job prints.
+//! `sent` or `failed` after (R7, R8; see `nac_core::station::print_job`); `nac-print-job`
+//! renders and sends in between. The writer is held only for those two records: rendering
+//! and CUPS run holding nothing, so the list, search and every other screen answer while a
+//! long job prints.
 //!
 //! Previews go to `previews/` next to the data file (owner-only directory, `0600` files; the
 //! cards carry names and addresses), never to a guessable name in `/tmp`. The viewer opens
@@ -118,10 +119,7 @@ pub fn start(host: &Host, request: &PrintJobRequest) -> AppResult<u64> {
     if request.residents.is_empty() {
         return Err(AppError::NothingToPrint);
     }
-    let layout: Layout = request
-        .layout
-        .parse()
-        .map_err(|e: nac_print::PrintError| AppError::Core(e.into()))?;
+    let layout: Layout = request.layout.parse().map_err(nac_print_job::core_error)?;
     let fonts = fonts()?;
     let ticket = host.start_job();
     let job = ticket.id;
@@ -222,8 +220,8 @@ fn print(
 ) -> AppResult<PrintSummary> {
     let plan = host
         .station()
-        .plan_print(&request.residents, layout, path, printer)?;
-    let result = nac_core::station::render_and_send(&plan, fonts, progress);
+        .plan_print(&request.residents, layout.as_str(), path, printer)?;
+    let result = nac_print_job::render_and_send(&plan, fonts, progress);
     let outcome = host.station().finish_print(plan, result)?;
     Ok(summary(
         &outcome.path,
@@ -249,9 +247,8 @@ fn preview(
         return Err(AppError::Core(nac_core::Error::NothingToPrint));
     }
     let path = preview_path(host, ticket.id)?;
-    let stats = nac_print::render_to_path(layout, &cards, fonts, &path, progress)
-        .map_err(|e| AppError::Core(e.into()))?;
-    nac_print::open_with_system_viewer(&path).map_err(|e| AppError::Core(e.into()))?;
+    let stats = nac_print_job::render_cards(&cards, layout, fonts, &path, progress)?;
+    nac_print::open_with_system_viewer(&path).map_err(nac_print_job::core_error)?;
     Ok(PrintSummary {
         cards: stats.cards as u32,
         pages: stats.pages as u32,

@@ -17,10 +17,11 @@
 use nac_protocol::{AuditAnchor, AuditAnchorRequest, AuditAnchorsResponse, PATH_AUDIT_ANCHOR, V1};
 use serde::Serialize;
 
+use super::call;
 use super::run::SyncReport;
 use super::transport::{Method, RequestSigner, Transport};
-use super::{call, keys, read_setting, write_setting};
 use crate::error::Result;
+use crate::station::settings::{self, key};
 use crate::station::Station;
 
 /// What the hub's anchors say about this station's audit log.
@@ -53,7 +54,7 @@ impl Station {
         report: &mut SyncReport,
     ) -> Result<()> {
         let (seq, hash) = crate::audit::head(&self.conn)?;
-        let anchored = read_setting(&self.conn, keys::AUDIT_ANCHORED_SEQ)?
+        let anchored = settings::read(&self.conn, key::AUDIT_ANCHORED_SEQ)?
             .and_then(|v| v.parse::<i64>().ok())
             .unwrap_or(0);
         if seq <= anchored {
@@ -73,8 +74,8 @@ impl Station {
             &request,
         )?;
         let tx = self.write()?;
-        write_setting(&tx, keys::AUDIT_ANCHORED_SEQ, &seq.to_string())?;
-        write_setting(&tx, keys::AUDIT_ANCHORED_AT, &self.now().to_string())?;
+        settings::write(&tx, key::AUDIT_ANCHORED_SEQ, &seq.to_string())?;
+        settings::write(&tx, key::AUDIT_ANCHORED_AT, &self.now().to_string())?;
         tx.commit()?;
         report.audit_anchored = Some(seq);
         Ok(())

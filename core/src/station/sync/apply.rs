@@ -5,6 +5,7 @@
 //! unique index holds it too), and after a person's changes are applied in the hub's order,
 //! the active code is the hub's.
 
+use crate::station::outbox;
 use nac_protocol::{
     Change, ChangeKind, DistrictSecret, EventAnswer, IssuedCode, IssuerStatus, Outcome,
     RejectReason, RevokedSerial, TrustEntry, PHONE_CHANNEL,
@@ -36,12 +37,12 @@ pub(super) fn apply_answer(
         Outcome::Duplicate => match answer.original_answer() {
             Some(original) if original.status != Outcome::Duplicate => original,
             _ => {
-                fail(
+                outbox::park(
                     conn,
                     outbox_id,
                     "duplicate",
                     "duplicate without its original answer",
-                    now,
+                    Some(now),
                 )?;
                 return Ok((Applied::Failed, 0));
             }
@@ -51,12 +52,7 @@ pub(super) fn apply_answer(
     let message = decided.message.clone().unwrap_or_default();
     match (decided.status, decided.reason) {
         (Outcome::Accepted, _) => {
-            conn.prepare_cached(
-                "UPDATE outbox SET state = 'synced', reason = NULL, last_error = NULL,
-                     next_attempt_at = NULL, synced_at = ?2, updated_at = ?2, resend_epoch = NULL
-                 WHERE id = ?1",
-            )?
-            .execute(params![outbox_id, now])?;
+            outbox::mark_synced(conn, outbox_id, now)?;
             // Accepted after all (re-sent to a restored hub that forgot the application that
             // won before): the application counts again; its code is made active below.
             conn.prepare_cached(
@@ -65,7 +61,7 @@ pub(super) fn apply_answer(
                    AND state = 'rejected'",
             )?
             .execute([outbox_id])?;
-            let adopted = match (&decided.active, resident_of_outbox(conn, outbox_id)?) {
+            let adopted = match (&decided.active, outbox::resident_of(conn, outbox_id)?) {
                 (Some(active), Some(resident)) => {
                     adopt_active(conn, secret, resident, active, now)?
                 }
@@ -110,54 +106,14 @@ fn refuse(
     active: Option<&IssuedCode>,
     now: i64,
 ) -> rusqlite::Result<u32> {
-    conn.prepare_cached(
-        "UPDATE outbox SET state = 'rejected', reason = ?2, last_error = ?3,
-             next_attempt_at = NULL, synced_at = ?4, updated_at = ?4, resend_epoch = NULL
-         WHERE id = ?1",
-    )?
-    .execute(params![outbox_id, reason, message, now])?;
-    let application: Option<i64> = conn
-        .prepare_cached("SELECT application_id FROM outbox WHERE id = ?1")?
-        .query_row([outbox_id], |r| r.get(0))
-        .optional()?
-        .flatten();
-    if let Some(application) = application {
+    outbox::mark_rejected(conn, outbox_id, reason, message, now)?;
+    if let Some(application) = outbox::application_of(conn, outbox_id)? {
         reject_application(conn, application, now)?;
     }
-    match (active, resident_of_outbox(conn, outbox_id)?) {
+    match (active, outbox::resident_of(conn, outbox_id)?) {
         (Some(active), Some(resident)) => adopt_active(conn, secret, resident, active, now),
         _ => Ok(0),
     }
-}
-
-/// Marks an event failed for good without a hub decision (its stored payload cannot be
-/// read): shown on the Sync screen, not retried.
-fn fail(
-    conn: &Connection,
-    outbox_id: i64,
-    reason: &str,
-    message: &str,
-    now: i64,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE outbox SET state = 'error', reason = ?2, last_error = ?3, next_attempt_at = NULL,
-             updated_at = ?4
-         WHERE id = ?1",
-    )?
-    .execute(params![outbox_id, reason, message, now])?;
-    Ok(())
-}
-
-pub(super) fn resident_of_outbox(
-    conn: &Connection,
-    outbox_id: i64,
-) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached(
-        "SELECT a.resident_id FROM outbox o JOIN applications a ON a.id = o.application_id
-         WHERE o.id = ?1",
-    )?
-    .query_row([outbox_id], |r| r.get(0))
-    .optional()
 }
 
 /// The application and its code no longer count (R3 decided elsewhere).

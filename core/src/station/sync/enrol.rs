@@ -19,8 +19,8 @@ use std::sync::Arc;
 use super::apply::store_issuers;
 use super::http::HttpTransport;
 use super::transport::{HubRequest, Method, Transport, TransportError};
-use super::{keys, write_setting};
 use crate::error::{Error, Result};
+use crate::station::settings::{self, key};
 use crate::station::{audit, Change, Station};
 use nac_protocol::{EnrolRequest, EnrolResponse, PATH_ENROL, V1};
 use rusqlite::params;
@@ -145,10 +145,10 @@ impl Station {
         if rekey.is_some() {
             crate::station::keys::retire_all_for_rekey(&tx, &key, &response.station, now)?;
         }
-        write_setting(&tx, "station_id", &response.station)?;
-        write_setting(&tx, keys::HUB_URL, &hub_url)?;
-        write_setting(&tx, keys::DISTRICT_SECRET, &secret.to_hex())?;
-        write_setting(&tx, keys::ENROLLED_AT, &now.to_string())?;
+        settings::write(&tx, key::STATION_ID, &response.station)?;
+        settings::write(&tx, key::HUB_URL, &hub_url)?;
+        settings::write(&tx, key::DISTRICT_SECRET, &secret.to_hex())?;
+        settings::write(&tx, key::ENROLLED_AT, &now.to_string())?;
         tx.execute(
             "UPDATE trusted_issuers SET station_id = ?1
              WHERE kid IN (SELECT kid FROM station_keys)",
@@ -156,7 +156,7 @@ impl Station {
         )?;
         store_issuers(&tx, &response.issuers)?;
         if let Some(pem) = ca_pem {
-            write_setting(&tx, keys::HUB_CA_PEM, pem)?;
+            settings::write(&tx, key::HUB_CA_PEM, pem)?;
         }
         audit(
             &tx,

@@ -1,22 +1,20 @@
-//! The HTTP transport: signs each request (docs/sync.md §3) and sends it with a blocking
-//! client. The only place in the station that speaks HTTP.
+//! The HTTP transport: the station's [`Transport`] over the protocol crate's signed client
+//! (`nac_protocol::client`, shared with the hub's tools). What is the station's own: signing by
+//! its injectable clock corrected by the hub's, remembering what the last answer said about the
+//! hub, and turning answers into [`TransportError`]s the sync logic can act on.
 //!
 //! An `https://` hub is reached over TLS (rustls). A district that issues its hub's
 //! certificate itself gives stations its CA certificate (PEM) at enrolment; the station keeps
 //! it and trusts only that CA for the hub from then on. Without one, the public web roots.
 
-use super::transport::{HubHeaders, HubRequest, Method, Transport, TransportError};
+use super::transport::{HubHeaders, HubRequest, Transport, TransportError};
 use crate::time::Clock;
+use nac_protocol::client::{ClientError, ClientLimits, HubClient};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// The largest answer read (the protocol caps bodies at 1 MiB; a margin for headers' sake).
-const MAX_ANSWER_BYTES: u64 = 2 * 1024 * 1024;
 
 /// A hub at `base` (e.g. `http://127.0.0.1:8700`).
 pub struct HttpTransport {
-    base: String,
-    agent: ureq::Agent,
+    client: HubClient,
     /// The clock whose time goes into the signature (the system clock; tests that run the
     /// hub on a fake clock sign with the same fake time).
     clock: Arc<dyn Clock>,
@@ -34,7 +32,7 @@ impl HttpTransport {
     }
 
     pub fn with_clock(base: &str, clock: Arc<dyn Clock>) -> HttpTransport {
-        HttpTransport::build(base, clock, None)
+        HttpTransport::over(HubClient::new(base, ClientLimits::STATION), clock)
     }
 
     /// A transport that trusts only the CA certificates in `ca_pem` for an `https://` hub.
@@ -44,37 +42,14 @@ impl HttpTransport {
         clock: Arc<dyn Clock>,
         ca_pem: &[u8],
     ) -> Result<HttpTransport, TransportError> {
-        let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(ca_pem)
-            .filter_map(|item| match item {
-                Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
-                _ => None,
-            })
-            .collect();
-        if certs.is_empty() {
-            return Err(TransportError::BadCertificate);
-        }
-        Ok(HttpTransport::build(
-            base,
-            clock,
-            Some(ureq::tls::RootCerts::new_with_certs(&certs)),
-        ))
+        let client = HubClient::with_ca(base, ClientLimits::STATION, ca_pem)
+            .map_err(|_| TransportError::BadCertificate)?;
+        Ok(HttpTransport::over(client, clock))
     }
 
-    fn build(
-        base: &str,
-        clock: Arc<dyn Clock>,
-        roots: Option<ureq::tls::RootCerts>,
-    ) -> HttpTransport {
-        let mut config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_global(Some(Duration::from_secs(60)));
-        if let Some(roots) = roots {
-            config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
-        }
+    fn over(client: HubClient, clock: Arc<dyn Clock>) -> HttpTransport {
         HttpTransport {
-            base: base.trim_end_matches('/').to_string(),
-            agent: config.build().new_agent(),
+            client,
             clock,
             offset: 0,
             last: None,
@@ -88,7 +63,7 @@ impl HttpTransport {
     }
 
     pub fn base(&self) -> &str {
-        &self.base
+        self.client.base()
     }
 }
 
@@ -127,78 +102,42 @@ impl HttpTransport {
     }
 
     fn send_once(&mut self, request: &HubRequest) -> Result<Vec<u8>, TransportError> {
-        let url = format!("{}{}", self.base, request.path_and_query);
-        let mut headers = Vec::new();
-        if let Some(signer) = &request.signer {
-            let nonce = nac_protocol::random_hex(16)
-                .map_err(|e| TransportError::Unreachable(format!("no random nonce: {e}")))?;
-            let signed = nac_protocol::sign_request(
-                &signer.key,
-                &signer.station,
-                request.method.as_str(),
+        let sent = match &request.signer {
+            Some(signer) => self.client.send_signed(
+                request.method,
                 &request.path_and_query,
                 &request.body,
+                signer,
                 self.clock.now().timestamp() + self.offset,
-                &nonce,
-            );
-            headers = signed
-                .pairs()
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
-        }
-        let sent = match request.method {
-            Method::Get => {
-                let mut req = self.agent.get(&url);
-                for (k, v) in &headers {
-                    req = req.header(k.as_str(), v.as_str());
-                }
-                req.call()
-            }
-            Method::Post => {
-                let mut req = self
-                    .agent
-                    .post(&url)
-                    .header("content-type", "application/json");
-                for (k, v) in &headers {
-                    req = req.header(k.as_str(), v.as_str());
-                }
-                req.send(&request.body[..])
-            }
+            ),
+            None => self
+                .client
+                .send(request.method, &request.path_and_query, &request.body, &[]),
         };
-        let mut response = sent.map_err(|e| TransportError::Unreachable(e.to_string()))?;
-        let status = response.status().as_u16();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
+        let answer = match sent {
+            Ok(answer) => answer,
+            Err(ClientError::Unreadable { hub, source }) => {
+                if hub.is_some() {
+                    self.last = hub;
+                }
+                return Err(TransportError::Unreachable(source.to_string()));
+            }
+            Err(ClientError::Http(e)) => return Err(TransportError::Unreachable(e.to_string())),
+            Err(ClientError::Random(e)) => {
+                return Err(TransportError::Unreachable(format!("no random nonce: {e}")))
+            }
+            Err(ClientError::NoCertificate) => return Err(TransportError::BadCertificate),
         };
-        if let Some(hub_time) = header(nac_protocol::HEADER_HUB_TIME).and_then(|v| v.parse().ok()) {
-            self.last = Some(HubHeaders {
-                hub_time,
-                epoch: header(nac_protocol::HEADER_HUB_EPOCH),
-            });
+        if answer.hub.is_some() {
+            self.last = answer.hub;
         }
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER_BYTES)
-            .read_to_vec()
-            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
-        if status == 200 {
-            Ok(body)
+        if answer.status == 200 {
+            Ok(answer.body)
         } else {
             Err(TransportError::from_status(
-                status,
-                retry_after.as_deref(),
-                &body,
+                answer.status,
+                answer.retry_after.as_deref(),
+                &answer.body,
             ))
         }
     }

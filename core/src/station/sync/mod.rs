@@ -39,115 +39,16 @@ pub use transport::{HubHeaders, HubRequest, Method, RequestSigner, Transport, Tr
 
 use super::Station;
 use crate::error::Result;
+use crate::station::settings::{self, key};
 use http::HttpTransport;
 use nac_protocol::DistrictSecret;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 use std::sync::Arc;
-
-/// Settings keys of the sync state.
-pub(crate) mod keys {
-    pub const HUB_URL: &str = "hub_url";
-    pub const DISTRICT_SECRET: &str = "district_secret";
-    pub const ENROLLED_AT: &str = "enrolled_at";
-    pub const PULL_CURSOR: &str = "pull_cursor";
-    pub const TRUST_CURSOR: &str = "trust_cursor";
-    pub const REVOCATIONS_CURSOR: &str = "revocations_cursor";
-    pub const TRUST_GENERATED_AT: &str = "trust_generated_at";
-    pub const LAST_SYNC_AT: &str = "last_sync_at";
-    pub const LAST_SYNC_ERROR: &str = "last_sync_error";
-    pub const SYNC_FAILURES: &str = "sync_failures";
-    pub const NEXT_SYNC_AT: &str = "next_sync_at";
-    /// Set when the hub answered that the district disabled this station; cleared by the next
-    /// sync the hub accepts. While set the station issues no codes.
-    pub const DISABLED_AT_HUB: &str = "disabled_at_hub";
-    /// The CA certificate (PEM) the station trusts for an `https://` hub, given at enrolment.
-    pub const HUB_CA_PEM: &str = "hub_ca_pem";
-    /// The last audit row whose hash the hub holds, and when it was sent.
-    pub const AUDIT_ANCHORED_SEQ: &str = "audit_anchored_seq";
-    pub const AUDIT_ANCHORED_AT: &str = "audit_anchored_at";
-    /// The hub database's epoch seen at the last sync: a different one means the hub was
-    /// restored from a backup.
-    pub const HUB_EPOCH: &str = "hub_epoch";
-    /// The hub's clock minus this station's (seconds), measured at the last answer, and the
-    /// hub's time then: renewals refuse while the difference is over the allowed skew, and
-    /// never date a code before the hub's last known time.
-    pub const HUB_CLOCK_OFFSET: &str = "hub_clock_offset";
-    pub const LAST_HUB_TIME: &str = "last_hub_time";
-    /// Events per push and changes per pull (default: the protocol's maxima); smaller pages
-    /// for a slow link, where a long request would time out.
-    pub const SYNC_PAGE_SIZE: &str = "sync_page_size";
-}
-
-/// Schema 7's upgrade of events written before it and not yet accepted: the hub now wants the
-/// credential sealed for stations (it keeps only that form) and a volunteer id that names the
-/// station. Events already synced or refused are history and stay as they are.
-pub(crate) fn upgrade_unsent_events(conn: &Connection) -> rusqlite::Result<()> {
-    let Some(secret) = read_setting(conn, keys::DISTRICT_SECRET)?
-        .and_then(|hex| DistrictSecret::from_hex(&hex).ok())
-    else {
-        return Ok(());
-    };
-    let rows: Vec<(i64, String)> = conn
-        .prepare(
-            "SELECT id, payload FROM outbox
-             WHERE state IN ('queued', 'sending', 'error') AND payload <> '{}'",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut update = conn.prepare("UPDATE outbox SET payload = ?2 WHERE id = ?1")?;
-    for (id, payload) in rows {
-        let Ok(mut event) = serde_json::from_str::<nac_protocol::Event>(&payload) else {
-            continue;
-        };
-        let station = event.channel.as_str().to_owned();
-        if event.code.sealed.is_none() {
-            let Ok(sealed) = nac_protocol::seal_credential(
-                &secret,
-                &event.code.kid,
-                &event.code.serial,
-                &event.code.credential,
-            ) else {
-                continue;
-            };
-            event.code.sealed = Some(sealed);
-        }
-        if let Some(v) = &event.volunteer {
-            if !v.starts_with(&format!("{station}/")) {
-                event.volunteer = Some(format!("{station}/{v}"));
-            }
-        }
-        if let Ok(text) = serde_json::to_string(&event) {
-            update.execute(params![id, text])?;
-        }
-    }
-    Ok(())
-}
-
-pub(crate) fn read_setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()
-}
-
-pub(crate) fn write_setting(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )?
-    .execute(params![key, value])?;
-    Ok(())
-}
-
-pub(crate) fn delete_setting(conn: &Connection, key: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM settings WHERE key = ?1")?
-        .execute([key])?;
-    Ok(())
-}
 
 /// The district secret, once enrolled. A stored value that does not parse is damage, not
 /// "not enrolled".
 pub(crate) fn read_district_secret(conn: &Connection) -> Result<Option<DistrictSecret>> {
-    match read_setting(conn, keys::DISTRICT_SECRET)? {
+    match settings::read(conn, key::DISTRICT_SECRET)? {
         None => Ok(None),
         Some(hex) => DistrictSecret::from_hex(&hex)
             .map(Some)
@@ -159,14 +60,14 @@ pub(crate) fn read_district_secret(conn: &Connection) -> Result<Option<DistrictS
 /// `nac` CLI, the app's sync connection) may have enrolled the station since this connection
 /// opened, and a code must never carry the provisional id after enrolment.
 pub(crate) fn current_identity(conn: &Connection) -> Result<(String, Option<DistrictSecret>)> {
-    let station_id = read_setting(conn, "station_id")?.unwrap_or_default();
+    let station_id = settings::read(conn, key::STATION_ID)?.unwrap_or_default();
     Ok((station_id, read_district_secret(conn)?))
 }
 
 impl Station {
     /// The hub this station is enrolled with, if any.
     pub fn hub_url(&self) -> Result<Option<String>> {
-        Ok(read_setting(&self.conn, keys::HUB_URL)?)
+        Ok(settings::read(&self.conn, key::HUB_URL)?)
     }
 
     /// A transport to the hub at `base`, trusting the CA remembered at enrolment if any.
@@ -174,10 +75,10 @@ impl Station {
     /// so a station whose clock is off still reaches the hub (its renewals wait for the clock).
     pub fn hub_transport(&self, base: &str) -> Result<HttpTransport> {
         let clock: Arc<dyn crate::time::Clock> = Arc::new(crate::time::SystemClock);
-        let offset = read_setting(&self.conn, keys::HUB_CLOCK_OFFSET)?
+        let offset = settings::read(&self.conn, key::HUB_CLOCK_OFFSET)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        Ok(match read_setting(&self.conn, keys::HUB_CA_PEM)? {
+        Ok(match settings::read(&self.conn, key::HUB_CA_PEM)? {
             Some(pem) => HttpTransport::with_ca(base, clock, pem.as_bytes())?,
             None => HttpTransport::with_clock(base, clock),
         }

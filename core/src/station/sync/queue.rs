@@ -1,8 +1,9 @@
 //! The outbox as volunteers see it (`nac queue`, the Sync screen): each event's state, the
 //! hub's reason and the next retry, and the station's sync status.
 
-use super::{keys, read_setting};
 use crate::error::Result;
+use crate::station::outbox::OutboxState;
+use crate::station::settings::{self, key};
 use crate::station::Station;
 use serde::Serialize;
 
@@ -84,17 +85,17 @@ impl Station {
     /// Enrolment, last sync, next attempt, trust-list age and outbox counts.
     pub fn sync_status(&self) -> Result<SyncStatus> {
         let number = |key: &str| -> Result<Option<i64>> {
-            Ok(read_setting(&self.conn, key)?.and_then(|v| v.parse().ok()))
+            Ok(settings::read(&self.conn, key)?.and_then(|v| v.parse().ok()))
         };
         let mut status = SyncStatus {
             enrolled: self.is_enrolled(),
-            hub_url: read_setting(&self.conn, keys::HUB_URL)?,
-            last_sync_at: number(keys::LAST_SYNC_AT)?,
-            last_error: read_setting(&self.conn, keys::LAST_SYNC_ERROR)?,
-            next_sync_at: number(keys::NEXT_SYNC_AT)?,
-            trust_list_at: number(keys::TRUST_GENERATED_AT)?,
-            audit_anchored_seq: number(keys::AUDIT_ANCHORED_SEQ)?,
-            audit_anchored_at: number(keys::AUDIT_ANCHORED_AT)?,
+            hub_url: settings::read(&self.conn, key::HUB_URL)?,
+            last_sync_at: number(key::LAST_SYNC_AT)?,
+            last_error: settings::read(&self.conn, key::LAST_SYNC_ERROR)?,
+            next_sync_at: number(key::NEXT_SYNC_AT)?,
+            trust_list_at: number(key::TRUST_GENERATED_AT)?,
+            audit_anchored_seq: number(key::AUDIT_ANCHORED_SEQ)?,
+            audit_anchored_at: number(key::AUDIT_ANCHORED_AT)?,
             ..SyncStatus::default()
         };
         let mut stmt = self
@@ -104,14 +105,14 @@ impl Station {
         while let Some(r) = rows.next()? {
             let state: String = r.get(0)?;
             let n: u32 = r.get(1)?;
-            match state.as_str() {
-                "queued" => status.queued = n,
-                "sending" => status.sending = n,
-                "synced" => status.synced = n,
-                "rejected" => status.rejected = n,
-                "error" => status.error = n,
-                "local" => status.local = n,
-                _ => {}
+            match OutboxState::parse(&state) {
+                Some(OutboxState::Queued) => status.queued = n,
+                Some(OutboxState::Sending) => status.sending = n,
+                Some(OutboxState::Synced) => status.synced = n,
+                Some(OutboxState::Rejected) => status.rejected = n,
+                Some(OutboxState::Error) => status.error = n,
+                Some(OutboxState::Local) => status.local = n,
+                Some(OutboxState::Demo) | None => {}
             }
         }
         Ok(status)

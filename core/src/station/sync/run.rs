@@ -4,15 +4,15 @@
 
 use std::collections::HashMap;
 
-use super::apply::{
-    apply_answer, apply_change, resident_of_outbox, store_issuers, store_revocations, Applied,
-};
+use super::apply::{apply_answer, apply_change, store_issuers, store_revocations, Applied};
 use super::transport::{HubRequest, Method, RequestSigner, Transport, TransportError};
-use super::{backoff_secs, delete_setting, jitter, keys, read_setting, write_setting};
+use super::{backoff_secs, jitter};
 use crate::error::Result;
+use crate::station::outbox;
+use crate::station::settings::{self, key};
 use crate::station::{Change, Station};
 use nac_protocol::{
-    DistrictSecret, Event, PageQuery, PullResponse, PushRequest, PushResponse, RevocationsResponse,
+    DistrictSecret, PageQuery, PullResponse, PushRequest, PushResponse, RevocationsResponse,
     SubscribeRequest, SubscribeResponse, TrustListResponse, MAX_EVENTS_PER_PAGE, PATH_PULL,
     PATH_PUSH, PATH_REVOCATIONS, PATH_SUBSCRIBE, PATH_TRUST, V1,
 };
@@ -91,13 +91,6 @@ impl SyncReport {
     }
 }
 
-struct Page {
-    outbox_id: i64,
-    event: Event,
-    /// Set for an event re-sent after a restore: the epoch it was first accepted in.
-    resend_epoch: Option<String>,
-}
-
 impl Station {
     /// Syncs with the hub through `transport`. Transport failures end the run early and are
     /// reported in [`SyncReport::stopped`] with the next attempt time (backoff with jitter);
@@ -139,26 +132,21 @@ impl Station {
             .and_then(|()| self.refresh_lists(transport, &signer, &mut report, progress))
             .and_then(|()| self.anchor_audit(transport, &signer, &mut report));
         self.note_hub_clock(transport)?;
-        report.waiting = self.conn.query_row(
-            "SELECT count(*) FROM outbox WHERE state IN ('queued', 'sending')
-                 OR (state = 'error' AND next_attempt_at IS NOT NULL)",
-            [],
-            |r| r.get(0),
-        )?;
+        report.waiting = outbox::count_sendable(&self.conn)?;
         let now = self.now();
         let result = match outcome {
             Ok(()) => {
                 let tx = self.write()?;
-                write_setting(&tx, keys::LAST_SYNC_AT, &now.to_string())?;
-                delete_setting(&tx, keys::LAST_SYNC_ERROR)?;
-                delete_setting(&tx, keys::SYNC_FAILURES)?;
-                delete_setting(&tx, keys::NEXT_SYNC_AT)?;
-                delete_setting(&tx, keys::DISABLED_AT_HUB)?;
+                settings::write(&tx, key::LAST_SYNC_AT, &now.to_string())?;
+                settings::delete(&tx, key::LAST_SYNC_ERROR)?;
+                settings::delete(&tx, key::SYNC_FAILURES)?;
+                settings::delete(&tx, key::NEXT_SYNC_AT)?;
+                settings::delete(&tx, key::DISABLED_AT_HUB)?;
                 tx.commit()?;
                 Ok(())
             }
             Err(crate::Error::Hub(e)) if e.is_transient() => {
-                let failures = read_setting(&self.conn, keys::SYNC_FAILURES)?
+                let failures = settings::read(&self.conn, key::SYNC_FAILURES)?
                     .and_then(|v| v.parse::<u32>().ok())
                     .unwrap_or(0)
                     .saturating_add(1);
@@ -168,16 +156,10 @@ impl Station {
                 };
                 let next = now + wait;
                 let tx = self.write()?;
-                write_setting(&tx, keys::LAST_SYNC_ERROR, &e.to_string())?;
-                write_setting(&tx, keys::SYNC_FAILURES, &failures.to_string())?;
-                write_setting(&tx, keys::NEXT_SYNC_AT, &next.to_string())?;
-                // Events caught mid-send wait for the next attempt, visibly.
-                tx.execute(
-                    "UPDATE outbox SET state = 'error', reason = 'unreachable', last_error = ?1,
-                         next_attempt_at = ?2, updated_at = ?3
-                     WHERE state = 'sending'",
-                    params![e.to_string(), next, now],
-                )?;
+                settings::write(&tx, key::LAST_SYNC_ERROR, &e.to_string())?;
+                settings::write(&tx, key::SYNC_FAILURES, &failures.to_string())?;
+                settings::write(&tx, key::NEXT_SYNC_AT, &next.to_string())?;
+                outbox::hold_until(&tx, &e.to_string(), next, now)?;
                 tx.commit()?;
                 report.stopped = Some(e.to_string());
                 report.next_attempt_at = Some(next);
@@ -185,16 +167,13 @@ impl Station {
             }
             Err(e) => {
                 let tx = self.write()?;
-                write_setting(&tx, keys::LAST_SYNC_ERROR, &e.to_string())?;
+                settings::write(&tx, key::LAST_SYNC_ERROR, &e.to_string())?;
                 if matches!(&e, crate::Error::Hub(TransportError::Refused { code, .. })
                     if code == nac_protocol::STATION_DISABLED)
                 {
-                    write_setting(&tx, keys::DISABLED_AT_HUB, &now.to_string())?;
+                    settings::write(&tx, key::DISABLED_AT_HUB, &now.to_string())?;
                 }
-                tx.execute(
-                    "UPDATE outbox SET state = 'queued', updated_at = ?1 WHERE state = 'sending'",
-                    [now],
-                )?;
+                outbox::requeue_unanswered(&tx, now)?;
                 tx.commit()?;
                 Err(e)
             }
@@ -212,7 +191,7 @@ impl Station {
 
     /// When the next automatic sync is due (after failures: backoff), if one is scheduled.
     pub fn next_sync_at(&self) -> Result<Option<i64>> {
-        Ok(read_setting(&self.conn, keys::NEXT_SYNC_AT)?.and_then(|v| v.parse().ok()))
+        Ok(settings::read(&self.conn, key::NEXT_SYNC_AT)?.and_then(|v| v.parse().ok()))
     }
 
     /// Records what the hub's last answer said of its clock: the offset renewals check
@@ -224,8 +203,8 @@ impl Station {
         };
         let offset = headers.hub_time - self.now();
         let tx = self.write()?;
-        write_setting(&tx, keys::HUB_CLOCK_OFFSET, &offset.to_string())?;
-        write_setting(&tx, keys::LAST_HUB_TIME, &headers.hub_time.to_string())?;
+        settings::write(&tx, key::HUB_CLOCK_OFFSET, &offset.to_string())?;
+        settings::write(&tx, key::LAST_HUB_TIME, &headers.hub_time.to_string())?;
         tx.commit()?;
         Ok(())
     }
@@ -236,12 +215,12 @@ impl Station {
         let Some(epoch) = transport.hub_headers().and_then(|h| h.epoch) else {
             return Ok(false);
         };
-        let known = read_setting(&self.conn, keys::HUB_EPOCH)?;
+        let known = settings::read(&self.conn, key::HUB_EPOCH)?;
         if known.as_deref() == Some(epoch.as_str()) {
             return Ok(false);
         }
         let tx = self.write()?;
-        write_setting(&tx, keys::HUB_EPOCH, &epoch)?;
+        settings::write(&tx, key::HUB_EPOCH, &epoch)?;
         tx.commit()?;
         match known {
             None => Ok(false),
@@ -260,27 +239,9 @@ impl Station {
     fn resend_all(&mut self, epoch: &str) -> Result<u32> {
         let now = self.now();
         let tx = self.write()?;
-        // Accepted, or refused by R3 (on time then): sent again as of their epoch. Refused for
-        // their date or key: sent again as new, so the hub judges them again and publishes
-        // their revocation once more (a restored hub forgot it). Only codes not yet expired.
-        let resent = tx.execute(
-            "UPDATE outbox SET state = 'queued', updated_at = ?2,
-                 resend_epoch = CASE WHEN state = 'synced' OR reason = 'already_applied_today'
-                                     THEN ?1 END
-             WHERE (state = 'synced'
-                    OR (state = 'rejected' AND reason IN ('already_applied_today',
-                        'issued_in_future', 'issued_too_early', 'key_withdrawn')))
-               AND application_id IN (
-                   SELECT application_id FROM codes
-                   WHERE application_id IS NOT NULL AND expires_at > ?2)",
-            params![epoch, now],
-        )? as u32;
-        for key in [
-            keys::PULL_CURSOR,
-            keys::TRUST_CURSOR,
-            keys::REVOCATIONS_CURSOR,
-        ] {
-            delete_setting(&tx, key)?;
+        let resent = outbox::queue_again_after_hub_restore(&tx, epoch, now)?;
+        for key in [key::PULL_CURSOR, key::TRUST_CURSOR, key::REVOCATIONS_CURSOR] {
+            settings::delete(&tx, key)?;
         }
         tx.execute("DELETE FROM hub_subscriptions", [])?;
         // The trust list is fetched whole again: a key the restored hub no longer knows (a
@@ -309,28 +270,19 @@ impl Station {
         report: &mut SyncReport,
         progress: &mut dyn FnMut(&SyncProgress),
     ) -> Result<()> {
-        let total: u32 = self.conn.query_row(
-            &format!("SELECT count(*) FROM outbox WHERE {SENDABLE}"),
-            [],
-            |r| r.get(0),
-        )?;
+        let total = outbox::count_sendable(&self.conn)?;
         let mut after = 0i64;
         let size = page_size(&self.conn, MAX_EVENTS_PER_PAGE)?;
         loop {
-            let page = sendable_page(&self.conn, after, size)?;
+            let page = outbox::sendable_page(&self.conn, after, size)?;
             let Some(last) = page.last() else {
                 return Ok(());
             };
             after = last.outbox_id;
             let now = self.now();
             let tx = self.write()?;
-            for item in &page {
-                tx.prepare_cached(
-                    "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2
-                     WHERE id = ?1",
-                )?
-                .execute(params![item.outbox_id, now])?;
-            }
+            let ids: Vec<i64> = page.iter().map(|p| p.outbox_id).collect();
+            outbox::mark_sending(&tx, &ids, now)?;
             tx.commit()?;
             let resent_from_epoch = page[0].resend_epoch.clone();
             let request = PushRequest {
@@ -365,16 +317,12 @@ impl Station {
                     Applied::Failed => report.failed += 1,
                 }
                 if adopted > 0 || applied == Applied::Rejected {
-                    if let Some(r) = resident_of_outbox(&tx, item.outbox_id)? {
+                    if let Some(r) = outbox::resident_of(&tx, item.outbox_id)? {
                         report.residents.push(r);
                     }
                 }
             }
-            // Events the hub did not answer go back to the queue for the next run.
-            tx.execute(
-                "UPDATE outbox SET state = 'queued', updated_at = ?1 WHERE state = 'sending'",
-                [now],
-            )?;
+            outbox::requeue_unanswered(&tx, now)?;
             tx.commit()?;
             progress(&SyncProgress {
                 stage: SyncStage::Push,
@@ -477,7 +425,7 @@ impl Station {
         let mut keys_by_resident: Option<HashMap<String, i64>> = None;
         let limit = page_size(&self.conn, nac_protocol::MAX_ITEMS_PER_PAGE)?;
         loop {
-            let since = read_setting(&self.conn, keys::PULL_CURSOR)?;
+            let since = settings::read(&self.conn, key::PULL_CURSOR)?;
             let query = PageQuery {
                 since: since.clone(),
                 limit: (limit < nac_protocol::MAX_ITEMS_PER_PAGE).then_some(limit as u32),
@@ -486,7 +434,7 @@ impl Station {
             let path = paged(PATH_PULL, &query);
             let page: PullResponse = call(transport, signer, Method::Get, path, &())?;
             if self.hub_lost_events(since.as_deref(), &page)? {
-                let epoch = read_setting(&self.conn, keys::HUB_EPOCH)?.unwrap_or_default();
+                let epoch = settings::read(&self.conn, key::HUB_EPOCH)?.unwrap_or_default();
                 report.resent += self.resend_all(&epoch)?;
                 return Ok(true);
             }
@@ -504,7 +452,7 @@ impl Station {
                     }
                 }
             }
-            write_setting(&tx, keys::PULL_CURSOR, &page.next)?;
+            settings::write(&tx, key::PULL_CURSOR, &page.next)?;
             tx.commit()?;
             report.pulled += page.changes.len() as u32;
             progress(&SyncProgress {
@@ -598,12 +546,8 @@ impl Station {
                     [listed],
                 )?;
             }
-            write_setting(&tx, keys::TRUST_CURSOR, &page.next)?;
-            write_setting(
-                &tx,
-                keys::TRUST_GENERATED_AT,
-                &page.generated_at.to_string(),
-            )?;
+            settings::write(&tx, key::TRUST_CURSOR, &page.next)?;
+            settings::write(&tx, key::TRUST_GENERATED_AT, &page.generated_at.to_string())?;
             tx.commit()?;
             report.issuers += page.issuers.len() as u32;
             if !page.more {
@@ -611,7 +555,7 @@ impl Station {
             }
         }
         loop {
-            let since = read_setting(&self.conn, keys::REVOCATIONS_CURSOR)?;
+            let since = settings::read(&self.conn, key::REVOCATIONS_CURSOR)?;
             let path = paged(
                 PATH_REVOCATIONS,
                 &PageQuery { since, limit: None }.to_query_string(),
@@ -620,7 +564,7 @@ impl Station {
             let tx = self.write()?;
             store_revocations(&tx, &page.revocations)?;
             // A cursor the hub does not know comes back as "0": read the list again whole.
-            write_setting(&tx, keys::REVOCATIONS_CURSOR, &page.next)?;
+            settings::write(&tx, key::REVOCATIONS_CURSOR, &page.next)?;
             tx.commit()?;
             report.revocations += page.revocations.len() as u32;
             progress(&SyncProgress {
@@ -643,55 +587,11 @@ const SUBSCRIBE_PAGE: usize = nac_protocol::MAX_PERSON_KEYS_PER_PAGE;
 /// days without).
 const SUBSCRIPTION_REFRESH_SECS: i64 = 7 * 86_400;
 
-/// Outbox rows a run sends: queued, caught mid-send by a crash, or failed transiently.
-const SENDABLE: &str = "state IN ('queued', 'sending')
-     OR (state = 'error' AND next_attempt_at IS NOT NULL)";
-
 /// The station's page size (the `sync_page_size` setting), at most `max`.
 fn page_size(conn: &Connection, max: usize) -> Result<usize> {
-    Ok(read_setting(conn, keys::SYNC_PAGE_SIZE)?
+    Ok(settings::read(conn, key::SYNC_PAGE_SIZE)?
         .and_then(|v| v.parse::<usize>().ok())
         .map_or(max, |n| n.clamp(1, max)))
-}
-
-/// The next page of sendable events after outbox row `after`: at most `size`, all new or all
-/// re-sent from the same epoch (a push says once which it is).
-fn sendable_page(conn: &Connection, after: i64, size: usize) -> Result<Vec<Page>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, payload, resend_epoch FROM outbox WHERE id > ?1 AND ({SENDABLE})
-         ORDER BY id LIMIT ?2"
-    ))?;
-    let rows = stmt.query_map(params![after, size as i64], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<String>>(2)?,
-        ))
-    })?;
-    let mut page: Vec<Page> = Vec::new();
-    for row in rows {
-        let (outbox_id, payload, resend_epoch) = row?;
-        if page.first().is_some_and(|p| p.resend_epoch != resend_epoch) {
-            break;
-        }
-        match serde_json::from_str::<Event>(&payload) {
-            Ok(event) => page.push(Page {
-                outbox_id,
-                event,
-                resend_epoch,
-            }),
-            Err(e) => {
-                // A payload that does not decode can never be sent: park it visibly.
-                conn.prepare_cached(
-                    "UPDATE outbox SET state = 'error', reason = 'bad_payload', last_error = ?2,
-                         next_attempt_at = NULL
-                     WHERE id = ?1",
-                )?
-                .execute(params![outbox_id, e.to_string()])?;
-            }
-        }
-    }
-    Ok(page)
 }
 
 /// Every current resident's person key → resident id.

@@ -3,32 +3,11 @@
 //! The sync logic builds protocol messages and applies answers; the transport only carries
 //! bytes and signs. Keeping the seam this narrow lets the tests put faults between a real
 //! station and a real hub process (lost requests, lost answers, duplicates, replays) without
-//! touching the logic, and keeps HTTP in one small file ([`super::http`]).
+//! touching the logic, and keeps HTTP in one small adapter ([`super::http`]) over the client
+//! the station shares with the hub's tools (`nac_protocol::client`).
 
-use nac_credential::StationKey;
-
-/// GET or POST: the only methods of the protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-        }
-    }
-}
-
-/// Who signs a request: the station's hub id and its key.
-#[derive(Clone)]
-pub struct RequestSigner {
-    pub station: String,
-    pub key: StationKey,
-}
+pub use nac_protocol::client::HubHeaders;
+pub use nac_protocol::{Method, RequestSigner};
 
 /// One request to the hub. `signer` is `None` only for enrolment.
 #[derive(Clone)]
@@ -38,16 +17,6 @@ pub struct HubRequest {
     pub path_and_query: String,
     pub body: Vec<u8>,
     pub signer: Option<RequestSigner>,
-}
-
-/// What every hub answer says about the hub itself (headers `x-nac-hub-time`,
-/// `x-nac-hub-epoch`), refusals included.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HubHeaders {
-    /// The hub's clock when it answered (unix s).
-    pub hub_time: i64,
-    /// The hub database's epoch (a new one after a restore from a backup).
-    pub epoch: Option<String>,
 }
 
 /// Carries requests to the hub and returns the body of a `200` answer.

@@ -2,12 +2,12 @@
 //! `failed`; a failed job's cards never count as printed (R8).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+mod station;
 
-use common::{count, Fixture};
 use nac_core::domain::Capacity;
-use nac_core::station::render_and_send;
 use nac_print::{Fonts, Layout};
+use nac_print_job::{print_cards, render_and_send};
+use station::{count, Fixture};
 use std::ops::ControlFlow;
 
 fn fonts() -> Fonts {
@@ -40,7 +40,7 @@ fn a_job_is_pending_before_it_is_rendered_then_sent() {
     let out = f.dir.path().join("cards.pdf");
     let plan = f
         .station
-        .plan_print(&[id], Layout::A4Grid8, &out, None)
+        .plan_print(&[id], Layout::A4Grid8.as_str(), &out, None)
         .unwrap();
     // Recorded, with its card, before the file exists.
     assert!(!out.exists());
@@ -65,17 +65,16 @@ fn a_job_is_pending_before_it_is_rendered_then_sent() {
 fn a_failed_send_leaves_a_failed_job_whose_cards_do_not_count() {
     let (mut f, id) = station_with_code();
     let out = f.dir.path().join("to-printer.pdf");
-    let err = f
-        .station
-        .print_cards(
-            &[id],
-            Layout::Large,
-            &fonts(),
-            &out,
-            Some("nac-test-no-such-printer"),
-            &mut go_on,
-        )
-        .unwrap_err();
+    let err = print_cards(
+        &mut f.station,
+        &[id],
+        Layout::Large,
+        &fonts(),
+        &out,
+        Some("nac-test-no-such-printer"),
+        &mut go_on,
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "print", "{err}");
     let conn = f.station.connection();
     let (job, state, error): (i64, String, Option<String>) = conn
@@ -105,9 +104,16 @@ fn a_sent_card_of_a_superseded_code_is_to_replace() {
     // The counterpart of the failed job above: the same steps with a successful print.
     let (mut f, id) = station_with_code();
     let out = f.dir.path().join("cards.pdf");
-    f.station
-        .print_cards(&[id], Layout::Large, &fonts(), &out, None, &mut go_on)
-        .unwrap();
+    print_cards(
+        &mut f.station,
+        &[id],
+        Layout::Large,
+        &fonts(),
+        &out,
+        None,
+        &mut go_on,
+    )
+    .unwrap();
     f.clock.advance_secs(24 * 3600);
     f.station.renew(id, Capacity::Volunteer).unwrap();
     assert_eq!(f.station.cards_to_replace().unwrap().len(), 1);
@@ -117,12 +123,16 @@ fn a_sent_card_of_a_superseded_code_is_to_replace() {
 fn a_cancelled_render_fails_the_job_and_leaves_no_file() {
     let (mut f, id) = station_with_code();
     let out = f.dir.path().join("cards.pdf");
-    let err = f
-        .station
-        .print_cards(&[id], Layout::A4Grid8, &fonts(), &out, None, &mut |_| {
-            ControlFlow::Break(())
-        })
-        .unwrap_err();
+    let err = print_cards(
+        &mut f.station,
+        &[id],
+        Layout::A4Grid8,
+        &fonts(),
+        &out,
+        None,
+        &mut |_| ControlFlow::Break(()),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "cancelled");
     assert!(!out.exists());
     let state: String = f
@@ -140,7 +150,7 @@ fn a_pdf_is_never_written_over_the_station() {
     let db = f.dir.path().join("station.db");
     let err = f
         .station
-        .plan_print(&[id], Layout::A4Grid8, &db, None)
+        .plan_print(&[id], Layout::A4Grid8.as_str(), &db, None)
         .unwrap_err();
     assert_eq!(err.code(), "file_extension");
     assert_eq!(
