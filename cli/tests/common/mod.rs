@@ -226,7 +226,14 @@ impl Transport for HubTransport {
 }
 
 fn write_clock(path: &Path, time: &HubTime) {
-    // A unique temporary name per writer: the ticking thread and a transport may write at once.
+    // The ticking thread and a transport may write at once. Reading the time and renaming the
+    // file under one lock keeps the last write the latest time: without it, a tick that read
+    // the time before the simulation moved it could land after the transport's write and set
+    // the hub back (seed 1004 once saw a phone renewal dated "now" refused as ahead of the hub).
+    static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _writing = WRITING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let tmp = path
         .with_extension(format!("tmp{:?}", std::thread::current().id()).replace(['(', ')'], ""));
     if std::fs::write(&tmp, time.now_secs().to_string()).is_ok() {
