@@ -5,7 +5,7 @@ use super::{Column, RosterError};
 use crate::domain::document::mask_middle;
 use crate::domain::DocumentType;
 use crate::error::Result;
-use crate::station::{audit, ResidentStatus, Station};
+use crate::station::{ResidentStatus, Station};
 use crate::time::format_cst_minute;
 use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook};
 use std::path::Path;
@@ -90,17 +90,7 @@ impl Station {
             }
             Ok::<(), crate::Error>(())
         })?;
-        // The audit row and the head move together (an IMMEDIATE transaction, like every write).
-        let tx = crate::store::immediate(self.connection())?;
-        audit(
-            &tx,
-            self.now(),
-            self.source(),
-            self.volunteer_id(),
-            "roster.export",
-            &subject,
-        )?;
-        tx.commit()?;
+        self.write_audited("roster.export", &subject, None, |_, _| Ok(()))?;
         Ok(lines.len())
     }
 

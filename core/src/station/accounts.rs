@@ -243,85 +243,68 @@ impl Station {
     fn insert_account(&mut self, name: &str, role: Role, secret: &str, action: &str) -> Result<()> {
         check_secret(secret)?;
         let hash = hash_secret(secret)?;
-        let now = self.now();
-        let tx = self.write()?;
-        let existing: Option<Option<String>> = tx
-            .query_row(
-                "SELECT secret_hash FROM volunteers WHERE account = ?1",
-                [name],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match existing {
-            Some(Some(_)) => {
-                return Err(Error::AccountExists {
-                    account: name.to_string(),
-                })
-            }
-            Some(None) => tx.execute(
-                "UPDATE volunteers SET role = ?2, secret_hash = ?3, disabled_at = NULL
-                 WHERE account = ?1",
-                params![name, role.as_str(), hash],
-            )?,
-            None => tx.execute(
-                "INSERT INTO volunteers (account, display_name, created_at, role, secret_hash)
-                 VALUES (?1, ?1, ?2, ?3, ?4)",
-                params![name, now, role.as_str(), hash],
-            )?,
-        };
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            action,
-            &format!("{name} {}", role.as_str()),
-        )?;
-        tx.commit()?;
-        Ok(())
+        let subject = format!("{name} {}", role.as_str());
+        self.write_audited(action, &subject, None, |tx, now| {
+            let existing: Option<Option<String>> = tx
+                .query_row(
+                    "SELECT secret_hash FROM volunteers WHERE account = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match existing {
+                Some(Some(_)) => {
+                    return Err(Error::AccountExists {
+                        account: name.to_string(),
+                    })
+                }
+                Some(None) => tx.execute(
+                    "UPDATE volunteers SET role = ?2, secret_hash = ?3, disabled_at = NULL
+                     WHERE account = ?1",
+                    params![name, role.as_str(), hash],
+                )?,
+                None => tx.execute(
+                    "INSERT INTO volunteers (account, display_name, created_at, role, secret_hash)
+                     VALUES (?1, ?1, ?2, ?3, ?4)",
+                    params![name, now, role.as_str(), hash],
+                )?,
+            };
+            Ok(())
+        })
     }
 
     /// Disables an account (administrators only): it can no longer sign in; its history stays.
     /// The last enabled administrator and the account in use cannot be disabled.
     pub fn disable_account(&mut self, name: &str) -> Result<()> {
         self.require_admin("disable volunteers", "停用志愿者")?;
-        let now = self.now();
-        let tx = self.write()?;
-        let role: String = tx
-            .query_row(
-                "SELECT role FROM volunteers WHERE account = ?1 AND disabled_at IS NULL",
+        self.write_audited("account.disable", name, None, |tx, now| {
+            let role: String = tx
+                .query_row(
+                    "SELECT role FROM volunteers WHERE account = ?1 AND disabled_at IS NULL",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or(Error::NotFound {
+                    what: "account",
+                    what_zh: "账号",
+                })?;
+            let other_admins: i64 = tx.query_row(
+                "SELECT count(*) FROM volunteers
+                 WHERE role = 'admin' AND disabled_at IS NULL AND secret_hash IS NOT NULL
+                   AND account <> ?1",
                 [name],
                 |r| r.get(0),
-            )
-            .optional()?
-            .ok_or(Error::NotFound {
-                what: "account",
-                what_zh: "账号",
-            })?;
-        let other_admins: i64 = tx.query_row(
-            "SELECT count(*) FROM volunteers
-             WHERE role = 'admin' AND disabled_at IS NULL AND secret_hash IS NOT NULL
-               AND account <> ?1",
-            [name],
-            |r| r.get(0),
-        )?;
-        if name == self.volunteer || (role == "admin" && other_admins == 0) {
-            return Err(Error::LastAdministrator);
-        }
-        tx.execute(
-            "UPDATE volunteers SET disabled_at = ?2 WHERE account = ?1",
-            params![name, now],
-        )?;
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "account.disable",
-            name,
-        )?;
-        tx.commit()?;
-        Ok(())
+            )?;
+            if name == self.volunteer || (role == "admin" && other_admins == 0) {
+                return Err(Error::LastAdministrator);
+            }
+            tx.execute(
+                "UPDATE volunteers SET disabled_at = ?2 WHERE account = ?1",
+                params![name, now],
+            )?;
+            Ok(())
+        })
     }
 
     /// Signs `name` in with their PIN or passphrase and acts as them from now on. Wrong: the
@@ -372,6 +355,7 @@ impl Station {
                 wait_secs: until - now,
             });
         }
+        // Not write_audited: a sign-in, right or wrong, is audited as the account signing in.
         if hash.as_deref().is_some_and(|h| secret_matches(secret, h)) {
             let tx = self.write()?;
             tx.execute(
@@ -400,6 +384,7 @@ impl Station {
     }
 
     fn record_signin(&self, id: Option<i64>, action: &str, name: &str, now: i64) -> Result<()> {
+        // Not write_audited: audited as the account signing in (or none), not the one in use.
         let tx = self.write()?;
         crate::audit::append(&tx, now, self.source.as_str(), id, action, name)?;
         tx.commit()?;
@@ -432,10 +417,6 @@ impl Station {
 
     /// Records that the volunteer in use signed out or the app locked (audited).
     pub fn sign_out(&mut self, reason: &str) -> Result<()> {
-        let now = self.now();
-        let tx = self.write()?;
-        audit(&tx, now, self.source, self.volunteer_id, "signout", reason)?;
-        tx.commit()?;
-        Ok(())
+        self.write_audited("signout", reason, None, |_, _| Ok(()))
     }
 }

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{audit, Station};
+use super::Station;
 use crate::error::Result;
 use crate::roster::needs_formula_guard;
 
@@ -93,16 +93,7 @@ impl Station {
             std::fs::write(temp, out)?;
             Ok::<(), crate::Error>(())
         })?;
-        let tx = self.write()?;
-        audit(
-            &tx,
-            self.now(),
-            self.source,
-            self.volunteer_id,
-            "audit.export",
-            &format!("{rows} rows"),
-        )?;
-        tx.commit()?;
+        self.write_audited("audit.export", format!("{rows} rows"), None, |_, _| Ok(()))?;
         Ok(AuditExport {
             rows,
             intact: check.problem.is_none(),

@@ -8,7 +8,7 @@
 //! [`ResidentStatus::classify`] as every other list, so "expired" means the same everywhere.
 
 use super::status::{bind, ResidentStatus, StatusFilter, EVER, TO_REPLACE};
-use super::{audit, CodeState, HouseholdDetail, ResidentQuery, Station};
+use super::{CodeState, HouseholdDetail, ResidentQuery, Station};
 use crate::domain::document::mask_middle;
 use crate::domain::Address;
 use crate::error::{Error, Result};
@@ -318,25 +318,16 @@ impl Station {
     /// them (or opened the edit form). Every call is written to the audit log.
     pub fn reveal_resident(&mut self, id: i64) -> Result<RevealedIdentity> {
         self.require_admin("see full ID numbers and phones", "查看完整证件号码和电话")?;
-        let now = self.now();
-        let tx = self.write()?;
-        let (document_number, phone): (String, Option<String>) = tx
-            .query_row(
-                "SELECT doc_number, phone FROM residents WHERE id = ?1 AND removed_at IS NULL",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?
-            .ok_or_else(Error::resident_not_found)?;
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "resident.reveal",
-            &id.to_string(),
-        )?;
-        tx.commit()?;
+        let (document_number, phone): (String, Option<String>) =
+            self.write_audited("resident.reveal", id, None, |tx, _| {
+                tx.query_row(
+                    "SELECT doc_number, phone FROM residents WHERE id = ?1 AND removed_at IS NULL",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .ok_or_else(Error::resident_not_found)
+            })?;
         Ok(RevealedIdentity {
             resident_id: id,
             document_number,
@@ -347,26 +338,15 @@ impl Station {
     /// The household's own phone, unmasked, for its edit form (audited like a reveal).
     pub fn reveal_household_phone(&mut self, id: i64) -> Result<Option<String>> {
         self.require_admin("see full ID numbers and phones", "查看完整证件号码和电话")?;
-        let now = self.now();
-        let tx = self.write()?;
-        let phone: Option<String> = tx
-            .query_row(
+        self.write_audited("household.reveal", id, None, |tx, _| {
+            tx.query_row(
                 "SELECT phone FROM households WHERE id = ?1 AND removed_at IS NULL",
                 [id],
                 |r| r.get(0),
             )
             .optional()?
-            .ok_or_else(Error::household_not_found)?;
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "household.reveal",
-            &id.to_string(),
-        )?;
-        tx.commit()?;
-        Ok(phone)
+            .ok_or_else(Error::household_not_found)
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 //! volunteers for their PIN only (see [`crate::keyring`]); "lock now" ends it. Both are
 //! administrator actions and audited, and so is every opening with the kept key.
 
-use super::{audit, Station};
+use super::Station;
 use crate::keyring::{self, KeepError, KeyringError};
 use std::time::Duration;
 
@@ -18,19 +18,10 @@ impl Station {
             .map(Duration::from_secs)
             .ok_or(KeyringError::BadEnd)?;
         keyring::keep(&self.path, &self.database_key, until, lasting)?;
-        let tx = self.write()?;
         let until_text = crate::time::to_cst(until)
             .format("%Y-%m-%d %H:%M")
             .to_string();
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "station.keep_unlocked",
-            &until_text,
-        )?;
-        tx.commit()?;
+        self.write_audited("station.keep_unlocked", &until_text, None, |_, _| Ok(()))?;
         Ok(())
     }
 
@@ -43,38 +34,17 @@ impl Station {
             Err(KeyringError::Unavailable(_)) => false,
             Err(e) => return Err(e.into()),
         };
-        let now = self.now();
-        let tx = self.write()?;
         let subject = if removed { "keyring" } else { "" };
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "station.lock",
-            subject,
-        )?;
-        tx.commit()?;
+        self.write_audited("station.lock", subject, None, |_, _| Ok(()))?;
         Ok(removed)
     }
 
     /// Records that the station was opened with the key an administrator kept (no passphrase
     /// typed), audited as `station.unlock`.
     pub fn record_kept_unlock(&mut self, until: i64) -> crate::Result<()> {
-        let now = self.now();
-        let tx = self.write()?;
         let until_text = crate::time::to_cst(until)
             .format("keyring until %Y-%m-%d %H:%M")
             .to_string();
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "station.unlock",
-            &until_text,
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.write_audited("station.unlock", &until_text, None, |_, _| Ok(()))
     }
 }

@@ -21,7 +21,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::sync::{call, Method, RequestSigner, Transport};
-use super::{audit, Change, Station};
+use super::{Change, Station};
 use crate::error::{Error, Result};
 
 /// One of the station's signing keys, as `nac key list` shows it (no secret).
@@ -129,31 +129,32 @@ impl Station {
     pub fn rotate_key(&mut self, transport: Option<&mut dyn Transport>) -> Result<KeyRotation> {
         self.require_admin("rotate the signing key", "更换签名密钥")?;
         self.ensure_not_demo()?;
-        let now = self.now();
         if !self.is_enrolled() {
-            let tx = self.write()?;
-            let old = signing_key(&tx)?;
-            let new = StationKey::generate()?;
-            let (station_id, _) = super::sync::current_identity(&tx)?;
-            tx.execute("DELETE FROM station_keys WHERE state = 'pending'", [])?;
-            retire_active(&tx, now)?;
-            insert_key(&tx, &new, "active", &station_id, now)?;
-            let rotation = KeyRotation {
-                kid: new.kid().to_string(),
-                replaced_kid: old.kid().to_string(),
-                certified_by_hub: false,
-            };
-            self.audit_rotation(&tx, now, &rotation)?;
-            tx.commit()?;
-            self.emit(Change::Settings {
-                source: self.source,
-            });
-            return Ok(rotation);
+            return self.rotate_unenrolled();
         }
         let transport = transport.ok_or(Error::NotEnrolled)?;
         let signer = self.signer_for_hub()?;
         self.finish_rotation(transport, &signer, true)?
             .ok_or(Error::DamagedKey)
+    }
+
+    /// A station without a hub replaces its key on its own: the new key signs at once.
+    fn rotate_unenrolled(&self) -> Result<KeyRotation> {
+        self.write_audited_subject_after("key.rotate", Some(Change::settings), |tx, now| {
+            let old = signing_key(tx)?;
+            let new = StationKey::generate()?;
+            let (station_id, _) = super::sync::current_identity(tx)?;
+            tx.execute("DELETE FROM station_keys WHERE state = 'pending'", [])?;
+            retire_active(tx, now)?;
+            insert_key(tx, &new, "active", &station_id, now)?;
+            let rotation = KeyRotation {
+                kid: new.kid().to_string(),
+                replaced_kid: old.kid().to_string(),
+                certified_by_hub: false,
+            };
+            let subject = rotation.audit_subject();
+            Ok((rotation, subject))
+        })
     }
 
     /// Sends the pending key to the hub and makes it active once certified. With `start`, makes
@@ -201,36 +202,28 @@ impl Station {
             ))
             .into());
         }
-        let now = self.now();
-        let tx = self.write()?;
-        retire_active(&tx, now)?;
-        tx.execute(
-            "UPDATE station_keys SET state = 'active' WHERE kid = ?1 AND state = 'pending'",
-            [pending.kid().to_string()],
-        )?;
         let rotation = KeyRotation {
             kid: pending.kid().to_string(),
             replaced_kid: signer.key.kid().to_string(),
             certified_by_hub: true,
         };
-        self.audit_rotation(&tx, now, &rotation)?;
-        tx.commit()?;
-        self.emit(Change::Settings {
-            source: self.source,
-        });
+        let subject = rotation.audit_subject();
+        self.write_audited("key.rotate", &subject, Some(Change::settings), |tx, now| {
+            retire_active(tx, now)?;
+            tx.execute(
+                "UPDATE station_keys SET state = 'active' WHERE kid = ?1 AND state = 'pending'",
+                [pending.kid().to_string()],
+            )?;
+            Ok(())
+        })?;
         Ok(Some(rotation))
     }
+}
 
-    fn audit_rotation(&self, tx: &Connection, now: i64, r: &KeyRotation) -> Result<()> {
-        audit(
-            tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "key.rotate",
-            &format!("{} → {}", r.replaced_kid, r.kid),
-        )?;
-        Ok(())
+impl KeyRotation {
+    /// The audit subject of a rotation: `old → new`.
+    fn audit_subject(&self) -> String {
+        format!("{} → {}", self.replaced_kid, self.kid)
     }
 }
 

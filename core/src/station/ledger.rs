@@ -8,7 +8,7 @@
 //! them); a failed job's cards are deleted, so every R8 query (here and in `status`) can read
 //! `printed_cards` as "cards in circulation" without looking at job states.
 
-use super::{audit, Change, Station};
+use super::{Change, Station};
 use crate::domain::DocumentType;
 use crate::error::{Error, Result};
 use crate::ids::display_serial;
@@ -123,23 +123,21 @@ impl Station {
     }
 
     fn insert_print_job(&mut self, request: &PrintRequest, state: &str) -> Result<i64> {
-        let now = self.now();
-        let tx = self.write()?;
-        tx.execute(
-            "INSERT INTO print_jobs (printed_at, layout, volunteer_id, destination, card_count,
-                                     state, finished_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?6 = 'sent' THEN ?1 END)",
-            params![
-                now,
-                request.layout,
-                self.volunteer_id,
-                request.destination,
-                request.serials.len() as i64,
-                state
-            ],
-        )?;
-        let job = tx.last_insert_rowid();
-        {
+        self.write_audited_subject_after("print", Some(Change::ledger), |tx, now| {
+            tx.execute(
+                "INSERT INTO print_jobs (printed_at, layout, volunteer_id, destination, card_count,
+                                         state, finished_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?6 = 'sent' THEN ?1 END)",
+                params![
+                    now,
+                    request.layout,
+                    self.volunteer_id,
+                    request.destination,
+                    request.serials.len() as i64,
+                    state
+                ],
+            )?;
+            let job = tx.last_insert_rowid();
             let mut find =
                 // A serial is unique per key; of two codes sharing one here (two stations picked
                 // it), the card is this station's active one, else its newest.
@@ -161,24 +159,13 @@ impl Station {
                     })?;
                 insert.execute(params![job, code_id, resident_id, now])?;
             }
-        }
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "print",
-            &format!(
+            let subject = format!(
                 "job {job}: {} cards, {} ({state})",
                 request.serials.len(),
                 request.layout
-            ),
-        )?;
-        tx.commit()?;
-        self.emit(Change::Ledger {
-            source: self.source,
-        });
-        Ok(job)
+            );
+            Ok((job, subject))
+        })
     }
 
     /// Marks a pending print job as handed out (the PDF is written, or CUPS took it).
@@ -203,30 +190,19 @@ impl Station {
     /// Marks a pending print job as failed with its reason: its cards leave the ledger, so
     /// they never count as printed (R8); the job row stays as the record of the attempt.
     pub fn mark_print_failed(&mut self, job: i64, reason: &str) -> Result<()> {
-        let now = self.now();
-        let tx = self.write()?;
-        let changed = tx.execute(
-            "UPDATE print_jobs SET state = 'failed', finished_at = ?2, error = ?3
-             WHERE id = ?1 AND state = 'pending'",
-            params![job, now, reason],
-        )?;
-        if changed == 0 {
-            return Err(pending_job_not_found());
-        }
-        tx.execute("DELETE FROM printed_cards WHERE job_id = ?1", [job])?;
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "print.failed",
-            &format!("job {job}"),
-        )?;
-        tx.commit()?;
-        self.emit(Change::Ledger {
-            source: self.source,
-        });
-        Ok(())
+        let subject = format!("job {job}");
+        self.write_audited("print.failed", &subject, Some(Change::ledger), |tx, now| {
+            let changed = tx.execute(
+                "UPDATE print_jobs SET state = 'failed', finished_at = ?2, error = ?3
+                 WHERE id = ?1 AND state = 'pending'",
+                params![job, now, reason],
+            )?;
+            if changed == 0 {
+                return Err(pending_job_not_found());
+            }
+            tx.execute("DELETE FROM printed_cards WHERE job_id = ?1", [job])?;
+            Ok(())
+        })
     }
 
     /// The state of a print job: `pending`, `sent` or `failed`.
@@ -291,31 +267,19 @@ impl Station {
 
     /// Marks a printed card as taken back or destroyed.
     pub fn withdraw_card(&mut self, card_id: i64) -> Result<()> {
-        let now = self.now();
-        let tx = self.write()?;
-        let changed = tx.execute(
-            "UPDATE printed_cards SET withdrawn_at = ?2 WHERE id = ?1 AND withdrawn_at IS NULL",
-            params![card_id, now],
-        )?;
-        if changed == 0 {
-            return Err(Error::NotFound {
-                what: "printed card",
-                what_zh: "纸质码记录",
-            });
-        }
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "card.withdraw",
-            &card_id.to_string(),
-        )?;
-        tx.commit()?;
-        self.emit(Change::Ledger {
-            source: self.source,
-        });
-        Ok(())
+        self.write_audited("card.withdraw", card_id, Some(Change::ledger), |tx, now| {
+            let changed = tx.execute(
+                "UPDATE printed_cards SET withdrawn_at = ?2 WHERE id = ?1 AND withdrawn_at IS NULL",
+                params![card_id, now],
+            )?;
+            if changed == 0 {
+                return Err(Error::NotFound {
+                    what: "printed card",
+                    what_zh: "纸质码记录",
+                });
+            }
+            Ok(())
+        })
     }
 }
 

@@ -4,6 +4,16 @@
 //! CLI and the tests exercise the same rules. Writes run in IMMEDIATE transactions and are
 //! tagged with their [`WriteSource`]; after each commit a [`Change`] is passed to the listener
 //! (the desktop shell forwards it to the UI so open screens refresh).
+//!
+//! An audited write goes through [`Station::write_audited`] (or its variant for a subject known
+//! only after the write): the change, its audit row and the commit are one step, then the event.
+//! So no write can forget its audit row, commit a change without it (or it without the
+//! change), audit under another session's name by mistake, or announce a change that was
+//! rolled back. The few writes that still do it by hand say why at the spot: a sign-in is
+//! audited as the account signing in, a failed backup is recorded after work done outside any
+//! transaction, a roster import is audited as the import and only when it changed something, a
+//! renewal's audit row belongs to the rules it shares with the batch (which commits in chunks),
+//! and whole-file operations write through a connection of their own.
 
 mod accounts;
 mod audit_export;
@@ -61,8 +71,9 @@ use crate::ids;
 use crate::store;
 use crate::time::Clock;
 use nac_credential::StationKey;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
+use std::fmt::Display;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -106,6 +117,21 @@ pub enum Change {
     Settings {
         source: WriteSource,
     },
+}
+
+/// What [`Station::write_audited`] announces once committed (it adds the session's source).
+impl Change {
+    pub(crate) fn roster(source: WriteSource) -> Change {
+        Change::Roster { source }
+    }
+
+    pub(crate) fn ledger(source: WriteSource) -> Change {
+        Change::Ledger { source }
+    }
+
+    pub(crate) fn settings(source: WriteSource) -> Change {
+        Change::Settings { source }
+    }
 }
 
 /// The station's public identity and settings.
@@ -275,13 +301,13 @@ impl Station {
         let own = self.own_files();
         let written = target.display().to_string();
         let now = self.now();
-        let tx = self.write()?;
-        audit(&tx, now, self.source, self.volunteer_id, "backup", &written)?;
-        tx.commit()?;
+        self.write_audited("backup", &written, None, |_, _| Ok(()))?;
         let result = crate::files::write_atomically(target, &BACKUP_EXTENSIONS, &own, |tmp| {
             store::backup(&self.conn, &self.database_key, tmp).map_err(crate::Error::from)
         });
         if result.is_err() {
+            // Not write_audited: it records work that failed outside any transaction, dated like
+            // the `backup` row it follows.
             let tx = self.write()?;
             audit(
                 &tx,
@@ -359,11 +385,6 @@ impl Station {
     /// Receives a [`Change`] after every committed write.
     pub fn set_listener(&mut self, listener: impl Fn(&Change) + Send + 'static) {
         self.listener = Some(Box::new(listener));
-    }
-
-    /// The database id of the volunteer account in use (for audit entries).
-    pub(crate) fn volunteer_id(&self) -> i64 {
-        self.volunteer_id
     }
 
     pub fn source(&self) -> WriteSource {
@@ -458,20 +479,49 @@ impl Station {
     }
 
     fn write_setting(&mut self, key: &str, value: &str) -> Result<()> {
-        let now = self.now();
-        let tx = self.write()?;
-        settings::write(&tx, key, value)?;
-        audit(&tx, now, self.source, self.volunteer_id, "settings", key)?;
-        tx.commit()?;
-        self.emit(Change::Settings {
-            source: self.source,
-        });
-        Ok(())
+        self.write_audited("settings", key, Some(Change::settings), |tx, _| {
+            Ok(settings::write(tx, key, value)?)
+        })
     }
 
     /// An IMMEDIATE transaction on the station database; rolled back if dropped uncommitted.
-    fn write(&self) -> Result<rusqlite::Transaction<'_>> {
+    fn write(&self) -> Result<Transaction<'_>> {
         Ok(store::immediate(&self.conn)?)
+    }
+
+    /// One audited write: `body` runs in an IMMEDIATE transaction with the injected clock's now;
+    /// the audit row (this session's volunteer and source, `action`, `subject` as text, e.g. a
+    /// row id) is appended in the same transaction; it commits; then `change` (if any) is
+    /// emitted to the listener with this session's source. An error anywhere rolls the whole
+    /// write back (the transaction is dropped uncommitted) and emits nothing.
+    pub(crate) fn write_audited<T>(
+        &self,
+        action: &str,
+        subject: impl Display,
+        change: Option<fn(WriteSource) -> Change>,
+        body: impl FnOnce(&Transaction<'_>, i64) -> Result<T>,
+    ) -> Result<T> {
+        self.write_audited_subject_after(action, change, |tx, now| Ok((body(tx, now)?, subject)))
+    }
+
+    /// [`Station::write_audited`] for a subject known only from what the write did (a new row's
+    /// id, a count): `body` returns its result and the subject.
+    pub(crate) fn write_audited_subject_after<T, S: Display>(
+        &self,
+        action: &str,
+        change: Option<fn(WriteSource) -> Change>,
+        body: impl FnOnce(&Transaction<'_>, i64) -> Result<(T, S)>,
+    ) -> Result<T> {
+        let now = self.now();
+        let tx = self.write()?;
+        let (value, subject) = body(&tx, now)?;
+        let subject = subject.to_string();
+        audit(&tx, now, self.source, self.volunteer_id, action, &subject)?;
+        tx.commit()?;
+        if let Some(change) = change {
+            self.emit(change(self.source));
+        }
+        Ok(value)
     }
 
     fn emit(&self, change: Change) {

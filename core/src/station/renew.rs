@@ -137,6 +137,8 @@ struct Signer<'a> {
 impl Station {
     /// Applies for a new code for one resident, in `capacity`, by the current volunteer.
     pub fn renew(&mut self, resident_id: i64, capacity: Capacity) -> Result<RenewOutcome> {
+        // Not write_audited: `apply` writes the audit row (shared with the batch), and none when
+        // R3 refuses.
         let now = self.now();
         let tx = self.write()?;
         let outcome = apply(&tx, &self.signer(&tx)?, resident_id, capacity, now)?;
@@ -176,6 +178,7 @@ impl Station {
             total: ids.len(),
             ..BatchOutcome::default()
         };
+        // Not write_audited: commits in chunks with a savepoint per resident; `apply` audits each.
         for part in ids.chunks(chunk.max(1)) {
             let now = self.now();
             let tx = self.write()?;

@@ -115,25 +115,13 @@ impl FieldChanges {
 impl Station {
     pub fn add_household(&mut self, input: &HouseholdInput) -> Result<i64> {
         let draft = HouseholdDraft::validate(input).map_err(Error::Invalid)?;
-        let now = self.now();
-        let tx = self.write()?;
-        if household_by_address(&tx, &draft.address)?.is_some() {
-            return Err(Error::DuplicateAddress);
-        }
-        let id = insert_household(&tx, &draft, now)?;
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "household.add",
-            &id.to_string(),
-        )?;
-        tx.commit()?;
-        self.emit(Change::Roster {
-            source: self.source,
-        });
-        Ok(id)
+        self.write_audited_subject_after("household.add", Some(Change::roster), |tx, now| {
+            if household_by_address(tx, &draft.address)?.is_some() {
+                return Err(Error::DuplicateAddress);
+            }
+            let id = insert_household(tx, &draft, now)?;
+            Ok((id, id))
+        })
     }
 
     ///
@@ -150,106 +138,70 @@ impl Station {
         let mut input = input.clone();
         input.phone = kept(&input.phone, stored.as_deref(), mask_phone);
         let draft = HouseholdDraft::validate(&input).map_err(Error::Invalid)?;
-        let now = self.now();
-        let tx = self.write()?;
-        ensure_household(&tx, id)?;
-        if household_by_address(&tx, &draft.address)?.is_some_and(|other| other != id) {
-            return Err(Error::DuplicateAddress);
-        }
-        let a = &draft.address;
-        tx.execute(
-            "UPDATE households SET district = ?2, road = ?3, lane = ?4, number = ?5, room = ?6,
-                 address_key = ?7, sort_key = ?8, search_text = ?9, phone = ?10, updated_at = ?11
-             WHERE id = ?1",
-            params![
-                id,
-                a.district,
-                a.road,
-                a.lane,
-                a.number,
-                a.room,
-                a.key(),
-                natural_sort_key(a),
-                search_text(a),
-                draft.phone.as_ref().map(Phone::as_str),
-                now
-            ],
-        )?;
-        index_household(&tx, id)?;
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "household.update",
-            &id.to_string(),
-        )?;
-        tx.commit()?;
-        self.emit(Change::Roster {
-            source: self.source,
-        });
-        Ok(())
+        self.write_audited("household.update", id, Some(Change::roster), |tx, now| {
+            ensure_household(tx, id)?;
+            if household_by_address(tx, &draft.address)?.is_some_and(|other| other != id) {
+                return Err(Error::DuplicateAddress);
+            }
+            let a = &draft.address;
+            tx.execute(
+                "UPDATE households SET district = ?2, road = ?3, lane = ?4, number = ?5, room = ?6,
+                     address_key = ?7, sort_key = ?8, search_text = ?9, phone = ?10, updated_at = ?11
+                 WHERE id = ?1",
+                params![
+                    id,
+                    a.district,
+                    a.road,
+                    a.lane,
+                    a.number,
+                    a.room,
+                    a.key(),
+                    natural_sort_key(a),
+                    search_text(a),
+                    draft.phone.as_ref().map(Phone::as_str),
+                    now
+                ],
+            )?;
+            index_household(tx, id)?;
+            Ok(())
+        })
     }
 
     /// Removes an empty household (its history stays in the database).
     pub fn remove_household(&mut self, id: i64) -> Result<()> {
-        let now = self.now();
-        let tx = self.write()?;
-        ensure_household(&tx, id)?;
-        let members: i64 = tx.query_row(
-            "SELECT count(*) FROM residents WHERE household_id = ?1 AND removed_at IS NULL",
-            [id],
-            |r| r.get(0),
-        )?;
-        if members > 0 {
-            return Err(Error::HouseholdNotEmpty);
-        }
-        tx.execute(
-            "UPDATE households SET removed_at = ?2 WHERE id = ?1",
-            params![id, now],
-        )?;
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "household.remove",
-            &id.to_string(),
-        )?;
-        tx.commit()?;
-        self.emit(Change::Roster {
-            source: self.source,
-        });
-        Ok(())
+        self.write_audited("household.remove", id, Some(Change::roster), |tx, now| {
+            ensure_household(tx, id)?;
+            let members: i64 = tx.query_row(
+                "SELECT count(*) FROM residents WHERE household_id = ?1 AND removed_at IS NULL",
+                [id],
+                |r| r.get(0),
+            )?;
+            if members > 0 {
+                return Err(Error::HouseholdNotEmpty);
+            }
+            tx.execute(
+                "UPDATE households SET removed_at = ?2 WHERE id = ?1",
+                params![id, now],
+            )?;
+            Ok(())
+        })
     }
 
     pub fn add_resident(&mut self, household_id: i64, input: &ResidentInput) -> Result<i64> {
         let today = crate::time::cst_day(self.now());
         let draft = ResidentDraft::validate(input, today).map_err(Error::Invalid)?;
-        let now = self.now();
-        let tx = self.write()?;
-        ensure_household(&tx, household_id)?;
-        let id = match resident_by_document(&tx, &draft.document)? {
-            Some((_, name, false)) => return Err(Error::DuplicateDocument { name }),
-            Some((removed, _, true)) => {
-                write_resident_fields(&tx, removed, household_id, &draft, now)?;
-                removed
-            }
-            None => upsert_resident(&tx, household_id, &draft, ColumnSet::ALL, now)?.0,
-        };
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "resident.add",
-            &id.to_string(),
-        )?;
-        tx.commit()?;
-        self.emit(Change::Roster {
-            source: self.source,
-        });
-        Ok(id)
+        self.write_audited_subject_after("resident.add", Some(Change::roster), |tx, now| {
+            ensure_household(tx, household_id)?;
+            let id = match resident_by_document(tx, &draft.document)? {
+                Some((_, name, false)) => return Err(Error::DuplicateDocument { name }),
+                Some((removed, _, true)) => {
+                    write_resident_fields(tx, removed, household_id, &draft, now)?;
+                    removed
+                }
+                None => upsert_resident(tx, household_id, &draft, ColumnSet::ALL, now)?.0,
+            };
+            Ok((id, id))
+        })
     }
 
     ///
@@ -275,79 +227,42 @@ impl Station {
             input.phone = kept(&input.phone, phone.as_deref(), mask_phone);
         }
         let draft = ResidentDraft::validate(&input, today).map_err(Error::Invalid)?;
-        let now = self.now();
-        let tx = self.write()?;
-        let household_id = resident_household(&tx, id)?;
-        if let Some((other, name, _)) = resident_by_document(&tx, &draft.document)? {
-            if other != id {
-                return Err(Error::DuplicateDocument { name });
+        self.write_audited("resident.update", id, Some(Change::roster), |tx, now| {
+            let household_id = resident_household(tx, id)?;
+            if let Some((other, name, _)) = resident_by_document(tx, &draft.document)? {
+                if other != id {
+                    return Err(Error::DuplicateDocument { name });
+                }
             }
-        }
-        write_resident_fields(&tx, id, household_id, &draft, now)?;
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "resident.update",
-            &id.to_string(),
-        )?;
-        tx.commit()?;
-        self.emit(Change::Roster {
-            source: self.source,
-        });
-        Ok(())
+            write_resident_fields(tx, id, household_id, &draft, now)
+        })
     }
 
     /// Moves a resident to another household (e.g. moved in with family).
     pub fn move_resident(&mut self, id: i64, to_household: i64) -> Result<()> {
-        let now = self.now();
-        let tx = self.write()?;
-        resident_household(&tx, id)?;
-        ensure_household(&tx, to_household)?;
-        tx.execute(
-            "UPDATE residents SET household_id = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, to_household, now],
-        )?;
-        index_resident(&tx, id)?;
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "resident.move",
-            &id.to_string(),
-        )?;
-        tx.commit()?;
-        self.emit(Change::Roster {
-            source: self.source,
-        });
-        Ok(())
+        self.write_audited("resident.move", id, Some(Change::roster), |tx, now| {
+            resident_household(tx, id)?;
+            ensure_household(tx, to_household)?;
+            tx.execute(
+                "UPDATE residents SET household_id = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, to_household, now],
+            )?;
+            index_resident(tx, id)?;
+            Ok(())
+        })
     }
 
     /// Removes a resident from the roster; their codes, applications and printed cards stay
     /// in the database as history.
     pub fn remove_resident(&mut self, id: i64) -> Result<()> {
-        let now = self.now();
-        let tx = self.write()?;
-        resident_household(&tx, id)?;
-        tx.execute(
-            "UPDATE residents SET removed_at = ?2, updated_at = ?2 WHERE id = ?1",
-            params![id, now],
-        )?;
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "resident.remove",
-            &id.to_string(),
-        )?;
-        tx.commit()?;
-        self.emit(Change::Roster {
-            source: self.source,
-        });
-        Ok(())
+        self.write_audited("resident.remove", id, Some(Change::roster), |tx, now| {
+            resident_household(tx, id)?;
+            tx.execute(
+                "UPDATE residents SET removed_at = ?2, updated_at = ?2 WHERE id = ?1",
+                params![id, now],
+            )?;
+            Ok(())
+        })
     }
 
     /// Finds a resident by document number (any type; the number is normalised first).
@@ -387,6 +302,8 @@ impl Station {
         columns: ColumnSet,
         progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
     ) -> Result<ImportOutcome> {
+        // Not write_audited: audited as the import (whatever this session's source) and only
+        // when the file changed something.
         let now = self.now();
         let tx = self.write()?;
         let mut outcome = ImportOutcome::default();

@@ -59,6 +59,7 @@ impl Station {
         let (path, key, now) = (self.path.clone(), self.database_key.clone(), self.now());
         let (source, volunteer_id) = (self.source, self.volunteer_id);
         drop(self);
+        // Not write_audited: the row goes into the re-encrypted copy, through its own connection.
         let new_key = store::change_passphrase(&path, &key, new, &context, |conn| {
             crate::audit::append(
                 conn,
@@ -151,6 +152,7 @@ pub fn restore(request: RestoreRequest<'_>) -> Result<Restored> {
     let actor = request.account.map(|(a, _)| a).unwrap_or("passphrase");
     let subject = restore_subject(request.backup, &backup, replaced.as_ref(), actor);
     let source = request.source;
+    // Not write_audited: the row goes into the restored file, through its own connection.
     let kept = store::restore(
         request.station,
         current_key.as_ref(),

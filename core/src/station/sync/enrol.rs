@@ -21,7 +21,7 @@ use super::http::HttpTransport;
 use super::transport::{HubRequest, Method, Transport, TransportError};
 use crate::error::{Error, Result};
 use crate::station::settings::{self, key};
-use crate::station::{audit, Change, Station};
+use crate::station::{Change, Station};
 use nac_protocol::{EnrolRequest, EnrolResponse, PATH_ENROL, V1};
 use rusqlite::params;
 use serde::Serialize;
@@ -139,51 +139,42 @@ impl Station {
         )
         .map_err(|e| super::TransportError::BadAnswer(format!("district secret: {e}")))?;
 
-        let now = self.now();
         let hub_url = hub_url.trim_end_matches('/').to_string();
-        let tx = self.write()?;
-        if rekey.is_some() {
-            crate::station::keys::retire_all_for_rekey(&tx, &key, &response.station, now)?;
-        }
-        settings::write(&tx, key::STATION_ID, &response.station)?;
-        settings::write(&tx, key::HUB_URL, &hub_url)?;
-        settings::write(&tx, key::DISTRICT_SECRET, &secret.to_hex())?;
-        settings::write(&tx, key::ENROLLED_AT, &now.to_string())?;
-        tx.execute(
-            "UPDATE trusted_issuers SET station_id = ?1
-             WHERE kid IN (SELECT kid FROM station_keys)",
-            params![response.station],
-        )?;
-        store_issuers(&tx, &response.issuers)?;
-        if let Some(pem) = ca_pem {
-            settings::write(&tx, key::HUB_CA_PEM, pem)?;
-        }
-        audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            if rekey.is_some() {
-                "station.rekey"
+        let action = if rekey.is_some() {
+            "station.rekey"
+        } else {
+            "station.enrol"
+        };
+        let subject = format!(
+            "{} at {hub_url}{}",
+            response.station,
+            if ca_pem.is_some() {
+                ", trusting the district's CA"
             } else {
-                "station.enrol"
-            },
-            &format!(
-                "{} at {hub_url}{}",
-                response.station,
-                if ca_pem.is_some() {
-                    ", trusting the district's CA"
-                } else {
-                    ""
-                }
-            ),
-        )?;
-        tx.commit()?;
+                ""
+            }
+        );
+        self.write_audited(action, &subject, Some(Change::settings), |tx, now| {
+            if rekey.is_some() {
+                crate::station::keys::retire_all_for_rekey(tx, &key, &response.station, now)?;
+            }
+            settings::write(tx, key::STATION_ID, &response.station)?;
+            settings::write(tx, key::HUB_URL, &hub_url)?;
+            settings::write(tx, key::DISTRICT_SECRET, &secret.to_hex())?;
+            settings::write(tx, key::ENROLLED_AT, &now.to_string())?;
+            tx.execute(
+                "UPDATE trusted_issuers SET station_id = ?1
+                 WHERE kid IN (SELECT kid FROM station_keys)",
+                params![response.station],
+            )?;
+            store_issuers(tx, &response.issuers)?;
+            if let Some(pem) = ca_pem {
+                settings::write(tx, key::HUB_CA_PEM, pem)?;
+            }
+            Ok(())
+        })?;
         self.station_id = response.station.clone();
         self.district_secret = Some(secret);
-        self.emit(Change::Settings {
-            source: self.source,
-        });
         Ok(Enrolment {
             station_id: response.station,
             hub_url,

@@ -237,29 +237,21 @@ impl Station {
     /// start again, and the roster is subscribed again. The hub answers `duplicate` for what
     /// it still holds.
     fn resend_all(&mut self, epoch: &str) -> Result<u32> {
-        let now = self.now();
-        let tx = self.write()?;
-        let resent = outbox::queue_again_after_hub_restore(&tx, epoch, now)?;
-        for key in [key::PULL_CURSOR, key::TRUST_CURSOR, key::REVOCATIONS_CURSOR] {
-            settings::delete(&tx, key)?;
-        }
-        tx.execute("DELETE FROM hub_subscriptions", [])?;
-        // The trust list is fetched whole again: a key the restored hub no longer knows (a
-        // station's rotation after the backup) must not stay trusted here.
-        tx.execute(
-            "DELETE FROM trusted_issuers WHERE kid NOT IN (SELECT kid FROM station_keys)",
-            [],
-        )?;
-        crate::station::audit(
-            &tx,
-            now,
-            self.source,
-            self.volunteer_id,
-            "sync.hub_restored",
-            &format!("the hub was restored from a backup; {resent} events sent again"),
-        )?;
-        tx.commit()?;
-        Ok(resent)
+        self.write_audited_subject_after("sync.hub_restored", None, |tx, now| {
+            let resent = outbox::queue_again_after_hub_restore(tx, epoch, now)?;
+            for key in [key::PULL_CURSOR, key::TRUST_CURSOR, key::REVOCATIONS_CURSOR] {
+                settings::delete(tx, key)?;
+            }
+            tx.execute("DELETE FROM hub_subscriptions", [])?;
+            // The trust list is fetched whole again: a key the restored hub no longer knows (a
+            // station's rotation after the backup) must not stay trusted here.
+            tx.execute(
+                "DELETE FROM trusted_issuers WHERE kid NOT IN (SELECT kid FROM station_keys)",
+                [],
+            )?;
+            let subject = format!("the hub was restored from a backup; {resent} events sent again");
+            Ok((resent, subject))
+        })
     }
 
     fn push_all(
