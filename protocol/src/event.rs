@@ -23,6 +23,7 @@ pub const MAX_VOLUNTEER_LEN: usize = 64;
 
 /// In what capacity the application was made (R5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Capacity {
     /// The person applied for themselves (`"self"`).

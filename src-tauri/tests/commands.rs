@@ -203,7 +203,7 @@ fn renew_then_refused_the_same_day_then_allowed_the_next() {
     }
 
     f.clock.advance_secs(24 * 3600);
-    match codes::renew(&f.host, zhang, Capacity::OwnBehalf).expect("next day") {
+    match codes::renew(&f.host, zhang, Capacity::Own).expect("next day") {
         RenewResult::Renewed { superseded, .. } => assert_eq!(superseded, Some(code.serial)),
         other => panic!("expected a renewal, got {other:?}"),
     }

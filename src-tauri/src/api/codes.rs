@@ -49,7 +49,7 @@ pub fn resident(host: &Host, id: i64) -> AppResult<ResidentView> {
 
 /// Applies for one resident now. "Already applied today" (R3) is an answer, not an error.
 pub fn renew(host: &Host, resident_id: i64, capacity: Capacity) -> AppResult<RenewResult> {
-    let outcome = host.station().renew(resident_id, capacity.into())?;
+    let outcome = host.station().renew(resident_id, capacity)?;
     Ok(RenewResult::from_outcome(&outcome))
 }
 
@@ -129,7 +129,7 @@ pub fn run_batch(host: &Host, ticket: JobTicket, ids: &[i64], capacity: Capacity
         }
         let outcome = host
             .station()
-            .renew_many(part, capacity.into(), DEFAULT_CHUNK, &mut |_| {
+            .renew_many(part, capacity, DEFAULT_CHUNK, &mut |_| {
                 ControlFlow::Continue(())
             });
         let outcome = match outcome {
