@@ -82,9 +82,8 @@ fn station_code(bin: &Path, data: &Path, name: &str) -> String {
 }
 
 fn enrolled_station(path: &Path, hub: &HubProcess, bin: &Path, data: &Path, n: usize) -> Station {
-    let clock = Arc::new(ManualClock::at(
-        chrono::Utc::now() - chrono::Duration::days(1),
-    ));
+    let now = nac_core::time::Clock::now(&nac_core::SystemClock);
+    let clock = Arc::new(ManualClock::at(now - chrono::Duration::days(1)));
     static KEY: std::sync::OnceLock<nac_core::store::DatabaseKey> = std::sync::OnceLock::new();
     let key = KEY.get_or_init(|| {
         nac_core::store::DatabaseKey::derive(

@@ -3,6 +3,10 @@
 //! the kernel keyring (administrators; a volunteer is refused) and `nac lock` removes it
 //! without the passphrase. Under `CI=true` a computer without a usable kernel keyring fails
 //! instead of skipping.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "these tests drive real processes and hubs that read the system clock"
+)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;

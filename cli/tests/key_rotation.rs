@@ -2,6 +2,10 @@
 //! certifies the new key, cards signed with the old one stay valid everywhere, a lost rotation
 //! answer is finished by the next sync without refusing a code, and a consistently rewritten
 //! audit log is caught by the heads the hub holds.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "these tests drive real processes and hubs that read the system clock"
+)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

@@ -113,8 +113,19 @@ pub fn station_files(db: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Removes the plain files directly in `dir` last modified more than `max_age` before `now`
+/// The file system's clock: what stamps files' modification times, so what a file's age is
+/// measured against when no rule depends on it (a stale preview). Everything a rule decides
+/// reads the injected [`crate::time::Clock`] instead.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "file ages are measured by the clock that stamped them"
+)]
+pub fn file_system_now() -> std::time::SystemTime {
+    std::time::SystemTime::now()
+}
+
 /// (never through a link, never a directory); returns how many. A file that cannot be removed
+/// Removes the plain files directly in `dir` last modified more than `max_age` before `now`
 /// is left for next time. For the station's own short-lived files: PDF previews, and printed
 /// PDFs once the station's retention has passed.
 pub fn remove_older_than(
@@ -440,9 +451,9 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn only_plain_files_older_than_the_age_are_removed() {
-        use std::time::{Duration, SystemTime};
+        use std::time::Duration;
         let dir = tempfile::TempDir::new().unwrap();
-        let now = SystemTime::now();
+        let now = super::file_system_now();
         let day = Duration::from_secs(24 * 3600);
         let aged = |name: &str, age: Duration| {
             let path = dir.path().join(name);

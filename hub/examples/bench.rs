@@ -42,9 +42,7 @@ fn main() -> Result<()> {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    Clock::System.now()
 }
 
 struct Station {

@@ -2,6 +2,10 @@
 //! SQLite and on PostgreSQL: enrolment, idempotent pushes, R3 under concurrency, paging, the
 //! phone channel, every refused request (right status, nothing changed), rate limits, and
 //! what the hub's files and log must never contain.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "these tests drive real processes and hubs that read the system clock"
+)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

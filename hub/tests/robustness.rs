@@ -12,6 +12,10 @@
 //! * the HTTPS server has the same guards (and a handshake timeout);
 //! * the hub connects to PostgreSQL over TLS (`sslmode=require`, `verify-ca`, `verify-full` with
 //!   `sslrootcert`) and says clearly when it cannot.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "these tests drive real processes and hubs that read the system clock"
+)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/pg_tls.rs"]

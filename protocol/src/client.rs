@@ -243,13 +243,18 @@ impl HubClient {
     }
 }
 
-/// A client that signs every request as one principal by the system clock: the phone gateway
-/// (`nac-hub phone renew --hub`), the hub's benchmarks and its HTTP tests. (A station signs by
-/// its own, injectable clock through [`HubClient::send_signed`].)
+/// Unix seconds for a request's signature.
+pub type SigningClock = std::sync::Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// A client that signs every request as one principal: the phone gateway (`nac-hub phone renew
+/// --hub`, by the hub's clock), the hub's benchmarks and its HTTP tests (by the system clock
+/// unless given another). A station signs by its own, injectable clock through
+/// [`HubClient::send_signed`].
 #[derive(Clone)]
 pub struct SignedClient {
     client: HubClient,
     signer: RequestSigner,
+    clock: SigningClock,
     /// Added to the signing time (tests make stale requests with it).
     pub clock_offset: i64,
 }
@@ -264,8 +269,15 @@ impl SignedClient {
                 station: principal.to_owned(),
                 key,
             },
+            clock: std::sync::Arc::new(system_now),
             clock_offset: 0,
         }
+    }
+
+    /// The same client signing by `clock` (unix seconds).
+    pub fn with_clock(mut self, clock: SigningClock) -> SignedClient {
+        self.clock = clock;
+        self
     }
 
     /// Signs and sends a request; `body` empty for a GET.
@@ -275,9 +287,7 @@ impl SignedClient {
         path_and_query: &str,
         body: &[u8],
     ) -> Result<HubResponse, ClientError> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        let now = (self.clock)();
         self.client.send_signed(
             method,
             path_and_query,
@@ -298,4 +308,14 @@ impl SignedClient {
     ) -> Result<HubResponse, ClientError> {
         self.client.send(method, path_and_query, body, headers)
     }
+}
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the tools' and tests' default signing clock; the phone gateway passes the hub's"
+)]
+fn system_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }

@@ -281,8 +281,9 @@ pub fn start_print(gate: State<'_, Gate>, request: PrintJobRequest) -> Result<u6
 }
 
 #[tauri::command]
-pub fn default_export_path() -> String {
-    files::default_export_path()
+pub fn default_export_path(gate: State<'_, Gate>) -> Result<String, ApiError> {
+    let host = gate.host()?;
+    Ok(files::default_export_path(&host))
 }
 
 fn raw_body<'a>(request: &'a tauri::ipc::Request<'_>) -> AppResult<&'a [u8]> {

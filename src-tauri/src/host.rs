@@ -171,6 +171,14 @@ impl Host {
         self.shared.clock.now().timestamp_millis()
     }
 
+    /// The station clock's now, in China Standard Time as `format` (`%Y%m%d-%H%M`): the date
+    /// in default file names, so they agree with the dates on the cards.
+    pub fn cst_stamp(&self, format: &str) -> String {
+        nac_core::time::to_cst(self.shared.clock.now().timestamp())
+            .format(format)
+            .to_string()
+    }
+
     /// The volunteer is there: the window saw input (`touch`), or they just signed in.
     pub fn touch(&self) {
         *self

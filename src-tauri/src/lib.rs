@@ -36,6 +36,10 @@ pub fn started_at_ms() -> f64 {
     *STARTED_AT_MS.get_or_init(now_ms)
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the process's start, compared with the window's own wall clock in bench_app"
+)]
 fn now_ms() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -85,7 +89,7 @@ pub fn data_file(station_file: &Path, demo: bool) -> Result<PathBuf, nac_core::E
     let path = nac_core::demo::path_beside(station_file);
     if !path.exists() {
         let key = nac_core::demo::key(&path)?;
-        nac_core::demo::create(&path, &key, DEMO_HOUSEHOLDS, chrono::Utc::now())?;
+        nac_core::demo::create(&path, &key, DEMO_HOUSEHOLDS, nac_core::time::Clock::now(&nac_core::SystemClock))?;
     }
     Ok(path)
 }

@@ -646,7 +646,7 @@ fn previews_are_private_and_stale_ones_are_removed() {
     for p in [&old, &fresh] {
         std::fs::write(p, "%PDF").expect("write");
     }
-    let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+    let two_days_ago = nac_core::files::file_system_now() - Duration::from_secs(2 * 24 * 3600);
     std::fs::File::options()
         .write(true)
         .open(&old)

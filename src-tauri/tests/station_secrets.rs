@@ -9,6 +9,10 @@
 //! - an administrator keeps the station unlocked in the kernel keyring until a time (a
 //!   restarted app then asks only for a PIN), and "lock now" ends it. Under `CI=true` a
 //!   computer without a usable kernel keyring fails these tests instead of skipping them.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "these tests drive real processes and hubs that read the system clock"
+)]
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -1,6 +1,10 @@
 //! The Sync screen's command bodies against the real `nac-hub` process: enrolment from the
 //! app, "sync now" as a job with its `job-done`, a rejected renewal listed with its reason and
 //! shown on the household list, and the automatic sync's single-flight claim.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "these tests drive real processes and hubs that read the system clock"
+)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../cli/tests/common/mod.rs"]

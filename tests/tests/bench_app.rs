@@ -9,6 +9,10 @@
 //!
 //! The 50,000-resident database is generated once with the demo roster and reused
 //! (`$NAC_BENCH_DB`, a demo file, default `<target>/bench/demo-station.db`).
+#![allow(
+    clippy::disallowed_methods,
+    reason = "these tests drive real processes and hubs that read the system clock"
+)]
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

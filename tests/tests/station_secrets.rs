@@ -9,6 +9,10 @@
 //!    screen, after a restart too.
 //!
 //! Screenshots in `target/e2e-screenshots/secrets-*.png`.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "these tests drive real processes and hubs that read the system clock"
+)]
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

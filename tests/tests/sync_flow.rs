@@ -2,6 +2,10 @@
 //! station enrols from the screen, syncs with "sync now", and a renewal the hub rejects (the
 //! resident renewed on the phone first that day) shows with its reason, with the hub's code
 //! adopted. Screenshots in `target/e2e-screenshots/sync-*.png`.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "these tests drive real processes and hubs that read the system clock"
+)]
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -22,7 +22,8 @@ pub struct DemoArgs {
 /// and a demo that already has residents (the core's `not_a_demo` / `demo_not_empty`).
 pub fn demo(ctx: &Context, a: DemoArgs) -> anyhow::Result<Report> {
     let key = nac_core::demo::key(&ctx.db)?;
-    let summary = nac_core::demo::create(&ctx.db, &key, a.households, chrono::Utc::now())?;
+    let now = nac_core::time::Clock::now(&nac_core::SystemClock);
+    let summary = nac_core::demo::create(&ctx.db, &key, a.households, now)?;
     let db = ctx.db.display();
     let pass = nac_core::demo::DEMO_PASSPHRASE;
     let human = match ctx.lang {

@@ -1,6 +1,10 @@
 //! Support for the sync tests: the real `nac-hub` process on 127.0.0.1 (port 0) over SQLite or
 //! PostgreSQL, a hub clock the stations sign with, a transport that injects faults, and
 //! residents with valid ID numbers.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "these tests drive real processes and hubs that read the system clock"
+)]
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};

@@ -1,6 +1,10 @@
 //! A hub serving HTTPS with a self-signed certificate for 127.0.0.1 made here (rcgen). A file of
 //! its own, included by the tests that need it, so the other users of `common` (the E2E crate)
 //! need no certificate generator.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "these tests drive real processes and hubs that read the system clock"
+)]
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};

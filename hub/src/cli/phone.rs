@@ -53,7 +53,9 @@ pub async fn run(hub: &Hub<AnyStore>, command: &PhoneCommand) -> Result<()> {
     };
     #[cfg(feature = "client")]
     if let PhoneCommand::Renew { hub: Some(url), .. } = command {
-        let client = SignedClient::new(url, PHONE_CHANNEL, hub.keys.phone_gateway()?);
+        let clock = hub.clock.clone();
+        let client = SignedClient::new(url, PHONE_CHANNEL, hub.keys.phone_gateway()?)
+            .with_clock(std::sync::Arc::new(move || clock.now()));
         let body = serde_json::to_vec(&req)?;
         let answer =
             tokio::task::spawn_blocking(move || client.send(Method::Post, PATH_PHONE_RENEW, &body))

@@ -161,9 +161,9 @@ pub fn export(host: &Host, request: &ExportRequest) -> AppResult<ExportResult> {
 }
 
 /// Where the export goes by default: the Documents folder (or home), dated.
-pub fn default_export_path() -> String {
+pub fn default_export_path(host: &Host) -> String {
     let dir = documents_dir();
-    let today = chrono::Local::now().format("%Y%m%d");
+    let today = host.cst_stamp("%Y%m%d");
     dir.join(format!("居民名单-{today}.xlsx"))
         .display()
         .to_string()

@@ -65,17 +65,17 @@ pub fn options(host: &Host) -> PrintOptions {
         layouts: Layout::ALL.iter().map(|l| l.as_str().to_string()).collect(),
         printers,
         printers_problem,
-        default_pdf_path: default_pdf_path(),
+        default_pdf_path: default_pdf_path(host),
     }
 }
 
-fn default_pdf_path() -> String {
+fn default_pdf_path(host: &Host) -> String {
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_default();
     let documents = home.join("Documents");
     let dir = if documents.is_dir() { documents } else { home };
-    let stamp = chrono::Local::now().format("%Y%m%d-%H%M");
+    let stamp = host.cst_stamp("%Y%m%d-%H%M");
     dir.join(format!("核酸码-{stamp}.pdf"))
         .display()
         .to_string()
@@ -189,7 +189,7 @@ fn run(
         }
         PrintDestination::Printer { name } => {
             let dir = host.private_dir(PRINTED_DIR)?;
-            let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+            let stamp = host.cst_stamp("%Y%m%d-%H%M%S");
             let path = dir.join(format!("cards-{stamp}-{}.pdf", ticket.id));
             let printed = print(
                 host,
@@ -264,14 +264,15 @@ fn preview(
 pub fn preview_path(host: &Host, job: u64) -> AppResult<PathBuf> {
     let dir = host.private_dir(PREVIEWS_DIR)?;
     remove_stale_previews(&dir, STALE_PREVIEW);
-    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let stamp = host.cst_stamp("%Y%m%d-%H%M%S");
     Ok(dir.join(format!("preview-{stamp}-{job}.pdf")))
 }
 
 /// Removes the files in `dir` last modified more than `max_age` ago; returns how many. A
 /// file that cannot be removed is left for next time (nothing depends on it).
+/// A preview's age is measured by the clock that stamped it, the file system's.
 pub fn remove_stale_previews(dir: &Path, max_age: Duration) -> usize {
-    nac_core::files::remove_older_than(dir, max_age, std::time::SystemTime::now())
+    nac_core::files::remove_older_than(dir, max_age, nac_core::files::file_system_now())
 }
 
 /// At every start: previews of earlier sessions and printed PDFs past the retention.
