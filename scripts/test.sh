@@ -49,6 +49,10 @@ NAC_TEST_PG_URL=$(bash scripts/pg-test.sh start --watch $$)
 export NAC_TEST_PG_URL
 
 phase "build and tests"
+# Every binary the tests start (nac, nac-hub, nac-station) is built here once, with the
+# workspace's features; NAC_WORKSPACE_BUILT tells the tests and the E2E phase not to build them
+# again per package (which resolves features anew and rebuilds much of the dependency graph).
+export NAC_WORKSPACE_BUILT=1
 cargo test --workspace --locked
 
 phase "UI types"

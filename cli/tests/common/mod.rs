@@ -85,13 +85,20 @@ pub fn in_ci() -> bool {
 }
 
 /// The `nac-hub` binary beside this test's binary, brought up to date by `cargo build` once
-/// per test process (a no-op under `cargo test --workspace`, which built it already; without
-/// it a test of one package would run a stale hub).
+/// per test process (without it a test of one package would run a stale hub). Under
+/// `NAC_WORKSPACE_BUILT=1` (scripts/test.sh, after `cargo test --workspace` built every binary
+/// with the workspace's features) it is used as is: `cargo build -p nac-hub` resolves features
+/// for the hub alone and would build ~70 crates a second time.
 pub fn hub_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let exe = std::env::current_exe().unwrap();
         let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+        if std::env::var_os("NAC_WORKSPACE_BUILT").is_some_and(|v| v == "1") {
+            let bin = dir.join("nac-hub");
+            assert!(bin.exists(), "no nac-hub binary at {}", bin.display());
+            return bin;
+        }
         let status = Command::new(env!("CARGO"))
             .args(["build", "--locked", "-p", "nac-hub", "--bin", "nac-hub"])
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
