@@ -3,7 +3,11 @@
 
 export type Lang = "zh" | "en";
 
-export type ApiError = { code: string, message: string, fields: Array<FieldMessage>, };
+export type ErrorCode = "schema_too_new" | "wrong_passphrase" | "weak_passphrase" | "in_use" | "bad_backup" | "database" | "invalid" | "not_found" | "duplicate_document" | "duplicate_address" | "household_not_empty" | "credential" | "cancelled" | "roster_file" | "io" | "uncovered_text" | "print" | "nothing_to_print" | "demo_station" | "not_a_demo" | "demo_not_empty" | "damaged_key" | "random_failed" | "other_station" | "not_enrolled" | "already_enrolled" | "codes_before_enrolment" | "sync_running" | "not_allowed" | "wrong_pin" | "signin_wait" | "account_disabled" | "account_exists" | "weak_pin" | "last_administrator" | "station_disabled" | "clock_off" | "clock_behind" | "file_extension" | "station_file" | "symlink" | "is_directory" | "hub_unreachable" | "hub_refused" | "hub_answer" | "hub_certificate" | "keyring_unavailable" | "keyring" | "keep_until";
+
+export type AppCode = "image" | "file_name" | "no_such_job" | "fonts" | "image_too_large" | "task" | "locked" | "signed_out" | "unlock_wait" | "internal";
+
+export type ApiError = { code: ErrorCode | AppCode, message: string, fields: Array<FieldMessage>, };
 
 export type FieldMessage = { 
 /**

@@ -1,6 +1,7 @@
 //! How results reach the terminal: a human text in the chosen language, or JSON, plus the exit
 //! status. Errors become `{ "error": { "code", "message" } }` in JSON mode.
 
+use nac_core::ErrorCode;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -66,16 +67,17 @@ impl Report {
     }
 
     pub fn from_error(e: &anyhow::Error, lang: Lang) -> Report {
-        let (code, message) = match e.downcast_ref::<nac_core::Error>() {
-            Some(core) => (core.code(), core.to_string()),
-            None => ("usage", format!("{e:#}")),
+        let (core_code, message) = match e.downcast_ref::<nac_core::Error>() {
+            Some(core) => (Some(core.code()), core.to_string()),
+            None => (None, format!("{e:#}")),
         };
         // Refusals by a rule (nothing printable, text no font can print) exit 1; anything
         // else is bad usage or unreadable input.
-        let exit = match code {
-            "uncovered_text" | "nothing_to_print" => 1,
+        let exit = match core_code {
+            Some(ErrorCode::UncoveredText | ErrorCode::NothingToPrint) => 1,
             _ => 2,
         };
+        let code = core_code.map_or("usage", ErrorCode::as_str);
         Report {
             human: format!("{}: {}", lang.t("错误", "error"), lang.pick(&message)),
             json: json!({ "error": { "code": code, "message": message } }),

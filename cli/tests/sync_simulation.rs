@@ -39,7 +39,7 @@ mod common;
 use common::*;
 use nac_core::domain::Capacity;
 use nac_core::station::HubRequest;
-use nac_core::{Clock, ManualClock, Station, Transport, TransportError};
+use nac_core::{Clock, ErrorCode, ManualClock, Station, Transport, TransportError};
 use nac_credential::Verdict;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -370,7 +370,12 @@ impl Sim {
             Ok(_) => Ok(()),
             // A station that knows its clock is wrong, or that the district disabled it,
             // refuses to renew: expected.
-            Err(e) if matches!(e.code(), "clock_off" | "clock_behind" | "station_disabled") => {
+            Err(e)
+                if matches!(
+                    e.code(),
+                    ErrorCode::ClockOff | ErrorCode::ClockBehind | ErrorCode::StationDisabled
+                ) =>
+            {
                 Ok(())
             }
             Err(e) => Err(format!("renew at station {s}: {e}")),
@@ -520,7 +525,9 @@ impl Sim {
             }
             // A lost request or answer: the pending key is finished by a later sync; refused
             // while the district has the station disabled.
-            Err(e) if matches!(e.code(), "hub_unreachable" | "hub_refused") => Ok(()),
+            Err(e) if matches!(e.code(), ErrorCode::HubUnreachable | ErrorCode::HubRefused) => {
+                Ok(())
+            }
             Err(e) => Err(format!("rotate at station {s}: {e}")),
         }
     }

@@ -1,5 +1,9 @@
 //! The core's error type. Each variant carries a message a volunteer can act on (Chinese first,
 //! English second) and a stable [`Error::code`] for callers that branch on the kind of failure.
+//!
+//! The codes are one enum, [`ErrorCode`], not strings: the UI and the CLI branch on them (and
+//! the CLI's JSON prints them), so a renamed or misspelt code must fail to compile (or the UI's
+//! type check), not silently stop matching.
 
 use crate::domain::{DocumentError, NameError, PhoneError};
 use serde::Serialize;
@@ -84,6 +88,114 @@ impl From<NameError> for FieldError {
 impl From<(Field, PhoneError)> for FieldError {
     fn from((field, e): (Field, PhoneError)) -> Self {
         FieldError::new(field, e)
+    }
+}
+
+/// Declares [`ErrorCode`] from one list, so [`ErrorCode::ALL`] and [`ErrorCode::as_str`] cannot
+/// miss a variant.
+macro_rules! error_codes {
+    ($($variant:ident => $code:literal,)*) => {
+        /// The kind of a core failure, as the UI and the CLI branch on it ([`Error::code`]).
+        /// Serialized (and [`Display`](std::fmt::Display)ed) as its stable snake_case string.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $($variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The code as the UI and the CLI's JSON see it.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // Store, roster and station rules ([`Error`]).
+    SchemaTooNew => "schema_too_new",
+    WrongPassphrase => "wrong_passphrase",
+    WeakPassphrase => "weak_passphrase",
+    InUse => "in_use",
+    BadBackup => "bad_backup",
+    Database => "database",
+    Invalid => "invalid",
+    NotFound => "not_found",
+    DuplicateDocument => "duplicate_document",
+    DuplicateAddress => "duplicate_address",
+    HouseholdNotEmpty => "household_not_empty",
+    Credential => "credential",
+    Cancelled => "cancelled",
+    RosterFile => "roster_file",
+    Io => "io",
+    UncoveredText => "uncovered_text",
+    Print => "print",
+    NothingToPrint => "nothing_to_print",
+    DemoStation => "demo_station",
+    NotADemo => "not_a_demo",
+    DemoNotEmpty => "demo_not_empty",
+    DamagedKey => "damaged_key",
+    RandomFailed => "random_failed",
+    OtherStation => "other_station",
+    NotEnrolled => "not_enrolled",
+    AlreadyEnrolled => "already_enrolled",
+    CodesBeforeEnrolment => "codes_before_enrolment",
+    SyncRunning => "sync_running",
+    NotAllowed => "not_allowed",
+    WrongPin => "wrong_pin",
+    SigninWait => "signin_wait",
+    AccountDisabled => "account_disabled",
+    AccountExists => "account_exists",
+    WeakPin => "weak_pin",
+    LastAdministrator => "last_administrator",
+    StationDisabled => "station_disabled",
+    ClockOff => "clock_off",
+    ClockBehind => "clock_behind",
+    // Writing files ([`crate::files::FileError`]).
+    FileExtension => "file_extension",
+    StationFile => "station_file",
+    Symlink => "symlink",
+    IsDirectory => "is_directory",
+    // Talking to the hub ([`crate::station::TransportError`]).
+    HubUnreachable => "hub_unreachable",
+    HubRefused => "hub_refused",
+    HubAnswer => "hub_answer",
+    HubCertificate => "hub_certificate",
+    // Keeping a station unlocked ([`crate::keyring::KeyringError`]).
+    KeyringUnavailable => "keyring_unavailable",
+    Keyring => "keyring",
+    KeepUntil => "keep_until",
+}
+
+impl ErrorCode {
+    /// The code spelt `code`, if there is one.
+    pub fn from_code(code: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == code)
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// For assertions written against the strings (`assert_eq!(err.code(), "not_found")`); code
+/// that branches compares values (`e.code() == ErrorCode::NotFound`). A string that is no
+/// code at all panics in debug builds rather than silently never matching.
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        debug_assert!(
+            ErrorCode::from_code(other).is_some(),
+            "{other:?} is not an error code"
+        );
+        self.as_str() == *other
     }
 }
 
@@ -197,51 +309,55 @@ fn summary(errors: &[FieldError]) -> String {
 
 impl Error {
     /// A stable machine-readable code for the kinds callers branch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Store(crate::store::StoreError::SchemaTooNew { .. }) => "schema_too_new",
-            Error::Store(crate::store::StoreError::WrongPassphrase { .. }) => "wrong_passphrase",
-            Error::Store(crate::store::StoreError::WeakPassphrase { .. }) => "weak_passphrase",
-            Error::Store(crate::store::StoreError::InUse) => "in_use",
-            Error::Store(crate::store::StoreError::BadBackup { .. }) => "bad_backup",
-            Error::Store(_) | Error::Sqlite(_) => "database",
-            Error::Invalid(_) => "invalid",
-            Error::NotFound { .. } => "not_found",
-            Error::DuplicateDocument { .. } => "duplicate_document",
-            Error::DuplicateAddress => "duplicate_address",
-            Error::HouseholdNotEmpty => "household_not_empty",
-            Error::Credential(_) => "credential",
-            Error::Cancelled => "cancelled",
-            Error::Roster(_) => "roster_file",
-            Error::Io(_) => "io",
+            Error::Store(crate::store::StoreError::SchemaTooNew { .. }) => ErrorCode::SchemaTooNew,
+            Error::Store(crate::store::StoreError::WrongPassphrase { .. }) => {
+                ErrorCode::WrongPassphrase
+            }
+            Error::Store(crate::store::StoreError::WeakPassphrase { .. }) => {
+                ErrorCode::WeakPassphrase
+            }
+            Error::Store(crate::store::StoreError::InUse) => ErrorCode::InUse,
+            Error::Store(crate::store::StoreError::BadBackup { .. }) => ErrorCode::BadBackup,
+            Error::Store(_) | Error::Sqlite(_) => ErrorCode::Database,
+            Error::Invalid(_) => ErrorCode::Invalid,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::DuplicateDocument { .. } => ErrorCode::DuplicateDocument,
+            Error::DuplicateAddress => ErrorCode::DuplicateAddress,
+            Error::HouseholdNotEmpty => ErrorCode::HouseholdNotEmpty,
+            Error::Credential(_) => ErrorCode::Credential,
+            Error::Cancelled => ErrorCode::Cancelled,
+            Error::Roster(_) => ErrorCode::RosterFile,
+            Error::Io(_) => ErrorCode::Io,
             Error::Print(e) => match e.kind() {
-                crate::station::PrintFailureKind::UncoveredText => "uncovered_text",
-                crate::station::PrintFailureKind::Cancelled => "cancelled",
-                crate::station::PrintFailureKind::Other => "print",
+                crate::station::PrintFailureKind::UncoveredText => ErrorCode::UncoveredText,
+                crate::station::PrintFailureKind::Cancelled => ErrorCode::Cancelled,
+                crate::station::PrintFailureKind::Other => ErrorCode::Print,
             },
-            Error::NothingToPrint => "nothing_to_print",
+            Error::NothingToPrint => ErrorCode::NothingToPrint,
             Error::File(e) => e.code(),
-            Error::DemoStation => "demo_station",
-            Error::NotADemo { .. } => "not_a_demo",
-            Error::DemoNotEmpty { .. } => "demo_not_empty",
-            Error::DamagedKey => "damaged_key",
-            Error::Random => "random_failed",
-            Error::OtherStation { .. } => "other_station",
-            Error::NotEnrolled => "not_enrolled",
-            Error::AlreadyEnrolled { .. } => "already_enrolled",
-            Error::CodesBeforeEnrolment { .. } => "codes_before_enrolment",
+            Error::DemoStation => ErrorCode::DemoStation,
+            Error::NotADemo { .. } => ErrorCode::NotADemo,
+            Error::DemoNotEmpty { .. } => ErrorCode::DemoNotEmpty,
+            Error::DamagedKey => ErrorCode::DamagedKey,
+            Error::Random => ErrorCode::RandomFailed,
+            Error::OtherStation { .. } => ErrorCode::OtherStation,
+            Error::NotEnrolled => ErrorCode::NotEnrolled,
+            Error::AlreadyEnrolled { .. } => ErrorCode::AlreadyEnrolled,
+            Error::CodesBeforeEnrolment { .. } => ErrorCode::CodesBeforeEnrolment,
             Error::Hub(e) => e.code(),
-            Error::SyncRunning => "sync_running",
-            Error::NotAllowed { .. } => "not_allowed",
-            Error::WrongSecret => "wrong_pin",
-            Error::SignInWait { .. } => "signin_wait",
-            Error::AccountDisabled { .. } => "account_disabled",
-            Error::AccountExists { .. } => "account_exists",
-            Error::WeakSecret => "weak_pin",
-            Error::LastAdministrator => "last_administrator",
-            Error::StationDisabled => "station_disabled",
-            Error::ClockOff { .. } => "clock_off",
-            Error::ClockBehind { .. } => "clock_behind",
+            Error::SyncRunning => ErrorCode::SyncRunning,
+            Error::NotAllowed { .. } => ErrorCode::NotAllowed,
+            Error::WrongSecret => ErrorCode::WrongPin,
+            Error::SignInWait { .. } => ErrorCode::SigninWait,
+            Error::AccountDisabled { .. } => ErrorCode::AccountDisabled,
+            Error::AccountExists { .. } => ErrorCode::AccountExists,
+            Error::WeakSecret => ErrorCode::WeakPin,
+            Error::LastAdministrator => ErrorCode::LastAdministrator,
+            Error::StationDisabled => ErrorCode::StationDisabled,
+            Error::ClockOff { .. } => ErrorCode::ClockOff,
+            Error::ClockBehind { .. } => ErrorCode::ClockBehind,
         }
     }
 
@@ -265,5 +381,27 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl From<getrandom::Error> for Error {
     fn from(_: getrandom::Error) -> Self {
         Error::Random
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    /// Every code reads the same through `as_str`, `Display` and serde (what the UI and the
+    /// CLI's JSON receive), and no two codes share a string.
+    #[test]
+    fn every_code_is_one_string_everywhere() {
+        let mut seen = std::collections::HashSet::new();
+        for &code in ErrorCode::ALL {
+            let text = code.as_str();
+            assert_eq!(code.to_string(), text);
+            assert_eq!(
+                serde_json::to_value(code).ok(),
+                Some(serde_json::Value::from(text))
+            );
+            assert_eq!(ErrorCode::from_code(text), Some(code));
+            assert!(seen.insert(text), "{text} is the string of two codes");
+        }
     }
 }

@@ -16,6 +16,7 @@
 //!
 //! The station's own files are private too: [`create_private_dir`] and [`set_private_mode`].
 
+use crate::error::ErrorCode;
 use std::path::{Path, PathBuf};
 
 /// Why a file was not written.
@@ -47,13 +48,13 @@ pub enum FileError {
 
 impl FileError {
     /// A stable code for callers that branch on the kind.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            FileError::Extension { .. } => "file_extension",
-            FileError::StationFile { .. } => "station_file",
-            FileError::Symlink { .. } => "symlink",
-            FileError::Directory { .. } => "is_directory",
-            FileError::Io(_) => "io",
+            FileError::Extension { .. } => ErrorCode::FileExtension,
+            FileError::StationFile { .. } => ErrorCode::StationFile,
+            FileError::Symlink { .. } => ErrorCode::Symlink,
+            FileError::Directory { .. } => ErrorCode::IsDirectory,
+            FileError::Io(_) => ErrorCode::Io,
         }
     }
 }

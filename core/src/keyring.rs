@@ -21,6 +21,7 @@
 //!
 //! Payload: `NKU1`, the end as Unix seconds (big-endian `i64`), then the 48 raw key bytes.
 
+use crate::error::ErrorCode;
 use crate::store::DatabaseKey;
 use std::path::Path;
 use std::time::Duration;
@@ -61,11 +62,11 @@ pub enum KeyringError {
 
 impl KeyringError {
     /// A stable code for callers that branch on the kind.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            KeyringError::Unavailable(_) => "keyring_unavailable",
-            KeyringError::Refused(_) => "keyring",
-            KeyringError::BadEnd => "keep_until",
+            KeyringError::Unavailable(_) => ErrorCode::KeyringUnavailable,
+            KeyringError::Refused(_) => ErrorCode::Keyring,
+            KeyringError::BadEnd => ErrorCode::KeepUntil,
         }
     }
 }
@@ -271,7 +272,7 @@ pub enum KeepError {
 
 impl KeepError {
     /// A stable code for callers that branch on the kind.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             KeepError::Station(e) => e.code(),
             KeepError::Keyring(e) => e.code(),

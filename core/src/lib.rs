@@ -32,7 +32,7 @@ pub mod station;
 pub mod store;
 pub mod time;
 
-pub use error::{Error, Field, FieldError, Result};
+pub use error::{Error, ErrorCode, Field, FieldError, Result};
 pub use station::{
     HttpTransport, QueueEntry, Station, SyncReport, SyncStatus, Transport, TransportError,
     WriteSource,

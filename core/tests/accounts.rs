@@ -179,7 +179,7 @@ fn a_volunteer_may_not_manage_reveal_export_unmasked_back_up_or_read_the_audit_l
     for (n, err) in refused.into_iter().enumerate() {
         assert_eq!(
             err.map(|e| e.code()),
-            Some("not_allowed"),
+            Some(nac_core::ErrorCode::NotAllowed),
             "operation {n} must be refused to a volunteer"
         );
     }

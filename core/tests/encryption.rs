@@ -278,7 +278,10 @@ fn a_backup_is_encrypted_checked_and_restores_the_station() {
     // A backup cannot overwrite the station itself.
     let err = f.station.backup(&path).err().unwrap();
     assert!(
-        matches!(err.code(), "file_extension" | "station_file"),
+        matches!(
+            err.code(),
+            nac_core::ErrorCode::FileExtension | nac_core::ErrorCode::StationFile
+        ),
         "{err}"
     );
 

@@ -9,7 +9,9 @@ use ts_rs::TS;
 pub fn typescript() -> String {
     let decls = [
         Lang::decl(),
-        ApiError::decl(),
+        crate::error::error_code_decl(),
+        crate::error::AppCode::decl(),
+        crate::error::api_error_decl(),
         FieldMessage::decl(),
         AppInfo::decl(),
         Counts::decl(),

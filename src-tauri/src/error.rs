@@ -1,7 +1,164 @@
 //! Errors on their way to the UI: every failure becomes an [`ApiError`] `{code, message, fields}`
 //! with the message in the UI's language (the core writes "中文 / English"; we pick one half).
+//!
+//! The code is an [`ApiCode`]: one of the core's [`ErrorCode`]s or of the app's own
+//! [`AppCode`]s, sent as the same plain string. The UI branches on a few of them, so
+//! ui/types.d.ts declares both as unions of string literals generated from these enums: a
+//! renamed or misspelt code fails the UI's type check (and Rust's build), not silently matching
+//! nothing.
 
 use crate::view::{pick, ApiError, FieldMessage, Lang};
+use nac_core::ErrorCode;
+use serde::Serialize;
+use ts_rs::TS;
+
+/// The app's own error codes, next to the core's [`ErrorCode`]s (no string is both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AppCode {
+    Image,
+    FileName,
+    NoSuchJob,
+    Fonts,
+    ImageTooLarge,
+    Task,
+    Locked,
+    SignedOut,
+    UnlockWait,
+    Internal,
+}
+
+impl AppCode {
+    /// Every code (a test checks it against the derived TypeScript union).
+    pub const ALL: &'static [AppCode] = &[
+        AppCode::Image,
+        AppCode::FileName,
+        AppCode::NoSuchJob,
+        AppCode::Fonts,
+        AppCode::ImageTooLarge,
+        AppCode::Task,
+        AppCode::Locked,
+        AppCode::SignedOut,
+        AppCode::UnlockWait,
+        AppCode::Internal,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AppCode::Image => "image",
+            AppCode::FileName => "file_name",
+            AppCode::NoSuchJob => "no_such_job",
+            AppCode::Fonts => "fonts",
+            AppCode::ImageTooLarge => "image_too_large",
+            AppCode::Task => "task",
+            // No station open: the UI shows the passphrase screen.
+            AppCode::Locked => "locked",
+            // No volunteer signed in (or the idle lock): the UI shows the sign-in.
+            AppCode::SignedOut => "signed_out",
+            AppCode::UnlockWait => "unlock_wait",
+            // The UI's own, for a failure that reached it as no ApiError at all (the bridge to
+            // the app failed); never sent by the app.
+            AppCode::Internal => "internal",
+        }
+    }
+}
+
+/// An [`ApiError`]'s code: the core's or the app's own, serialized as the plain string.
+/// Compares with either kind: `e.code() == ErrorCode::Cancelled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum ApiCode {
+    Core(ErrorCode),
+    App(AppCode),
+}
+
+impl ApiCode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ApiCode::Core(code) => code.as_str(),
+            ApiCode::App(code) => code.as_str(),
+        }
+    }
+
+    /// The code spelt `code`, if there is one.
+    pub fn from_code(code: &str) -> Option<ApiCode> {
+        let core = ErrorCode::ALL.iter().copied().map(ApiCode::Core);
+        let app = AppCode::ALL.iter().copied().map(ApiCode::App);
+        core.chain(app).find(|c| c.as_str() == code)
+    }
+}
+
+impl std::fmt::Display for ApiCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<ErrorCode> for ApiCode {
+    fn from(code: ErrorCode) -> Self {
+        ApiCode::Core(code)
+    }
+}
+
+impl From<AppCode> for ApiCode {
+    fn from(code: AppCode) -> Self {
+        ApiCode::App(code)
+    }
+}
+
+impl PartialEq<ErrorCode> for ApiCode {
+    fn eq(&self, other: &ErrorCode) -> bool {
+        *self == ApiCode::Core(*other)
+    }
+}
+
+impl PartialEq<AppCode> for ApiCode {
+    fn eq(&self, other: &AppCode) -> bool {
+        *self == ApiCode::App(*other)
+    }
+}
+
+/// For assertions written against the strings (`assert_eq!(e.code(), "not_allowed")`); code
+/// that branches compares values. A string that is no code panics in debug builds rather than
+/// silently never matching.
+impl PartialEq<&str> for ApiCode {
+    fn eq(&self, other: &&str) -> bool {
+        debug_assert!(
+            ApiCode::from_code(other).is_some(),
+            "{other:?} is not an error code"
+        );
+        self.as_str() == *other
+    }
+}
+
+/// [`ApiError::code`] as it is sent.
+impl From<ApiCode> for String {
+    fn from(code: ApiCode) -> Self {
+        code.as_str().to_string()
+    }
+}
+
+impl From<AppCode> for String {
+    fn from(code: AppCode) -> Self {
+        code.as_str().to_string()
+    }
+}
+
+/// [`ApiError`]'s declaration for ui/types.d.ts with `code` typed as the codes it can be (the
+/// field is sent as a plain string).
+pub fn api_error_decl() -> String {
+    ApiError::decl().replace("code: string,", "code: ErrorCode | AppCode,")
+}
+
+/// `type ErrorCode = "schema_too_new" | …;` for ui/types.d.ts (see [`crate::bindings`]), from
+/// [`ErrorCode::ALL`] (the core has no ts-rs).
+pub fn error_code_decl() -> String {
+    let codes: Vec<String> = ErrorCode::ALL
+        .iter()
+        .map(|c| format!("\"{}\"", c.as_str()))
+        .collect();
+    format!("type ErrorCode = {};", codes.join(" | "))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -36,21 +193,22 @@ pub enum AppError {
 
 impl AppError {
     /// The code the UI branches on (`invalid`, `duplicate_document`, …) or a general kind.
-    pub fn code(&self) -> &'static str {
+    /// The app's own kinds a core code already names (`io`, `nothing_to_print`) are that code.
+    pub fn code(&self) -> ApiCode {
         match self {
-            AppError::Core(e) => e.code(),
-            AppError::Image => "image",
-            AppError::FileName => "file_name",
-            AppError::Io(_) => "io",
-            AppError::NoSuchJob => "no_such_job",
-            AppError::NothingToPrint => "nothing_to_print",
-            AppError::Fonts(_) => "fonts",
+            AppError::Core(e) => e.code().into(),
+            AppError::Image => AppCode::Image.into(),
+            AppError::FileName => AppCode::FileName.into(),
+            AppError::Io(_) => ErrorCode::Io.into(),
+            AppError::NoSuchJob => AppCode::NoSuchJob.into(),
+            AppError::NothingToPrint => ErrorCode::NothingToPrint.into(),
+            AppError::Fonts(_) => AppCode::Fonts.into(),
             AppError::Scan(
                 nac_scan::ScanError::TooLarge { .. } | nac_scan::ScanError::Limits(_),
-            ) => "image_too_large",
-            AppError::Scan(_) => "image",
-            AppError::Task(_) => "task",
-            AppError::Keep(e) => e.code(),
+            ) => AppCode::ImageTooLarge.into(),
+            AppError::Scan(_) => AppCode::Image.into(),
+            AppError::Task(_) => AppCode::Task.into(),
+            AppError::Keep(e) => e.code().into(),
         }
     }
 
@@ -73,7 +231,7 @@ impl AppError {
             other => pick(lang, &other.to_string()),
         };
         ApiError {
-            code: self.code().to_string(),
+            code: self.code().into(),
             message,
             fields,
         }
@@ -87,12 +245,39 @@ mod tests {
     use super::*;
     use nac_core::{Field, FieldError};
 
+    /// Every code, the core's and the app's, reads the same through `as_str`, `Display` and
+    /// serde (what the UI receives), and no two share a string.
+    #[test]
+    fn every_code_is_one_string_everywhere() {
+        let core = ErrorCode::ALL.iter().copied().map(ApiCode::from);
+        let app = AppCode::ALL.iter().copied().map(ApiCode::from);
+        let mut seen = std::collections::HashSet::new();
+        for code in core.chain(app) {
+            let text = code.as_str();
+            assert_eq!(code.to_string(), text);
+            assert_eq!(
+                serde_json::to_value(code).ok(),
+                Some(serde_json::Value::from(text))
+            );
+            assert_eq!(ApiCode::from_code(text), Some(code));
+            assert!(seen.insert(text), "{text} is the string of two codes");
+        }
+        assert!(api_error_decl().contains("code: ErrorCode | AppCode,"));
+        // AppCode::ALL has every variant: the derived union lists as many strings.
+        assert_eq!(AppCode::decl().matches('"').count(), 2 * AppCode::ALL.len());
+        assert_eq!(
+            error_code_decl().matches('"').count(),
+            2 * ErrorCode::ALL.len()
+        );
+    }
+
     #[test]
     fn invalid_input_becomes_field_messages_in_the_ui_language() {
         let e = AppError::Core(nac_core::Error::Invalid(vec![FieldError::new(
             Field::Name,
             "姓名为空 / name is empty",
         )]));
+        assert_eq!(e.code(), ErrorCode::Invalid);
         let zh = e.to_api(Lang::Zh);
         assert_eq!(zh.code, "invalid");
         assert_eq!(zh.fields[0].field, "name");

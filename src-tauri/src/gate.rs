@@ -27,11 +27,11 @@
 //! for a PIN; at that time the open station closes (passphrase again), and "lock now" closes
 //! it at once and removes the kept key.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppCode, AppError, AppResult};
 use crate::host::{EventSink, Host};
 use crate::view::{ApiError, AppInfo, Lang, SignInForm, UnlockForm, UnlockState, UnlockStatus};
 use nac_core::store::{self, DatabaseKey, FileKind, Passphrase};
-use nac_core::Clock;
+use nac_core::{Clock, ErrorCode};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -92,7 +92,7 @@ impl Gate {
             .map_err(|e| e.to_api(host.lang()))?;
         if idle || host.signed_in().is_none() {
             return Err(ApiError {
-                code: "signed_out".into(),
+                code: AppCode::SignedOut.into(),
                 message: match (self.lang(), idle) {
                     (Lang::Zh, false) => "屏幕已锁定，请登录".into(),
                     (Lang::En, false) => "the screen is locked; sign in".into(),
@@ -133,7 +133,7 @@ impl Gate {
 
     fn locked(&self) -> ApiError {
         ApiError {
-            code: "locked".into(),
+            code: AppCode::Locked.into(),
             message: match self.lang() {
                 Lang::Zh => "站点已锁定，请输入口令".into(),
                 Lang::En => "the station is locked; enter the passphrase".into(),
@@ -189,7 +189,7 @@ impl Gate {
                 Some(host)
             }
             Err(e) => {
-                if e.code() == "wrong_passphrase" {
+                if e.code() == ErrorCode::WrongPassphrase {
                     let _ = nac_core::keyring::forget(&self.data_file);
                 }
                 None
@@ -290,7 +290,7 @@ impl Gate {
         let wait = attempts.not_before - now;
         if wait > 0 {
             return Err(ApiError {
-                code: "unlock_wait".into(),
+                code: AppCode::UnlockWait.into(),
                 message: match lang {
                     Lang::Zh => format!("口令错误次数过多，请{wait}秒后再试"),
                     Lang::En => format!("too many wrong passphrases; try again in {wait} s"),
@@ -308,7 +308,7 @@ impl Gate {
             }
             Err(e) => {
                 let mut api = e.to_api(lang);
-                if api.code == "wrong_passphrase" {
+                if e.code() == ErrorCode::WrongPassphrase {
                     attempts.wrong = attempts.wrong.saturating_add(1);
                     let wait = wait_after(attempts.wrong).as_secs();
                     attempts.not_before = now.saturating_add(wait as i64);

@@ -253,7 +253,7 @@ fn batch_renews_the_household_with_progress_and_results() {
     // The job is gone: cancelling it now says so.
     assert_eq!(
         codes::cancel_job(&f.host, job).err().map(|e| e.code()),
-        Some("no_such_job")
+        Some(nac_station::error::AppCode::NoSuchJob.into())
     );
 }
 
@@ -383,7 +383,7 @@ fn import_report_lists_bad_rows() {
         files::start_import(&f.host, "roster", vec![], false)
             .err()
             .map(|e| e.code()),
-        Some("file_name")
+        Some(nac_station::error::AppCode::FileName.into())
     );
 }
 

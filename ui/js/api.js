@@ -68,7 +68,8 @@ function tauri() {
  */
 function call(cmd, args, options) {
   return tauri().core.invoke(cmd, args, options).catch((/** @type {any} */ e) => {
-    if (lockedOut && (e?.code === 'signed_out' || e?.code === 'locked')) lockedOut(e.code);
+    const code = /** @type {Partial<ApiError> | undefined} */ (e)?.code;
+    if (lockedOut && (code === 'signed_out' || code === 'locked')) lockedOut(code);
     throw e;
   });
 }

@@ -15,7 +15,7 @@ mod verify;
 
 use crate::output::{Lang, Report};
 use anyhow::Context as _;
-use nac_core::{Station, SystemClock, WriteSource};
+use nac_core::{ErrorCode, Station, SystemClock, WriteSource};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -43,13 +43,15 @@ impl Context {
         let key = self.key()?;
         let mut station =
             match Station::open(&self.db, &key, Arc::new(SystemClock), WriteSource::Cli) {
-                Err(e) if e.code() == "wrong_passphrase" => match open_demo_instead(&self.db) {
-                    Some(Ok(demo)) if demo.is_demo() => demo,
-                    Some(Err(other)) if other.code() != "wrong_passphrase" => {
-                        return Err(other.into())
+                Err(e) if e.code() == ErrorCode::WrongPassphrase => {
+                    match open_demo_instead(&self.db) {
+                        Some(Ok(demo)) if demo.is_demo() => demo,
+                        Some(Err(other)) if other.code() != ErrorCode::WrongPassphrase => {
+                            return Err(other.into())
+                        }
+                        _ => return Err(e.into()),
                     }
-                    _ => return Err(e.into()),
-                },
+                }
                 opened => opened?,
             };
         if was_plaintext {

@@ -197,7 +197,7 @@ impl Station {
                         items.push(BatchItem::Failed {
                             resident_id: id,
                             name,
-                            code: e.code(),
+                            code: e.code().as_str(),
                             message: e.to_string(),
                         });
                     }

@@ -133,7 +133,7 @@ pub fn start(host: &Host, request: &PrintJobRequest) -> AppResult<u64> {
             let (print, error, cancelled) = match result {
                 Ok(summary) => (Some(summary), None, false),
                 Err(e) => {
-                    let cancelled = e.code() == "cancelled";
+                    let cancelled = e.code() == nac_core::ErrorCode::Cancelled;
                     (None, (!cancelled).then(|| e.to_api(lang)), cancelled)
                 }
             };

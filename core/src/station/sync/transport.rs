@@ -6,6 +6,7 @@
 //! touching the logic, and keeps HTTP in one small adapter ([`super::http`]) over the client
 //! the station shares with the hub's tools (`nac_protocol::client`).
 
+use crate::error::ErrorCode;
 pub use nac_protocol::client::HubHeaders;
 pub use nac_protocol::{Method, RequestSigner};
 
@@ -69,14 +70,14 @@ pub enum TransportError {
 
 impl TransportError {
     /// The error code the UI and CLI branch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             TransportError::Unreachable(_)
             | TransportError::Busy { .. }
-            | TransportError::Server { .. } => "hub_unreachable",
-            TransportError::Refused { .. } => "hub_refused",
-            TransportError::BadAnswer(_) => "hub_answer",
-            TransportError::BadCertificate => "hub_certificate",
+            | TransportError::Server { .. } => ErrorCode::HubUnreachable,
+            TransportError::Refused { .. } => ErrorCode::HubRefused,
+            TransportError::BadAnswer(_) => ErrorCode::HubAnswer,
+            TransportError::BadCertificate => ErrorCode::HubCertificate,
         }
     }
 
