@@ -125,8 +125,8 @@ pub fn file_system_now() -> std::time::SystemTime {
     std::time::SystemTime::now()
 }
 
-/// (never through a link, never a directory); returns how many. A file that cannot be removed
 /// Removes the plain files directly in `dir` last modified more than `max_age` before `now`
+/// (never through a link, never a directory); returns how many. A file that cannot be removed
 /// is left for next time. For the station's own short-lived files: PDF previews, and printed
 /// PDFs once the station's retention has passed.
 pub fn remove_older_than(

@@ -11,7 +11,7 @@ pub fn typescript() -> String {
         Lang::decl(),
         crate::error::error_code_decl(),
         crate::error::AppCode::decl(),
-        crate::error::api_error_decl(),
+        ApiError::decl(),
         FieldMessage::decl(),
         AppInfo::decl(),
         Counts::decl(),

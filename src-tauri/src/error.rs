@@ -131,25 +131,6 @@ impl PartialEq<&str> for ApiCode {
     }
 }
 
-/// [`ApiError::code`] as it is sent.
-impl From<ApiCode> for String {
-    fn from(code: ApiCode) -> Self {
-        code.as_str().to_string()
-    }
-}
-
-impl From<AppCode> for String {
-    fn from(code: AppCode) -> Self {
-        code.as_str().to_string()
-    }
-}
-
-/// [`ApiError`]'s declaration for ui/types.d.ts with `code` typed as the codes it can be (the
-/// field is sent as a plain string).
-pub fn api_error_decl() -> String {
-    ApiError::decl().replace("code: string,", "code: ErrorCode | AppCode,")
-}
-
 /// `type ErrorCode = "schema_too_new" | …;` for ui/types.d.ts (see [`crate::bindings`]), from
 /// [`ErrorCode::ALL`] (the core has no ts-rs).
 pub fn error_code_decl() -> String {
@@ -231,7 +212,7 @@ impl AppError {
             other => pick(lang, &other.to_string()),
         };
         ApiError {
-            code: self.code().into(),
+            code: self.code(),
             message,
             fields,
         }
@@ -262,7 +243,7 @@ mod tests {
             assert_eq!(ApiCode::from_code(text), Some(code));
             assert!(seen.insert(text), "{text} is the string of two codes");
         }
-        assert!(api_error_decl().contains("code: ErrorCode | AppCode,"));
+        assert!(ApiError::decl().contains("code: ErrorCode | AppCode,"));
         // AppCode::ALL has every variant: the derived union lists as many strings.
         assert_eq!(AppCode::decl().matches('"').count(), 2 * AppCode::ALL.len());
         assert_eq!(

@@ -6,6 +6,7 @@
 
 use nac_core::ManualClock;
 use nac_station::api::{codes, files, print, roster, station};
+use nac_station::error::AppCode;
 use nac_station::host::{events, EventSink, Host};
 use nac_station::view::*;
 use serde_json::Value;
@@ -253,7 +254,7 @@ fn batch_renews_the_household_with_progress_and_results() {
     // The job is gone: cancelling it now says so.
     assert_eq!(
         codes::cancel_job(&f.host, job).err().map(|e| e.code()),
-        Some(nac_station::error::AppCode::NoSuchJob.into())
+        Some(AppCode::NoSuchJob.into())
     );
 }
 
@@ -383,7 +384,7 @@ fn import_report_lists_bad_rows() {
         files::start_import(&f.host, "roster", vec![], false)
             .err()
             .map(|e| e.code()),
-        Some(nac_station::error::AppCode::FileName.into())
+        Some(AppCode::FileName.into())
     );
 }
 
@@ -734,7 +735,10 @@ fn the_station_opens_only_with_its_passphrase() {
         )
     };
     assert_eq!(gate.status().state, UnlockState::New);
-    assert_eq!(gate.host().err().map(|e| e.code), Some("locked".into()));
+    assert_eq!(
+        gate.host().err().map(|e| e.code),
+        Some(AppCode::Locked.into())
+    );
     let form = |p: &str| UnlockForm {
         passphrase: p.into(),
     };
@@ -746,7 +750,10 @@ fn the_station_opens_only_with_its_passphrase() {
     gate.unlock(&form("volunteer passphrase")).expect("created");
     assert_eq!(gate.status().state, UnlockState::CreateAdmin);
     assert_eq!(opened.load(std::sync::atomic::Ordering::SeqCst), 1);
-    assert_eq!(gate.host().err().map(|e| e.code), Some("signed_out".into()));
+    assert_eq!(
+        gate.host().err().map(|e| e.code),
+        Some(AppCode::SignedOut.into())
+    );
     let admin = |name: &str, pin: &str| SignInForm {
         name: name.into(),
         pin: pin.into(),
@@ -797,7 +804,10 @@ fn the_station_opens_only_with_its_passphrase() {
         gate.status().accounts,
         vec!["王主任".to_string(), "李梅".to_string()]
     );
-    assert_eq!(gate.host().err().map(|e| e.code), Some("signed_out".into()));
+    assert_eq!(
+        gate.host().err().map(|e| e.code),
+        Some(AppCode::SignedOut.into())
+    );
     drop(host);
     drop(gate);
 
@@ -812,7 +822,10 @@ fn the_station_opens_only_with_its_passphrase() {
         before,
         "a wrong passphrase writes nothing"
     );
-    assert_eq!(gate.host().err().map(|e| e.code), Some("locked".into()));
+    assert_eq!(
+        gate.host().err().map(|e| e.code),
+        Some(AppCode::Locked.into())
+    );
     let info = gate.unlock(&form("volunteer passphrase")).expect("opens");
     assert_eq!(info.station_name, "天平街道服务站");
     assert_eq!(gate.status().state, UnlockState::SignIn);

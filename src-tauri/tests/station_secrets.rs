@@ -13,11 +13,11 @@
     clippy::disallowed_methods,
     reason = "these tests drive real processes and hubs that read the system clock"
 )]
-
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use nac_core::ManualClock;
+use nac_core::{ErrorCode, ManualClock};
 use nac_station::api::{accounts, files, print, roster, station};
+use nac_station::error::AppCode;
 use nac_station::gate::Gate;
 use nac_station::host::{events, EventSink, Host};
 use nac_station::view::*;
@@ -377,7 +377,7 @@ fn the_backend_locks_an_idle_station_even_if_the_window_never_does() {
     assert!(refused.message.contains("无操作"), "{}", refused.message);
     assert_eq!(
         gate.touch().err().map(|e| e.code),
-        Some("signed_out".into())
+        Some(AppCode::SignedOut.into())
     );
     assert_eq!(gate.status().state, UnlockState::SignIn);
 
@@ -395,7 +395,10 @@ fn the_backend_locks_an_idle_station_even_if_the_window_never_does() {
         UnlockState::SignIn,
         "status says so too"
     );
-    assert_eq!(gate.host().err().map(|e| e.code), Some("signed_out".into()));
+    assert_eq!(
+        gate.host().err().map(|e| e.code),
+        Some(AppCode::SignedOut.into())
+    );
 
     gate.sign_in(&sign_in_form("王主任", "135790"))
         .expect("administrator");
@@ -420,7 +423,7 @@ fn wrong_passphrases_wait_across_a_restart() {
         let wrong = gate.unlock(&unlock_form("not the passphrase")).err();
         assert_eq!(
             wrong.map(|e| e.code),
-            Some("wrong_passphrase".into()),
+            Some(ErrorCode::WrongPassphrase.into()),
             "{n}"
         );
     }
@@ -537,7 +540,7 @@ fn an_administrator_keeps_the_station_unlocked_until_a_time_and_locks_it_now() {
         gate.sign_in(&sign_in_form("李梅", "000000"))
             .err()
             .map(|e| e.code),
-        Some("wrong_pin".into())
+        Some(ErrorCode::WrongPin.into())
     );
     let info = gate
         .sign_in(&sign_in_form("李梅", "246810"))
@@ -554,7 +557,7 @@ fn an_administrator_keeps_the_station_unlocked_until_a_time_and_locks_it_now() {
     assert_eq!(refused.code(), "not_allowed");
     assert_eq!(
         gate.lock_station().err().map(|e| e.code),
-        Some("not_allowed".into())
+        Some(ErrorCode::NotAllowed.into())
     );
     assert!(nac_core::keyring::find(&db).expect("keyring").is_some());
     drop(host);
@@ -569,7 +572,10 @@ fn an_administrator_keeps_the_station_unlocked_until_a_time_and_locks_it_now() {
     assert!(actions.iter().any(|(a, _)| a == "station.unlock"));
     gate.lock_station().expect("locked now");
     assert_eq!(gate.status().state, UnlockState::Locked);
-    assert_eq!(gate.host().err().map(|e| e.code), Some("locked".into()));
+    assert_eq!(
+        gate.host().err().map(|e| e.code),
+        Some(AppCode::Locked.into())
+    );
     assert!(nac_core::keyring::find(&db).expect("keyring").is_none());
     drop(gate);
     let gate = new_gate(dir.path(), &clock);
@@ -595,7 +601,10 @@ fn an_administrator_keeps_the_station_unlocked_until_a_time_and_locks_it_now() {
     gate.sign_in(&sign_in_form("李梅", "246810"))
         .expect("11:59:59: a PIN still signs in");
     clock.advance_secs(1);
-    assert_eq!(gate.host().err().map(|e| e.code), Some("locked".into()));
+    assert_eq!(
+        gate.host().err().map(|e| e.code),
+        Some(AppCode::Locked.into())
+    );
     assert_eq!(gate.status().state, UnlockState::Locked);
     assert!(nac_core::keyring::find(&db).expect("keyring").is_none());
 }

@@ -52,7 +52,8 @@ pub enum Lang {
 /// the UI language, and per-field messages for inline form validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ApiError {
-    pub code: String,
+    #[ts(type = "ErrorCode | AppCode")]
+    pub code: crate::error::ApiCode,
     pub message: String,
     pub fields: Vec<FieldMessage>,
 }
