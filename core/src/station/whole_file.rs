@@ -195,7 +195,7 @@ fn restore_subject(
 
 /// Reads a station file's identity read-only (it may be of an older schema).
 fn read_identity(path: &Path, key: &DatabaseKey) -> Result<FileIdentity> {
-    let conn = Connection::open_with_flags(
+    let conn = crate::store::open_file(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;

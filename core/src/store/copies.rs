@@ -194,7 +194,7 @@ pub fn restore(
 }
 
 pub(super) fn raw_connection(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open_with_flags(
+    let conn = super::open_file(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
@@ -260,7 +260,7 @@ pub(super) fn check_copy(
     is_backup: bool,
 ) -> Result<(), StoreError> {
     let bad = |reason: String| StoreError::BadBackup { reason };
-    let conn = Connection::open_with_flags(
+    let conn = super::open_file(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;

@@ -132,10 +132,45 @@ pub fn open(path: &Path, key: &DatabaseKey) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Opens `path` once SQLCipher is ready (see [`sqlcipher_ready`]): every station connection
+/// is opened here.
+pub(crate) fn open_file(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    sqlcipher_ready();
+    Connection::open_with_flags(path, flags)
+}
+
+/// Waits, once per process, until SQLCipher's functions (`sqlcipher_export`, the codec) are
+/// registered for new connections.
+///
+/// Why: SQLite runs SQLCipher's set-up (`SQLITE_EXTRA_INIT`, which registers them as an
+/// auto-extension) at the end of the first `sqlite3_initialize`, after it has marked itself
+/// initialised and released its lock. A connection another thread opens in that moment is
+/// set up without them, and a backup through it fails with "no such function:
+/// sqlcipher_export" (seen in parallel tests, twice). Opening a scratch connection until it
+/// has the function closes the window for every connection opened after.
+fn sqlcipher_ready() {
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| {
+        for _ in 0..1000 {
+            let registered = Connection::open_in_memory().and_then(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM pragma_function_list WHERE name = 'sqlcipher_export'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+            });
+            if matches!(registered, Ok(n) if n > 0) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    });
+}
+
 /// A configured connection to an existing (or empty) station file, without migrating: for
 /// tests and tools that inspect the file as it is.
 pub fn connect(path: &Path, key: &DatabaseKey) -> Result<Connection, StoreError> {
-    let conn = Connection::open_with_flags(
+    let conn = open_file(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -290,6 +325,28 @@ fn restrict_modes(path: &Path) -> Result<(), StoreError> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn once_ready_every_new_connection_has_sqlcipher_export() {
+        let started = std::time::Instant::now();
+        sqlcipher_ready();
+        let conn = Connection::open_in_memory().unwrap();
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_function_list WHERE name = 'sqlcipher_export'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            n, 1,
+            "the readiness check looks for a function this build registers"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(500),
+            "ready at once, not after the check gave up"
+        );
+    }
 
     #[test]
     fn a_current_schema_opens_while_another_connection_writes() {
