@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Type-checks the UI's JavaScript against the generated ui/types.d.ts (JSDoc + // @ts-check),
-# with the TypeScript compiler from npm. Needs Node.js; skipped (with a message) without it.
+# with the TypeScript compiler from npm. Needs Node.js: skipped (with a message) without it, a failure under CI.
 set -euo pipefail
 cd "$(dirname "$0")/../ui"
 if ! command -v npx >/dev/null 2>&1; then
+  if [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; then
+    echo "check-ui: Node.js (npx) is missing (scripts/setup.sh test installs it)" >&2
+    exit 1
+  fi
   echo "check-ui: Node.js (npx) is not installed; skipping the JS type check" >&2
   exit 0
 fi

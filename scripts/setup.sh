@@ -15,6 +15,10 @@ test_packages=(webkit2gtk-driver fonts-wqy-zenhei fonts-arphic-uming poppler-uti
 
 packages=("${app_packages[@]}")
 if [ "$mode" = test ]; then packages+=("${test_packages[@]}"); fi
+# The UI's type check (scripts/check-ui.sh) runs tsc through npx: Debian's nodejs + npm unless
+# a Node.js with npx is already there (e.g. NodeSource's, which bundles npm and conflicts with
+# Debian's npm package).
+if [ "$mode" = test ] && ! command -v npx >/dev/null 2>&1; then packages+=(nodejs npm); fi
 
 missing=()
 for p in "${packages[@]}"; do
