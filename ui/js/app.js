@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * The app frame: header (station name, counts, language switch), the tab bar, the router that
- * mounts one screen at a time into <main>, toasts, and the station's change events, which make
- * the open screen and the header refresh.
+ * mounts one screen at a time into <main>, the idle lock, and the station's change events, which
+ * make the open screen and the header refresh. Screens reach these through shell.js (which this
+ * module fills in at start), never by importing this module: imports point one way.
  */
 import { api, on, asApiError, whenLockedOut } from './api.js';
 import { t, setLang, setDemo, getLang, applyStatic } from './i18n.js';
@@ -16,6 +17,7 @@ import * as sync from './screens/sync.js';
 import * as files from './screens/files.js';
 import * as settings from './screens/settings.js';
 import { openStation } from './unlock.js';
+import { metrics, appInfo, setAppInfo, toast, attachFrame } from './shell.js';
 
 /**
  * @typedef {{ unmount?: () => void, refresh?: (change: import('./api.js').StationChanged) => void, relabel?: () => void }} Mounted
@@ -33,13 +35,6 @@ const screens = { households, household, verify, cards, print, sync, files, sett
 /** @type {{name: string, params: any, mounted: Mounted | null}} */
 const current = { name: '', params: null, mounted: null };
 
-/** Metrics the benchmarks read through WebDriver. */
-export const metrics = /** @type {any} */ (window).__nac = { ready: 0, startedAtMs: 0, search: /** @type {number[]} */ ([]) };
-
-/** @type {import('./api.js').AppInfo | null} */
-let info = null;
-export function appInfo() { return info; }
-
 let navigation = 0;
 
 /**
@@ -47,7 +42,7 @@ let navigation = 0;
  * @param {string} name
  * @param {any} [params]
  */
-export async function go(name, params) {
+async function go(name, params) {
   current.mounted?.unmount?.();
   current.mounted = null;
   current.name = name;
@@ -73,19 +68,10 @@ export async function go(name, params) {
   }
 }
 
-/** @param {string} message @param {'ok' | 'error'} [kind] */
-export function toast(message, kind = 'ok') {
-  const el = byId('toast');
-  el.textContent = message;
-  el.className = `toast show ${kind}`;
-  clearTimeout(/** @type {any} */ (el).timer);
-  /** @type {any} */ (el).timer = setTimeout(() => { el.className = 'toast'; }, kind === 'error' ? 8000 : 4000);
-}
-
-export async function refreshHeader() {
+async function refreshHeader() {
   try {
     const [i, c] = await Promise.all([api.appInfo(), api.counts()]);
-    info = i;
+    setAppInfo(i);
     byId('station-name').textContent = i.station_name;
     byId('signed-in').textContent = t(i.role === 'admin' ? 'signed_in_admin' : 'signed_in_volunteer', { name: i.volunteer });
     byId('header-counts').textContent = t('header_counts', {
@@ -97,7 +83,7 @@ export async function refreshHeader() {
 }
 
 /** @param {import('./api.js').Lang} lang */
-export async function switchLanguage(lang) {
+async function switchLanguage(lang) {
   setLang(lang);
   applyStatic();
   byId('lang-switch').textContent = lang === 'zh' ? 'English' : '中文';
@@ -108,6 +94,7 @@ export async function switchLanguage(lang) {
 }
 
 async function start() {
+  attachFrame({ go, refreshHeader, switchLanguage, lockScreen });
   metrics.startedAtMs = await api.startedAtMs().catch(() => 0);
   const status = await api.unlockStatus();
   if (status.state !== 'open') {
@@ -117,7 +104,8 @@ async function start() {
     await openStation(status);
     document.body.classList.remove('locked');
   }
-  info = await api.appInfo();
+  const info = await api.appInfo();
+  setAppInfo(info);
   setLang(info.language);
   setDemo(info.demo);
   byId('demo-banner').hidden = !info.demo;
@@ -142,10 +130,11 @@ async function start() {
   // The backend refuses every command once it has heard of no input for the idle time; its
   // refusal (or the station closing) brings the start screen, whatever this page's timer did.
   whenLockedOut(() => {
-    if (info && !locking && !document.body.classList.contains('locked')) lockScreen('idle');
+    if (appInfo() && !locking && !document.body.classList.contains('locked')) lockScreen('idle');
   });
   setInterval(() => {
-    if (!locking && info && Date.now() - lastInput > info.idle_lock_seconds * 1000) lockScreen('idle');
+    const now = appInfo();
+    if (!locking && now && Date.now() - lastInput > now.idle_lock_seconds * 1000) lockScreen('idle');
   }, 1000);
   refreshHeader();
   await go('households');
@@ -161,6 +150,7 @@ let locking = false;
  * input as this page's does. Screens that reload by themselves do not count.
  */
 function reportInput() {
+  const info = appInfo();
   if (!info || locking || document.body.classList.contains('locked')) return;
   const every = Math.min(5000, info.idle_lock_seconds * 250);
   if (Date.now() - lastReported < every) return;
@@ -173,7 +163,7 @@ function reportInput() {
  * is signed out and the sign-in screen covers everything until someone signs in again.
  * @param {'lock' | 'idle'} reason
  */
-export async function lockScreen(reason) {
+async function lockScreen(reason) {
   if (locking) return;
   locking = true;
   try {
@@ -184,7 +174,7 @@ export async function lockScreen(reason) {
     document.body.classList.add('locked');
     await openStation(await api.unlockStatus());
     document.body.classList.remove('locked');
-    info = await api.appInfo();
+    setAppInfo(await api.appInfo());
     lastInput = Date.now();
     lastReported = Date.now();
     await refreshHeader();
@@ -199,9 +189,6 @@ function closeOpenDialog() {
   const dialog = /** @type {HTMLDialogElement} */ (byId('dialog'));
   if (dialog.open) dialog.close();
 }
-
-/** Whether the volunteer signed in may see full numbers, accounts and the audit log. */
-export function isAdmin() { return info?.role === 'admin'; }
 
 let headerTimer = 0;
 function scheduleHeaderRefresh() {

@@ -7,7 +7,7 @@ import { api, asApiError } from './api.js';
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
 import { openDialog } from './dialog.js';
-import { go, toast, isAdmin } from './app.js';
+import { go, toast, isAdmin } from './shell.js';
 
 /**
  * @param {string} name @param {string} label @param {string} value

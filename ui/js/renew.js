@@ -9,7 +9,7 @@ import { api, runJob, asApiError } from './api.js';
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
 import { openDialog } from './dialog.js';
-import { toast, appInfo } from './app.js';
+import { toast, appInfo } from './shell.js';
 
 /** @param {string} selected */
 function capacityPicker(selected = 'volunteer') {

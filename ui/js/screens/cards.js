@@ -7,7 +7,7 @@
 import { api, asApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
-import { go, toast } from '../app.js';
+import { go, toast } from '../shell.js';
 
 /** @param {HTMLElement} main */
 export async function mount(main) {

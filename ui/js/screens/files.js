@@ -6,7 +6,7 @@
 import { api, runJob, asApiError } from '../api.js';
 import { h, replace, filePicker } from '../dom.js';
 import { t } from '../i18n.js';
-import { toast } from '../app.js';
+import { toast } from '../shell.js';
 
 /** @param {HTMLElement} main */
 export async function mount(main) {

@@ -6,7 +6,7 @@
 import { api, asApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
-import { go, toast, isAdmin } from '../app.js';
+import { go, toast, isAdmin } from '../shell.js';
 import { statusBadges, statusSentence } from '../status.js';
 import { openHouseholdForm, openResidentForm, openMoveDialog } from '../forms.js';
 import { openRenewDialog, openBatchDialog, openCodeDialog } from '../renew.js';

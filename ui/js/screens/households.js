@@ -10,7 +10,7 @@
 import { api, asApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
-import { go, toast, metrics, appInfo } from '../app.js';
+import { go, toast, metrics, appInfo } from '../shell.js';
 import { stateLabel } from '../status.js';
 import { openHouseholdForm } from '../forms.js';
 import { openBatchDialog } from '../renew.js';

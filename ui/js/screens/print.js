@@ -9,7 +9,7 @@
 import { api, runJob, asApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
-import { toast } from '../app.js';
+import { toast } from '../shell.js';
 
 /** @param {HTMLElement} main @param {{residents?: number[], label?: string} | undefined} params */
 export async function mount(main, params) {

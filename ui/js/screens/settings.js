@@ -8,7 +8,7 @@
 import { api, asApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t, getLang } from '../i18n.js';
-import { toast, refreshHeader, switchLanguage, isAdmin, lockScreen } from '../app.js';
+import { toast, refreshHeader, switchLanguage, isAdmin, lockScreen } from '../shell.js';
 
 /** @param {HTMLElement} main */
 export async function mount(main) {

@@ -7,7 +7,7 @@
 import { api, runJob, asApiError } from '../api.js';
 import { filePicker, h, replace } from '../dom.js';
 import { t } from '../i18n.js';
-import { toast } from '../app.js';
+import { toast } from '../shell.js';
 
 /** @param {HTMLElement} main */
 export async function mount(main) {

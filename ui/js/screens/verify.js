@@ -7,7 +7,7 @@
 import { api, asApiError } from '../api.js';
 import { h, replace, filePicker } from '../dom.js';
 import { t } from '../i18n.js';
-import { toast } from '../app.js';
+import { toast } from '../shell.js';
 
 /** @param {HTMLElement} main */
 export function mount(main) {
