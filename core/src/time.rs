@@ -34,7 +34,10 @@ pub trait Clock: Send + Sync {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    #[allow(clippy::disallowed_methods, reason = "the one reading of the system clock")]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the one reading of the system clock"
+    )]
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
     }

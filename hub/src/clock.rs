@@ -76,7 +76,10 @@ impl Clock {
     }
 }
 
-#[allow(clippy::disallowed_methods, reason = "the hub's one reading of the system clock")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the hub's one reading of the system clock"
+)]
 fn system_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

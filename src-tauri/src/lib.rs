@@ -89,7 +89,12 @@ pub fn data_file(station_file: &Path, demo: bool) -> Result<PathBuf, nac_core::E
     let path = nac_core::demo::path_beside(station_file);
     if !path.exists() {
         let key = nac_core::demo::key(&path)?;
-        nac_core::demo::create(&path, &key, DEMO_HOUSEHOLDS, nac_core::time::Clock::now(&nac_core::SystemClock))?;
+        nac_core::demo::create(
+            &path,
+            &key,
+            DEMO_HOUSEHOLDS,
+            nac_core::time::Clock::now(&nac_core::SystemClock),
+        )?;
     }
     Ok(path)
 }

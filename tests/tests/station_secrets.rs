@@ -13,7 +13,6 @@
     clippy::disallowed_methods,
     reason = "these tests drive real processes and hubs that read the system clock"
 )]
-
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nac_e2e::{skip_unless_ready, App};

@@ -6,7 +6,6 @@
     clippy::disallowed_methods,
     reason = "these tests drive real processes and hubs that read the system clock"
 )]
-
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../cli/tests/common/mod.rs"]

@@ -139,7 +139,9 @@ pub fn bench(ctx: &Context, a: BenchArgs) -> anyhow::Result<Report> {
     let tmp = tempfile::TempDir::new()?;
     let dir = a.dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let clock = Arc::new(ManualClock::at(nac_core::time::Clock::now(&nac_core::SystemClock)));
+    let clock = Arc::new(ManualClock::at(nac_core::time::Clock::now(
+        &nac_core::SystemClock,
+    )));
     let mut results = Results::default();
 
     // 1. Batch renew 1,000 residents: sign + store + outbox, committed.
