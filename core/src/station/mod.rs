@@ -27,6 +27,8 @@ mod print_job;
 mod renew;
 mod retention;
 mod roster;
+mod roster_export;
+mod roster_import;
 pub(crate) mod settings;
 mod status;
 pub(crate) mod sync;
