@@ -200,8 +200,8 @@ pub struct DemoSummary {
     pub cards_printed: u32,
 }
 
-/// The passphrase of every demo file (published: a demo holds no real person).
-pub const DEMO_PASSPHRASE: &str = "nac-demo";
+/// The passphrase of every demo file; kept beside the cipher, which refuses it for a real station.
+pub use crate::store::DEMO_PASSPHRASE;
 
 /// The key of the demo file at `path` (derived from [`DEMO_PASSPHRASE`]).
 pub fn key(path: &Path) -> Result<crate::store::DatabaseKey> {

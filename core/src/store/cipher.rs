@@ -35,6 +35,11 @@ use std::io::Read as _;
 use std::path::Path;
 use zeroize::Zeroizing;
 
+/// The passphrase of every demo file (published: a demo holds no real person). Here, beside
+/// the key derivation that refuses it for a real station, so the cipher depends on nothing above
+/// it; `crate::demo` re-exports it.
+pub const DEMO_PASSPHRASE: &str = "nac-demo";
+
 /// Argon2id memory in KiB of PIN hashes (19 MiB; a PIN hash lives inside the encrypted file,
 /// and a sign-in must stay quick).
 pub const KDF_MEMORY_KIB: u32 = 19 * 1024;
@@ -139,7 +144,7 @@ impl Passphrase {
             return weak(WeakReason::TooShort);
         }
         // The demo's passphrase is published: it must never protect a real station.
-        if text == crate::demo::DEMO_PASSPHRASE {
+        if text == DEMO_PASSPHRASE {
             return weak(WeakReason::Demo);
         }
         // Digits alone are a phone number, a date or an ID: guessed from outside the office.
@@ -406,10 +411,7 @@ mod tests {
             _ => None,
         };
         assert_eq!(refused("short"), Some(WeakReason::TooShort));
-        assert_eq!(
-            refused(crate::demo::DEMO_PASSPHRASE),
-            Some(WeakReason::Demo)
-        );
+        assert_eq!(refused(DEMO_PASSPHRASE), Some(WeakReason::Demo));
         assert_eq!(refused("12345678"), Some(WeakReason::OnlyDigits));
         assert_eq!(refused("138 0013 8000"), Some(WeakReason::OnlyDigits));
         assert_eq!(refused("2024-03-15"), Some(WeakReason::OnlyDigits));

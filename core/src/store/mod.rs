@@ -23,8 +23,8 @@ mod copies;
 mod leftovers;
 
 pub use cipher::{
-    file_kind, DatabaseKey, FileKind, KdfParams, Passphrase, WeakReason, KDF_LANES, KDF_MEMORY_KIB,
-    KDF_PASSES, MIN_PASSPHRASE_CHARS,
+    file_kind, DatabaseKey, FileKind, KdfParams, Passphrase, WeakReason, DEMO_PASSPHRASE,
+    KDF_LANES, KDF_MEMORY_KIB, KDF_PASSES, MIN_PASSPHRASE_CHARS,
 };
 pub use copies::{backup, change_passphrase, restore, rewrite, rewrite_stamped, upgrade_key};
 pub use leftovers::kept_copies;
