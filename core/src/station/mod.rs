@@ -42,7 +42,7 @@ pub use households::{
     BuildingCounts, HouseholdListRow, HouseholdPage, HouseholdQuery, MemberBrief, OutboxProblem,
     OutboxSummary, Place, RevealedIdentity,
 };
-pub use keys::{KeyRotation, SigningKey};
+pub use keys::SigningKey;
 pub use ledger::{CardToReplace, PrintRequest, PrintedCard};
 pub use print_job::{
     CardToPrint, PrintFailure, PrintFailureKind, PrintOutcome, PrintPlan, Rendered,
@@ -60,6 +60,7 @@ pub use status::{
     StationCounts, StatusFilter,
 };
 pub use sync::http::HttpTransport;
+pub use sync::KeyRotation;
 pub use sync::{
     backoff_secs, AnchorCheck, AnchorProblem, Enrolment, HubHeaders, HubRequest, Method,
     QueueEntry, RequestSigner, SyncProgress, SyncReport, SyncStage, SyncStatus, Transport,

@@ -11,7 +11,7 @@ use super::Station;
 use nac_credential::{
     KeyId, PublicKey, Revocation, Trust, TrustError, TrustedIssuer, Verification,
 };
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// The station database seen as a [`Trust`] source.
 pub struct StationTrust<'a> {
@@ -99,4 +99,15 @@ impl Station {
     pub fn verify(&self, text: &str) -> Verification {
         nac_credential::verify(text, &self.trust(), self.now())
     }
+}
+
+/// This station retired one of its own keys at `at`: its codes dated later are refused here
+/// at once (the hub's trust list says the same after the next sync).
+pub(crate) fn store_own_retirement(conn: &Connection, kid: &str, at: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE trusted_issuers SET status = 'retired', not_after = ?2
+         WHERE kid = ?1 AND not_after IS NULL",
+    )?
+    .execute(params![kid, at])?;
+    Ok(())
 }

@@ -307,17 +307,6 @@ pub(crate) fn store_issuers(conn: &Connection, issuers: &[TrustEntry]) -> rusqli
     Ok(())
 }
 
-/// This station retired one of its own keys at `at`: its codes dated later are refused here
-/// at once (the hub's trust list says the same after the next sync).
-pub(crate) fn store_own_retirement(conn: &Connection, kid: &str, at: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE trusted_issuers SET status = 'retired', not_after = ?2
-         WHERE kid = ?1 AND not_after IS NULL",
-    )?
-    .execute(params![kid, at])?;
-    Ok(())
-}
-
 pub(super) fn store_revocations(
     conn: &Connection,
     revocations: &[RevokedSerial],

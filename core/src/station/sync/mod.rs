@@ -26,13 +26,14 @@ mod apply;
 mod enrol;
 pub mod http;
 mod queue;
+mod rotation;
 mod run;
 pub mod transport;
 
 pub use anchors::{AnchorCheck, AnchorProblem};
-pub(crate) use apply::store_own_retirement;
 pub use enrol::{Enrolment, MAX_HUB_CA_BYTES};
 pub use queue::{QueueEntry, SyncStatus};
+pub use rotation::KeyRotation;
 pub(crate) use run::call;
 pub use run::{SyncProgress, SyncReport, SyncStage};
 pub use transport::{HubHeaders, HubRequest, Method, RequestSigner, Transport, TransportError};
