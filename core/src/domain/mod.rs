@@ -2,6 +2,7 @@
 
 pub mod address;
 pub mod document;
+pub mod drafts;
 pub mod person;
 
 pub use address::{Address, AddressError, AddressPart};

@@ -28,6 +28,7 @@ mod bounds;
 mod columns;
 mod csv_file;
 pub(crate) mod export;
+mod outcome;
 mod report;
 mod sniff;
 mod workbook;
@@ -35,10 +36,11 @@ mod workbook;
 pub(crate) use columns::needs_formula_guard;
 pub use columns::{Column, ColumnSet, HEADER_SEARCH_ROWS};
 pub use export::{write_template, EXPORT_STATUS_HEADERS};
+pub use outcome::{FieldChanges, ImportOutcome};
 pub use report::{validate_rows, ImportReport, RowError, Validated};
 
+use crate::domain::drafts::{HouseholdInput, ResidentInput};
 use crate::error::Result;
-use crate::station::{HouseholdInput, ResidentInput};
 use serde::Serialize;
 use std::path::Path;
 

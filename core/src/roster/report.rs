@@ -1,12 +1,13 @@
 //! Row validation and the import report.
 
+use super::ImportOutcome;
 use super::{Column, RawRow};
 use crate::domain::document::{
     fold_full_width, mask_document, mask_middle, normalise_code, resident_id_check_char,
 };
+use crate::domain::drafts::{HouseholdDraft, HouseholdInput, ResidentDraft};
 use crate::domain::{Document, DocumentType};
 use crate::error::FieldError;
-use crate::station::{HouseholdDraft, HouseholdInput, ImportOutcome, ResidentDraft};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

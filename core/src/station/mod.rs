@@ -17,7 +17,6 @@
 
 mod accounts;
 mod audit_export;
-mod drafts;
 mod households;
 mod kept_unlocked;
 mod keys;
@@ -35,9 +34,10 @@ pub(crate) mod sync;
 mod trust;
 mod whole_file;
 
+pub use crate::domain::drafts::{HouseholdDraft, HouseholdInput, ResidentDraft, ResidentInput};
+pub use crate::roster::{FieldChanges, ImportOutcome};
 pub use accounts::{signin_wait_secs, Account, AuditEntry, Role};
 pub use audit_export::AuditExport;
-pub use drafts::{HouseholdDraft, HouseholdInput, ResidentDraft, ResidentInput};
 pub use households::{
     BuildingCounts, HouseholdListRow, HouseholdPage, HouseholdQuery, MemberBrief, OutboxProblem,
     OutboxSummary, Place, RevealedIdentity,
@@ -52,9 +52,7 @@ pub use renew::{
     DEFAULT_CHUNK,
 };
 pub use retention::{DEFAULT_KEEP_PRINTED_DAYS, MAX_KEEP_PRINTED_DAYS};
-pub use roster::{
-    FieldChanges, HouseholdDetail, HouseholdSummary, ImportOutcome, IMPORT_REPORT_EVERY,
-};
+pub use roster::{HouseholdDetail, HouseholdSummary, IMPORT_REPORT_EVERY};
 pub use status::{
     CodeState, CodeView, HistoryEntry, ResidentDetail, ResidentQuery, ResidentRow, ResidentStatus,
     StationCounts, StatusFilter,
