@@ -1,9 +1,9 @@
 //! Validation of what a volunteer types or a roster row holds, before anything is written:
 //! every problem is reported with its field, not just the first.
 
+use super::fields::{Field, FieldError};
 use crate::domain::address::{describe_control, is_control};
 use crate::domain::{Address, AddressPart, Document, DocumentType, PersonName, Phone};
-use crate::error::{Field, FieldError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

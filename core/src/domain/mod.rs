@@ -3,6 +3,7 @@
 pub mod address;
 pub mod document;
 pub mod drafts;
+pub mod fields;
 pub mod person;
 
 pub use address::{Address, AddressError, AddressPart};

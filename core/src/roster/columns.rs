@@ -3,7 +3,7 @@
 
 use super::{CellProblem, RawRow, RosterError, MAX_DATA_ROWS};
 use crate::domain::document::fold_full_width;
-use crate::error::Field;
+use crate::domain::fields::Field;
 use serde::{Deserialize, Serialize};
 
 /// A roster column. The Chinese label is the template header; the snake-case key is the

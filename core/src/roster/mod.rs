@@ -40,7 +40,6 @@ pub use outcome::{FieldChanges, ImportOutcome};
 pub use report::{validate_rows, ImportReport, RowError, Validated};
 
 use crate::domain::drafts::{HouseholdInput, ResidentInput};
-use crate::error::Result;
 use serde::Serialize;
 use std::path::Path;
 

@@ -6,8 +6,8 @@ use crate::domain::document::{
     fold_full_width, mask_document, mask_middle, normalise_code, resident_id_check_char,
 };
 use crate::domain::drafts::{HouseholdDraft, HouseholdInput, ResidentDraft};
+use crate::domain::fields::FieldError;
 use crate::domain::{Document, DocumentType};
-use crate::error::FieldError;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -415,7 +415,7 @@ fn check_row(raw: RawRow, today: NaiveDate) -> Checked {
 /// [`HouseholdDraft::validate`] stops at: a part found bad is replaced by a placeholder and the
 /// address is validated again.
 fn household_errors(input: &HouseholdInput) -> (Option<HouseholdDraft>, Vec<FieldError>) {
-    use crate::error::Field;
+    use crate::domain::fields::Field;
     let mut probe = input.clone();
     let mut errors: Vec<FieldError> = Vec::new();
     for _ in 0..6 {
