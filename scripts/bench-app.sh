@@ -13,4 +13,4 @@ cargo build --release --locked -p nac-station --features custom-protocol
 export NAC_APP="${CARGO_TARGET_DIR:-target}/release/nac-station"
 export NAC_E2E_REQUIRED=1
 xvfb-run -a -s "-screen 0 1366x768x24" \
-  cargo test --release --locked -p nac-e2e --test bench_app -- --ignored --nocapture
+  cargo test --release --locked -p nac-e2e --test it -- --ignored --nocapture bench_app::

@@ -34,13 +34,11 @@
 //! A failing seed prints the command that replays it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
 use nac_core::domain::Capacity;
 use nac_core::station::HubRequest;
 use nac_core::{Clock, ErrorCode, ManualClock, Station, Transport, TransportError};
 use nac_credential::Verdict;
+use nac_test_support::hub::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -4,7 +4,7 @@
 //! terminal, and the export holds no raw control character either.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{nac, output_text, PASSPHRASE};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! The `nac` binary end to end on a real database file: exit statuses, both languages, JSON.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -3,7 +3,7 @@
 //! with its outbox event, and no half-written renewal exists.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

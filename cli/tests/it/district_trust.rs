@@ -5,7 +5,7 @@
 //! restored from a backup is recognised and made whole again by the stations.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use nac_core::domain::Capacity;

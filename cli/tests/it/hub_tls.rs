@@ -4,9 +4,8 @@
 //! gets nowhere.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-#[path = "common/tls.rs"]
-mod tls;
+use crate::common;
+use nac_test_support::tls;
 
 use std::path::Path;
 use std::process::Output;

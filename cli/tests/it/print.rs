@@ -3,13 +3,12 @@
 //! decoded text is valid; the ledger records every card; an unprintable name prints nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-#[path = "../../print/tests/support/pdf.rs"]
-mod pdf;
+use nac_test_support::pdf;
 use pdf::{decode_all, decode_all_at, tool};
 
 use common::nac;

@@ -3,7 +3,7 @@
 //! lock; exports never overwrite the station or write through a symlink; files are private.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -4,7 +4,7 @@
 //! on the hub.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use nac_core::domain::Capacity;

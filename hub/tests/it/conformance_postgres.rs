@@ -2,8 +2,7 @@
 //! `support/pg.rs`), plus what only PostgreSQL can show.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod conformance;
-mod support;
+use crate::{conformance, support};
 
 use nac_hub::{Hub, PgStore};
 use support::*;

@@ -1,8 +1,7 @@
 //! The conformance suite on SQLite, plus what only SQLite can show (its file and schema).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod conformance;
-mod support;
+use crate::{conformance, support};
 
 use nac_hub::{Hub, SqliteStore};
 use support::*;

@@ -18,11 +18,7 @@
 )]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/pg_tls.rs"]
-mod pg_tls;
-#[path = "support/raw.rs"]
-mod raw;
-mod support;
+use crate::support::{self, pg_tls, raw};
 
 use std::time::{Duration, Instant};
 

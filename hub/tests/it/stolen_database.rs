@@ -19,7 +19,7 @@
 //! (the reviewer's finding, reproduced) until this hub opens it, after which it gives none.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeSet, HashSet};
 use std::os::unix::fs::PermissionsExt;

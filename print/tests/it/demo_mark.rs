@@ -9,8 +9,7 @@
 use std::ops::ControlFlow;
 use std::path::Path;
 
-#[path = "support/pdf.rs"]
-mod pdf;
+use nac_test_support::pdf;
 use pdf::{decode_all, tool};
 
 use nac_print::{render_to_path, sample, Card, Fonts, Layout, DEMO_MARK};

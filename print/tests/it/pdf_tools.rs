@@ -13,8 +13,7 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-#[path = "support/pdf.rs"]
-mod pdf;
+use nac_test_support::pdf;
 use pdf::{decode_all, tool};
 
 use nac_print::{

@@ -116,10 +116,22 @@ fn memory_child() {
     );
 }
 
+/// [`memory_child`] as the test harness names it: `streaming_memory::memory_child` (the path
+/// of this module in the test binary, without the binary's own name).
+fn memory_child_name() -> String {
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    format!("{module}::memory_child")
+}
+
 /// Peak memory of a render of `n` cards above what was resident before it, in kB.
 fn render_growth_kb(n: usize) -> u64 {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "memory_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            &memory_child_name(),
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD, n.to_string())
         .output()
         .unwrap();

@@ -6,8 +6,8 @@
 
 use serde_json::Value;
 
-const CONFIG: &str = include_str!("../tauri.conf.json");
-const MANIFEST: &str = include_str!("../Cargo.toml");
+const CONFIG: &str = include_str!("../../tauri.conf.json");
+const MANIFEST: &str = include_str!("../../Cargo.toml");
 
 /// The only origins a directive may name besides the keywords: Tauri's IPC endpoints.
 const IPC_ORIGINS: [&str; 2] = ["ipc:", "http://ipc.localhost"];

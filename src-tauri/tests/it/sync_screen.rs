@@ -7,16 +7,14 @@
 )]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../cli/tests/common/mod.rs"]
-mod common;
-#[path = "../../cli/tests/common/tls.rs"]
-mod tls;
-
-use common::{raw_connection, resident_id, station_key, Hub, HubData, HubTime, Rng, DAY};
 use nac_core::ManualClock;
 use nac_station::api::{codes, roster, sync};
 use nac_station::host::{events, EventSink, Host};
 use nac_station::view::{Capacity, EnrolForm, HouseholdForm, ListQuery, ResidentForm};
+use nac_test_support::hub::{
+    raw_connection, resident_id, station_key, Hub, HubData, HubTime, Rng, DAY,
+};
+use nac_test_support::tls;
 use serde_json::Value;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;

@@ -63,6 +63,7 @@ fn metrics(app: &App) -> Value {
 #[test]
 #[ignore = "benchmark: run scripts/bench-app.sh"]
 fn cold_start_and_search_with_50000_residents() {
+    let _alone = crate::one_at_a_time();
     let Some((binary, driver)) = skip_unless_ready() else {
         return;
     };

@@ -24,6 +24,7 @@ fn step(app: &App, name: &str, result: Result<(), String>) {
 
 #[test]
 fn the_demo_says_so_everywhere_and_stays_out_of_the_station_file() {
+    let _alone = crate::one_at_a_time();
     let Some((binary, driver)) = skip_unless_ready() else {
         return;
     };

@@ -6,8 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../cli/tests/common/mod.rs"]
-mod common;
+use nac_test_support::hub as common;
 
 use nac_core::station::{HouseholdInput, ResidentInput, Role};
 use nac_e2e::{skip_unless_ready, App};
@@ -27,6 +26,7 @@ fn step(app: &App, name: &str, result: Result<(), String>) {
 
 #[test]
 fn sign_in_wrong_pin_idle_lock_and_unlock() {
+    let _alone = crate::one_at_a_time();
     let Some((binary, driver)) = skip_unless_ready() else {
         return;
     };

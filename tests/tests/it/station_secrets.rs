@@ -65,6 +65,7 @@ fn open_settings(app: &App) -> Result<(), String> {
 
 #[test]
 fn the_passphrase_is_the_administrators_and_the_station_locks_itself() {
+    let _alone = crate::one_at_a_time();
     let Some((binary, driver)) = skip_unless_ready() else {
         return;
     };

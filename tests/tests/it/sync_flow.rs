@@ -8,8 +8,7 @@
 )]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../cli/tests/common/mod.rs"]
-mod common;
+use nac_test_support::hub as common;
 
 use common::{add_residents, resident_id, Hub, HubData, HubTime, Rng};
 use nac_e2e::{skip_unless_ready, App};
@@ -38,6 +37,7 @@ fn renew(app: &App, id: i64) -> Result<serde_json::Value, String> {
 
 #[test]
 fn a_station_enrols_syncs_and_shows_a_rejected_renewal() {
+    let _alone = crate::one_at_a_time();
     let Some((binary, driver)) = skip_unless_ready() else {
         return;
     };

@@ -29,6 +29,7 @@ fn fill(app: &App, css: &str, text: &str) -> Result<(), String> {
 
 #[test]
 fn volunteer_flow_on_an_empty_database() {
+    let _alone = crate::one_at_a_time();
     let Some((binary, driver)) = skip_unless_ready() else {
         return;
     };

@@ -1,9 +1,12 @@
-//! Test support shared by the hub's test binaries: sample stations, events and credentials, a
-//! PostgreSQL cluster, and the real `nac-hub` process.
+//! Test support shared by the hub's tests: sample stations, events and credentials, databases
+//! on the test PostgreSQL server (also one over TLS), the real `nac-hub` process, and a raw
+//! HTTP client for the robustness tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod pg;
+pub mod pg_tls;
 pub mod process;
+pub mod raw;
 
 use nac_credential::{issue, Claims, StationKey, VALIDITY_SECS};
 use nac_hub::{Clock, Hub, KeyDir, Policy, Store};

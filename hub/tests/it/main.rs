@@ -1,0 +1,13 @@
+//! The hub's integration tests, one test binary: `cargo test -p nac-hub --test it` (the
+//! conformance suite on one backend: `--test it -- conformance_sqlite::`).
+
+mod support;
+// `conformance_suite!` (instantiated by the two backends' modules below).
+#[macro_use]
+mod conformance;
+
+mod conformance_postgres;
+mod conformance_sqlite;
+mod http_api;
+mod robustness;
+mod stolen_database;
