@@ -3,7 +3,7 @@
 //! full ID number or phone through any read of the core.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::Fixture;
 use nac_core::domain::Capacity;

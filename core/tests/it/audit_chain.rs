@@ -3,7 +3,7 @@
 //! named exactly; rows cut off the end are found; a version-3 log is chained by the migration.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::Fixture;
 use nac_core::domain::Capacity;
@@ -147,9 +147,9 @@ fn a_version_3_log_is_chained_by_the_migration() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         for sql in [
-            include_str!("../src/store/migrations/0001_init.sql"),
-            include_str!("../src/store/migrations/0002_demo_and_print_state.sql"),
-            include_str!("../src/store/migrations/0003_sync.sql"),
+            include_str!("../../src/store/migrations/0001_init.sql"),
+            include_str!("../../src/store/migrations/0002_demo_and_print_state.sql"),
+            include_str!("../../src/store/migrations/0003_sync.sql"),
         ] {
             conn.execute_batch(sql).unwrap();
         }
@@ -427,19 +427,19 @@ fn schema_7_file(dir: &Path, tweak: &str) -> (std::path::PathBuf, Vec<String>) {
     let path = dir.join("v7.db");
     let conn = rusqlite::Connection::open(&path).unwrap();
     for sql in [
-        include_str!("../src/store/migrations/0001_init.sql"),
-        include_str!("../src/store/migrations/0002_demo_and_print_state.sql"),
-        include_str!("../src/store/migrations/0003_sync.sql"),
-        include_str!("../src/store/migrations/0004_audit_chain.sql"),
+        include_str!("../../src/store/migrations/0001_init.sql"),
+        include_str!("../../src/store/migrations/0002_demo_and_print_state.sql"),
+        include_str!("../../src/store/migrations/0003_sync.sql"),
+        include_str!("../../src/store/migrations/0004_audit_chain.sql"),
         // Migration 4's Rust step, for an empty version-3 log.
         "DROP TABLE audit_log_v3;
          CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
          BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
          CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
          BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
-        include_str!("../src/store/migrations/0005_accounts.sql"),
-        include_str!("../src/store/migrations/0006_key_rotation.sql"),
-        include_str!("../src/store/migrations/0007_district_trust.sql"),
+        include_str!("../../src/store/migrations/0005_accounts.sql"),
+        include_str!("../../src/store/migrations/0006_key_rotation.sql"),
+        include_str!("../../src/store/migrations/0007_district_trust.sql"),
     ] {
         conn.execute_batch(sql).unwrap();
     }

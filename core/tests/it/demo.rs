@@ -2,7 +2,7 @@
 //! never filled with demo data.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::count;
 use nac_core::domain::Capacity;

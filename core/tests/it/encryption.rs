@@ -4,7 +4,7 @@
 //! file whole.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::Fixture;
 use nac_core::domain::Capacity;

@@ -4,7 +4,7 @@
 //! station follow the passphrase, and unfinished ones are swept at every open.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::Fixture;
 use nac_core::station::{restore, RestoreRequest, Role};

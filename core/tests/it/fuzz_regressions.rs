@@ -5,9 +5,9 @@
 //! contract). Each must end in `Ok` or a `RosterError`, never a panic or an abort.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../fuzz/src/office_wrap.rs"]
+#[path = "../../../fuzz/src/office_wrap.rs"]
 mod office_wrap;
-#[path = "../../fuzz/src/roster_check.rs"]
+#[path = "../../../fuzz/src/roster_check.rs"]
 mod roster_check;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -2,7 +2,7 @@
 //! an attacker would (issue 8): each failed on the code before its fix.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{dump, valid_id};
 use nac_core::roster::{read_roster_file, Column, RosterError};

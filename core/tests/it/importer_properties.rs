@@ -4,7 +4,7 @@
 //! linear in the file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{count, dump, valid_id};
 use nac_core::{ManualClock, Station, WriteSource};

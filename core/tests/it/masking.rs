@@ -2,7 +2,7 @@
 //! down), whatever its length or kind: `E1234` was shown as `*1234` and put `1234` in the QR.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::Fixture;
 use nac_core::domain::document::{document_tail, mask_document, Document, DocumentType};

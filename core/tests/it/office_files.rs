@@ -5,7 +5,7 @@
 //! round-trips exports through LibreOffice itself.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use nac_core::roster::{
     read_roster_file, Column, FileFormat, ImportOptions, ImportReport, RosterError,

@@ -2,7 +2,7 @@
 //! duplicates refused, moves and removals that keep history, change events after commit.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{count, valid_id, Fixture};
 use nac_core::domain::Capacity;

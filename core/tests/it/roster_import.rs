@@ -1,7 +1,7 @@
 //! Roster files in and out: real files in a temp dir, a real station database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{count, dump, valid_id};
 use encoding_rs::GB18030;
@@ -1170,7 +1170,7 @@ fn unsupported_extensions_are_refused() {
 
 // ---------------------------------------------------------------- timing
 
-/// `cargo test --release -p nac-core --test roster_import -- --ignored --nocapture`
+/// `cargo test --release -p nac-core --test it -- --ignored --nocapture roster_import::`
 #[test]
 #[ignore = "timing; run in release mode"]
 fn time_import_of_a_10000_row_xlsx() {

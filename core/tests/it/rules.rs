@@ -2,7 +2,7 @@
 //! so midnight (UTC+08:00) and the 30-day edge are crossed deliberately.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{count, Fixture};
 use nac_core::domain::Capacity;

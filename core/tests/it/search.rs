@@ -1,7 +1,7 @@
 //! Search as volunteers use it: name, pinyin initials, last four digits, address fragment.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{valid_id, Fixture};
 use nac_core::station::{HouseholdInput, ResidentInput, ResidentQuery};

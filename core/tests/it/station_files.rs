@@ -2,7 +2,7 @@
 //! needs the write lock, how an old schema is upgraded, and where an export may be written.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{count, Fixture};
 use nac_core::domain::Capacity;
@@ -112,7 +112,7 @@ fn a_schema_1_database_with_data_is_upgraded() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
             .unwrap();
-        conn.execute_batch(include_str!("../src/store/migrations/0001_init.sql"))
+        conn.execute_batch(include_str!("../../src/store/migrations/0001_init.sql"))
             .unwrap();
         let key = nac_credential::StationKey::from_secret_bytes(&[7u8; 32]);
         let public = key.public_key().to_bytes();

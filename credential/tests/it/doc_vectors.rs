@@ -6,7 +6,7 @@ use nac_credential::{
     Verdict, VALIDITY_SECS,
 };
 
-const DOC: &str = include_str!("../../docs/credential.md");
+const DOC: &str = include_str!("../../../docs/credential.md");
 
 struct Vector {
     name: String,

@@ -1,7 +1,7 @@
 //! Property tests: `verify` never panics and never says Valid to junk; any claims round-trip.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
-mod common;
+use crate::common;
 
 use common::wrap::{sign1, wrap};
 use common::{claims, key, trust_for, ISSUED_AT};

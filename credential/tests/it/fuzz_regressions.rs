@@ -5,7 +5,7 @@
 //! re-issuing).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../fuzz/src/credential_check.rs"]
+#[path = "../../../fuzz/src/credential_check.rs"]
 mod credential_check;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

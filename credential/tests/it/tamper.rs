@@ -2,7 +2,7 @@
 //! change leaves the signed bytes identical — still Valid.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
-mod common;
+use crate::common;
 
 use common::wrap::{sign1, wrap};
 use common::{claims, key, trust_for, ISSUED_AT};

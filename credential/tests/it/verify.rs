@@ -1,7 +1,7 @@
 //! Issue → verify behaviour through the public API.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
-mod common;
+use crate::common;
 
 use common::{claims, key, trust_for, ISSUED_AT, STATION};
 use nac_credential::{

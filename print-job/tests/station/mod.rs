@@ -1,5 +1,5 @@
 //! A real station file in a temp dir with a manual clock: the part of core's test fixture
-//! (`core/tests/common`) the print-job tests need.
+//! (`core/tests/it/common.rs`) the print-job tests need.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use nac_core::domain::document::resident_id_check_char;

@@ -1,5 +1,5 @@
 //! Sample values shared by the protocol's tests (and, through `examples`, by docs/sync.md).
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use nac_credential::{issue, Claims, StationKey, VALIDITY_SECS};
 use nac_protocol::*;

@@ -5,19 +5,19 @@
 //! validate, credentials verify under the example keys, the signature example verifies. A
 //! `json` block without a type, or a type this test does not know, fails the test.
 //!
-//! `cargo test -p nac-protocol --test doc_examples -- --ignored --nocapture print_examples`
+//! `cargo test -p nac-protocol --test it -- --ignored --nocapture doc_examples::print_examples`
 //! prints the examples as they are built here (how they were made for the document).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use nac_credential::{issue, Claims, Revocation, StationKey, TrustList, Verdict, VALIDITY_SECS};
 use nac_protocol::*;
 use serde::{de::DeserializeOwned, Serialize};
 
-const DOC: &str = include_str!("../../docs/sync.md");
+const DOC: &str = include_str!("../../../docs/sync.md");
 
 /// The hub's phone issuing key in the examples.
 fn phone_key() -> StationKey {

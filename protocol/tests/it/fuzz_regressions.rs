@@ -4,7 +4,7 @@
 //! (`fuzz/src/protocol_check.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../fuzz/src/protocol_check.rs"]
+#[path = "../../../fuzz/src/protocol_check.rs"]
 mod protocol_check;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

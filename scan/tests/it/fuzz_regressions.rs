@@ -4,7 +4,7 @@
 //! (`fuzz/src/scan_check.rs`): `decode_image` must answer texts or a `ScanError`, never panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../fuzz/src/scan_check.rs"]
+#[path = "../../../fuzz/src/scan_check.rs"]
 mod scan_check;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
