@@ -20,13 +20,15 @@
 
 pub mod audit;
 pub mod demo;
-pub mod domain;
+/// Validated values (the `nac-domain` crate).
+pub use nac_domain as domain;
 pub mod error;
 pub mod files;
 /// Identifier formats and random ids (serials, station ids, event ids): the protocol's.
 pub use nac_protocol::ids;
 pub mod keyring;
-pub mod roster;
+/// Roster files in and out (the `nac-roster` crate).
+pub use nac_roster as roster;
 pub mod search;
 pub mod station;
 pub mod store;

@@ -9,7 +9,7 @@ use quick_xml::events::Event;
 use quick_xml::name::QName;
 use std::io::{Cursor, Write};
 
-const OFFICE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/office");
+const OFFICE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/fixtures/office");
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{OFFICE}/{name}")).unwrap()

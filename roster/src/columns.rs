@@ -2,8 +2,8 @@
 //! [`RawRow`](super::RawRow) (shared by the CSV and XLSX readers).
 
 use super::{CellProblem, RawRow, RosterError, MAX_DATA_ROWS};
-use crate::domain::document::fold_full_width;
-use crate::domain::fields::Field;
+use nac_domain::document::fold_full_width;
+use nac_domain::fields::Field;
 use serde::{Deserialize, Serialize};
 
 /// A roster column. The Chinese label is the template header; the snake-case key is the
@@ -560,7 +560,7 @@ const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// Whether `value` needs a guard quote in a CSV export: it starts with a formula trigger, or
 /// with guard quotes before one (so that a value which really starts with `'=` also survives
 /// the round trip).
-pub(crate) fn needs_formula_guard(value: &str) -> bool {
+pub fn needs_formula_guard(value: &str) -> bool {
     value.trim_start_matches('\'').starts_with(FORMULA_TRIGGERS)
 }
 

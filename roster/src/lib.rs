@@ -27,19 +27,19 @@
 mod bounds;
 mod columns;
 mod csv_file;
-pub(crate) mod export;
+pub mod export;
 mod outcome;
 mod report;
 mod sniff;
 mod workbook;
 
-pub(crate) use columns::needs_formula_guard;
+pub use columns::needs_formula_guard;
 pub use columns::{Column, ColumnSet, HEADER_SEARCH_ROWS};
 pub use export::{write_template, EXPORT_STATUS_HEADERS};
 pub use outcome::{FieldChanges, ImportOutcome};
 pub use report::{validate_rows, ImportReport, RowError, Validated};
 
-use crate::domain::drafts::{HouseholdInput, ResidentInput};
+use nac_domain::drafts::{HouseholdInput, ResidentInput};
 use serde::Serialize;
 use std::path::Path;
 
@@ -280,7 +280,7 @@ pub fn read_roster_bytes(name: &str, bytes: &[u8]) -> Result<RosterFile, RosterE
 }
 
 /// The name a report shows for the file at `path`.
-pub(crate) fn file_name(path: &Path) -> String {
+pub fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())

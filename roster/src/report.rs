@@ -2,13 +2,13 @@
 
 use super::ImportOutcome;
 use super::{Column, RawRow};
-use crate::domain::document::{
+use chrono::NaiveDate;
+use nac_domain::document::{
     fold_full_width, mask_document, mask_middle, normalise_code, resident_id_check_char,
 };
-use crate::domain::drafts::{HouseholdDraft, HouseholdInput, ResidentDraft};
-use crate::domain::fields::FieldError;
-use crate::domain::{Document, DocumentType};
-use chrono::NaiveDate;
+use nac_domain::drafts::{HouseholdDraft, HouseholdInput, ResidentDraft};
+use nac_domain::fields::FieldError;
+use nac_domain::{Document, DocumentType};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -415,7 +415,7 @@ fn check_row(raw: RawRow, today: NaiveDate) -> Checked {
 /// [`HouseholdDraft::validate`] stops at: a part found bad is replaced by a placeholder and the
 /// address is validated again.
 fn household_errors(input: &HouseholdInput) -> (Option<HouseholdDraft>, Vec<FieldError>) {
-    use crate::domain::fields::Field;
+    use nac_domain::fields::Field;
     let mut probe = input.clone();
     let mut errors: Vec<FieldError> = Vec::new();
     for _ in 0..6 {

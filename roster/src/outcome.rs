@@ -60,7 +60,8 @@ impl FieldChanges {
         format!("{} / {}", zh.join("、"), en.join(", "))
     }
 
-    pub(crate) fn add(&mut self, other: &FieldChanges) {
+    /// Adds `other`'s counts to these (one resident's changes into the import's).
+    pub fn add(&mut self, other: &FieldChanges) {
         self.moved += other.moved;
         self.name += other.name;
         self.phone_changed += other.phone_changed;

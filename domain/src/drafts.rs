@@ -2,8 +2,8 @@
 //! every problem is reported with its field, not just the first.
 
 use super::fields::{Field, FieldError};
-use crate::domain::address::{describe_control, is_control};
-use crate::domain::{Address, AddressPart, Document, DocumentType, PersonName, Phone};
+use crate::address::{describe_control, is_control};
+use crate::{Address, AddressPart, Document, DocumentType, PersonName, Phone};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -107,7 +107,7 @@ impl ResidentDraft {
                 errors.push(
                     (
                         Field::DocumentNumber,
-                        crate::domain::DocumentError::BirthDateInFuture(born.to_string()),
+                        crate::DocumentError::BirthDateInFuture(born.to_string()),
                     )
                         .into(),
                 );

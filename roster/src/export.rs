@@ -13,11 +13,11 @@ use std::path::Path;
 pub const EXPORT_STATUS_HEADERS: [&str; 3] = ["状态", "有效期至", "剩余天数"];
 
 /// One exported resident: the roster columns in template order, then the status columns.
-pub(crate) struct Line {
-    pub(crate) cells: [String; 12],
-    pub(crate) status: String,
-    pub(crate) valid_until: String,
-    pub(crate) days_left: Option<i64>,
+pub struct Line {
+    pub cells: [String; 12],
+    pub status: String,
+    pub valid_until: String,
+    pub days_left: Option<i64>,
 }
 
 /// The example rows of the import template (fictional people with valid check digits).
@@ -74,12 +74,12 @@ pub fn write_template(path: &Path) -> Result<(), RosterError> {
 
 /// What exports and the template are written as.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum ExportFormat {
+pub enum ExportFormat {
     Csv,
     Xlsx,
 }
 
-pub(crate) fn export_format(path: &Path) -> Result<ExportFormat, RosterError> {
+pub fn export_format(path: &Path) -> Result<ExportFormat, RosterError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -109,10 +109,7 @@ fn headers(status_headers: &[&'static str]) -> Vec<&'static str> {
 /// it into a number, keep 15 digits and lose the rest (and any leading zero) when the file is
 /// opened and saved again. The tab is whitespace, which the import ignores, and it stands
 /// before digits only, so it starts no formula.
-pub(crate) fn csv_bytes(
-    lines: &[Line],
-    status_headers: &[&'static str],
-) -> Result<Vec<u8>, RosterError> {
+pub fn csv_bytes(lines: &[Line], status_headers: &[&'static str]) -> Result<Vec<u8>, RosterError> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::WriterBuilder::new()
@@ -143,7 +140,7 @@ pub(crate) fn csv_bytes(
     Ok(out)
 }
 
-pub(crate) fn write_xlsx(
+pub fn write_xlsx(
     path: &Path,
     lines: &[Line],
     status_headers: &[&'static str],
