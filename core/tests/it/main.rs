@@ -1,5 +1,8 @@
 //! The core's integration tests, one test binary: `cargo test -p nac-core --test it` (a module
-//! of it: `--test it -- rules::`). Fixtures are in `core/tests/fixtures/`.
+//! of it: `--test it -- rules::`). Fixtures are in `core/tests/fixtures/`. proptest keeps the
+//! failing cases of a module beside this binary's directory, in
+//! `core/tests/proptest-regressions/<module>.txt` (it looks there when the source's directory
+//! holds a main.rs), and replays them first.
 
 mod common;
 
