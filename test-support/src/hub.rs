@@ -471,7 +471,7 @@ impl Drop for Hub {
 }
 
 /// A fresh database on the test PostgreSQL server (`NAC_TEST_PG_URL`, or one started by
-/// `scripts/pg-test.sh`: see [`crate::pg`]); `None` outside CI when there is none, a failure
+/// `scripts/pg-test.sh`: see `crate::pg`); `None` outside CI when there is none, a failure
 /// under CI.
 pub fn postgres_database() -> Option<String> {
     let admin = crate::pg::server_url()?;

@@ -2,7 +2,7 @@
 //! `scripts/pg-test.sh` (stopped when the test process exits), once per test process. Under
 //! `CI=true` a missing or unstartable PostgreSQL fails the test; elsewhere the PostgreSQL tests
 //! are skipped loudly. Creating databases on it is left to the tests (the hub's use
-//! `tokio-postgres`, [`crate::hub::postgres_database`] runs `psql`).
+//! `tokio-postgres`, `hub::postgres_database` runs `psql`).
 
 use std::path::PathBuf;
 use std::process::Command;
