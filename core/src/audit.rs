@@ -25,7 +25,7 @@
 //!
 //! Version 1 (schemas 4–7) joined the fields with `\n`, which a field may contain: an action
 //! `a\nb` with subject `c` hashed like action `a` with subject `b\nc`, so a row could be edited
-//! without changing its hash. Migration 8 ([`rechain`]) recomputes every row's hashes with
+//! without changing its hash. Migration 8 (`rechain`) recomputes every row's hashes with
 //! version 2 and keeps what version 1 said, because the hub holds version-1 hashes of the rows
 //! it anchored before the migration:
 //!

@@ -28,6 +28,9 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// The first bytes of a kept key's payload (a format version).
+mod error;
+pub use error::KeyringError;
+
 const MAGIC: [u8; 4] = *b"NKU1";
 /// Payload length: magic, end time, raw key.
 const PAYLOAD: usize = 4 + 8 + 48;
@@ -46,28 +49,6 @@ impl std::fmt::Debug for KeptKey {
         f.debug_struct("KeptKey")
             .field("until", &self.until)
             .finish_non_exhaustive()
-    }
-}
-
-/// Why the keyring did not do what was asked.
-#[derive(Debug, thiserror::Error)]
-pub enum KeyringError {
-    #[error("本机的系统密钥环不可用（{0}），请每次用口令解锁 / the system keyring is not available on this computer ({0}); unlock with the passphrase each time")]
-    Unavailable(String),
-    #[error("系统密钥环拒绝了操作：{0} / the system keyring refused: {0}")]
-    Refused(String),
-    #[error("保持解锁的截止时间应在现在之后、24小时之内 / the station can be kept unlocked until a time after now and within 24 hours")]
-    BadEnd,
-}
-
-impl KeyringError {
-    /// A stable code for callers that branch on the kind.
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            KeyringError::Unavailable(_) => ErrorCode::KeyringUnavailable,
-            KeyringError::Refused(_) => ErrorCode::Keyring,
-            KeyringError::BadEnd => ErrorCode::KeepUntil,
-        }
     }
 }
 
@@ -132,7 +113,7 @@ pub fn available() -> Result<(), KeyringError> {
 
 #[cfg(target_os = "linux")]
 mod os {
-    use super::KeyringError;
+    use super::error::KeyringError;
     use linux_keyutils::{KeyError, KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, Permission};
     use zeroize::Zeroizing;
 
@@ -236,7 +217,7 @@ mod os {
 
 #[cfg(not(target_os = "linux"))]
 mod os {
-    use super::KeyringError;
+    use super::error::KeyringError;
     use zeroize::Zeroizing;
 
     fn unsupported() -> KeyringError {

@@ -23,6 +23,7 @@ pub mod demo;
 /// Validated values (the `nac-domain` crate).
 pub use nac_domain as domain;
 pub mod error;
+mod error_code;
 pub mod files;
 /// Identifier formats and random ids (serials, station ids, event ids): the protocol's.
 pub use nac_protocol::ids;

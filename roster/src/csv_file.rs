@@ -1,8 +1,11 @@
 //! Delimited text rosters: encoding detection (BOM, UTF-8, GB18030), delimiter detection from
 //! the header line (comma, tab or semicolon) and spreadsheet row numbers.
 
-use super::columns::{Assembled, Assembler, Cell, HEADER_SEARCH_ROWS};
-use super::{FileFormat, RosterError, RosterFile};
+use crate::column::HEADER_SEARCH_ROWS;
+use crate::error::RosterError;
+use crate::format::FileFormat;
+use crate::header::{Assembled, Assembler, Cell};
+use crate::rows::RosterFile;
 use encoding_rs::{Encoding, GB18030};
 use std::borrow::Cow;
 

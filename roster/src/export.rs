@@ -2,8 +2,9 @@
 //! import template. What goes in an export (the station's residents, masked or not, with their
 //! status) is read by `station/roster_export.rs`.
 
-use super::columns::needs_formula_guard;
-use super::{Column, RosterError};
+use crate::column::Column;
+use crate::error::RosterError;
+use crate::header::needs_formula_guard;
 use rust_xlsxwriter::{ColNum, Format, RowNum, Workbook};
 use std::path::Path;
 

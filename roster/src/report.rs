@@ -1,7 +1,8 @@
 //! Row validation and the import report.
 
-use super::ImportOutcome;
-use super::{Column, RawRow};
+use crate::column::Column;
+use crate::outcome::ImportOutcome;
+use crate::rows::RawRow;
 use chrono::NaiveDate;
 use nac_domain::document::{
     fold_full_width, mask_document, mask_middle, normalise_code, resident_id_check_char,
@@ -157,7 +158,7 @@ pub struct Validated {
 /// that appears on more than one row is reported on every such row and none of them is
 /// imported (which one is right cannot be told); rows of one household (same address) that
 /// give different household phones are all rejected for the same reason; and resident ID
-/// numbers ending in `000` are suspected of Excel's 15-digit cut (see [`truncation`]).
+/// numbers ending in `000` are suspected of Excel's 15-digit cut (see `truncation`).
 pub fn validate_rows(rows: Vec<RawRow>, today: NaiveDate) -> Validated {
     let mut checked: Vec<Checked> = rows.into_iter().map(|r| check_row(r, today)).collect();
     let mut notices = Vec::new();

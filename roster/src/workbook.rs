@@ -6,8 +6,12 @@
 //! file, so [`bounds`](super::bounds) checks those numbers first. Every sheet is tried in order
 //! (visible ones first) and the first whose header maps is read; the report names it.
 
-use super::columns::{cell_reference, Assembled, Assembler, Cell, MAX_COLUMNS, MAX_SHEET_ROWS};
-use super::{bounds, FileFormat, RosterError, RosterFile, MAX_DATA_ROWS};
+use crate::bounds;
+use crate::error::RosterError;
+use crate::format::FileFormat;
+use crate::header::{cell_reference, Assembled, Assembler, Cell, MAX_COLUMNS, MAX_SHEET_ROWS};
+use crate::limits::MAX_DATA_ROWS;
+use crate::rows::RosterFile;
 use calamine::{Data, Ods, Reader, Sheet, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
 use std::io::Cursor;
 

@@ -23,6 +23,7 @@
 //! and a terminal escape once showed as a fake row in `nac audit list`. What the log already
 //! holds is shown escaped ([`crate::audit::escape_text`]).
 
+use super::role::Role;
 use super::{audit, Station};
 use crate::error::{Error, Result};
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
@@ -36,31 +37,6 @@ const FREE_ATTEMPTS: i64 = 3;
 const FIRST_WAIT_SECS: i64 = 30;
 /// The longest wait.
 const MAX_WAIT_SECS: i64 = 15 * 60;
-
-/// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Volunteer,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Volunteer => "volunteer",
-            Role::Admin => "admin",
-        }
-    }
-
-    fn parse(text: &str) -> Role {
-        if text == "admin" {
-            Role::Admin
-        } else {
-            Role::Volunteer
-        }
-    }
-}
 
 /// An account as the management screen lists it (never its secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -47,7 +47,7 @@ pub(crate) fn key_in_state(conn: &Connection, state: &str) -> Result<Option<Stat
         )?
         .query_row([state], |r| r.get(0))
         .optional()?;
-    secret.map(|s| super::key_from(&s)).transpose()
+    secret.map(|s| key_from(&s)).transpose()
 }
 
 /// Stores a new key in `state` (its public half trusted for verification at once).
@@ -133,4 +133,11 @@ pub(crate) fn retire_all_for_rekey(
     conn.execute("DELETE FROM station_keys WHERE state = 'pending'", [])?;
     retire_active(conn, now)?;
     insert_key(conn, new, "active", station_id, now)
+}
+
+/// A stored key that is not 32 bytes is damaged: refuse rather than sign with a new key the
+/// hub has never seen.
+fn key_from(secret: &[u8]) -> Result<StationKey> {
+    let bytes = <[u8; 32]>::try_from(secret).map_err(|_| crate::Error::DamagedKey)?;
+    Ok(StationKey::from_secret_bytes(&bytes))
 }

@@ -29,7 +29,7 @@
 //!
 //! The key and passphrase are zeroed when dropped and never printed (`Debug` is redacted).
 
-use super::StoreError;
+use super::error::{StoreError, WeakReason};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::io::Read as _;
 use std::path::Path;
@@ -246,37 +246,6 @@ pub fn file_kind(path: &Path) -> Result<FileKind, StoreError> {
             })
         }
     })
-}
-
-/// Why a new passphrase was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WeakReason {
-    TooShort,
-    Demo,
-    OnlyDigits,
-    NamesTheStation,
-    Guessable,
-}
-
-impl WeakReason {
-    /// The reason in Chinese and English, for the error message.
-    pub fn text(&self) -> &'static str {
-        match self {
-            WeakReason::TooShort => "至少8个字符 / it needs at least 8 characters",
-            WeakReason::Demo => "不能用演示口令 / it must not be the demo's",
-            WeakReason::OnlyDigits => {
-                "不能只有数字（电话、日期、证件号容易被猜到） / digits alone (a phone number, a \
-                 date, an ID) are guessed first"
-            }
-            WeakReason::NamesTheStation => {
-                "不能包含站点名称或编号 / it must not contain the station's name or id"
-            }
-            WeakReason::Guessable => {
-                "太常见、太容易猜，请用几个不相关的词组成较长的口令 / it is too common or easy \
-                 to guess; use a longer phrase of several unrelated words"
-            }
-        }
-    }
 }
 
 impl DatabaseKey {

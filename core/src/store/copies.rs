@@ -19,7 +19,10 @@
 //! stay readable on the disk, and in any hard link to it. (On SSDs and copy-on-write file
 //! systems the device may still keep old blocks; docs/security.md says so.)
 
-use super::{schema_version, unlock, DatabaseKey, StoreError, SCHEMA_VERSION};
+use super::cipher::{file_kind, DatabaseKey, FileKind, Passphrase};
+use super::connection::{open_file, schema_version, unlock, BUSY_TIMEOUT, SCHEMA_VERSION};
+use super::error::StoreError;
+use super::leftovers::{self, sibling};
 use rusqlite::{params, Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 
@@ -107,36 +110,36 @@ fn stamp_copy(
 /// Changes the passphrase: the file is rewritten under a key derived from `new` with a fresh
 /// salt, `stamp` writing into the new file (an audit row); copies kept beside it under the
 /// old key (before a restore) are re-keyed too, and unfinished copies removed
-/// ([`super::leftovers`]). Returns the new key (for connections opened afterwards).
+/// (`store/leftovers.rs`). Returns the new key (for connections opened afterwards).
 pub fn change_passphrase(
     path: &Path,
     current: &DatabaseKey,
-    new: &super::Passphrase,
+    new: &Passphrase,
     context: &[&str],
     stamp: impl FnOnce(&Connection) -> Result<(), StoreError>,
 ) -> Result<DatabaseKey, StoreError> {
     new.check_new(context)?;
     let to = DatabaseKey::fresh(new)?;
     rewrite_stamped(path, Some(current), &to, stamp)?;
-    super::leftovers::rekey_kept(path, current, &to);
+    rekey_kept(path, current, &to);
     Ok(to)
 }
 
 /// Rewrites the station at `path` with the current key-derivation cost when `key` (which
-/// opens it) was derived with less, at its next open ([`super::KdfParams`]). Returns the new
+/// opens it) was derived with less, at its next open ([`KdfParams`](super::KdfParams)). Returns the new
 /// key, or `None` when nothing was due or another program has the file open (next time).
 pub fn upgrade_key(
     path: &Path,
     key: &DatabaseKey,
-    passphrase: &super::Passphrase,
+    passphrase: &Passphrase,
 ) -> Result<Option<DatabaseKey>, StoreError> {
-    if !key.needs_upgrade() || super::file_kind(path)? != super::FileKind::Encrypted(key.salt()) {
+    if !key.needs_upgrade() || file_kind(path)? != FileKind::Encrypted(key.salt()) {
         return Ok(None);
     }
     let to = DatabaseKey::fresh(passphrase)?;
     match rewrite(path, Some(key), &to) {
         Ok(()) => {
-            super::leftovers::rekey_kept(path, key, &to);
+            rekey_kept(path, key, &to);
             Ok(Some(to))
         }
         Err(StoreError::InUse) => Ok(None),
@@ -182,7 +185,7 @@ pub fn restore(
         let conn = raw_connection(station)?;
         unlock(&conn, station, current)?;
         take_exclusive(&conn)?;
-        let aside = super::leftovers::before_restore_name(station, now);
+        let aside = leftovers::before_restore_name(station, now);
         std::fs::hard_link(station, &aside).map_err(file_error(&aside))?;
         kept = Some(aside);
         holder = Some(conn);
@@ -194,11 +197,11 @@ pub fn restore(
 }
 
 pub(super) fn raw_connection(path: &Path) -> Result<Connection, StoreError> {
-    let conn = super::open_file(
+    let conn = open_file(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    conn.busy_timeout(super::BUSY_TIMEOUT)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
 }
 
@@ -260,7 +263,7 @@ pub(super) fn check_copy(
     is_backup: bool,
 ) -> Result<(), StoreError> {
     let bad = |reason: String| StoreError::BadBackup { reason };
-    let conn = super::open_file(
+    let conn = open_file(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
@@ -316,13 +319,6 @@ fn remove_stale_sidecars(path: &Path) {
     }
 }
 
-/// `station.db` → `station.db.<what>-tmp` in the same directory (so the rename is atomic).
-pub(super) fn sibling(path: &Path, what: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_os_string();
-    name.push(format!(".{what}-tmp"));
-    PathBuf::from(name)
-}
-
 fn create_new_private(path: &Path) -> Result<(), StoreError> {
     let _ = std::fs::remove_file(path);
     let mut options = std::fs::OpenOptions::new();
@@ -337,5 +333,19 @@ fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::File {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+/// After the station moved from key `old` to key `new`: kept copies under `old` are rewritten
+/// under `new`; any other kept copy, and every unfinished copy, is removed. Best effort: a copy
+/// that cannot be re-keyed is removed rather than left under the old key.
+fn rekey_kept(station: &Path, old: &DatabaseKey, new: &DatabaseKey) {
+    leftovers::remove_all(leftovers::unfinished(station));
+    for copy in leftovers::kept_copies(station) {
+        let rekeyed = file_kind(&copy).ok() == Some(FileKind::Encrypted(old.salt()))
+            && rewrite(&copy, Some(old), new).is_ok();
+        if !rekeyed {
+            leftovers::remove_all(crate::files::database_files(&copy));
+        }
     }
 }

@@ -14,7 +14,7 @@
 //! Backups written with `nac backup` live wherever the administrator put them and keep the
 //! passphrase they were made with; `nac passphrase` lists them from the audit log.
 
-use super::{file_kind, DatabaseKey, FileKind};
+use super::cipher::{file_kind, DatabaseKey, FileKind};
 use std::path::{Path, PathBuf};
 
 const BEFORE_RESTORE: &str = ".before-restore-";
@@ -55,32 +55,18 @@ pub fn kept_copies(station: &Path) -> Vec<PathBuf> {
 }
 
 /// Unfinished copies of `station` and their journals (which exist only after a kill).
-fn unfinished(station: &Path) -> Vec<PathBuf> {
+pub(super) fn unfinished(station: &Path) -> Vec<PathBuf> {
     UNFINISHED
         .iter()
-        .flat_map(|what| crate::files::database_files(&super::copies::sibling(station, what)))
+        .flat_map(|what| crate::files::database_files(&sibling(station, what)))
         .collect()
 }
 
-fn remove_all(files: impl IntoIterator<Item = PathBuf>) -> Vec<PathBuf> {
+pub(super) fn remove_all(files: impl IntoIterator<Item = PathBuf>) -> Vec<PathBuf> {
     files
         .into_iter()
         .filter(|file| std::fs::remove_file(file).is_ok())
         .collect()
-}
-
-/// After the station moved from key `old` to key `new`: kept copies under `old` are rewritten
-/// under `new`; any other kept copy, and every unfinished copy, is removed. Best effort: a copy
-/// that cannot be re-keyed is removed rather than left under the old key.
-pub fn rekey_kept(station: &Path, old: &DatabaseKey, new: &DatabaseKey) {
-    remove_all(unfinished(station));
-    for copy in kept_copies(station) {
-        let rekeyed = file_kind(&copy).ok() == Some(FileKind::Encrypted(old.salt()))
-            && super::copies::rewrite(&copy, Some(old), new).is_ok();
-        if !rekeyed {
-            remove_all(crate::files::database_files(&copy));
-        }
-    }
 }
 
 /// At an open with `key`: removes unfinished copies and kept copies written under another
@@ -94,4 +80,11 @@ pub fn sweep(station: &Path, key: &DatabaseKey) -> Vec<PathBuf> {
         }
     }
     removed
+}
+
+/// `station.db` → `station.db.<what>-tmp` in the same directory (so the rename is atomic).
+pub(super) fn sibling(path: &Path, what: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(format!(".{what}-tmp"));
+    PathBuf::from(name)
 }

@@ -29,7 +29,7 @@
 //! formula text (a crafted formula expands about a hundredfold, quadratically in time) although
 //! the importer only reads the cached values.
 
-use super::RosterError;
+use crate::error::RosterError;
 use std::fmt::Display;
 
 mod ods;

@@ -1,19 +1,75 @@
-//! Telling a roster file's kind by its first bytes, not its name.
+//! The kinds of roster file, told by a file's first bytes, not its name.
 //!
 //! Volunteers rename files, systems export BIFF workbooks as "download.csv", and WPS saves
 //! `.xls` under whatever name the template had. Judged by the extension, such a file got
 //! "invalid Zip archive: could not find EOCD" or "encoding is neither UTF-8 nor GB18030"; judged
 //! by its content it simply imports, with a notice that the name was misleading.
 
-use super::{FileFormat, RosterError};
+use crate::error::RosterError;
+use serde::Serialize;
 use std::io::{Cursor, Read as _};
+use std::path::Path;
+
+/// The kinds of roster file. The kind is told by the file's first bytes, not its name (see
+/// [`FileFormat::detect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFormat {
+    /// Delimited text: `.csv`, `.tsv`, `.txt` (comma, tab or semicolon, detected from the header).
+    Csv,
+    /// Office Open XML workbook: `.xlsx`, `.xlsm`.
+    Xlsx,
+    /// Excel 97–2003 (BIFF8) workbook: `.xls`, also WPS's default templates.
+    Xls,
+    /// OpenDocument spreadsheet (LibreOffice): `.ods`.
+    Ods,
+    /// Excel binary workbook: `.xlsb`.
+    Xlsb,
+}
+
+impl FileFormat {
+    /// The usual extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "csv",
+            FileFormat::Xlsx => "xlsx",
+            FileFormat::Xls => "xls",
+            FileFormat::Ods => "ods",
+            FileFormat::Xlsb => "xlsb",
+        }
+    }
+
+    /// The format an extension names (case-insensitive), if it is a roster format.
+    pub fn from_extension(ext: &str) -> Option<FileFormat> {
+        Some(match ext.to_ascii_lowercase().as_str() {
+            "csv" | "tsv" | "txt" => FileFormat::Csv,
+            "xlsx" | "xlsm" => FileFormat::Xlsx,
+            "xls" | "et" => FileFormat::Xls,
+            "ods" => FileFormat::Ods,
+            "xlsb" => FileFormat::Xlsb,
+            _ => return None,
+        })
+    }
+
+    /// The format of a file named `name` holding `bytes`, from its first bytes (a zip's
+    /// parts, the OLE2 signature) and, for text, its extension; plus a notice when the name
+    /// says otherwise.
+    pub fn detect(name: &str, bytes: &[u8]) -> Result<(FileFormat, Option<String>), RosterError> {
+        let ext = Path::new(name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        detect(&ext, bytes)
+    }
+}
 
 /// The OLE2 compound-file signature of `.xls` (and `.doc`, `.et`, …).
 const OLE2: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 /// What the first bytes of `bytes` say; `ext` is the extension of the file's name (lower
 /// case, without the dot; empty when it has none).
-pub(crate) fn detect(ext: &str, bytes: &[u8]) -> Result<(FileFormat, Option<String>), RosterError> {
+fn detect(ext: &str, bytes: &[u8]) -> Result<(FileFormat, Option<String>), RosterError> {
     let named = FileFormat::from_extension(ext);
     let head = &bytes[..bytes.len().min(8)];
     let found = if head.starts_with(&OLE2) {
