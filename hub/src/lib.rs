@@ -25,6 +25,7 @@
 //! The protocol and the operations guide are in `docs/sync.md`.
 
 pub mod clock;
+pub mod console;
 pub mod epoch;
 pub mod http;
 pub mod keys;

@@ -192,7 +192,10 @@ impl HubClient {
         let url = format!("{}{path_and_query}", self.base);
         let sent = match method {
             Method::Get => {
-                let mut request = self.agent.get(&url);
+                let mut request = self
+                    .agent
+                    .get(&url)
+                    .header(crate::HEADER_APP_VERSION, crate::APP_VERSION);
                 for (name, value) in headers {
                     request = request.header(*name, value);
                 }
@@ -202,7 +205,8 @@ impl HubClient {
                 let mut request = self
                     .agent
                     .post(&url)
-                    .header("content-type", "application/json");
+                    .header("content-type", "application/json")
+                    .header(crate::HEADER_APP_VERSION, crate::APP_VERSION);
                 for (name, value) in headers {
                     request = request.header(*name, value);
                 }

@@ -66,6 +66,26 @@ pub const HEADER_HUB_TIME: &str = "x-nac-hub-time";
 /// Response header on every hub answer: the hub database's epoch (16 hex digits). A new one
 /// means the hub was restored from a backup: the station re-sends and re-pulls.
 pub const HEADER_HUB_EPOCH: &str = "x-nac-hub-epoch";
+/// Request header on every request a station (or the phone gateway) sends: the sender's
+/// release, e.g. `0.1.0` (docs/sync.md §3). Informational, for the district's console: not
+/// signed, so the hub stores it only in the form [`app_version`] accepts, and decides nothing
+/// by it.
+pub const HEADER_APP_VERSION: &str = "x-nac-app-version";
+/// This release, as the [`HEADER_APP_VERSION`] header carries it. The workspace has one version,
+/// so the protocol crate's is the station app's and the hub's.
+pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A version header's value if it is a plausible release name (1–32 characters of
+/// `0-9A-Za-z.+-`, starting with a digit); anything else is ignored as if absent.
+pub fn app_version(value: &str) -> Option<&str> {
+    let plausible = (1..=32).contains(&value.len())
+        && value.starts_with(|c: char| c.is_ascii_digit())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-'));
+    plausible.then_some(value)
+}
+
 /// How long before its arrival at the hub a code may be dated, unless the district sets
 /// another window: 7 days (a station offline for a week still syncs; a clock set back by
 /// years does not).
@@ -108,5 +128,16 @@ mod tests {
         // Never panics at the extremes.
         let _ = cst_day(i64::MAX);
         let _ = cst_day(i64::MIN);
+    }
+
+    #[test]
+    fn only_plausible_release_names_are_app_versions() {
+        assert_eq!(app_version(APP_VERSION), Some(APP_VERSION));
+        for good in ["0.1.0", "1.2.3-rc.1", "2.0.0+deb12"] {
+            assert_eq!(app_version(good), Some(good));
+        }
+        for bad in ["", "v1.0", "1.0 <script>", "1.0\n", &"1".repeat(33), "１.0"] {
+            assert_eq!(app_version(bad), None, "{bad:?} is no release name");
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Command-line parsing and the commands.
 
+mod admin;
 mod phone;
 mod station;
 
@@ -78,11 +79,19 @@ enum Command {
         /// New person keys in a day above which the district is shown a bulk look-up.
         #[arg(long, default_value_t = Policy::default().bulk_lookup_alert)]
         bulk_lookup_alert: i64,
+        /// Do not serve the district console at /console/.
+        #[arg(long)]
+        no_console: bool,
     },
     /// Manage stations.
     Station {
         #[command(subcommand)]
         command: station::StationCommand,
+    },
+    /// District staff accounts for the console at /console/.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
     },
     /// The phone channel (residents' own renewals).
     Phone {
@@ -182,6 +191,7 @@ pub async fn run(args: Args) -> Result<()> {
             offline_window_days,
             max_subscriptions,
             bulk_lookup_alert,
+            no_console,
         } => {
             if !(1..=30).contains(offline_window_days) {
                 bail!("--offline-window-days must be 1 to 30 (a code is valid 30 days)");
@@ -218,6 +228,7 @@ pub async fn run(args: Args) -> Result<()> {
                 header_timeout: std::time::Duration::from_secs(*header_timeout),
                 request_timeout: std::time::Duration::from_secs(*request_timeout),
                 max_connections: *max_connections,
+                console: !*no_console,
             };
             let address_rate = limits.address.rate_per_sec;
             if address_rate.is_nan() || address_rate <= 0.0 || limits.address.burst == 0 {
@@ -237,6 +248,9 @@ pub async fn run(args: Args) -> Result<()> {
             // Tests and scripts read this line to learn the port.
             let scheme = if tls.is_some() { "https" } else { "http" };
             println!("nac-hub listening on {scheme}://{bound}");
+            if limits.console {
+                println!("district console: {scheme}://{bound}/console/");
+            }
             std::io::stdout().flush()?;
             tracing::info!(%bound, scheme, "serving");
             spawn_purger(hub.clone());
@@ -260,6 +274,10 @@ pub async fn run(args: Args) -> Result<()> {
         Command::Station { command } => {
             let hub = open(&args, clock, Policy::default()).await?;
             station::run(&hub, command).await
+        }
+        Command::Admin { command } => {
+            let hub = open(&args, clock, Policy::default()).await?;
+            admin::run(&hub, command).await
         }
         Command::Phone { command } => {
             let hub = open(&args, clock, Policy::default()).await?;
@@ -370,4 +388,28 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Appends a command-line administration action to the hub's audit log: who is the user
+/// running the command, from where is this host.
+pub(crate) async fn audit(hub: &Hub<AnyStore>, action: &str, subject: &str) -> Result<()> {
+    use nac_hub::store::console::{one_line, ConsoleStore, NewAuditEntry};
+    let user = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "this host".to_owned());
+    hub.store
+        .append_audit(NewAuditEntry {
+            at: hub.clock.now(),
+            actor: one_line(&format!("cli:{user}")),
+            action: action.to_owned(),
+            subject: one_line(subject),
+            address: one_line(&format!("command line on {host}")),
+        })
+        .await
+        .context("the action was done, but writing it to the hub's audit log failed")?;
+    Ok(())
 }

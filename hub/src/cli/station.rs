@@ -61,6 +61,12 @@ pub async fn run(hub: &Hub<AnyStore>, command: &StationCommand) -> Result<()> {
             }
             let (station, code) = hub.add_station(name.trim(), area.trim()).await?;
             let expires_at = station.created_at + nac_hub::service::ENROLMENT_CODE_TTL_SECS;
+            super::audit(
+                hub,
+                "station.add",
+                &format!("{} {} ({})", station.id, station.name, station.area),
+            )
+            .await?;
             if *json {
                 println!(
                     "{}",
@@ -107,6 +113,7 @@ pub async fn run(hub: &Hub<AnyStore>, command: &StationCommand) -> Result<()> {
             if !hub.store.disable_station(id, now).await? {
                 bail!("no enabled station {id}; nothing was changed");
             }
+            super::audit(hub, "station.disable", id).await?;
             println!(
                 "station {id} disabled: its codes dated from now on are refused everywhere; \
                  earlier ones stay valid"
@@ -116,10 +123,12 @@ pub async fn run(hub: &Hub<AnyStore>, command: &StationCommand) -> Result<()> {
             if !hub.store.enable_station(id, hub.clock.now()).await? {
                 bail!("no disabled station {id}; nothing was changed");
             }
+            super::audit(hub, "station.enable", id).await?;
             println!("station {id} enabled");
         }
         StationCommand::Rekey { id, json } => {
             let code = hub.rekey_station(id).await?;
+            super::audit(hub, "station.reenrol", id).await?;
             if *json {
                 println!(
                     "{}",
@@ -143,6 +152,7 @@ pub async fn run(hub: &Hub<AnyStore>, command: &StationCommand) -> Result<()> {
             if !hub.store.set_max_subscriptions(id, max).await? {
                 bail!("no station {id}; nothing was changed");
             }
+            super::audit(hub, "station.allow", &format!("{id}: {subscriptions}")).await?;
             println!("station {id} may follow {subscriptions} residents");
         }
     }

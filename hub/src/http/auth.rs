@@ -5,8 +5,8 @@
 
 use axum::http::{HeaderMap, Method, Uri};
 use nac_protocol::{
-    verify_request, AuthError, SignedHeaders, HEADER_NONCE, HEADER_SIGNATURE, HEADER_STATION,
-    HEADER_TIMESTAMP,
+    verify_request, AuthError, SignedHeaders, HEADER_APP_VERSION, HEADER_NONCE, HEADER_SIGNATURE,
+    HEADER_STATION, HEADER_TIMESTAMP,
 };
 
 use super::error::ApiError;
@@ -97,7 +97,12 @@ pub async fn authenticate<S: Store>(
         .map_err(|refused| ApiError::rate_limited(refused.retry_after))?;
     if !hub
         .store
-        .remember_nonce(&principal.id, &signed.nonce, now)
+        .remember_nonce(
+            &principal.id,
+            &signed.nonce,
+            now,
+            header(headers, HEADER_APP_VERSION).and_then(nac_protocol::app_version),
+        )
         .await?
     {
         return Err(ApiError::unauthorized("nonce already used (replay)"));

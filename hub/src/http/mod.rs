@@ -38,6 +38,7 @@ use tokio::net::TcpListener;
 pub use error::ApiError;
 pub use limits::{ClientAddress, RateLimiter, Refused, MAX_TRACKED};
 
+use crate::store::console::ConsoleStore;
 use crate::store::Store;
 use crate::Hub;
 
@@ -81,6 +82,8 @@ pub struct ServeLimits {
     pub request_timeout: Duration,
     /// Connections open at once; beyond, new ones are closed at once. Default 512.
     pub max_connections: usize,
+    /// Serve the district console at `/console/` (`serve --no-console` turns it off).
+    pub console: bool,
 }
 
 impl ServeLimits {
@@ -128,6 +131,7 @@ impl From<Limits> for ServeLimits {
             header_timeout: Self::HEADER_TIMEOUT,
             request_timeout: Self::REQUEST_TIMEOUT,
             max_connections: Self::MAX_CONNECTIONS,
+            console: true,
         }
     }
 }
@@ -147,8 +151,16 @@ struct Guard {
 
 /// The router over `hub`. Served without connection info (no [`ConnectInfo`]), it cannot limit
 /// by address: [`serve`] and [`serve_tls`] always provide it.
-pub fn router<S: Store>(hub: Hub<S>, limits: impl Into<ServeLimits>) -> Router {
-    let limits = limits.into();
+pub fn router<S: Store + ConsoleStore>(hub: Hub<S>, limits: impl Into<ServeLimits>) -> Router {
+    app(hub, limits.into(), false)
+}
+
+/// The router over plain HTTP (`tls` false) or behind TLS (the console's cookies are then
+/// `Secure` and `__Host-` prefixed).
+fn app<S: Store + ConsoleStore>(hub: Hub<S>, limits: ServeLimits, tls: bool) -> Router {
+    let console = limits
+        .console
+        .then(|| crate::console::router(hub.clone(), tls));
     let state = Arc::new(AppState {
         hub,
         limiter: RateLimiter::new(limits.station.rate_per_sec, limits.station.burst),
@@ -158,7 +170,7 @@ pub fn router<S: Store>(hub: Hub<S>, limits: impl Into<ServeLimits>) -> Router {
         addresses: RateLimiter::new(limits.address.rate_per_sec, limits.address.burst),
         request_timeout: limits.request_timeout,
     });
-    Router::new()
+    let routes = Router::new()
         .route(PATH_ENROL, post(handlers::enrol::<S>))
         .route(PATH_PUSH, post(handlers::push::<S>))
         .route(PATH_SUBSCRIBE, post(handlers::subscribe::<S>))
@@ -173,6 +185,12 @@ pub fn router<S: Store>(hub: Hub<S>, limits: impl Into<ServeLimits>) -> Router {
         )
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found() })
+        .with_state(state.clone());
+    let routes = match console {
+        Some(console) => routes.merge(console),
+        None => routes,
+    };
+    routes
         // The body is read by the handlers with their own cap; this only stops axum's
         // extractors from buffering more than that.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -185,11 +203,7 @@ pub fn router<S: Store>(hub: Hub<S>, limits: impl Into<ServeLimits>) -> Router {
         ))
         .layer(middleware::from_fn(log_request))
         .layer(middleware::from_fn_with_state(guard, address_limit))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            hub_headers::<S>,
-        ))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(state, hub_headers::<S>))
 }
 
 /// The client address's token bucket, before anything but the hub's headers. Passes the
@@ -292,14 +306,14 @@ async fn log_request(req: Request, next: Next) -> Response {
 
 /// Serves `hub` on `listener` until `shutdown` completes (then lets requests in flight finish
 /// for up to 10 s). `limits` may be just the per-station [`Limits`].
-pub async fn serve<S: Store>(
+pub async fn serve<S: Store + ConsoleStore>(
     hub: Hub<S>,
     listener: TcpListener,
     limits: impl Into<ServeLimits>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = limits.into();
-    server::plain(router(hub, limits), listener, &limits, shutdown).await
+    server::plain(app(hub, limits, false), listener, &limits, shutdown).await
 }
 
 /// The TLS configuration from a PEM certificate chain and key (rustls with the ring
@@ -320,7 +334,7 @@ pub async fn tls_config(
 
 /// Serves `hub` over HTTPS on `listener` until `shutdown` completes (then lets requests in
 /// flight finish for up to 10 s).
-pub async fn serve_tls<S: Store>(
+pub async fn serve_tls<S: Store + ConsoleStore>(
     hub: Hub<S>,
     listener: TcpListener,
     config: axum_server::tls_rustls::RustlsConfig,
@@ -328,5 +342,5 @@ pub async fn serve_tls<S: Store>(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = limits.into();
-    server::tls(router(hub, limits), listener, config, &limits, shutdown).await
+    server::tls(app(hub, limits, true), listener, config, &limits, shutdown).await
 }

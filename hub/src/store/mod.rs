@@ -14,6 +14,7 @@
 //! `active_codes` (R2), a partial unique index on `(person_key, day)` of accepted applications
 //! (R3), unique event ids and serials — are the last line, not the Rust code.
 
+pub mod console;
 pub mod postgres;
 mod rows;
 pub mod rules;
@@ -196,12 +197,14 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<Principal>, StoreError>> + Send;
 
     /// Records a request nonce; `false` if this principal used it before (a replay). Also
-    /// notes when the principal was last seen.
+    /// notes when the principal was last seen and, if the request named one, its release
+    /// (`x-nac-app-version`, already checked by [`nac_protocol::app_version`]).
     fn remember_nonce(
         &self,
         principal: &str,
         nonce: &str,
         now: i64,
+        app_version: Option<&str>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Decides and records a page of events from `station` (one transaction); returns one answer
@@ -401,8 +404,14 @@ impl Store for AnyStore {
     async fn principal(&self, id: &str) -> Result<Option<Principal>, StoreError> {
         delegate!(self, s => s.principal(id).await)
     }
-    async fn remember_nonce(&self, p: &str, n: &str, now: i64) -> Result<bool, StoreError> {
-        delegate!(self, s => s.remember_nonce(p, n, now).await)
+    async fn remember_nonce(
+        &self,
+        p: &str,
+        n: &str,
+        now: i64,
+        version: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        delegate!(self, s => s.remember_nonce(p, n, now, version).await)
     }
     async fn push(
         &self,

@@ -514,7 +514,7 @@ async fn populate<S: Store>(hub: &Hub<S>) -> World {
     // A signed request's nonce, an audit-log head and a key rotation.
     assert!(hub
         .store
-        .remember_nonce(&a.id, &random_hex(16).unwrap(), NOW)
+        .remember_nonce(&a.id, &random_hex(16).unwrap(), NOW, None)
         .await
         .unwrap());
     let anchor = AuditAnchor {

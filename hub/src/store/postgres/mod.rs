@@ -10,6 +10,7 @@
 //! (R2's primary key, R3's partial unique index) refuse anything the locks would miss.
 
 mod admin;
+mod console;
 mod keys;
 mod page;
 mod schema;
@@ -174,7 +175,13 @@ impl Store for PgStore {
         self.find_principal(id).await
     }
 
-    async fn remember_nonce(&self, p: &str, nonce: &str, now: i64) -> Result<bool, StoreError> {
+    async fn remember_nonce(
+        &self,
+        p: &str,
+        nonce: &str,
+        now: i64,
+        app_version: Option<&str>,
+    ) -> Result<bool, StoreError> {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(
@@ -182,11 +189,15 @@ impl Store for PgStore {
                      INSERT INTO nonces (principal, nonce, seen_at) VALUES ($1, $2, $3)
                      ON CONFLICT DO NOTHING RETURNING 1
                  )
-                 UPDATE principals SET last_seen_at = $3
+                 UPDATE principals
+                 SET last_seen_at = $3, app_version = COALESCE($4, app_version)
                  WHERE id = $1 AND EXISTS (SELECT 1 FROM fresh)",
             )
             .await?;
-        Ok(client.execute(&stmt, &[&p, &nonce, &now]).await? == 1)
+        Ok(client
+            .execute(&stmt, &[&p, &nonce, &now, &app_version])
+            .await?
+            == 1)
     }
 
     async fn push(

@@ -6,7 +6,7 @@ use tokio_postgres::Client;
 use crate::store::StoreError;
 
 /// `(version, SQL)`, in order. Never edit a shipped migration; add the next one.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4)];
 
 /// Advisory lock key held while migrating ("NACMIGR" in ASCII).
 pub const MIGRATION_LOCK: i64 = 0x004e_4143_4d49_4752;
@@ -226,6 +226,72 @@ CREATE TABLE district_events (
     kind    TEXT NOT NULL,
     station TEXT,
     detail  TEXT NOT NULL
+);
+"#;
+const V4: &str = r#"
+-- The district console (docs/console.md); the same as SQLite's migration 4.
+ALTER TABLE principals ADD COLUMN app_version TEXT;
+
+CREATE TABLE daily_counts (
+    channel  TEXT NOT NULL,
+    day      BIGINT NOT NULL,
+    accepted BIGINT NOT NULL DEFAULT 0,
+    rejected BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (channel, day)
+);
+CREATE INDEX daily_counts_day ON daily_counts (day);
+INSERT INTO daily_counts (channel, day, accepted, rejected)
+    SELECT channel, day, COUNT(*) FILTER (WHERE status = 'accepted'),
+           COUNT(*) FILTER (WHERE status = 'rejected')
+    FROM applications GROUP BY channel, day;
+CREATE FUNCTION count_application() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO daily_counts (channel, day, accepted, rejected)
+        VALUES (NEW.channel, NEW.day, (NEW.status = 'accepted')::int,
+                (NEW.status = 'rejected')::int)
+        ON CONFLICT (channel, day) DO UPDATE SET
+            accepted = daily_counts.accepted + EXCLUDED.accepted,
+            rejected = daily_counts.rejected + EXCLUDED.rejected;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER applications_counted AFTER INSERT ON applications
+    FOR EACH ROW EXECUTE FUNCTION count_application();
+CREATE INDEX applications_rejected_day ON applications (day, channel) WHERE status = 'rejected';
+-- The overview's alerts read the last week's district events.
+CREATE INDEX district_events_at ON district_events (at);
+
+CREATE TABLE console_admins (
+    name           TEXT PRIMARY KEY,
+    role           TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+    password_hash  TEXT NOT NULL,
+    must_change    BOOLEAN NOT NULL,
+    disabled_at    BIGINT,
+    created_at     BIGINT NOT NULL,
+    failed_signins BIGINT NOT NULL DEFAULT 0,
+    next_signin_at BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE console_sessions (
+    token_hash   TEXT PRIMARY KEY,
+    admin        TEXT NOT NULL REFERENCES console_admins (name),
+    csrf         TEXT NOT NULL,
+    address      TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL
+);
+CREATE INDEX console_sessions_admin ON console_sessions (admin);
+CREATE INDEX console_sessions_last_seen ON console_sessions (last_seen_at);
+
+CREATE TABLE hub_audit (
+    seq       BIGINT PRIMARY KEY,
+    at        BIGINT NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    address   TEXT NOT NULL,
+    prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+    hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64)
 );
 "#;
 /// Applies pending migrations (caller holds [`MIGRATION_LOCK`]).

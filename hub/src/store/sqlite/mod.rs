@@ -11,6 +11,7 @@
 //! still the district's record of who renewed when. A looser mode is refused at start.
 
 mod admin;
+mod console;
 mod keys;
 mod page;
 mod schema;
@@ -234,8 +235,10 @@ impl Store for SqliteStore {
         principal: &str,
         nonce: &str,
         now: i64,
+        app_version: Option<&str>,
     ) -> Result<bool, StoreError> {
         let (principal, nonce) = (principal.to_owned(), nonce.to_owned());
+        let app_version = app_version.map(str::to_owned);
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let n = tx
@@ -244,8 +247,11 @@ impl Store for SqliteStore {
                 )?
                 .execute(params![principal, nonce, now])?;
             if n == 1 {
-                tx.prepare_cached("UPDATE principals SET last_seen_at = ?2 WHERE id = ?1")?
-                    .execute(params![principal, now])?;
+                tx.prepare_cached(
+                    "UPDATE principals SET last_seen_at = ?2, app_version = COALESCE(?3, app_version)
+                     WHERE id = ?1",
+                )?
+                .execute(params![principal, now, app_version])?;
             }
             tx.commit()?;
             Ok(n == 1)

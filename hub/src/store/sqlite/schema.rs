@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::store::StoreError;
 
 /// `(version, SQL)`, in order.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4)];
 
 const V1: &str = r#"
 CREATE TABLE meta (
@@ -275,6 +275,74 @@ CREATE TABLE district_events (
     kind    TEXT NOT NULL,
     station TEXT,
     detail  TEXT NOT NULL
+) STRICT;
+"#;
+const V4: &str = r#"
+-- The district console (docs/console.md). The release a station last named in a request.
+ALTER TABLE principals ADD COLUMN app_version TEXT;
+
+-- Kept counters for the console: accepted and rejected applications per channel (a station id,
+-- or 'phone') and CST day, kept by the trigger below in the transaction that records the
+-- application, so the overview never counts the applications table.
+CREATE TABLE daily_counts (
+    channel  TEXT NOT NULL,
+    day      INTEGER NOT NULL,
+    accepted INTEGER NOT NULL DEFAULT 0,
+    rejected INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (channel, day)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX daily_counts_day ON daily_counts (day);
+INSERT INTO daily_counts (channel, day, accepted, rejected)
+    SELECT channel, day, SUM(status = 'accepted'), SUM(status = 'rejected')
+    FROM applications GROUP BY channel, day;
+CREATE TRIGGER applications_counted AFTER INSERT ON applications
+BEGIN
+    INSERT INTO daily_counts (channel, day, accepted, rejected)
+        VALUES (NEW.channel, NEW.day, NEW.status = 'accepted', NEW.status = 'rejected')
+        ON CONFLICT (channel, day) DO UPDATE SET
+            accepted = accepted + excluded.accepted,
+            rejected = rejected + excluded.rejected;
+END;
+-- The console's rejections page reads refused applications by day.
+CREATE INDEX applications_rejected_day ON applications (day, channel) WHERE status = 'rejected';
+-- The overview's alerts read the last week's district events.
+CREATE INDEX district_events_at ON district_events (at);
+
+-- District staff who sign in to the console. `password_hash`: Argon2id (PHC string).
+CREATE TABLE console_admins (
+    name           TEXT PRIMARY KEY,
+    role           TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+    password_hash  TEXT NOT NULL,
+    must_change    INTEGER NOT NULL CHECK (must_change IN (0, 1)),
+    disabled_at    INTEGER,
+    created_at     INTEGER NOT NULL,
+    failed_signins INTEGER NOT NULL DEFAULT 0,
+    next_signin_at INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+-- Signed-in sessions, by SHA-256 of the cookie's token (the token itself is never stored).
+CREATE TABLE console_sessions (
+    token_hash   TEXT PRIMARY KEY,
+    admin        TEXT NOT NULL REFERENCES console_admins (name),
+    csrf         TEXT NOT NULL,
+    address      TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX console_sessions_admin ON console_sessions (admin);
+CREATE INDEX console_sessions_last_seen ON console_sessions (last_seen_at);
+
+-- The hub's own audit log of administration (console and command line), hash-chained like a
+-- station's: `hash` covers the previous row's hash and this row's fields.
+CREATE TABLE hub_audit (
+    seq       INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    address   TEXT NOT NULL,
+    prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+    hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64)
 ) STRICT;
 "#;
 /// Applies the migrations not yet applied, each in its own transaction, after checking the

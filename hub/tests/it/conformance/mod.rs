@@ -713,15 +713,19 @@ pub async fn enrolment_code_single_use_and_expiry<S: Store>(hub: Hub<S>) {
 
 pub async fn nonces_are_single_use<S: Store>(hub: Hub<S>) {
     let st = enrol(&hub, 1).await;
-    assert!(hub.store.remember_nonce(&st.id, "aa", T0).await.unwrap());
+    assert!(hub
+        .store
+        .remember_nonce(&st.id, "aa", T0, None)
+        .await
+        .unwrap());
     assert!(!hub
         .store
-        .remember_nonce(&st.id, "aa", T0 + 1)
+        .remember_nonce(&st.id, "aa", T0 + 1, None)
         .await
         .unwrap());
     assert!(
         hub.store
-            .remember_nonce(PHONE_CHANNEL, "aa", T0)
+            .remember_nonce(PHONE_CHANNEL, "aa", T0, None)
             .await
             .unwrap(),
         "per principal"
