@@ -78,3 +78,36 @@ async fn wal_foreign_keys_and_busy_timeout_are_on() {
         .unwrap();
     assert_eq!(mode, "wal");
 }
+
+#[tokio::test]
+async fn an_audit_row_edited_in_the_file_breaks_the_chain_at_that_row() {
+    use nac_hub::store::console::{ConsoleStore, NewAuditEntry};
+    let (hub, dir) = sqlite_hub().await.unwrap();
+    for n in 1..=4 {
+        hub.store
+            .append_audit(NewAuditEntry {
+                at: T0 + n,
+                actor: "console:li".into(),
+                action: "station.disable".into(),
+                subject: format!("ST-{n}"),
+                address: "127.0.0.1".into(),
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(hub.store.check_audit().await.unwrap().broken_at, None);
+    let conn = rusqlite::Connection::open(dir.path().join("hub.db")).unwrap();
+    conn.execute(
+        "UPDATE hub_audit SET actor = 'console:someone' WHERE seq = 3",
+        [],
+    )
+    .unwrap();
+    assert_eq!(hub.store.check_audit().await.unwrap().broken_at, Some(3));
+    conn.execute("DELETE FROM hub_audit WHERE seq >= 3", [])
+        .unwrap();
+    assert_eq!(
+        hub.store.check_audit().await.unwrap().broken_at,
+        None,
+        "cutting the tail is not seen by the chain alone: the row count is shown beside it"
+    );
+}

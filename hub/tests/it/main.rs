@@ -8,6 +8,7 @@ mod conformance;
 
 mod conformance_postgres;
 mod conformance_sqlite;
+mod console_http;
 mod http_api;
 mod robustness;
 mod stolen_database;

@@ -20,6 +20,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::support;
+use nac_hub::store::console::{AdminRole, ConsoleStore, NewAuditEntry};
 
 use std::collections::{BTreeSet, HashSet};
 use std::os::unix::fs::PermissionsExt;
@@ -392,7 +393,7 @@ fn statuses(answers: &[EventAnswer]) -> Vec<(Outcome, Option<RejectReason>)> {
 /// pending and a re-key code waiting, renewals accepted, duplicated, rejected by R3, refused
 /// (bad signature) and superseded, a phone renewal, a subscribe, pulls, the trust and
 /// revocation lists, a nonce, an audit anchor and a key rotation.
-async fn populate<S: Store>(hub: &Hub<S>) -> World {
+async fn populate<S: Store + ConsoleStore>(hub: &Hub<S>) -> World {
     let a = enrol(hub, 1).await;
     let b = enrol(hub, 2).await;
     let secret = DistrictSecret(read_key_file(hub.keys.path(), DISTRICT_KEY));
@@ -536,6 +537,35 @@ async fn populate<S: Store>(hub: &Hub<S>) -> World {
     )
     .await
     .unwrap();
+
+    // The console: a staff account, a session, the audit log of what they did.
+    let hash = nac_hub::console::auth::hash_now("district office 2026").unwrap();
+    assert!(hub
+        .store
+        .add_admin("li", AdminRole::Admin, &hash, NOW)
+        .await
+        .unwrap());
+    let token = random_hex(32).unwrap();
+    hub.store
+        .create_session(
+            &nac_hub::console::auth::token_hash(&token),
+            "li",
+            &random_hex(32).unwrap(),
+            "127.0.0.1",
+            NOW,
+        )
+        .await
+        .unwrap();
+    hub.store
+        .append_audit(NewAuditEntry {
+            at: NOW,
+            actor: "console:li".into(),
+            action: "station.disable".into(),
+            subject: format!("{}: lost laptop", b.id),
+            address: "127.0.0.1".into(),
+        })
+        .await
+        .unwrap();
 
     let private_keys = [DISTRICT_KEY, PHONE_ISSUER_KEY, PHONE_GATEWAY_KEY]
         .into_iter()

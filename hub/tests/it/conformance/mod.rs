@@ -12,6 +12,9 @@ use nac_protocol::*;
 
 use crate::support::*;
 
+mod console;
+pub use console::*;
+
 /// Instantiates every conformance test for a backend; `$make` is an async expression giving
 /// `Option<(Hub<S>, guard)>` (`None`: backend unavailable, test skipped).
 #[macro_export]
@@ -52,6 +55,9 @@ macro_rules! conformance_suite {
             trust_feed_misses_no_entry_under_concurrent_enrolments,
             a_disabled_station_pushes_what_it_issued_before,
             pull_misses_no_change_under_concurrent_pushes,
+            console_accounts_and_sessions,
+            console_audit_is_a_chain,
+            console_counts_follow_what_the_hub_records,
         );
     };
 }

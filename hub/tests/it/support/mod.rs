@@ -7,6 +7,7 @@ pub mod pg;
 pub mod pg_tls;
 pub mod process;
 pub mod raw;
+pub mod web;
 
 use nac_credential::{issue, Claims, StationKey, VALIDITY_SECS};
 use nac_hub::{Clock, Hub, KeyDir, Policy, Store};
