@@ -2,7 +2,8 @@
 # Installs what NAC Station needs on Debian, idempotently: only missing packages are installed.
 #   scripts/setup.sh app    build and run the desktop app
 #   scripts/setup.sh test   everything the test suite uses (app + Xvfb, WebDriver, fonts,
-#                           poppler, zbar, CUPS with a PDF queue)
+#                           poppler, zbar, CUPS with a PDF queue, Chromium and its driver
+#                           with axe-core for the hub's console)
 set -euo pipefail
 mode="${1:-app}"
 
@@ -11,7 +12,7 @@ app_packages=(libwebkit2gtk-4.1-dev build-essential pkg-config libxdo-dev libssl
   cups-client xvfb xauth)
 test_packages=(webkit2gtk-driver fonts-wqy-zenhei fonts-arphic-uming poppler-utils
   zbar-tools cups printer-driver-cups-pdf procps python3-openpyxl
-  libreoffice-calc-nogui postgresql)
+  libreoffice-calc-nogui postgresql chromium chromium-driver)
 
 packages=("${app_packages[@]}")
 if [ "$mode" = test ]; then packages+=("${test_packages[@]}"); fi
@@ -35,4 +36,16 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: Rust (cargo) is required: https://rustup.rs" >&2
   exit 1
+fi
+
+# The district console's accessibility check (tests/tests/it/console.rs) injects axe-core from
+# npm: pinned, installed once into target/console-tools (never committed).
+if [ "$mode" = test ]; then
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  tools="${CARGO_TARGET_DIR:-$root/target}/console-tools"
+  if [ ! -f "$tools/node_modules/axe-core/axe.min.js" ]; then
+    echo "setup: installing axe-core 4.14.1 into $tools"
+    mkdir -p "$tools"
+    npm install --no-save --no-audit --no-fund --prefix "$tools" axe-core@4.14.1 >/dev/null
+  fi
 fi

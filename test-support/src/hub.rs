@@ -96,6 +96,27 @@ pub fn hub_binary() -> PathBuf {
     .clone()
 }
 
+/// The workspace's `nac` binary (the station's command line), built like [`hub_binary`].
+pub fn nac_binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+        if std::env::var_os("NAC_WORKSPACE_BUILT").is_none_or(|v| v != "1") {
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "--locked", "-p", "nac-cli", "--bin", "nac"])
+                .current_dir(crate::WORKSPACE_DIR)
+                .status()
+                .expect("run cargo build -p nac-cli");
+            assert!(status.success(), "cargo build -p nac-cli failed");
+        }
+        let bin = dir.join("nac");
+        assert!(bin.exists(), "no nac binary at {}", bin.display());
+        bin
+    })
+    .clone()
+}
+
 /// Where a hub keeps its data.
 #[derive(Debug, Clone)]
 pub enum HubData {

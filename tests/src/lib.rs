@@ -2,11 +2,15 @@
 //! `tauri-driver` (which runs Debian's `WebKitWebDriver`), plus the helpers the end-to-end
 //! scenarios share: start the driver on free local ports, open a session on the app with a
 //! given data file, find elements by CSS, type, click, wait for visible text, and save a
-//! screenshot per scenario under `target/e2e-screenshots/`.
+//! screenshot per scenario under `target/e2e-screenshots/`. The district console's pages are
+//! driven the same way in Debian's Chromium through chromedriver (`chromium.rs`).
 //!
 //! Kept deliberately tiny (ureq + serde_json): an async client would pull a second large
 //! dependency tree into the workspace for a handful of HTTP calls.
 
+mod chromium;
+
+pub use chromium::{axe_script, chromium_tools, skip_unless_chromium, ChromiumTools};
 use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@
 //!   [`IDLE_SECS`] without a request, at sign-out, or when the account's password changes or it
 //!   is disabled.
 //! * Every state-changing request carries the session's CSRF token in its form, and is refused
-//!   when its `Origin` names another site. The sign-in form, before any session, carries a
+//!   when its `Sec-Fetch-Site` or `Origin` names another site ([`same_origin`]). The sign-in form, before any session, carries a
 //!   token that must match a cookie set with the form (double submit).
 //! * Wrong passwords slow the next try down, per account (in the database) and per client
 //!   address (in memory): after three, 30 s, doubling up to 15 min.
@@ -103,10 +103,19 @@ pub fn same_token(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Whether a state-changing request comes from this console: an `Origin` header, when the
-/// browser sends one, must be this host's.
+/// Whether a state-changing request comes from this console's own pages. The browser says so
+/// twice: `Sec-Fetch-Site` must be `same-origin`, and an `Origin` must be this host's. Either
+/// may be missing (older browsers, scripts), and `Origin` is `null` on every form this console
+/// posts, because its pages' `Referrer-Policy: no-referrer` tells the browser to hide it; a
+/// header that is present and names another site refuses the request. The CSRF token is
+/// checked besides, always.
 pub fn same_origin(headers: &HeaderMap, tls: bool) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if fetch_site.is_some_and(|site| site != "same-origin") {
+        return false;
+    }
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let Some(origin) = origin.filter(|o| *o != "null") else {
         return true;
     };
     let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
@@ -304,6 +313,49 @@ mod tests {
             0,
             "one wrong password after a good one is free"
         );
+    }
+
+    #[test]
+    fn a_request_from_another_site_is_refused_however_the_browser_says_it() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::HOST,
+                axum::http::HeaderValue::from_static("hub.local:8700"),
+            );
+            for (k, v) in pairs {
+                h.insert(*k, axum::http::HeaderValue::from_static(v));
+            }
+            h
+        };
+        assert!(
+            same_origin(&headers(&[]), false),
+            "a script: the token decides"
+        );
+        assert!(same_origin(
+            &headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]),
+            false
+        ));
+        assert!(same_origin(
+            &headers(&[("origin", "http://hub.local:8700")]),
+            false
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "http://hub.local:8700")]),
+            true
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "http://evil.example")]),
+            false
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "null"), ("sec-fetch-site", "cross-site")]),
+            false
+        ));
+        assert!(!same_origin(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            false
+        ));
     }
 
     #[test]

@@ -92,6 +92,9 @@ pub fn ago(lang: Lang, now: i64, at: Option<i64>) -> String {
         return lang.t("从未", "never").to_owned();
     };
     let secs = (now - at).max(0);
+    if secs < 60 {
+        return lang.t("刚刚", "just now").to_owned();
+    }
     let (n, zh, en) = if secs < 3600 {
         (secs / 60, "分钟前", "min ago")
     } else if secs < 2 * 86_400 {

@@ -6,6 +6,7 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 mod bench_app;
+mod console;
 mod demo_station;
 mod sign_in;
 mod station_secrets;
