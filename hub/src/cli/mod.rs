@@ -397,7 +397,10 @@ pub(crate) async fn audit(hub: &Hub<AnyStore>, action: &str, subject: &str) -> R
     let user = std::env::var("SUDO_USER")
         .or_else(|_| std::env::var("USER"))
         .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".to_owned());
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(account_of_this_process)
+        .unwrap_or_else(|| "unknown".to_owned());
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|_| "this host".to_owned());
@@ -412,4 +415,22 @@ pub(crate) async fn audit(hub: &Hub<AnyStore>, action: &str, subject: &str) -> R
         .await
         .context("the action was done, but writing it to the hub's audit log failed")?;
     Ok(())
+}
+
+/// The account name of this process's user, from its uid and `/etc/passwd` (a service or a
+/// cron job may run without `$USER`).
+fn account_of_this_process() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_owned();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)? == uid).then(|| name.to_owned())
+    })
 }

@@ -229,7 +229,9 @@ fn alerts(ctx: &Ctx, stations: &[StationActivity], events: &[DistrictEvent]) -> 
                 "Station clock far off the hub's",
             ),
             "audit_rewound" => ctx.t("站点审计记录被改写", "Station audit log rewritten"),
-            "epoch_started" => ctx.t("区平台从备份恢复", "Hub restored from a backup"),
+            "epoch_started" | "restore_detected" => {
+                ctx.t("区平台从备份恢复", "Hub restored from a backup")
+            }
             _ => continue,
         };
         let station = e.station.as_deref().map_or(String::new(), |id| {

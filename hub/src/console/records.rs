@@ -236,6 +236,26 @@ pub(super) async fn keys<S: Store + ConsoleStore>(
     )
 }
 
+/// What an audited action is called on the page (its code is shown beside it).
+fn action_label(ctx: &Ctx, action: &str) -> &'static str {
+    match action {
+        "station.add" => ctx.t("新增站点", "Station added"),
+        "station.disable" => ctx.t("停用站点", "Station disabled"),
+        "station.enable" => ctx.t("启用站点", "Station enabled"),
+        "station.reenrol" => ctx.t("重新注册站点", "Station re-enrolment code"),
+        "station.allow" => ctx.t("调整站点查询额度", "Station allowance changed"),
+        "admin.add" => ctx.t("新增控制台账号", "Console account added"),
+        "admin.disable" => ctx.t("停用控制台账号", "Console account disabled"),
+        "admin.enable" => ctx.t("启用控制台账号", "Console account enabled"),
+        "admin.reset" => ctx.t("重置密码", "Password reset"),
+        "signin" => ctx.t("登录", "Signed in"),
+        "signin.failed" => ctx.t("登录失败", "Sign-in failed"),
+        "signout" => ctx.t("退出登录", "Signed out"),
+        "password.change" => ctx.t("修改密码", "Password changed"),
+        _ => ctx.t("其他操作", "Other action"),
+    }
+}
+
 /// `GET /console/audit`.
 pub(super) async fn audit<S: Store + ConsoleStore>(
     State(console): ConsoleState<S>,
@@ -302,14 +322,20 @@ pub(super) async fn audit<S: Store + ConsoleStore>(
     for r in &rows {
         let _ = write!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td>\
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} <code>{}</code></td><td>{}</td>\
              <td>{}</td></tr>",
             r.seq,
             when(Some(r.at)),
             esc(&r.actor),
+            action_label(ctx, &r.action),
             esc(&r.action),
             esc(&r.subject),
-            esc(&r.address),
+            esc(
+                &match (ctx.lang, r.address.strip_prefix("command line on ")) {
+                    (super::html::Lang::Zh, Some(host)) => format!("命令行（{host}）"),
+                    _ => r.address.clone(),
+                }
+            ),
         );
     }
     let _ = write!(

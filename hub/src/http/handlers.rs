@@ -62,6 +62,7 @@ impl Received {
         authenticate(
             &app.hub,
             &app.limiter,
+            &app.clock_alerts,
             kind,
             when_disabled,
             &self.parts.method,

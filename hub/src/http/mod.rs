@@ -10,7 +10,9 @@
 //! because the signature covers the exact bytes; only then is the JSON decoded. Checks run from
 //! cheapest and least revealing to most: size (413), signature and time (401), station status
 //! and endpoint (403), rate (429), replay (401), JSON and version (400), scope (403), and only
-//! then the store. A refused request never reaches a write.
+//! then the store. A refused request never reaches a write, with one exception: a request
+//! refused as stale whose signature is the station's own reports the station's clock to the
+//! district, once a day per station (`auth.rs`); a forged one names no one and writes nothing.
 
 mod auth;
 mod error;
@@ -141,6 +143,7 @@ pub struct AppState<S: Store> {
     hub: Hub<S>,
     limiter: RateLimiter,
     enrol_limiter: RateLimiter<ClientAddress>,
+    clock_alerts: auth::ClockAlerts,
 }
 
 /// Shared by the layers that run before the router's state is reached.
@@ -165,6 +168,7 @@ fn app<S: Store + ConsoleStore>(hub: Hub<S>, limits: ServeLimits, tls: bool) -> 
         hub,
         limiter: RateLimiter::new(limits.station.rate_per_sec, limits.station.burst),
         enrol_limiter: RateLimiter::new(limits.enrol.rate_per_sec, limits.enrol.burst),
+        clock_alerts: auth::ClockAlerts::default(),
     });
     let guard = Arc::new(Guard {
         addresses: RateLimiter::new(limits.address.rate_per_sec, limits.address.burst),

@@ -69,7 +69,9 @@ pub struct DistrictEvent {
     /// When (unix s).
     pub at: i64,
     /// `station_disabled`, `station_enabled`, `key_rotated`, `station_rekeyed`,
-    /// `bulk_lookup`, `subscription_refused`, `epoch_started`, `clock_off`.
+    /// `bulk_lookup`, `subscription_refused`, `epoch_started`, `restore_detected`,
+    /// `audit_rewound`, `clock_off` (a genuine request signed more than
+    /// 2 minutes off the hub's clock, once a day per station: `http/auth.rs`).
     pub kind: String,
     /// The station concerned, if any.
     pub station: Option<String>,

@@ -65,6 +65,7 @@ both_backends!(
     hub_files_and_log_hold_no_identities,
     a_killed_hub_restarts_with_its_answers,
     a_stations_subscriptions_follow_the_districts_allowance,
+    a_far_off_station_clock_is_shown_to_the_district_once_a_day,
 );
 
 fn now() -> i64 {
@@ -264,13 +265,25 @@ fn refused_requests_change_nothing(env: Env) {
     let t = now();
     let p = person(&a.secret, 0);
     let good = push_body(&a, &[event(&a, 1, &p, "A1", t - 5)]);
-    let before = dump(&env);
+    // The one write a refusal may cause: a genuine stale request reports the station's clock
+    // to the district (once a day); nothing else of the hub changes.
+    let without_clock_reports = |dump: String| {
+        dump.lines()
+            .filter(|l| !(l.starts_with("district_events|") && l.contains("clock_off")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let before = without_clock_reports(dump(&env));
     let check = |what: &str, answer: HubResponse, status: u16| {
         assert_eq!(answer.status, status, "{what}: {}", answer.text());
         let body: ErrorBody = serde_json::from_slice(&answer.body)
             .unwrap_or_else(|e| panic!("{what}: error body {e}: {}", answer.text()));
         assert!(!body.error.is_empty());
-        assert_eq!(dump(&env), before, "{what} changed the hub");
+        assert_eq!(
+            without_clock_reports(dump(&env)),
+            before,
+            "{what} changed the hub"
+        );
     };
     // Forged: signed by B's key but naming A.
     let forged = SignedClient::new(&hub.url, &a.id, b.key.clone());
@@ -353,6 +366,11 @@ fn refused_requests_change_nothing(env: Env) {
             401,
         );
     }
+    assert_eq!(
+        dump(&env).matches("clock_off").count(),
+        1,
+        "the stale requests were A's own: reported once"
+    );
     // A acting for B: in the body, and in an event's channel.
     let for_b = serde_json::to_vec(&PushRequest {
         v: V1,
@@ -883,4 +901,56 @@ fn a_stations_subscriptions_follow_the_districts_allowance(env: Env) {
         over.status, 403,
         "the eleventh key is over the raised allowance"
     );
+}
+
+/// A genuine request signed with a clock more than 2 minutes off the hub's is reported to the
+/// district (a `clock_off` event, once a day per station), whether it is served (3 minutes
+/// ahead) or refused as stale (10 minutes behind); a forged stale request names no one.
+fn a_far_off_station_clock_is_shown_to_the_district_once_a_day(env: Env) {
+    let hub = HubProcess::start(&env.data, env.dir.path(), &[], &[]);
+    let (a, client_a, _) = enrolled(&env, &hub, 1);
+    let (b, client_b, _) = enrolled(&env, &hub, 2);
+    let (c, client_c, _) = enrolled(&env, &hub, 3);
+    let mut ahead = client_a.clone();
+    ahead.clock_offset = 180;
+    for _ in 0..2 {
+        assert_eq!(
+            ahead.send(Method::Get, PATH_TRUST, b"").unwrap().status,
+            200
+        );
+    }
+    let mut behind = client_b.clone();
+    behind.clock_offset = -600;
+    assert_eq!(
+        behind.send(Method::Get, PATH_TRUST, b"").unwrap().status,
+        401
+    );
+    let mut close = client_c.clone();
+    close.clock_offset = 60;
+    assert_eq!(
+        close.send(Method::Get, PATH_TRUST, b"").unwrap().status,
+        200
+    );
+    let mut forger = SignedClient::new(&hub.url, &c.id, StationKey::from_secret_bytes(&[99; 32]));
+    forger.clock_offset = -600;
+    assert_eq!(
+        forger.send(Method::Get, PATH_TRUST, b"").unwrap().status,
+        401
+    );
+
+    let events = run_hub(&env.data, &["events", "--json"], &[]);
+    let clock_off = |station: &str| {
+        events
+            .lines()
+            .filter(|l| l.contains("\"clock_off\"") && l.contains(station))
+            .count()
+    };
+    assert_eq!(clock_off(&a.id), 1, "once a day: {events}");
+    assert_eq!(
+        clock_off(&b.id),
+        1,
+        "a refused genuine request too: {events}"
+    );
+    assert_eq!(clock_off(&c.id), 0, "a minute off, or forged: {events}");
+    assert!(events.contains("ahead of the hub") && events.contains("behind the hub"));
 }

@@ -468,6 +468,20 @@ fn document_signing_example_matches() {
     }
 }
 
+/// §3's release header: its name is the one the client sends, its value one the hub keeps, and
+/// this release's own version is kept too.
+#[test]
+fn the_release_header_example_is_what_client_and_hub_use() {
+    let line = DOC
+        .lines()
+        .find(|l| l.starts_with("x-nac-app-version: "))
+        .expect("docs/sync.md shows the x-nac-app-version header");
+    let (name, value) = line.split_once(": ").unwrap();
+    assert_eq!(name, HEADER_APP_VERSION);
+    assert_eq!(app_version(value), Some(value));
+    assert_eq!(app_version(APP_VERSION), Some(APP_VERSION));
+}
+
 #[test]
 #[ignore = "prints the examples for docs/sync.md"]
 fn print_examples() {

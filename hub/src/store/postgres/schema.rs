@@ -244,11 +244,14 @@ INSERT INTO daily_counts (channel, day, accepted, rejected)
     SELECT channel, day, COUNT(*) FILTER (WHERE status = 'accepted'),
            COUNT(*) FILTER (WHERE status = 'rejected')
     FROM applications GROUP BY channel, day;
-CREATE FUNCTION count_application() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One statement-level trigger per insert (a push page is one INSERT … SELECT unnest): the
+-- page's rows are summed by channel and day and each sum written once.
+CREATE FUNCTION count_applications() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO daily_counts (channel, day, accepted, rejected)
-        VALUES (NEW.channel, NEW.day, (NEW.status = 'accepted')::int,
-                (NEW.status = 'rejected')::int)
+        SELECT channel, day, COUNT(*) FILTER (WHERE status = 'accepted'),
+               COUNT(*) FILTER (WHERE status = 'rejected')
+        FROM inserted GROUP BY channel, day
         ON CONFLICT (channel, day) DO UPDATE SET
             accepted = daily_counts.accepted + EXCLUDED.accepted,
             rejected = daily_counts.rejected + EXCLUDED.rejected;
@@ -256,7 +259,7 @@ BEGIN
 END
 $$;
 CREATE TRIGGER applications_counted AFTER INSERT ON applications
-    FOR EACH ROW EXECUTE FUNCTION count_application();
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION count_applications();
 CREATE INDEX applications_rejected_day ON applications (day, channel) WHERE status = 'rejected';
 -- The overview's alerts read the last week's district events.
 CREATE INDEX district_events_at ON district_events (at);
