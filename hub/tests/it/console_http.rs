@@ -53,6 +53,7 @@ macro_rules! both_backends {
 both_backends!(
     signing_in_backoff_first_password_and_expiry,
     changes_need_the_token_the_origin_and_an_administrator,
+    accounts_from_the_command_line_and_a_re_enrolment,
 );
 
 /// The hub's clock, a file the hub reads at every use.
@@ -73,6 +74,17 @@ impl HubClock {
 
     fn env(&self) -> Vec<(&'static str, String)> {
         vec![("NAC_HUB_CLOCK_FILE", self.0.display().to_string())]
+    }
+
+    /// A signing clock reading the same file (a station signing by the hub's time).
+    fn signing(&self) -> nac_protocol::client::SigningClock {
+        let path = self.0.clone();
+        std::sync::Arc::new(move || {
+            std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| t.trim().parse().ok())
+                .unwrap_or(T0)
+        })
     }
 }
 
@@ -368,4 +380,160 @@ fn changes_need_the_token_the_origin_and_an_administrator(env: Env) {
         .contains("Add a station"));
     let outside = admin.get("/console/lang?to=en&back=//evil.example/");
     assert_eq!(outside.location(), "/console/", "never an open redirect");
+}
+
+fn cli(env: &Env, clock: &HubClock, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&run_hub(&env.data, args, &clock.env())).unwrap()
+}
+
+fn accounts_from_the_command_line_and_a_re_enrolment(env: Env) {
+    use nac_credential::StationKey;
+    use nac_protocol::client::{ClientLimits, HubClient, SignedClient};
+    use nac_protocol::{Method, PATH_ENROL, PATH_TRUST};
+
+    let clock = HubClock::new(env.dir.path());
+    let one_time = add_admin(&env, &clock, "li", "admin");
+    let hub = HubProcess::start(&env.data, env.dir.path(), &[], &clock.env());
+    let mut web = Web::new(&hub.url);
+    web.first_sign_in("li", &one_time, "district office 2026");
+    let listed = cli(&env, &clock, &["admin", "list", "--json"]);
+    assert_eq!(listed[0]["name"], "li");
+    assert_eq!(
+        listed[0]["must_change"], false,
+        "changed at the first sign-in"
+    );
+
+    // Disabling ends the session at once; enabling lets the account sign in again.
+    run_hub(&env.data, &["admin", "disable", "li"], &clock.env());
+    assert_eq!(web.get("/console/").location(), "/console/signin?ended=1");
+    assert_eq!(web.sign_in("li", "district office 2026").status, 401);
+    run_hub(&env.data, &["admin", "enable", "li"], &clock.env());
+    assert_eq!(web.sign_in("li", "district office 2026").status, 303);
+    // A reset: the old password stops working, the new one-time one must be replaced.
+    let reset = cli(&env, &clock, &["admin", "reset", "li", "--json"]);
+    let again = reset["password"].as_str().unwrap();
+    assert_eq!(web.get("/console/").location(), "/console/signin?ended=1");
+    let mut fresh = Web::new(&hub.url);
+    assert_eq!(fresh.sign_in("li", "district office 2026").status, 401);
+    fresh.first_sign_in("li", again, "a new password 2026");
+
+    // Re-enrolment from the console: a new code; once a new laptop enrols with it, the old key
+    // is refused and the new one served.
+    let added = cli(
+        &env,
+        &clock,
+        &[
+            "station",
+            "add",
+            "--name",
+            "幸福里",
+            "--area",
+            "长宁",
+            "--json",
+        ],
+    );
+    let id = added["station"].as_str().unwrap().to_owned();
+    let enrol = |key: &StationKey, code: &str| {
+        let body = serde_json::to_vec(&enrol_request(key, code)).unwrap();
+        HubClient::new(&hub.url, ClientLimits::TOOLS)
+            .send(Method::Post, PATH_ENROL, &body, &[])
+            .unwrap()
+            .status
+    };
+    let old_key = StationKey::from_secret_bytes(&[1; 32]);
+    assert_eq!(
+        enrol(&old_key, added["enrolment_code"].as_str().unwrap()),
+        200
+    );
+    let old = SignedClient::new(&hub.url, &id, old_key).with_clock(clock.signing());
+    assert_eq!(old.send(Method::Get, PATH_TRUST, b"").unwrap().status, 200);
+    let csrf = fresh.csrf();
+    let page = fresh.post(
+        &format!("/console/stations/{id}/reenrol"),
+        &[("csrf", &csrf), ("reason", "laptop replaced")],
+    );
+    assert_eq!(page.status, 200, "{}", page.text());
+    let code = page
+        .body
+        .split("id=\"enrolment-code\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    let new_key = StationKey::from_secret_bytes(&[2; 32]);
+    assert_eq!(enrol(&new_key, &code), 200);
+    assert_eq!(old.send(Method::Get, PATH_TRUST, b"").unwrap().status, 401);
+    let new = SignedClient::new(&hub.url, &id, new_key).with_clock(clock.signing());
+    assert_eq!(new.send(Method::Get, PATH_TRUST, b"").unwrap().status, 200);
+    let audit = fresh.get("/console/audit").text();
+    for action in [
+        "admin.disable",
+        "admin.enable",
+        "admin.reset",
+        "station.reenrol",
+    ] {
+        assert!(audit.contains(action), "{action}: {audit}");
+    }
+}
+
+/// Over HTTPS the session cookie is `Secure` and `__Host-` prefixed (the browser then refuses it
+/// unless it came from this host, for `/`, over TLS), and so is the sign-in form's.
+#[test]
+fn over_https_the_cookies_are_secure_and_host_prefixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let issued = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, issued.cert.pem()).unwrap();
+    std::fs::write(&key, issued.signing_key.serialize_pem()).unwrap();
+    let env = Env {
+        data: DataArg::Sqlite(dir.path().join("hub.db")),
+        dir,
+    };
+    let clock = HubClock::new(env.dir.path());
+    let one_time = add_admin(&env, &clock, "li", "admin");
+    let (cert_arg, key_arg) = (cert.display().to_string(), key.display().to_string());
+    let hub = HubProcess::start(
+        &env.data,
+        env.dir.path(),
+        &["--tls-cert", &cert_arg, "--tls-key", &key_arg],
+        &clock.env(),
+    );
+    assert!(hub.url.starts_with("https://"), "{}", hub.url);
+    let mut web = Web::with_ca(&hub.url, &issued.cert.pem());
+    let form = web.get("/console/signin");
+    let pre_cookie = form.header("set-cookie").unwrap_or_default().to_owned();
+    assert!(
+        pre_cookie.starts_with("__Host-nac_signin=") && pre_cookie.contains("; Secure"),
+        "{pre_cookie}"
+    );
+    let signed = web.sign_in("li", &one_time);
+    assert_eq!(signed.status, 303, "{}", signed.text());
+    let session = signed
+        .headers
+        .iter()
+        .find(|(k, v)| k == "set-cookie" && v.starts_with("__Host-nac_console="))
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    for attribute in ["; Path=/", "; HttpOnly", "; SameSite=Strict", "; Secure"] {
+        assert!(session.contains(attribute), "{attribute}: {session}");
+    }
+    assert!(
+        !session.contains("Domain="),
+        "a __Host- cookie names no domain"
+    );
+    // An http:// origin is another site to an https:// console.
+    let csrf_page = web.get("/console/password");
+    let csrf = csrf_page.input("csrf").unwrap();
+    let plain_origin = hub.url.replacen("https://", "http://", 1);
+    let refused = web.post_from(
+        "/console/password",
+        &[
+            ("csrf", &csrf),
+            ("current", &one_time),
+            ("new", "x"),
+            ("repeat", "x"),
+        ],
+        Some(&plain_origin),
+    );
+    assert_eq!(refused.status, 403);
 }

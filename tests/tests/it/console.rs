@@ -1,6 +1,7 @@
 //! The district console in Debian's Chromium (headless, 1366×768, through chromedriver)
 //! against the real `nac-hub` on 127.0.0.1, on SQLite and on the throwaway PostgreSQL, with a
-//! real `nac` station: an officer signs in and replaces the one-time password, adds a station
+//! real `nac` station: an officer mistypes the password until the sign-in waits, then signs in
+//! and replaces the one-time password, adds a station
 //! and reads its enrolment code off the page, the station enrols with it and syncs, the sync
 //! shows on the page, the officer disables the station from the page and its next `nac sync`
 //! is refused; a viewer can change nothing (the server answers a forged form 403); a change
@@ -136,6 +137,23 @@ fn scenario(tools: &ChromiumTools, data: HubData, dir: &Path, label: &str) {
     browser.find("#password", WAIT).unwrap();
     assert!(browser.current_url().unwrap().ends_with("/console/signin"));
     pages.look("signin");
+    // Three wrong passwords; then even the right one waits until the hub's clock moved 30 s.
+    for _ in 0..3 {
+        browser.clear("#name").unwrap();
+        browser.type_into("#name", "li").unwrap();
+        browser.type_into("#password", "not the password").unwrap();
+        submit(&browser);
+        browser.wait_text("main", "账号或密码不正确", WAIT).unwrap();
+    }
+    browser.clear("#name").unwrap();
+    browser.type_into("#name", "li").unwrap();
+    browser.type_into("#password", &one_time).unwrap();
+    submit(&browser);
+    browser.wait_text("main", "秒后再试", WAIT).unwrap();
+    pages.look("signin-backoff");
+    clock.advance_secs(31);
+    std::thread::sleep(Duration::from_millis(200));
+    browser.clear("#name").unwrap();
     browser.type_into("#name", "li").unwrap();
     browser.type_into("#password", &one_time).unwrap();
     submit(&browser);

@@ -58,11 +58,28 @@ pub struct Web {
 
 impl Web {
     pub fn new(base: &str) -> Web {
-        let agent = ureq::Agent::config_builder()
+        Web::build(base, None)
+    }
+
+    /// A browser trusting only the certificate in `ca_pem` (an HTTPS hub's own).
+    pub fn with_ca(base: &str, ca_pem: &str) -> Web {
+        let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(ca_pem.as_bytes())
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+                _ => None,
+            })
+            .collect();
+        Web::build(base, Some(ureq::tls::RootCerts::new_with_certs(&certs)))
+    }
+
+    fn build(base: &str, roots: Option<ureq::tls::RootCerts>) -> Web {
+        let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .new_agent();
+            .max_redirects(0);
+        if let Some(roots) = roots {
+            config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
+        }
+        let agent = config.build().new_agent();
         Web {
             base: base.trim_end_matches('/').to_owned(),
             agent,
