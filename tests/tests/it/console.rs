@@ -102,6 +102,30 @@ impl Pages<'_> {
             "{name}: axe-core found critical or serious violations {found:?} (screenshot {})",
             shot.display()
         );
+        // Keyboard only: every link, button and field is in the tab order, and the first stop is
+        // the skip link to the page's content.
+        let controls = "Array.from(document.querySelectorAll(\
+             'a[href], button, input:not([type=hidden]), select, summary'))";
+        let unreachable = self
+            .browser
+            .script(
+                &format!("return {controls}.filter((e) => e.tabIndex < 0 || e.disabled).length;"),
+                json!([]),
+            )
+            .unwrap();
+        assert_eq!(
+            unreachable,
+            json!(0),
+            "{name}: controls out of the tab order"
+        );
+        let first = self
+            .browser
+            .script(
+                &format!("return {controls}[0].getAttribute('href');"),
+                json!([]),
+            )
+            .unwrap();
+        assert_eq!(first, json!("#main"), "{name}: the skip link comes first");
         self.seen
             .push((name.to_owned(), self.browser.source().unwrap()));
     }
