@@ -56,6 +56,19 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+#[test]
+fn version_is_the_workspaces() {
+    let out = Command::new(env!("CARGO_BIN_EXE_nac"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("nac {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
 /// The first demo resident's full document number (the generator is deterministic).
 fn first_document() -> String {
     nac_core::demo::roster(1, 2026)[0]

@@ -187,7 +187,7 @@ fn app<S: Store + ConsoleStore>(hub: Hub<S>, limits: ServeLimits, tls: bool) -> 
             PATH_AUDIT_ANCHOR,
             post(keys::anchor::<S>).get(keys::anchor::<S>),
         )
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .fallback(|| async { ApiError::not_found() })
         .with_state(state.clone());
     let routes = match console {
@@ -208,6 +208,20 @@ fn app<S: Store + ConsoleStore>(hub: Hub<S>, limits: ServeLimits, tls: bool) -> 
         .layer(middleware::from_fn(log_request))
         .layer(middleware::from_fn_with_state(guard, address_limit))
         .layer(middleware::from_fn_with_state(state, hub_headers::<S>))
+}
+
+/// `GET /healthz`: the process answers, with its release and the schema it writes (for
+/// monitoring and for checking an upgrade took), as JSON.
+async fn healthz() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        format!(
+            "{{\"status\":\"ok\",\"version\":\"{}\",\"schema\":{}}}",
+            nac_protocol::APP_VERSION,
+            crate::store::SCHEMA_VERSION
+        ),
+    )
+        .into_response()
 }
 
 /// The client address's token bucket, before anything but the hub's headers. Passes the

@@ -23,6 +23,9 @@ mod types;
 
 use std::future::Future;
 
+/// The schema this hub writes: the last migration of each backend (the same number on both).
+pub const SCHEMA_VERSION: i64 = 4;
+
 pub use postgres::PgStore;
 pub use rules::{CheckedEvent, EpochOrder, PageState, PageWrites};
 pub use sqlite::SqliteStore;
@@ -502,5 +505,20 @@ impl Store for AnyStore {
     }
     async fn dump(&self) -> Result<String, StoreError> {
         delegate!(self, s => s.dump().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_backends_end_at_the_schema_the_hub_reports() {
+        assert_eq!(
+            super::sqlite::MIGRATIONS.last().map(|m| m.0),
+            Some(super::SCHEMA_VERSION)
+        );
+        assert_eq!(
+            super::postgres::MIGRATIONS.last().map(|m| m.0),
+            Some(super::SCHEMA_VERSION)
+        );
     }
 }
