@@ -13,9 +13,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use nac_core::domain::document::resident_id_check_char;
 use nac_credential::VALIDITY_SECS;
 use nac_credential::{decode_cose, issue, Claims, StationKey};
+use nac_domain::document::resident_id_check_char;
 use nac_fuzz::credential_check::{self, ISSUED_AT, REJECTED_SERIAL, STATION, SUPERSEDED_SERIAL};
 use nac_fuzz::office_wrap::{self, SST_MARKER};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
@@ -249,12 +249,12 @@ fn xlsx_seeds() {
     books.push(("hidden_first", std::fs::read(&p).unwrap()));
 
     let p = tmp.join("template.xlsx");
-    nac_core::roster::write_template(&p).unwrap();
+    nac_roster::write_template(&p).unwrap();
     books.push(("template", std::fs::read(&p).unwrap()));
 
     for (name, bytes) in &books {
         let seed = corpus("roster_xlsx").join(format!("{name}.xlsx"));
-        // nac-core's template writer stamps the current time: keep an existing copy, so that
+        // nac-roster's template writer stamps the current time: keep an existing copy, so that
         // regenerating changes no file whose content is the same.
         if *name != "template" || !seed.exists() {
             std::fs::write(&seed, bytes).unwrap();

@@ -20,7 +20,7 @@ fn main() {
     let data = std::fs::read(file).unwrap();
     let roster = |bytes: Vec<u8>, ext: &str| {
         let path = scratch_file(&bytes, ext);
-        match nac_core::roster::read_roster_file(&path) {
+        match nac_roster::read_roster_file(&path) {
             Ok(f) => {
                 println!(
                     "format {:?}, encoding {:?}, sheet {:?}, header row {}, {} rows, notices {:?}",
@@ -34,7 +34,7 @@ fn main() {
                 for r in &f.rows {
                     println!("  row {}: {:?} / {:?}", r.row, r.household, r.resident);
                 }
-                let v = nac_core::roster::validate_rows(f.rows, roster_check::today());
+                let v = nac_roster::validate_rows(f.rows, roster_check::today());
                 println!(
                     "validated: {} drafts, {} held, {} errors, {} warnings",
                     v.drafts.len(),

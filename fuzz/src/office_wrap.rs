@@ -8,7 +8,7 @@
 //! * `roster_xls_stream`: the input is the BIFF `Workbook` stream of an OLE2 `.xls` ([`xls`]).
 //!
 //! Shared with `core/tests/fuzz_regressions.rs` (via `#[path]`); uses only `zip`, `cfb` and std,
-//! which nac-core depends on too.
+//! which nac-roster depends on too.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Cursor, Write};

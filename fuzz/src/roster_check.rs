@@ -2,7 +2,7 @@
 //!
 //! Shared word for word by the fuzz targets (`fuzz/src/lib.rs`) and the stable regression test
 //! `core/tests/fuzz_regressions.rs` (included there with `#[path]`), so a saved crash input
-//! replays under `cargo test` exactly as the fuzzer ran it. Uses only `nac-core` and `chrono`.
+//! replays under `cargo test` exactly as the fuzzer ran it. Uses only `nac-roster` and `chrono`.
 //!
 //! Besides "never panics, never aborts", a file that reads is checked for the import contract:
 //! data rows numbered strictly increasing below the header row, and `validate_rows` turning
@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use nac_core::roster::{read_roster_file, validate_rows, FileFormat, RosterError};
+use nac_roster::{read_roster_file, validate_rows, FileFormat, RosterError};
 
 /// Checks named in the environment variable `NAC_FUZZ_ALLOW` (comma-separated) are skipped: a
 /// way to keep fuzzing past a known, reported contract violation until it is fixed (never set
