@@ -13,10 +13,15 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
-    let args = cli::Args::parse();
+    let matches = cli::Args::command().get_matches();
+    let args = match cli::Args::from_arg_matches(&matches) {
+        Ok(args) => args,
+        Err(e) => e.exit(),
+    };
+    let explicit = cli::explicit_serve_flags(&matches);
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -28,7 +33,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(cli::run(args)) {
+    match runtime.block_on(cli::run(args, &explicit)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("nac-hub: {e:#}");

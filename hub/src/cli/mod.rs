@@ -1,6 +1,7 @@
 //! Command-line parsing and the commands.
 
 mod admin;
+mod config;
 mod phone;
 mod station;
 
@@ -27,62 +28,18 @@ pub struct Args {
     /// SQLite file `hub.db`: `hub-keys/` beside it; required with --database.
     #[arg(long, global = true, env = "NAC_HUB_KEYS")]
     keys: Option<std::path::PathBuf>,
+    /// A settings file (TOML; docs/sync.md §8): where the data is, and `serve`'s settings.
+    /// Flags given on the command line win over it.
+    #[arg(long, global = true, env = "NAC_HUB_CONFIG")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the sync protocol over HTTP.
-    Serve {
-        /// Address to listen on; port 0 picks a free port (the bound address is printed).
-        #[arg(long, default_value = "127.0.0.1:8700")]
-        listen: SocketAddr,
-        /// Requests per second allowed per station (token bucket).
-        #[arg(long, default_value_t = Limits::default().rate_per_sec)]
-        rate: f64,
-        /// Burst size per station.
-        #[arg(long, default_value_t = Limits::default().burst)]
-        burst: u32,
-        /// Requests per second allowed per client address (an IPv4 address or an IPv6 /64),
-        /// counted on every request before anything else [default: 20, or --rate if higher].
-        /// Behind a reverse proxy every request comes from the proxy's address: raise it.
-        #[arg(long)]
-        address_rate: Option<f64>,
-        /// Burst size per client address [default: 60, or --burst if higher].
-        #[arg(long)]
-        address_burst: Option<u32>,
-        /// Connections open at once; beyond, new connections are closed at once.
-        #[arg(long, default_value_t = ServeLimits::MAX_CONNECTIONS)]
-        max_connections: usize,
-        /// Seconds a client has to send a request's head (and a kept-alive connection may sit
-        /// idle, and a TLS handshake may take).
-        #[arg(long, default_value_t = ServeLimits::HEADER_TIMEOUT.as_secs())]
-        header_timeout: u64,
-        /// Seconds a request may take from its head to its answer, the body included (408
-        /// after).
-        #[arg(long, default_value_t = ServeLimits::REQUEST_TIMEOUT.as_secs())]
-        request_timeout: u64,
-        /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
-        #[arg(long, requires = "tls_key")]
-        tls_cert: Option<std::path::PathBuf>,
-        /// The certificate's private key (PEM).
-        #[arg(long, requires = "tls_cert")]
-        tls_key: Option<std::path::PathBuf>,
-        /// How many days back a pushed code may be dated (stations offline longer, or with a
-        /// clock set back, are refused).
-        #[arg(long, default_value_t = Policy::default().offline_window_secs / 86_400)]
-        offline_window_days: i64,
-        /// Person keys a station may hold subscribed (unless set per station).
-        #[arg(long, default_value_t = Policy::default().max_subscriptions)]
-        max_subscriptions: i64,
-        /// New person keys in a day above which the district is shown a bulk look-up.
-        #[arg(long, default_value_t = Policy::default().bulk_lookup_alert)]
-        bulk_lookup_alert: i64,
-        /// Do not serve the district console at /console/.
-        #[arg(long)]
-        no_console: bool,
-    },
+    /// Serve the sync protocol over HTTP (and the district console at /console/).
+    Serve(ServeArgs),
     /// Manage stations.
     Station {
         #[command(subcommand)]
@@ -118,6 +75,59 @@ enum Command {
         #[command(subcommand)]
         command: Option<EpochCommand>,
     },
+}
+
+/// `nac-hub serve`'s settings. Each may also come from the `--config` file; a flag given on
+/// the command line (or through its environment variable) wins.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the bound address is printed).
+    #[arg(long, default_value = "127.0.0.1:8700")]
+    pub listen: SocketAddr,
+    /// Requests per second allowed per station (token bucket).
+    #[arg(long, default_value_t = Limits::default().rate_per_sec)]
+    pub rate: f64,
+    /// Burst size per station.
+    #[arg(long, default_value_t = Limits::default().burst)]
+    pub burst: u32,
+    /// Requests per second allowed per client address (an IPv4 address or an IPv6 /64),
+    /// counted on every request before anything else [default: 20, or --rate if higher].
+    /// Behind a reverse proxy every request comes from the proxy's address: raise it.
+    #[arg(long)]
+    pub address_rate: Option<f64>,
+    /// Burst size per client address [default: 60, or --burst if higher].
+    #[arg(long)]
+    pub address_burst: Option<u32>,
+    /// Connections open at once; beyond, new connections are closed at once.
+    #[arg(long, default_value_t = ServeLimits::MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's head (and a kept-alive connection may sit
+    /// idle, and a TLS handshake may take).
+    #[arg(long, default_value_t = ServeLimits::HEADER_TIMEOUT.as_secs())]
+    pub header_timeout: u64,
+    /// Seconds a request may take from its head to its answer, the body included (408
+    /// after).
+    #[arg(long, default_value_t = ServeLimits::REQUEST_TIMEOUT.as_secs())]
+    pub request_timeout: u64,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// How many days back a pushed code may be dated (stations offline longer, or with a
+    /// clock set back, are refused).
+    #[arg(long, default_value_t = Policy::default().offline_window_secs / 86_400)]
+    pub offline_window_days: i64,
+    /// Person keys a station may hold subscribed (unless set per station).
+    #[arg(long, default_value_t = Policy::default().max_subscriptions)]
+    pub max_subscriptions: i64,
+    /// New person keys in a day above which the district is shown a bulk look-up.
+    #[arg(long, default_value_t = Policy::default().bulk_lookup_alert)]
+    pub bulk_lookup_alert: i64,
+    /// Do not serve the district console at /console/.
+    #[arg(long)]
+    pub no_console: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,26 +183,61 @@ async fn open(args: &Args, clock: Clock, policy: Policy) -> Result<Hub<AnyStore>
         .with_context(|| format!("cannot open {shown}"))
 }
 
-/// Runs the command.
-pub async fn run(args: Args) -> Result<()> {
+/// `serve`'s flags given on the command line or through their environment variables (the
+/// others may come from the settings file).
+pub fn explicit_serve_flags(matches: &clap::ArgMatches) -> std::collections::HashSet<String> {
+    use clap::parser::ValueSource;
+    let Some(serve) = matches.subcommand_matches("serve") else {
+        return Default::default();
+    };
+    serve
+        .ids()
+        .filter(|id| {
+            matches!(
+                serve.value_source(id.as_str()),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            )
+        })
+        .map(|id| id.as_str().to_owned())
+        .collect()
+}
+
+/// Runs the command; `explicit` names the `serve` flags given (see [`explicit_serve_flags`]).
+pub async fn run(args: Args, explicit: &std::collections::HashSet<String>) -> Result<()> {
     let clock = clock()?;
+    let config = config::load(args.config.as_deref())?;
+    let args = Args {
+        data: args.data.clone().or_else(|| {
+            (args.database.is_none())
+                .then(|| config.data.clone())
+                .flatten()
+        }),
+        database: args.database.clone().or_else(|| {
+            (args.data.is_none())
+                .then(|| config.database.clone())
+                .flatten()
+        }),
+        keys: args.keys.clone().or_else(|| config.keys.clone()),
+        ..args
+    };
     match &args.command {
-        Command::Serve {
-            listen,
-            rate,
-            burst,
-            address_rate,
-            address_burst,
-            max_connections,
-            header_timeout,
-            request_timeout,
-            tls_cert,
-            tls_key,
-            offline_window_days,
-            max_subscriptions,
-            bulk_lookup_alert,
-            no_console,
-        } => {
+        Command::Serve(given) => {
+            let ServeArgs {
+                listen,
+                rate,
+                burst,
+                address_rate,
+                address_burst,
+                max_connections,
+                header_timeout,
+                request_timeout,
+                tls_cert,
+                tls_key,
+                offline_window_days,
+                max_subscriptions,
+                bulk_lookup_alert,
+                no_console,
+            } = &config.serve(given.clone(), explicit);
             if !(1..=30).contains(offline_window_days) {
                 bail!("--offline-window-days must be 1 to 30 (a code is valid 30 days)");
             }

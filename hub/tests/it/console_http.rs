@@ -476,28 +476,6 @@ fn accounts_from_the_command_line_and_a_re_enrolment(env: Env) {
     }
 }
 
-/// `nac-hub --version` and `/healthz` name the workspace's release, and `/healthz` the schema.
-#[test]
-fn the_hub_says_its_version_and_schema() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nac-hub"))
-        .arg("--version")
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        format!("nac-hub {}", env!("CARGO_PKG_VERSION"))
-    );
-    let env = sqlite_env().unwrap();
-    let hub = HubProcess::start(&env.data, env.dir.path(), &[], &[]);
-    let health = Web::new(&hub.url).get("/healthz");
-    assert_eq!(health.status, 200);
-    assert_eq!(health.header("content-type"), Some("application/json"));
-    let v: serde_json::Value = serde_json::from_str(&health.body).unwrap();
-    assert_eq!(v["status"], "ok");
-    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(v["schema"], nac_hub::store::SCHEMA_VERSION);
-}
-
 /// Over HTTPS the session cookie is `Secure` and `__Host-` prefixed (the browser then refuses it
 /// unless it came from this host, for `/`, over TLS), and so is the sign-in form's.
 #[test]

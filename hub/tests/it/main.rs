@@ -11,4 +11,5 @@ mod conformance_sqlite;
 mod console_http;
 mod http_api;
 mod robustness;
+mod settings;
 mod stolen_database;
