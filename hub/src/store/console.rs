@@ -439,11 +439,16 @@ pub trait ConsoleStore: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<DistrictEvent>, StoreError>> + Send;
 }
 
-/// Fills the chart's days (`today - CHART_DAYS + 1 ..= today`) from sparse `(day, n)` rows.
-pub(crate) fn chart_days(today: i64, rows: &[(i64, i64)]) -> Vec<(i64, i64)> {
+/// Accepted applications per day for the chart (`today - CHART_DAYS + 1 ..= today`, every
+/// day, zeros included), summed over the channels of `(channel, day, accepted, rejected)` rows.
+pub(crate) fn chart_days(today: i64, rows: &[(String, i64, i64, i64)]) -> Vec<(i64, i64)> {
     (today - CHART_DAYS + 1..=today)
         .map(|day| {
-            let n = rows.iter().find(|(d, _)| *d == day).map_or(0, |(_, n)| *n);
+            let n = rows
+                .iter()
+                .filter(|(_, d, _, _)| *d == day)
+                .map(|(_, _, accepted, _)| accepted)
+                .sum();
             (day, n)
         })
         .collect()
@@ -630,7 +635,13 @@ mod tests {
         assert_eq!((today.station_accepted, today.station_rejected), (2, 1));
         assert_eq!(today.phone_accepted, 3);
         assert_eq!(week.station_accepted, 7, "day 93 is 7 days back: outside");
-        let days = chart_days(100, &[(99, 4)]);
+        let days = chart_days(
+            100,
+            &[
+                ("ST-A".to_owned(), 99, 3, 0),
+                ("phone".to_owned(), 99, 1, 0),
+            ],
+        );
         assert_eq!(days.len(), CHART_DAYS as usize);
         assert_eq!(days.last(), Some(&(100, 0)));
         assert_eq!(days[days.len() - 2], (99, 4));

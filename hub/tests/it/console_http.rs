@@ -13,42 +13,7 @@ use support::process::{run_hub, DataArg, HubProcess};
 use support::web::{Web, WebPage};
 use support::*;
 
-struct Env {
-    data: DataArg,
-    dir: tempfile::TempDir,
-}
-
-fn sqlite_env() -> Option<Env> {
-    let dir = tempfile::tempdir().unwrap();
-    Some(Env {
-        data: DataArg::Sqlite(dir.path().join("hub.db")),
-        dir,
-    })
-}
-
-fn postgres_env() -> Option<Env> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let url = rt.block_on(pg::fresh_database())?;
-    let dir = tempfile::tempdir().unwrap();
-    Some(Env {
-        data: DataArg::Postgres(url, dir.path().join("keys")),
-        dir,
-    })
-}
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $name() { if let Some(env) = super::sqlite_env() { super::$name(env) } } )*
-        }
-        mod postgres {
-            $( #[test] fn $name() { if let Some(env) = super::postgres_env() { super::$name(env) } } )*
-        }
-    };
-}
+use support::backends::Env;
 
 both_backends!(
     signing_in_backoff_first_password_and_expiry,

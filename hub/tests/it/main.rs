@@ -1,6 +1,7 @@
 //! The hub's integration tests, one test binary: `cargo test -p nac-hub --test it` (the
 //! conformance suite on one backend: `--test it -- conformance_sqlite::`).
 
+#[macro_use]
 mod support;
 // `conformance_suite!` (instantiated by the two backends' modules below).
 #[macro_use]

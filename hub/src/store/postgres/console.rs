@@ -335,13 +335,6 @@ impl ConsoleStore for PgStore {
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
             .collect::<Result<_, StoreError>>()?;
         let (today_renewals, week) = renewals_from(today, &rows);
-        let mut per_day: Vec<(i64, i64)> = Vec::new();
-        for (_, day, accepted, _) in &rows {
-            match per_day.iter_mut().find(|(d, _)| d == day) {
-                Some((_, n)) => *n += accepted,
-                None => per_day.push((*day, *accepted)),
-            }
-        }
         let oldest_sync = client
             .query_opt(
                 "SELECT id, name, last_seen_at FROM principals
@@ -361,7 +354,7 @@ impl ConsoleStore for PgStore {
             today: today_renewals,
             week,
             oldest_sync,
-            accepted_per_day: chart_days(today, &per_day),
+            accepted_per_day: chart_days(today, &rows),
         })
     }
 

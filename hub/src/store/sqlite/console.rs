@@ -66,13 +66,6 @@ fn overview(conn: &Connection, today: i64, now: i64) -> Result<Overview, StoreEr
         })?
         .collect::<rusqlite::Result<_>>()?;
     let (today_renewals, week) = renewals_from(today, &rows);
-    let mut per_day: Vec<(i64, i64)> = Vec::new();
-    for (_, day, accepted, _) in &rows {
-        match per_day.iter_mut().find(|(d, _)| d == day) {
-            Some((_, n)) => *n += accepted,
-            None => per_day.push((*day, *accepted)),
-        }
-    }
     let oldest_sync = conn
         .query_row(
             "SELECT id, name, last_seen_at FROM principals
@@ -91,7 +84,7 @@ fn overview(conn: &Connection, today: i64, now: i64) -> Result<Overview, StoreEr
         today: today_renewals,
         week,
         oldest_sync,
-        accepted_per_day: chart_days(today, &per_day),
+        accepted_per_day: chart_days(today, &rows),
     })
 }
 

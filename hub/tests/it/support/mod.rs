@@ -3,6 +3,8 @@
 //! HTTP client for the robustness tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+pub mod backends;
 pub mod pg;
 pub mod pg_tls;
 pub mod process;
