@@ -75,13 +75,13 @@ pub fn router<S: Store + ConsoleStore>(hub: Hub<S>, tls: bool) -> Router {
         .route("/console/signout", post(session::signout::<S>))
         .route(
             "/console/password",
-            get(session::password_form::<S>).post(session::change_password::<S>),
+            get(session::password_form).post(session::change_password::<S>),
         )
         .route("/console/lang", get(session::language::<S>))
         .route("/console/stations", get(stations::list::<S>))
         .route(
             "/console/stations/new",
-            get(stations::new_form::<S>).post(stations::add::<S>),
+            get(stations::new_form).post(stations::add::<S>),
         )
         .route("/console/stations/{id}", get(stations::detail::<S>))
         .route(

@@ -2,15 +2,14 @@
 
 use std::fmt::Write as _;
 
-use axum::extract::{Extension, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::html::{ago, day_date, day_label, esc, notice, when, Lang};
-use super::session::{signed_in, Ctx};
+use super::session::{Ctx, Signed};
 use super::{html, server_error, ConsoleState};
-use crate::http::ClientAddress;
 use crate::store::console::{ConsoleStore, Overview, Renewals, StationActivity};
 use crate::store::{DistrictEvent, StationStatus, Store};
 
@@ -25,15 +24,9 @@ pub(super) struct Done {
 /// `GET /console/`.
 pub(super) async fn page<S: Store + ConsoleStore>(
     State(console): ConsoleState<S>,
-    headers: HeaderMap,
-    uri: Uri,
+    signed: Signed,
     Query(q): Query<Done>,
-    client: Option<Extension<ClientAddress>>,
 ) -> Response {
-    let signed = match signed_in(&console, &headers, &uri, client).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     let ctx = &signed.ctx;
     let store = &console.hub.store;
     let today = nac_protocol::cst_day(ctx.now);

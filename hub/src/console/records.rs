@@ -4,14 +4,13 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use axum::extract::{Extension, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::html::{ago, day_date, esc, notice, when};
-use super::session::{signed_in, Ctx};
+use super::session::{Ctx, Signed};
 use super::{html, server_error, ConsoleState};
-use crate::http::ClientAddress;
 use crate::store::console::ConsoleStore;
 use crate::store::Store;
 
@@ -40,14 +39,8 @@ fn reason_label(ctx: &Ctx, reason: &str) -> &'static str {
 /// `GET /console/rejections`.
 pub(super) async fn rejections<S: Store + ConsoleStore>(
     State(console): ConsoleState<S>,
-    headers: HeaderMap,
-    uri: Uri,
-    client: Option<Extension<ClientAddress>>,
+    signed: Signed,
 ) -> Response {
-    let signed = match signed_in(&console, &headers, &uri, client).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     let ctx = &signed.ctx;
     let since = nac_protocol::cst_day(ctx.now) - REJECTION_DAYS + 1;
     let store = &console.hub.store;
@@ -143,14 +136,8 @@ pub(super) async fn rejections<S: Store + ConsoleStore>(
 /// `GET /console/keys`.
 pub(super) async fn keys<S: Store + ConsoleStore>(
     State(console): ConsoleState<S>,
-    headers: HeaderMap,
-    uri: Uri,
-    client: Option<Extension<ClientAddress>>,
+    signed: Signed,
 ) -> Response {
-    let signed = match signed_in(&console, &headers, &uri, client).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     let ctx = &signed.ctx;
     let store = &console.hub.store;
     let loaded = async {
@@ -259,14 +246,8 @@ fn action_label(ctx: &Ctx, action: &str) -> &'static str {
 /// `GET /console/audit`.
 pub(super) async fn audit<S: Store + ConsoleStore>(
     State(console): ConsoleState<S>,
-    headers: HeaderMap,
-    uri: Uri,
-    client: Option<Extension<ClientAddress>>,
+    signed: Signed,
 ) -> Response {
-    let signed = match signed_in(&console, &headers, &uri, client).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     let ctx = &signed.ctx;
     let store = &console.hub.store;
     let loaded = async {

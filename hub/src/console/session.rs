@@ -170,6 +170,26 @@ pub(super) async fn signed_in<S: Store + ConsoleStore>(
     })
 }
 
+/// A handler that takes a [`Signed`] runs only for a signed-in request; any other is answered
+/// by where it should go instead (see [`signed_in`]).
+impl<S: Store + ConsoleStore> axum::extract::FromRequestParts<std::sync::Arc<super::Console<S>>>
+    for Signed
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        console: &std::sync::Arc<super::Console<S>>,
+    ) -> Result<Signed, Response> {
+        let client = parts
+            .extensions
+            .get::<ClientAddress>()
+            .copied()
+            .map(Extension);
+        signed_in(console, &parts.headers, &parts.uri, client).await
+    }
+}
+
 fn signin_page(ctx: &Ctx, pre: &str, message: Option<(&str, &str)>, name: &str) -> String {
     let message = message.map_or(String::new(), |(kind, text)| notice(kind, text));
     ctx.bare_page(
@@ -364,15 +384,10 @@ pub(super) struct CsrfForm {
 /// `POST /console/signout`.
 pub(super) async fn signout<S: Store + ConsoleStore>(
     State(console): ConsoleState<S>,
+    signed: Signed,
     headers: HeaderMap,
-    uri: Uri,
-    client: Option<Extension<ClientAddress>>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let signed = match signed_in(&console, &headers, &uri, client).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     if let Err(refused) = signed.may_change(&headers, console.tls, &form.csrf, true) {
         return refused;
     }
@@ -432,16 +447,8 @@ fn password_page(signed: &Signed, message: Option<(&str, &str)>) -> String {
 }
 
 /// `GET /console/password`.
-pub(super) async fn password_form<S: Store + ConsoleStore>(
-    State(console): ConsoleState<S>,
-    headers: HeaderMap,
-    uri: Uri,
-    client: Option<Extension<ClientAddress>>,
-) -> Response {
-    match signed_in(&console, &headers, &uri, client).await {
-        Ok(signed) => super::html(StatusCode::OK, password_page(&signed, None)),
-        Err(to) => to,
-    }
+pub(super) async fn password_form(signed: Signed) -> Response {
+    super::html(StatusCode::OK, password_page(&signed, None))
 }
 
 #[derive(Deserialize)]
@@ -459,15 +466,10 @@ pub(super) struct PasswordForm {
 /// `POST /console/password`.
 pub(super) async fn change_password<S: Store + ConsoleStore>(
     State(console): ConsoleState<S>,
+    signed: Signed,
     headers: HeaderMap,
-    uri: Uri,
-    client: Option<Extension<ClientAddress>>,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    let signed = match signed_in(&console, &headers, &uri, client).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     if let Err(refused) = signed.may_change(&headers, console.tls, &form.csrf, true) {
         return refused;
     }

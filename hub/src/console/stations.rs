@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -12,9 +12,8 @@ use serde::Deserialize;
 
 use super::html::{ago, esc, notice, url_component, when};
 use super::overview::SILENT_SECS;
-use super::session::{signed_in, Ctx, Signed};
+use super::session::{Ctx, Signed};
 use super::{html, qr, server_error, ConsoleState};
-use crate::http::ClientAddress;
 use crate::service::ENROLMENT_CODE_TTL_SECS;
 use crate::store::console::{ConsoleStore, StationActivity};
 use crate::store::{StationStatus, Store};
@@ -58,15 +57,9 @@ pub(super) struct Filter {
 /// `GET /console/stations`.
 pub(super) async fn list<S: Store + ConsoleStore>(
     State(console): ConsoleState<S>,
-    headers: HeaderMap,
-    uri: Uri,
+    signed: Signed,
     Query(filter): Query<Filter>,
-    client: Option<Extension<ClientAddress>>,
 ) -> Response {
-    let signed = match signed_in(&console, &headers, &uri, client).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     let ctx = &signed.ctx;
     let today = nac_protocol::cst_day(ctx.now);
     let stations = match console.hub.store.station_activity(today).await {
@@ -191,16 +184,12 @@ pub(super) struct Done {
 /// `GET /console/stations/{id}`.
 pub(super) async fn detail<S: Store + ConsoleStore>(
     State(console): ConsoleState<S>,
+    signed: Signed,
     headers: HeaderMap,
     uri: Uri,
     Path(id): Path<String>,
     Query(q): Query<Done>,
-    client: Option<Extension<ClientAddress>>,
 ) -> Response {
-    let signed = match signed_in(&console, &headers, &uri, client).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     let ctx = &signed.ctx;
     let stations = match console
         .hub
@@ -383,18 +372,11 @@ fn new_station_page(signed: &Signed, message: Option<&str>, name: &str, area: &s
 }
 
 /// `GET /console/stations/new`.
-pub(super) async fn new_form<S: Store + ConsoleStore>(
-    State(console): ConsoleState<S>,
-    headers: HeaderMap,
-    uri: Uri,
-    client: Option<Extension<ClientAddress>>,
-) -> Response {
-    match signed_in(&console, &headers, &uri, client).await {
-        Ok(signed) if signed.is_admin() => {
-            html(StatusCode::OK, new_station_page(&signed, None, "", ""))
-        }
-        Ok(_) => Redirect::to("/console/stations").into_response(),
-        Err(to) => to,
+pub(super) async fn new_form(signed: Signed) -> Response {
+    if signed.is_admin() {
+        html(StatusCode::OK, new_station_page(&signed, None, "", ""))
+    } else {
+        Redirect::to("/console/stations").into_response()
     }
 }
 
@@ -417,15 +399,10 @@ fn fits(text: &str) -> bool {
 /// `POST /console/stations/new`.
 pub(super) async fn add<S: Store + ConsoleStore>(
     State(console): ConsoleState<S>,
+    signed: Signed,
     headers: HeaderMap,
-    uri: Uri,
-    client: Option<Extension<ClientAddress>>,
     Form(form): Form<NewStation>,
 ) -> Response {
-    let signed = match signed_in(&console, &headers, &uri, client).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     if let Err(refused) = signed.may_change(&headers, console.tls, &form.csrf, false) {
         return refused;
     }
@@ -480,16 +457,12 @@ pub(super) struct Change {
 /// `POST /console/stations/{id}/{disable|enable|reenrol}`.
 pub(super) async fn change<S: Store + ConsoleStore>(
     State(console): ConsoleState<S>,
+    signed: Signed,
     headers: HeaderMap,
     uri: Uri,
     Path((id, action)): Path<(String, String)>,
-    client: Option<Extension<ClientAddress>>,
     Form(form): Form<Change>,
 ) -> Response {
-    let signed = match signed_in(&console, &headers, &uri, client).await {
-        Ok(s) => s,
-        Err(to) => return to,
-    };
     if let Err(refused) = signed.may_change(&headers, console.tls, &form.csrf, false) {
         return refused;
     }
