@@ -245,10 +245,12 @@ pub fn create(
     if residents > 0 {
         return Err(crate::Error::DemoNotEmpty { residents });
     }
-    station.use_volunteer("demo")?;
+    // Named by the built-in administrator the file was opened as; the roster is written by
+    // the demo's own volunteer.
     if station.station_name()? == "社区服务站" {
         station.set_station_name("天平街道示范社区服务站")?;
     }
+    station.use_volunteer("demo")?;
     let today = crate::time::cst_day(now.timestamp());
     let drafts: Vec<(HouseholdDraft, ResidentDraft)> = roster(households, 2026)
         .iter()

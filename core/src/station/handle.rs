@@ -296,7 +296,9 @@ impl Station {
         self.write_setting(settings::key::IDLE_LOCK_MINUTES, &minutes.to_string())
     }
 
+    /// Renames the station (administrators only: the name is printed on every card).
     pub fn set_station_name(&mut self, name: &str) -> Result<()> {
+        self.require_admin("rename the station", "修改站点名称")?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 60 {
             return Err(crate::Error::Invalid(vec![crate::FieldError::new(

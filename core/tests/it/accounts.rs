@@ -175,6 +175,8 @@ fn a_volunteer_may_not_manage_reveal_export_unmasked_back_up_or_read_the_audit_l
         f.station.backup(&f.dir.path().join("b.nacbackup")).err(),
         f.station.audit_log(10).err(),
         f.station.verify_audit().err(),
+        // The station's name is printed on every card (issue 18, item 7).
+        f.station.set_station_name("别的名字").err(),
     ];
     for (n, err) in refused.into_iter().enumerate() {
         assert_eq!(
@@ -185,6 +187,11 @@ fn a_volunteer_may_not_manage_reveal_export_unmasked_back_up_or_read_the_audit_l
     }
     assert!(!f.dir.path().join("full.csv").exists());
     assert!(!f.dir.path().join("b.nacbackup").exists());
+    assert_ne!(
+        f.station.station_name().unwrap(),
+        "别的名字",
+        "the name is unchanged"
+    );
     // What volunteers do stays open to them.
     f.station
         .export_roster(&f.dir.path().join("masked.csv"), false)

@@ -13,7 +13,7 @@ import { toast, refreshHeader, switchLanguage, isAdmin, lockScreen } from '../sh
 /** @param {HTMLElement} main */
 export async function mount(main) {
   const info = await api.appInfo();
-  const name = /** @type {HTMLInputElement} */ (h('input', { type: 'text', id: 's-name', value: info.station_name }));
+  const name = /** @type {HTMLInputElement} */ (h('input', { type: 'text', id: 's-name', value: info.station_name, disabled: !isAdmin() }));
   const days = /** @type {HTMLInputElement} */ (h('input', { type: 'number', id: 's-days', min: '1', max: '29', value: String(info.expiring_days) }));
   const lang = /** @type {HTMLSelectElement} */ (h('select', { id: 's-lang' },
     h('option', { value: 'zh', selected: info.language === 'zh' }, '中文'), h('option', { value: 'en', selected: info.language === 'en' }, 'English')));
