@@ -677,3 +677,23 @@ impl Transport for LargestAnswer {
         Ok(answer)
     }
 }
+
+/// A second connection opened before the enrolment (the desktop app's readers) shows the
+/// station's new, hub-assigned number in its sync status, not the provisional one it cached
+/// (issue 18, item 6: the app showed the old number until it restarted).
+#[test]
+fn a_connection_opened_before_enrolment_shows_the_hubs_station_number() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let clock = ManualClock::at(chrono::DateTime::from_timestamp(T0, 0).unwrap());
+    let hub = local_hub_following(dir.path(), &clock);
+    let db = dir.path().join("station.db");
+    let mut writer = open_station(&db, Arc::new(clock.clone()));
+    let reader = open_station(&db, Arc::new(clock.clone()));
+    let provisional = reader.station_id().to_string();
+    let code = hub.station_code("station");
+    writer.enrol(&mut hub.transport(), &hub.url, &code).unwrap();
+    let assigned = writer.station_id().to_string();
+    assert_ne!(assigned, provisional, "the hub assigns the number");
+    assert_eq!(reader.sync_status().unwrap().station_id, assigned);
+    assert_eq!(reader.info().unwrap().station_id, assigned);
+}

@@ -42,7 +42,7 @@ pub fn sync_queue(host: &Host) -> AppResult<SyncQueue> {
     Ok(SyncQueue {
         enrolled: status.enrolled,
         demo: station.is_demo(),
-        station_id: station.station_id().to_string(),
+        station_id: status.station_id.clone(),
         hub_url: status.hub_url,
         queued: status.queued,
         sending: status.sending,

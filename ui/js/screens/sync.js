@@ -7,7 +7,7 @@
 import { api, runJob, asApiError } from '../api.js';
 import { filePicker, h, replace } from '../dom.js';
 import { t } from '../i18n.js';
-import { toast } from '../shell.js';
+import { toast, refreshHeader } from '../shell.js';
 
 /** @param {HTMLElement} main */
 export async function mount(main) {
@@ -91,6 +91,8 @@ export async function mount(main) {
         const hubCa = file ? await file.text() : '';
         const q = await api.enrolStation({ hub_url: url.value.trim(), code: code.value.trim(), hub_ca: hubCa });
         toast(t('sync_enrolled', { id: q.station_id }));
+        // The header shows the station's number: the hub's from now on.
+        await refreshHeader();
         await load();
       } catch (e) { replace(error, asApiError(e).message); }
     });

@@ -29,6 +29,9 @@ pub struct QueueEntry {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncStatus {
     pub enrolled: bool,
+    /// The station's id as stored now (the hub's after enrolment), read from the file: a
+    /// second connection opened before the enrolment must not show the provisional one.
+    pub station_id: String,
     pub hub_url: Option<String>,
     pub last_sync_at: Option<i64>,
     pub last_error: Option<String>,
@@ -89,6 +92,7 @@ impl Station {
         };
         let mut status = SyncStatus {
             enrolled: self.is_enrolled(),
+            station_id: super::current_identity(&self.conn)?.0,
             hub_url: settings::read(&self.conn, key::HUB_URL)?,
             last_sync_at: number(key::LAST_SYNC_AT)?,
             last_error: settings::read(&self.conn, key::LAST_SYNC_ERROR)?,
