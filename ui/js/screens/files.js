@@ -6,7 +6,7 @@
 import { api, runJob, asApiError } from '../api.js';
 import { h, replace, filePicker } from '../dom.js';
 import { t } from '../i18n.js';
-import { toast } from '../shell.js';
+import { toast, isAdmin } from '../shell.js';
 
 /** @param {HTMLElement} main */
 export async function mount(main) {
@@ -28,7 +28,8 @@ export async function mount(main) {
     h('h2', null, t('export_title')),
     h('form', { class: 'export-form', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); doExport(); } },
       h('label', { for: 'export-path' }, t('export_path')), path,
-      h('label', { class: 'check' }, unmasked, h('span', null, t('export_unmasked'))),
+      // Only an administrator may export full numbers: a volunteer is not offered the box.
+      isAdmin() ? h('label', { class: 'check' }, unmasked, h('span', null, t('export_unmasked'))) : null,
       h('button', { type: 'submit', class: 'primary', id: 'export-button' }, t('export_button'))),
     exportResult));
 

@@ -10,6 +10,9 @@ import { h, replace } from '../dom.js';
 import { t, getLang } from '../i18n.js';
 import { toast, refreshHeader, switchLanguage, isAdmin, lockScreen } from '../shell.js';
 
+/** The station's built-in administrator (the `nac` command line acts as it). */
+const BUILT_IN_ACCOUNT = 'station';
+
 /** @param {HTMLElement} main */
 export async function mount(main) {
   const info = await api.appInfo();
@@ -100,12 +103,14 @@ export async function mount(main) {
     const accError = h('div', { class: 'form-error', role: 'alert' });
     replace(accountsBox,
       h('table', { class: 'table', id: 'accounts-table' },
-        h('thead', null, h('tr', null, [t('signin_name'), t('role'), t('col_status'), ''].map((x) => h('th', { scope: 'col' }, x)))),
+        h('thead', null, h('tr', null, [t('signin_name'), t('role'), t('account_state'), ''].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', null, accounts.map((a) => h('tr', { dataset: { account: a.name } },
           h('th', { scope: 'row' }, a.name),
           h('td', null, t(a.role === 'admin' ? 'role_admin' : 'role_volunteer')),
           h('td', null, a.disabled ? t('account_disabled') : a.can_sign_in ? t('account_active') : t('account_no_pin')),
-          h('td', null, a.disabled ? null : h('button', { type: 'button', class: 'danger', dataset: { action: 'disable' }, onclick: () => disable(a.name) }, t('account_disable'))))))),
+          h('td', null, a.disabled ? null : a.name === BUILT_IN_ACCOUNT
+            ? h('small', { class: 'help' }, t('account_builtin'))
+            : h('button', { type: 'button', class: 'danger', dataset: { action: 'disable' }, onclick: () => disable(a.name) }, t('account_disable'))))))),
       h('form', { class: 'form narrow', id: 'account-form', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); add(); } },
         accError,
         h('div', { class: 'field' }, h('label', { for: 'acc-name' }, t('signin_name')), newName),
