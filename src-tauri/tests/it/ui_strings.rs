@@ -160,3 +160,35 @@ fn every_key_the_ui_uses_is_defined() {
         "keys used by the UI but not defined: {missing:?}"
     );
 }
+
+/// Nothing a volunteer reads is set below 16 px (issue 18: badges and residents' notes were
+/// 15 px). Sizes in `rem` are of the root's 18 px.
+#[test]
+fn no_text_is_set_below_16_px() {
+    let css = read(&ui().join("style.css"));
+    let mut small = Vec::new();
+    for (n, line) in css.lines().enumerate() {
+        for part in line.split("font-size:").skip(1) {
+            let value = part.trim_start();
+            let number: String = value
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            let Ok(size) = number.parse::<f64>() else {
+                continue;
+            };
+            let unit = &value[number.len()..];
+            let px = if unit.starts_with("px") {
+                size
+            } else if unit.starts_with("rem") || unit.starts_with("em") {
+                size * 18.0
+            } else {
+                continue;
+            };
+            if px < 16.0 {
+                small.push(format!("style.css:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(small.is_empty(), "text below 16 px:\n{}", small.join("\n"));
+}
