@@ -69,7 +69,12 @@ async function showRenewResult(result) {
     openDialog(t('renewed_title'), h('div', { class: 'renew-result ok', id: 'renew-result' },
       h('p', { class: 'verdict ok' }, t('renewed_text', { name: result.name, serial: result.code.serial })),
       h('p', { class: 'big' }, t('valid_until', { date: result.code.expires_at })),
-      result.superseded ? h('p', { class: 'warning' }, t('renewed_superseded', { serial: result.superseded, n: result.cards_invalidated })) : null,
+      result.superseded
+        ? h('p', { class: 'warning' }, result.cards_invalidated > 0
+          ? t('renewed_superseded', { serial: result.superseded, n: result.cards_invalidated })
+          // "collect its 0 cards" asked for nothing to be done (issue 18, item 8).
+          : t('renewed_superseded_unprinted', { serial: result.superseded }))
+        : null,
       qrImage(view?.qr_svg ?? null, t('qr_alt', { name: result.name }))));
   } else if (result.outcome === 'already_applied_today') {
     openDialog(t('already_title'), h('div', { class: 'renew-result refused', id: 'renew-result' },
