@@ -57,8 +57,9 @@ pub enum PrintError {
     /// Unknown layout name.
     #[error("未知版式 / unknown layout {0:?} (a4-8up, a4-4up, large, household, label-62mm)")]
     UnknownLayout(String),
-    /// A printing command (lpstat, lp, xdg-open) is missing or failed.
-    #[error("打印系统错误 / {command}: {message}")]
+    /// A printing command (lpstat, lp, xdg-open) is missing or failed: the message says which
+    /// and what to do ([`system_message`]).
+    #[error("{}", system_message(command, message))]
     System {
         /// The command that failed.
         command: String,
@@ -117,3 +118,44 @@ impl fmt::Display for UncoveredText {
 }
 
 impl std::error::Error for UncoveredText {}
+
+/// What a failed printing command means to the volunteer, and what to do, in both languages;
+/// the command's own words follow in brackets for whoever supports the station.
+pub fn system_message(command: &str, message: &str) -> String {
+    match command {
+        "xdg-open" => format!(
+            "无法打开预览：这台电脑没有可用的PDF阅读器。请安装PDF阅读器，或点“保存PDF”后用其他程序打开（{message}） / \
+             cannot open the preview: no PDF viewer on this computer. Install one, or save the PDF \
+             and open it with another program ({message})"
+        ),
+        "lpstat" | "lp" => format!(
+            "打印机没有响应：请检查打印机已开机并连接，并在“设置”中选择它；也可以先保存PDF（{command}: {message}） / \
+             the printer did not answer: check it is on and connected and chosen in Settings, \
+             or save the PDF for now ({command}: {message})"
+        ),
+        _ => format!(
+            "打印系统出错，请重试或先保存PDF（{command}: {message}） / the printing system failed; \
+             retry or save the PDF for now ({command}: {message})"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod system_message_tests {
+    use super::system_message;
+
+    #[test]
+    fn each_failing_command_says_what_to_do() {
+        let preview = system_message("xdg-open", "not found");
+        assert!(
+            preview.contains("PDF阅读器") && preview.contains("保存PDF"),
+            "{preview}"
+        );
+        let printer = system_message("lp", "no default destination");
+        assert!(
+            printer.contains("设置") && printer.contains("no default destination"),
+            "{printer}"
+        );
+        assert!(system_message("other", "x").contains("保存PDF"));
+    }
+}
