@@ -73,7 +73,10 @@ async function refreshHeader() {
     const [i, c] = await Promise.all([api.appInfo(), api.counts()]);
     setAppInfo(i);
     byId('station-name').textContent = i.station_name;
-    byId('signed-in').textContent = t(i.role === 'admin' ? 'signed_in_admin' : 'signed_in_volunteer', { name: i.volunteer });
+    // The built-in account's name is an identifier ("station"): the header says what it is.
+    byId('signed-in').textContent = i.volunteer === 'station'
+      ? t('signed_in_builtin')
+      : t(i.role === 'admin' ? 'signed_in_admin' : 'signed_in_volunteer', { name: i.volunteer });
     byId('header-counts').textContent = t('header_counts', {
       households: c.households, residents: c.residents, expired: c.expired, expiring: c.expiring, never: c.never,
     });

@@ -77,7 +77,7 @@ export async function mount(main) {
   function rowTable(rows, id) {
     return h('table', { class: 'table', id },
       h('thead', null, h('tr', null, [t('h_row'), t('h_column'), t('h_value'), t('h_problem')].map((x) => h('th', { scope: 'col' }, x)))),
-      h('tbody', null, rows.map((e) => h('tr', null, h('td', null, String(e.row)), h('td', null, e.column), h('td', { class: 'mono' }, e.value), h('td', null, e.message)))));
+      h('tbody', null, rows.map((e) => h('tr', null, h('td', { class: 'num' }, String(e.row)), h('td', null, e.column), h('td', { class: 'mono' }, e.value), h('td', null, e.message)))));
   }
 
   /** @param {import('../../types').ImportSummary} r @param {() => void} confirm */
