@@ -218,6 +218,17 @@ pub fn notice(kind: &str, text: &str) -> String {
     )
 }
 
+/// A table's opening up to its body: the caption and one column header per name (the page's
+/// own text, not data: not escaped). Close it with `</tbody></table>`.
+pub fn table_head(caption: &str, columns: &[&str]) -> String {
+    let mut out = format!("<table><caption>{caption}</caption><thead><tr>");
+    for column in columns {
+        let _ = write!(out, "<th scope=\"col\">{column}</th>");
+    }
+    out.push_str("</tr></thead><tbody>");
+    out
+}
+
 /// The hidden CSRF field of a form.
 pub fn csrf_field(csrf: &str) -> String {
     format!(

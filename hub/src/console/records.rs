@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::html::{ago, day_date, esc, notice, when};
+use super::html::{ago, day_date, esc, notice, table_head, when};
 use super::session::{Ctx, Signed};
 use super::{html, server_error, ConsoleState};
 use crate::store::console::ConsoleStore;
@@ -80,17 +80,15 @@ pub(super) async fn rejections<S: Store + ConsoleStore>(
             ctx.t("近30天没有被驳回的申领", "No refusals in the last 30 days"),
         ));
     } else {
-        let _ = write!(
-            body,
-            "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
-             <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr>\
-             </thead><tbody>",
+        body.push_str(&table_head(
             ctx.t("按日、站点和原因", "By day, station and reason"),
-            ctx.t("日期", "Date"),
-            ctx.t("来源", "From"),
-            ctx.t("原因", "Reason"),
-            ctx.t("次数", "Count"),
-        );
+            &[
+                ctx.t("日期", "Date"),
+                ctx.t("来源", "From"),
+                ctx.t("原因", "Reason"),
+                ctx.t("次数", "Count"),
+            ],
+        ));
         for c in &counts {
             let _ = write!(
                 body,
@@ -101,18 +99,17 @@ pub(super) async fn rejections<S: Store + ConsoleStore>(
                 c.count
             );
         }
-        let _ = write!(
-            body,
-            "</tbody></table><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
-             <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-             <th scope=\"col\">{}</th></tr></thead><tbody>",
+        body.push_str("</tbody></table>");
+        body.push_str(&table_head(
             ctx.t("最近被驳回的申领", "Latest refused applications"),
-            ctx.t("收到时间", "Received"),
-            ctx.t("来源", "From"),
-            ctx.t("原因", "Reason"),
-            ctx.t("人员键前8位", "Person key (first 8)"),
-            ctx.t("核酸码序号", "Code serial"),
-        );
+            &[
+                ctx.t("收到时间", "Received"),
+                ctx.t("来源", "From"),
+                ctx.t("原因", "Reason"),
+                ctx.t("人员键前8位", "Person key (first 8)"),
+                ctx.t("核酸码序号", "Code serial"),
+            ],
+        ));
         for r in &latest {
             let _ = write!(
                 body,
@@ -168,18 +165,20 @@ pub(super) async fn keys<S: Store + ConsoleStore>(
     }
     latest.sort_by(|a, b| a.station.cmp(&b.station).then(a.kid.0.cmp(&b.kid.0)));
     let mut body = format!(
-        "<p>{}</p><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\
-         <tbody>",
+        "<p>{}</p>{}",
         ctx.t(
             "站点同步时收到的信任列表和撤销列表，与此处显示的一致。",
             "The trust list and revocation list exactly as stations receive them when they sync.",
         ),
-        ctx.t("信任列表（签发密钥）", "Trust list (issuing keys)"),
-        ctx.t("密钥", "Key"),
-        ctx.t("站点", "Station"),
-        ctx.t("状态", "State"),
-        ctx.t("此后签发的码无效", "Codes dated after are invalid"),
+        table_head(
+            ctx.t("信任列表（签发密钥）", "Trust list (issuing keys)"),
+            &[
+                ctx.t("密钥", "Key"),
+                ctx.t("站点", "Station"),
+                ctx.t("状态", "State"),
+                ctx.t("此后签发的码无效", "Codes dated after are invalid"),
+            ],
+        ),
     );
     for e in &latest {
         let state = match e.status {
@@ -195,15 +194,15 @@ pub(super) async fn keys<S: Store + ConsoleStore>(
             when(e.not_after),
         );
     }
-    let _ = write!(
-        body,
-        "</tbody></table><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+    body.push_str("</tbody></table>");
+    body.push_str(&table_head(
         ctx.t("最近撤销的核酸码", "Latest revoked codes"),
-        ctx.t("密钥", "Key"),
-        ctx.t("序号", "Serial"),
-        ctx.t("原因", "Why"),
-    );
+        &[
+            ctx.t("密钥", "Key"),
+            ctx.t("序号", "Serial"),
+            ctx.t("原因", "Why"),
+        ],
+    ));
     for r in revoked.iter().rev().take(REVOCATIONS_SHOWN) {
         let why = match r.status {
             nac_credential::Revocation::Superseded => ctx.t("已被新码取代", "superseded"),
@@ -285,21 +284,20 @@ pub(super) async fn audit<S: Store + ConsoleStore>(
             },
         ),
     };
-    let _ = write!(
-        body,
-        "<table><caption>{}</caption><thead><tr><th scope=\"col\">#</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th></tr></thead><tbody>",
+    body.push_str(&table_head(
         ctx.t(
             "区平台的管理操作（控制台和命令行）",
-            "The hub's administration (console and command line)"
+            "The hub's administration (console and command line)",
         ),
-        ctx.t("时间", "When"),
-        ctx.t("操作人", "Who"),
-        ctx.t("操作", "What"),
-        ctx.t("对象", "On"),
-        ctx.t("来源", "From"),
-    );
+        &[
+            "#",
+            ctx.t("时间", "When"),
+            ctx.t("操作人", "Who"),
+            ctx.t("操作", "What"),
+            ctx.t("对象", "On"),
+            ctx.t("来源", "From"),
+        ],
+    ));
     for r in &rows {
         let _ = write!(
             body,
@@ -319,20 +317,19 @@ pub(super) async fn audit<S: Store + ConsoleStore>(
             ),
         );
     }
-    let _ = write!(
-        body,
-        "</tbody></table><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\
-         <tbody>",
+    body.push_str("</tbody></table>");
+    body.push_str(&table_head(
         ctx.t(
             "各站点最近锚定的审计记录",
-            "Each station's latest anchored audit head"
+            "Each station's latest anchored audit head",
         ),
-        ctx.t("站点", "Station"),
-        ctx.t("记录号", "Row"),
-        ctx.t("链哈希（前16位）", "Chain hash (first 16)"),
-        ctx.t("收到", "Received"),
-    );
+        &[
+            ctx.t("站点", "Station"),
+            ctx.t("记录号", "Row"),
+            ctx.t("链哈希（前16位）", "Chain hash (first 16)"),
+            ctx.t("收到", "Received"),
+        ],
+    ));
     for a in &anchors {
         let _ = write!(
             body,

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::html::{ago, esc, notice, url_component, when};
+use super::html::{ago, esc, notice, table_head, url_component, when};
 use super::overview::SILENT_SECS;
 use super::session::{Ctx, Signed};
 use super::{html, qr, server_error, ConsoleState};
@@ -126,25 +126,25 @@ pub(super) async fn list<S: Store + ConsoleStore>(
         .collect();
     let _ = write!(
         body,
-        "<p>{} {} / {}</p><div class=\"wide\"><table><caption>{}</caption><thead><tr>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th></tr></thead><tbody>",
+        "<p>{} {} / {}</p><div class=\"wide\">{}",
         ctx.t("显示", "Showing"),
         shown.len(),
         stations.len(),
-        ctx.t("站点列表", "Stations"),
-        ctx.t("名称", "Name"),
-        ctx.t("区域", "Area"),
-        ctx.t("编号", "Id"),
-        ctx.t("状态", "State"),
-        ctx.t("最近同步", "Last sync"),
-        ctx.t("7天通过", "Accepted, 7 d"),
-        ctx.t("7天驳回", "Rejected, 7 d"),
-        ctx.t("版本", "Version"),
-        ctx.t("密钥（轮换）", "Key (rotated)"),
-        ctx.t("审计锚点", "Audit anchor"),
+        table_head(
+            ctx.t("站点列表", "Stations"),
+            &[
+                ctx.t("名称", "Name"),
+                ctx.t("区域", "Area"),
+                ctx.t("编号", "Id"),
+                ctx.t("状态", "State"),
+                ctx.t("最近同步", "Last sync"),
+                ctx.t("7天通过", "Accepted, 7 d"),
+                ctx.t("7天驳回", "Rejected, 7 d"),
+                ctx.t("版本", "Version"),
+                ctx.t("密钥（轮换）", "Key (rotated)"),
+                ctx.t("审计锚点", "Audit anchor"),
+            ],
+        ),
     );
     for s in shown {
         let rotated = s
